@@ -1,0 +1,107 @@
+"""Chooses what one handout says: pure, no fonts, no files. render() only lays this out."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from .content import AREA_NAMES, AreaCause, Clinic, Content, Dose, Safety, Section
+from .prescription import PrescribedStretch, Prescription
+
+SIDE_LABELS = {"right": "右側", "left": "左側", "both": "左右それぞれ"}
+
+
+@dataclass(frozen=True)
+class Card:
+    number: int
+    title: str
+    target: str
+    steps: tuple[str, ...]
+    dose_line: str
+    cautions: tuple[str, ...]
+    note: str | None
+
+
+@dataclass(frozen=True)
+class Handout:
+    title: str
+    for_whom: str | None
+    patient_name: str
+    date: dt.date
+    practitioner: str | None
+    cause_heading: str
+    cause_paragraphs: tuple[str, ...]
+    area_causes: tuple[AreaCause, ...]
+    cause_closing: str | None
+    stretches_heading: str
+    cards: tuple[Card, ...]
+    rules: Section
+    note_heading: str
+    note: str | None
+    safety: Safety
+    clinic: Clinic
+    subject: str
+
+    @property
+    def date_text(self) -> str:
+        return japanese_date(self.date)
+
+    @property
+    def pdf_title(self) -> str:
+        return f"{self.title}（{self.patient_name} 様）"
+
+
+def japanese_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def dose_line(dose: Dose, side: str | None = None) -> str:
+    """The dose as printed, e.g. 10秒 × 5回 ・ 1日2セット (・ 右側)."""
+    line = f"{dose.hold_seconds}秒 × {dose.reps}回 ・ 1日{dose.sets_per_day}セット"
+    return f"{line} ・ {SIDE_LABELS[side]}" if side else line
+
+
+def compose(content: Content, prescription: Prescription, today: dt.date) -> Handout:
+    texts = content.texts
+    chosen = prescription.stretches
+    if chosen is None:
+        chosen = tuple(PrescribedStretch(sid) for sid in content.default_selection(prescription.area))
+    cards = []
+    for number, choice in enumerate(chosen, start=1):
+        stretch = content.catalogue[choice.id]
+        base = stretch.dose
+        dose = Dose(choice.hold_seconds or base.hold_seconds, choice.reps or base.reps,
+                    choice.sets_per_day or base.sets_per_day)
+        cards.append(Card(number, stretch.title, stretch.target, stretch.steps, dose_line(dose, choice.side),
+                          stretch.cautions, choice.note))
+    area = prescription.area
+    area_causes = {"upper": (texts.cause.upper,), "lower": (texts.cause.lower,),
+                   "both": (texts.cause.upper, texts.cause.lower)}[area]
+    return Handout(
+        title=texts.title,
+        for_whom=texts.for_whom,
+        patient_name=prescription.patient.name,
+        date=prescription.date or today,
+        practitioner=prescription.practitioner,
+        cause_heading=texts.cause.heading,
+        cause_paragraphs=texts.cause.paragraphs,
+        area_causes=area_causes,
+        cause_closing=texts.cause.closing,
+        stretches_heading=texts.stretches_heading,
+        cards=tuple(cards),
+        rules=texts.rules,
+        note_heading=texts.note_heading,
+        note=prescription.note,
+        safety=texts.safety,
+        clinic=content.clinic,
+        subject=f"{AREA_NAMES[area]}が痛む方のストレッチ",
+    )
+
+
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
+
+
+def default_filename(handout: Handout) -> str:
+    """`2026-11-25_山田花子.pdf`: safe on Windows and macOS."""
+    name = _UNSAFE.sub("_", re.sub(r"\s+", "", handout.patient_name)).strip(". ") or "patient"
+    return f"{handout.date.isoformat()}_{name}.pdf"

@@ -1,0 +1,239 @@
+"""The clinic's content folder: clinic.yaml, texts.yaml and stretches.yaml, checked into typed objects."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .errors import InputError, Problem
+from .resources import sample_content_dir
+from .schema import INVALID, At, Email, Field, Kind, ListOf, OneOf, Record, Text, Whole, check_file
+
+AREAS = ("upper", "lower", "both")
+AREA_NAMES = {"upper": "腰の上のほう", "lower": "腰の下のほう", "both": "腰の上と下の両方"}
+SIDES = ("left", "right", "both")
+HOLD = Whole(1, 120)
+REPS = Whole(1, 50)
+SETS = Whole(1, 10)
+
+
+@dataclass(frozen=True)
+class Dose:
+    hold_seconds: int
+    reps: int
+    sets_per_day: int
+
+
+@dataclass(frozen=True)
+class Stretch:
+    id: str
+    title: str
+    target: str
+    areas: tuple[str, ...]
+    steps: tuple[str, ...]
+    cautions: tuple[str, ...]
+    dose: Dose
+
+
+@dataclass(frozen=True)
+class Clinic:
+    name: str
+    phone: str
+    address: str
+    hours_label: str
+    hours: tuple[str, ...]
+    url: str | None
+    email: str | None
+    logo: Path | None
+
+
+@dataclass(frozen=True)
+class AreaCause:
+    heading: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Cause:
+    heading: str
+    paragraphs: tuple[str, ...]
+    upper: AreaCause
+    lower: AreaCause
+    closing: str | None
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Safety:
+    heading: str
+    items: tuple[str, ...]
+    see_doctor_heading: str
+    see_doctor: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Texts:
+    title: str
+    for_whom: str | None
+    cause: Cause
+    stretches_heading: str
+    rules: Section
+    note_heading: str
+    safety: Safety
+
+
+@dataclass(frozen=True)
+class Content:
+    folder: Path
+    clinic: Clinic
+    texts: Texts
+    catalogue: dict[str, Stretch]  # in the order of stretches.yaml
+
+    def default_selection(self, area: str) -> tuple[str, ...]:
+        """The stretches for an area: those whose `areas` name it (`both`: upper or lower)."""
+        wanted = {"upper", "lower"} if area == "both" else {area}
+        return tuple(s.id for s in self.catalogue.values() if wanted & set(s.areas))
+
+
+class ImageFile(Kind):
+    """A PNG or JPEG file inside the content folder."""
+
+    expected = "内容フォルダの中の PNG か JPEG の画像 (a PNG or JPEG file inside the content folder)"
+    doc = "image file (PNG/JPEG), relative to the content folder"
+
+    def convert(self, value, at: At):
+        text = Text().convert(value, at)
+        if text is INVALID:
+            return INVALID
+        folder = at.reader.file.parent.resolve()
+        path = (folder / text).resolve()
+        if not path.is_relative_to(folder):
+            return at.fail(f"\"{text}\" (内容フォルダの外 / outside the content folder)", self.expected)
+        if not path.is_file():
+            return at.fail(f"\"{text}\" (ファイルがありません / no such file)", self.expected)
+        head = path.read_bytes()[:8]
+        if not (head.startswith(b"\x89PNG") or head.startswith(b"\xff\xd8")):
+            return at.fail(f"\"{text}\" (PNG でも JPEG でもない / not a PNG or JPEG)", self.expected)
+        return path
+
+
+CLINIC = Record([
+    Field("name", Text(), "医院名 (the clinic's name, printed in the header and footer)", required=True),
+    Field("phone", Text(), "電話番号 (phone number)", required=True),
+    Field("address", Text(), "住所 (address, with 〒 postcode)", required=True),
+    Field("hours_label", OneOf(["受付時間", "施術時間"]),
+          "時間の見出し (label for the hours; 柔道整復 rules: never 診療時間)", default="受付時間"),
+    Field("hours", ListOf(Text(), min_items=1), "受付時間の各行 (opening hours, one line each)", required=True),
+    Field("url", Text(pattern=r"https?://\S+", pattern_doc="http:// か https:// で始まるURL (a web address)"),
+          "ホームページ (web address)"),
+    Field("email", Email(), "メールアドレス (the clinic's email, optional)"),
+    Field("logo", ImageFile(), "ロゴ画像 (logo image, optional)"),
+], make=Clinic)
+
+_AREA_CAUSE = Record([
+    Field("heading", Text(), "見出し (heading)", required=True),
+    Field("text", Text(multiline=True), "本文 (text)", required=True),
+], make=AreaCause, doc="`heading`, `text`")
+
+TEXTS = Record([
+    Field("title", Text(), "ハンドアウトの題名 (the handout's title, also the PDF title)", required=True),
+    Field("for_whom", Text(multiline=True), "こんな方へ (who the handout is for, printed under the title)"),
+    Field("cause", Record([
+        Field("heading", Text(), "見出し (heading)", required=True),
+        Field("paragraphs", ListOf(Text(multiline=True), min_items=1), "原因の説明 (why the pain comes back)",
+              required=True),
+        Field("upper", _AREA_CAUSE, "腰の上のほうが痛む方への説明 (for area upper)", required=True),
+        Field("lower", _AREA_CAUSE, "腰の下のほうが痛む方への説明 (for area lower)", required=True),
+        Field("closing", Text(multiline=True), "まとめ (closing words, optional)"),
+    ], make=Cause, doc="`heading`, `paragraphs`, `upper`, `lower`, `closing`"),
+          "原因の説明 (the cause explanation; `upper`/`lower` print for the patient's area)", required=True),
+    Field("stretches_heading", Text(), "ストレッチ欄の見出し (heading above the stretch cards)", required=True),
+    Field("rules", Record([
+        Field("heading", Text(), "見出し (heading)", required=True),
+        Field("items", ListOf(Text(multiline=True), min_items=1), "各項目 (each rule)", required=True),
+    ], make=Section, doc="`heading`, `items`"), "ストレッチの約束 (the general rules)", required=True),
+    Field("note_heading", Text(), "担当者のメモの見出し (heading of the practitioner's note)", default="担当者より"),
+    Field("safety", Record([
+        Field("heading", Text(), "見出し (heading)", required=True),
+        Field("items", ListOf(Text(multiline=True), min_items=1), "注意 (the safety notice)", required=True),
+        Field("see_doctor_heading", Text(), "すぐ受診のサイン見出し (heading of the red flags)", required=True),
+        Field("see_doctor", ListOf(Text(multiline=True), min_items=1), "すぐ受診のサイン (red flags)",
+              required=True),
+    ], make=Safety, doc="`heading`, `items`, `see_doctor_heading`, `see_doctor`"),
+          "安全のための注意 (the safety notice; always printed, in a box)", required=True),
+], make=Texts)
+
+STRETCH_FIELDS = [
+    Field("id", Text(pattern=r"[a-z0-9]+(-[a-z0-9]+)*", pattern_doc="英小文字・数字・ハイフン (e.g. hip-flexor)"),
+          "ID (what prescriptions name)", required=True),
+    Field("title", Text(), "名前 (the stretch's name)", required=True),
+    Field("target", Text(), "伸ばす場所 (what it stretches)", required=True),
+    Field("areas", ListOf(OneOf(["upper", "lower"])),
+          "どの痛みに標準で選ぶか (areas it is chosen for by default; both upper and lower for every patient)",
+          default=()),
+    Field("steps", ListOf(Text(multiline=True), min_items=1), "やり方の手順 (the numbered steps)", required=True),
+    Field("cautions", ListOf(Text(multiline=True)), "注意 (cautions for this stretch)", default=()),
+    Field("hold_seconds", HOLD, "標準の秒数 (default hold, seconds)", required=True),
+    Field("reps", REPS, "標準の回数 (default repetitions)", required=True),
+    Field("sets_per_day", SETS, "標準の1日のセット数 (default sets per day)", required=True),
+]
+
+
+def _make_stretch(hold_seconds, reps, sets_per_day, **fields) -> Stretch:
+    return Stretch(dose=Dose(hold_seconds, reps, sets_per_day), **fields)
+
+
+class Catalogue(ListOf):
+    """The stretch list: each stretch checked, and every id used once."""
+
+    def __init__(self):
+        super().__init__(Record(STRETCH_FIELDS, make=_make_stretch), min_items=1)
+        self.doc = "list of stretches (fields below)"
+
+    def convert(self, value, at):
+        stretches = super().convert(value, at)
+        if stretches is INVALID:
+            return INVALID
+        seen = {}
+        for i, stretch in enumerate(stretches):
+            if stretch.id in seen:
+                return at.child(i + 1, value.item_lines[i]).fail(
+                    f"id \"{stretch.id}\" が2回目 (used again; first at item {seen[stretch.id]})",
+                    "それぞれ違う id (each id once)")
+            seen[stretch.id] = i + 1
+        return {s.id: s for s in stretches}
+
+
+STRETCHES = Record([Field("stretches", Catalogue(), "ストレッチの一覧 (the stretch catalogue)", required=True)])
+FILES = {"clinic.yaml": CLINIC, "texts.yaml": TEXTS, "stretches.yaml": STRETCHES}
+
+
+def content_folder(option: str | os.PathLike | None) -> Path:
+    """The contract's order: --content, else $HANDOUT_CONTENT, else ./handouts, else the built-in sample."""
+    if option:
+        return Path(option)
+    if os.environ.get("HANDOUT_CONTENT"):
+        return Path(os.environ["HANDOUT_CONTENT"])
+    if Path("handouts").is_dir():
+        return Path("handouts")
+    return sample_content_dir()
+
+
+def load_content(folder: Path, drawable: Callable[[str], bool] | None = None) -> Content:
+    """Reads and checks the three files of a content folder; raises InputError with every problem."""
+    if not folder.is_dir():
+        raise InputError([Problem(folder, None, "", "フォルダがありません (no such folder)",
+                                  "内容フォルダ (a content folder: make one with `handout init DIR`)")])
+    values, problems = {}, []
+    for name, kind in FILES.items():
+        value, found = check_file(folder / name, kind, drawable)
+        values[name], problems = value, problems + found
+    if problems:
+        raise InputError(problems)
+    return Content(folder, values["clinic.yaml"], values["texts.yaml"], values["stretches.yaml"]["stretches"])

@@ -1,0 +1,31 @@
+"""The exceptions the library raises; the CLI turns them into messages, never tracebacks."""
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file, said so that the front desk can fix it."""
+
+    file: Path
+    line: int | None
+    field: str
+    found: str
+    expected: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else f"{self.file}"
+        field = f"  {self.field}" if self.field else ""
+        return f"{where}{field}\n    書かれた値 (found):    {self.found}\n    正しくは (expected):   {self.expected}"
+
+
+class HandoutError(Exception):
+    """Base of everything the library reports to the user."""
+
+
+class InputError(HandoutError):
+    """Content or prescription files that cannot make a handout; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))

@@ -1,0 +1,92 @@
+"""One patient's prescription file (the contract's format), checked against the clinic's catalogue."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .content import AREAS, HOLD, REPS, SETS, SIDES, Content
+from .errors import InputError
+from .schema import INVALID, Date, Email, Field, Kind, ListOf, OneOf, Record, Text, check_file
+
+
+@dataclass(frozen=True)
+class Patient:
+    name: str
+    email: str | None
+
+
+@dataclass(frozen=True)
+class PrescribedStretch:
+    """A stretch as the practitioner chose it; None means the catalogue's default."""
+
+    id: str
+    hold_seconds: int | None = None
+    reps: int | None = None
+    sets_per_day: int | None = None
+    side: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Prescription:
+    source: Path
+    patient: Patient
+    date: dt.date | None
+    practitioner: str | None
+    area: str
+    stretches: tuple[PrescribedStretch, ...] | None
+    note: str | None
+
+
+PATIENT = Record([
+    Field("name", Text(), "患者さんのお名前 (printed with 様, exactly as typed)", required=True),
+    Field("email", Email(), "メールアドレス (used by `handout send`)"),
+], make=Patient, doc="`name`, `email`")
+
+
+class StretchChoice(Kind):
+    """A catalogue id alone, or a mapping with the id and the patient's own dose."""
+
+    def __init__(self, ids):
+        self.ids = OneOf(ids)
+        self.record = Record([
+            Field("id", self.ids, "ストレッチの id (a catalogue id)", required=True),
+            Field("hold_seconds", HOLD, "秒数 (hold, seconds)"),
+            Field("reps", REPS, "回数 (repetitions)"),
+            Field("sets_per_day", SETS, "1日のセット数 (sets per day)"),
+            Field("side", OneOf(SIDES), "どちら側 (which side)"),
+            Field("note", Text(multiline=True), "このストレッチへのメモ (note printed with this stretch)"),
+        ], make=PrescribedStretch)
+        self.expected = f"ストレッチの id か、id と回数などの項目 (an id, or a mapping: {', '.join(self.record.fields)})"
+        self.doc = "catalogue id, or a mapping (fields below)"
+
+    def convert(self, value, at):
+        if isinstance(value, str):
+            chosen = self.ids.convert(value, at)
+            return INVALID if chosen is INVALID else PrescribedStretch(chosen)
+        if isinstance(value, dict):
+            return self.record.convert(value, at)
+        return at.fail(str(value), self.expected)
+
+
+def prescription_kind(catalogue_ids) -> Record:
+    return Record([
+        Field("patient", PATIENT, "患者さん (the patient)", required=True),
+        Field("date", Date(), "日付 (the handout's date; defaults to today)"),
+        Field("practitioner", Text(), "担当者 (the practitioner's name)"),
+        Field("area", OneOf(AREAS), "腰のどこが痛むか (where the lower back hurts)", required=True),
+        Field("stretches", ListOf(StretchChoice(catalogue_ids), min_items=1),
+              "ストレッチ (the chosen stretches; when absent, the area's default selection)"),
+        Field("note", Text(multiline=True), "担当者からのメモ (free text from the practitioner)"),
+    ], make=lambda **fields: fields)
+
+
+def load_prescription(path: Path, content: Content,
+                      drawable: Callable[[str], bool] | None = None) -> Prescription:
+    """Reads and checks one prescription file; raises InputError with every problem in it."""
+    value, problems = check_file(path, prescription_kind(list(content.catalogue)), drawable)
+    if problems or value is INVALID:
+        raise InputError(problems)
+    return Prescription(source=path, **value)

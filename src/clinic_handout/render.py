@@ -1,0 +1,284 @@
+"""Lays out a composed Handout as an A4 PDF and returns its bytes (ReportLab platypus)."""
+from __future__ import annotations
+
+import io
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (BaseDocTemplate, Frame, Image, KeepTogether, PageTemplate, Paragraph, Spacer,
+                                Table, TableStyle)
+
+from . import __version__, fonts
+from .compose import Card, Handout
+
+# 17 mm leaves room for a 12-14 pt 。 hanging past the frame while staying inside a 12 mm page margin.
+MARGIN_X = 17 * mm
+MARGIN_TOP = 13 * mm
+FOOTER_BOTTOM = 12.5 * mm
+BODY_PT = 12
+LEADING = 1.7
+INK = colors.black
+RULE = colors.Color(0.35, 0.35, 0.35)
+TINT = colors.Color(0.90, 0.90, 0.90)  # a light grey that survives black-and-white printing
+
+
+_TIGHT_COMMANDS = [("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                   ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]
+_TIGHT = TableStyle(_TIGHT_COMMANDS)
+
+
+def _style(name, size=BODY_PT, bold=False, leading=LEADING, **extra) -> ParagraphStyle:
+    return ParagraphStyle(name, fontName=fonts.BOLD if bold else fonts.REGULAR, fontSize=size,
+                          leading=round(size * leading, 1), wordWrap="CJK", bulletFontName=fonts.REGULAR,
+                          bulletFontSize=size, **{"textColor": INK, **extra})
+
+
+def text(value: str) -> str:
+    """User text as Paragraph markup: escaped, line breaks kept, never normalised."""
+    return escape(value).replace("\n", "<br/>")
+
+
+class HandoutTemplate:
+    """The page: A4 portrait, margins, the footer frame, the styles and the story of one handout."""
+
+    def __init__(self, handout: Handout):
+        fonts.register()
+        self.handout = handout
+        self.width = A4[0] - 2 * MARGIN_X
+        self.styles = {
+            "title": _style("title", 18, bold=True, leading=1.35),
+            "for_whom": _style("for_whom", 12, leading=1.5),
+            "clinic": _style("clinic", 12, bold=True, leading=1.4),
+            "name": _style("name", 20, bold=True, leading=1.3),
+            "meta": _style("meta", 12, alignment=TA_RIGHT, leading=1.4),
+            "h2": _style("h2", 14, bold=True, leading=1.3, textColor=colors.white),
+            "h3": _style("h3", 13, bold=True, leading=1.45),
+            "body": _style("body"),
+            "area": _style("area", 12, bold=True, leading=1.4),
+            "item": _style("item", leading=1.5, leftIndent=15, bulletIndent=0),
+            "list": _style("list", leading=1.45, leftIndent=17, bulletIndent=2),
+            "step": _style("step", leading=1.5, leftIndent=19, bulletIndent=0),
+            "card_title": _style("card_title", 14, bold=True, leading=1.3),
+            "number": _style("number", 15, bold=True, leading=1.2, alignment=TA_CENTER, textColor=colors.white),
+            "target": _style("target", 12, leading=1.4),
+            "dose": _style("dose", 14, bold=True, leading=1.3, alignment=TA_CENTER),
+            "small": _style("small", 10.5, leading=1.45),
+            "small_bold": _style("small_bold", 10.5, bold=True, leading=1.45),
+            "page": _style("page", 10.5, bold=True, alignment=TA_RIGHT, leading=1.45),
+        }
+        self.footer = self._footer_table()
+        _, self.footer_height = self.footer.wrap(self.width, A4[1])
+
+    # -- the story ------------------------------------------------------------------------
+    def story(self) -> list:
+        h, s = self.handout, self.styles
+        story = [self._header(), Spacer(1, 3 * mm)]
+        if h.for_whom:
+            story += [Paragraph(text(h.for_whom), s["for_whom"]), Spacer(1, 3 * mm)]
+        story += self._heading(h.cause_heading)
+        story += [Paragraph(text(p), s["body"]) for p in h.cause_paragraphs]
+        story += [Spacer(1, 2 * mm), self._area_boxes()]
+        if h.cause_closing:
+            story += [Spacer(1, 1.5 * mm), Paragraph(text(h.cause_closing), s["body"])]
+        story += [Spacer(1, 4 * mm), KeepTogether(self._heading(h.stretches_heading) + [
+            self._rules(), Spacer(1, 2.5 * mm), self._card(h.cards[0])])]
+        for card in h.cards[1:]:
+            story += [Spacer(1, 2.5 * mm), KeepTogether(self._card(card))]
+        if h.note:
+            story += [Spacer(1, 3 * mm), KeepTogether(self._note())]
+        story += [Spacer(1, 3 * mm), KeepTogether(self._safety())]
+        return story
+
+    def _header(self) -> Table:
+        """Clinic and date; the title under a heavy rule; the patient's name with 様 and the practitioner."""
+        h, s = self.handout, self.styles
+        clinic = Paragraph(text(h.clinic.name), s["clinic"])
+        if h.clinic.logo:
+            logo = Image(str(h.clinic.logo), width=40 * mm, height=10 * mm, kind="proportional", hAlign="LEFT")
+            clinic = Table([[logo, clinic]], colWidths=[logo.drawWidth + 3 * mm, None], style=_TIGHT)
+        who = f"担当：{text(h.practitioner)}" if h.practitioner else ""
+        rows = [[clinic, Paragraph(h.date_text, s["meta"])],
+                [Paragraph(text(h.title), s["title"]), ""],
+                [Paragraph(f"{text(h.patient_name)} 様", s["name"]), Paragraph(who, s["meta"])]]
+        table = Table(rows, colWidths=[self.width * 0.7, self.width * 0.3])
+        table.setStyle(TableStyle(_TIGHT_COMMANDS + [
+            ("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("SPAN", (0, 1), (1, 1)),
+            ("BOTTOMPADDING", (0, 1), (-1, 1), 3), ("LINEBELOW", (0, 1), (-1, 1), 2, INK),
+            ("TOPPADDING", (0, 2), (-1, 2), 3), ("BOTTOMPADDING", (0, 2), (-1, 2), 2),
+            ("LINEBELOW", (0, 2), (-1, 2), 0.75, RULE),
+        ]))
+        return table
+
+    def _heading(self, title: str) -> list:
+        """A section heading: white bold text on a black band (keep it with what follows)."""
+        band = Table([[Paragraph(text(title), self.styles["h2"])]], colWidths=[self.width])
+        band.setStyle(TableStyle([
+            ("BACKGROUND", (0, 0), (-1, -1), INK),
+            ("LEFTPADDING", (0, 0), (-1, -1), 8), ("TOPPADDING", (0, 0), (-1, -1), 1),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        ]))
+        return [band, Spacer(1, 1.5 * mm)]
+
+    def _area_boxes(self) -> Table:
+        """The part of the cause that fits the patient's area: one labelled row per area."""
+        s = self.styles
+        rows = [[Paragraph(text(part.heading), s["area"]), Paragraph(text(part.text), s["body"])]
+                for part in self.handout.area_causes]
+        table = Table(rows, colWidths=[36 * mm, self.width - 36 * mm])
+        table.setStyle(TableStyle([
+            ("BOX", (0, 0), (-1, -1), 1, INK), ("INNERGRID", (0, 0), (-1, -1), 0.75, INK),
+            ("BACKGROUND", (0, 0), (0, -1), TINT), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 6), ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+            ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        ]))
+        return table
+
+    def _card(self, card: Card) -> Table:
+        s = self.styles
+        number = Table([[Paragraph(str(card.number), s["number"])]], colWidths=[9 * mm], rowHeights=[9 * mm])
+        number.setStyle(TableStyle(_TIGHT_COMMANDS + [
+            ("BACKGROUND", (0, 0), (-1, -1), INK), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ]))
+        inner = self.width - 2 * 8
+        dose_width = inner * 0.5
+        dose = Table([[Paragraph(text(card.dose_line), s["dose"])]], colWidths=[dose_width])
+        dose.setStyle(TableStyle([
+            ("BACKGROUND", (0, 0), (-1, -1), TINT), ("BOX", (0, 0), (-1, -1), 1, INK),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 4), ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+            ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+        ]))
+        named = [Paragraph(text(card.title), s["card_title"]), Paragraph(f"ねらい：{text(card.target)}", s["target"])]
+        title = Table([[number, named, dose]], colWidths=[11 * mm, inner - 11 * mm - dose_width, dose_width],
+                      style=_TIGHT_COMMANDS + [("VALIGN", (0, 0), (-1, -1), "MIDDLE")])
+        parts = [title, Spacer(1, 2 * mm)]
+        parts += [Paragraph(text(step), s["step"], bulletText=f"{i}.") for i, step in enumerate(card.steps, 1)]
+        parts += [Paragraph(text(c), s["item"], bulletText="※") for c in card.cautions]
+        if card.note:
+            parts += [Paragraph(f"<b>担当者より：</b>{text(card.note)}", s["item"], bulletText="★")]
+        table = Table([[parts]], colWidths=[self.width])
+        table.setStyle(TableStyle([
+            ("BOX", (0, 0), (-1, -1), 1.25, INK), ("ROUNDEDCORNERS", [6, 6, 6, 6]),
+            ("LEFTPADDING", (0, 0), (-1, -1), 8), ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+            ("TOPPADDING", (0, 0), (-1, -1), 6), ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+        ]))
+        return table
+
+    def _rules(self) -> Table:
+        """The general rules, side by side in one box, read before the first stretch."""
+        rules, s = self.handout.rules, self.styles
+        items = [Paragraph(text(item), s["list"], bulletText=f"{i}.") for i, item in enumerate(rules.items, 1)]
+        return self._box([Paragraph(text(rules.heading), s["h3"])] + items, border=1, background=TINT)
+
+    def _note(self) -> Table:
+        s = self.styles
+        heading = f"<b>{text(self.handout.note_heading)}：</b>"
+        return self._box([Paragraph(heading + "<br/>" * ("\n" in self.handout.note) + text(self.handout.note),
+                                    s["body"])], border=1)
+
+    def _box(self, parts: list, border: float, background=None) -> Table:
+        box = Table([[parts]], colWidths=[self.width])
+        commands = [("BOX", (0, 0), (-1, -1), border, INK),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 8), ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+                    ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]
+        if background is not None:
+            commands.append(("BACKGROUND", (0, 0), (-1, -1), background))
+        box.setStyle(TableStyle(commands))
+        return box
+
+    def _safety(self) -> Table:
+        """The safety notice: a double-ruled box no prescription can leave out."""
+        safety, s = self.handout.safety, self.styles
+        parts = [Paragraph(f"！　{text(safety.heading)}", s["h3"])]
+        parts += [Paragraph(text(item), s["item"], bulletText="●") for item in safety.items]
+        parts += [Spacer(1, 1.5 * mm), Paragraph(text(safety.see_doctor_heading), s["h3"])]
+        half = (len(safety.see_doctor) + 1) // 2
+        column_width = (self.width - 24) / 2
+        columns = [[Paragraph(text(flag), s["item"], bulletText="■") for flag in safety.see_doctor[start:end]]
+                   for start, end in ((0, half), (half, len(safety.see_doctor)))]
+        flags = Table([columns], colWidths=[column_width, column_width])
+        flags.setStyle(TableStyle([
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+            ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+        ]))
+        box = Table([[parts + [flags]]], colWidths=[self.width])
+        box.setStyle(TableStyle([
+            ("BOX", (0, 0), (-1, -1), 2.5, INK), ("INNERGRID", (0, 0), (-1, -1), 0, INK),
+            ("BACKGROUND", (0, 0), (-1, -1), colors.Color(0.96, 0.96, 0.96)),
+            ("LEFTPADDING", (0, 0), (-1, -1), 10), ("RIGHTPADDING", (0, 0), (-1, -1), 10),
+            ("TOPPADDING", (0, 0), (-1, -1), 6), ("BOTTOMPADDING", (0, 0), (-1, -1), 9),
+        ]))
+        return box
+
+    # -- every page ----------------------------------------------------------------------
+    def _footer_table(self) -> Table:
+        clinic, s = self.handout.clinic, self.styles
+        first = f"<b>{text(clinic.name)}</b>　電話 <b>{text(clinic.phone)}</b>　{text(clinic.address)}"
+        hours = f"{text(clinic.hours_label)}：" + "　".join(text(line) for line in clinic.hours)
+        contact = "　".join(text(v) for v in (clinic.url, clinic.email) if v)
+        lines = [first, hours] + ([contact] if contact else [])
+        table = Table([[Paragraph("<br/>".join(lines), s["small"])]], colWidths=[self.width - 22 * mm])
+        table.setStyle(TableStyle(_TIGHT_COMMANDS + [("TOPPADDING", (0, 0), (-1, -1), 4)]))
+        return table
+
+    def draw_footer(self, canvas: Canvas, _doc) -> None:
+        canvas.setStrokeColor(RULE)
+        canvas.setLineWidth(0.75)
+        canvas.line(MARGIN_X, FOOTER_BOTTOM + self.footer_height, MARGIN_X + self.width, FOOTER_BOTTOM + self.footer_height)
+        self.footer.drawOn(canvas, MARGIN_X, FOOTER_BOTTOM)
+
+    def draw_page_number(self, canvas: Canvas, page: int, total: int) -> None:
+        label = Paragraph(f"{page} / {total}", self.styles["page"])
+        _, height = label.wrap(30 * mm, 20 * mm)
+        label.drawOn(canvas, MARGIN_X + self.width - 30 * mm, FOOTER_BOTTOM + self.footer_height - 4 - height)
+
+    def build(self) -> bytes:
+        h = self.handout
+        buffer = io.BytesIO()
+        frame_bottom = FOOTER_BOTTOM + self.footer_height + 4 * mm
+        frame = Frame(MARGIN_X, frame_bottom, self.width, A4[1] - MARGIN_TOP - frame_bottom,
+                      leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="body")
+        doc = BaseDocTemplate(
+            buffer, pagesize=A4, leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=MARGIN_TOP,
+            bottomMargin=frame_bottom, title=h.pdf_title, author=h.clinic.name, subject=h.subject,
+            creator=f"clinic-handout {__version__}", producer=f"clinic-handout {__version__} (ReportLab)",
+            keywords=["腰痛", "ストレッチ"], lang="ja-JP", displayDocTitle=1, invariant=1,
+            initialFontName=fonts.REGULAR, initialFontSize=BODY_PT, initialLeading=BODY_PT * LEADING,
+        )
+        doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=self.draw_footer)])
+        pdf_date = f"D:{h.date:%Y%m%d}000000+09'00'"
+        template = self
+
+        class NumberedCanvas(Canvas):
+            """Holds each page until the total is known, then writes `page / total` on it."""
+
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.setDateFormatter(lambda *_: pdf_date)
+                self._pages = []
+
+            def showPage(self):
+                self._pages.append(dict(self.__dict__))
+                self._startPage()
+
+            def save(self):
+                for number, state in enumerate(self._pages, start=1):
+                    self.__dict__.update(state)
+                    template.draw_page_number(self, number, len(self._pages))
+                    super().showPage()
+                super().save()
+
+        doc.build(self.story(), canvasmaker=NumberedCanvas)
+        return buffer.getvalue()
+
+
+def render(handout: Handout) -> bytes:
+    """The handout as PDF bytes: the same handout always gives the same bytes."""
+    return HandoutTemplate(handout).build()

@@ -1,0 +1,330 @@
+"""Turns YAML into checked Python values, or into a list of Problems naming file, line and field.
+
+Every field is described once, here or in the module that declares it: its kind does the check
+and says what is expected, and its description is what the README's format tables show
+(`python -m clinic_handout.docs` prints them).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from dataclasses import dataclass, field as dc_field
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from .errors import Problem
+
+
+class LineDict(dict):
+    """A YAML mapping that remembers the line of itself and of each key."""
+
+    line: int | None = None
+    key_lines: dict
+
+
+class LineList(list):
+    """A YAML sequence that remembers the line of itself and of each item."""
+
+    line: int | None = None
+    item_lines: list
+
+
+class _Loader(yaml.SafeLoader):
+    """yaml.SafeLoader (no Python tags, no objects) that keeps line numbers and finds duplicate keys."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.duplicates: list[tuple[int, str]] = []
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    result = LineDict()
+    result.line = node.start_mark.line + 1
+    result.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, (str, int, float, bool, dt.date)) or key is None:
+            key = str(key)
+        if key in result:
+            loader.duplicates.append((key_node.start_mark.line + 1, str(key)))
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key] = key_node.start_mark.line + 1
+    return result
+
+
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
+    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    result.line = node.start_mark.line + 1
+    result.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return result
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+
+
+def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
+    """Parses one UTF-8 YAML file (a byte-order mark is fine); returns (data, problems)."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None, [Problem(path, None, "", "ファイルがありません (no such file)", "存在するファイル (an existing file)")]
+    except OSError as exc:
+        return None, [Problem(path, None, "", f"読めません (cannot read: {exc.strerror})", "読めるファイル (a readable file)")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [Problem(path, line, "", "UTF-8 ではない文字 (bytes that are not UTF-8, e.g. Shift_JIS)",
+                              "UTF-8 で保存したファイル (save the file as UTF-8)")]
+    loader = _Loader(text)
+    try:
+        data = loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        found = (exc.problem or "YAML の書き方の誤り").strip()
+        if "could not determine a constructor" in found or "tag" in found:
+            found = f"使えないタグ (a tag YAML content may not use: {found})"
+            expected = "文字・数・リストだけ (plain text, numbers and lists; no !!python tags)"
+        else:
+            found = f"YAML の書き方の誤り (YAML syntax error: {found})"
+            expected = "正しい YAML (check indentation, colons and quotes on this line or the one before)"
+        return None, [Problem(path, line, "", found, expected)]
+    except yaml.YAMLError as exc:
+        return None, [Problem(path, None, "", f"YAML の書き方の誤り ({exc})", "正しい YAML (valid YAML)")]
+    finally:
+        loader.dispose()
+    problems = [Problem(path, line, key, "同じ項目が2回 (the same key twice)", "各項目は1回だけ (each key once)")
+                for line, key in loader.duplicates]
+    return data, problems
+
+
+def show(value: Any) -> str:
+    """How a found value is shown in a message."""
+    if value is None:
+        return "空 (empty)"
+    if isinstance(value, bool):
+        return f"{'yes' if value else 'no'} (はい/いいえ; a yes/no value)"
+    if isinstance(value, str):
+        short = value if len(value) <= 40 else value[:40] + "…"
+        return f"\"{short}\""
+    if isinstance(value, dict):
+        return "項目の集まり (a mapping)"
+    if isinstance(value, list):
+        return "リスト (a list)"
+    return str(value)
+
+
+def did_you_mean(word: str, choices) -> str:
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f"もしかして (did you mean) '{close[0]}'? " if close else ""
+
+
+@dataclass
+class Reader:
+    """Collects the problems of one file while its values are checked."""
+
+    file: Path
+    drawable: Callable[[str], bool] | None = None  # is a character in the fonts?
+    problems: list[Problem] = dc_field(default_factory=list)
+
+    def fail(self, at: At, found: str, expected: str) -> Invalid:
+        self.problems.append(Problem(self.file, at.line, at.field, found, expected))
+        return INVALID
+
+
+@dataclass(frozen=True)
+class At:
+    """Where a value is: the reader of its file, its field path and its line."""
+
+    reader: Reader
+    field: str
+    line: int | None
+
+    def child(self, name: str | int, line: int | None) -> At:
+        path = f"{self.field}[{name}]" if isinstance(name, int) else (f"{self.field}.{name}" if self.field else name)
+        return At(self.reader, path, line or self.line)
+
+    def fail(self, found: str, expected: str | None = None, kind: Kind | None = None) -> Invalid:
+        return self.reader.fail(self, found, expected or (kind.expected if kind else ""))
+
+
+class Invalid:
+    def __repr__(self):
+        return "INVALID"
+
+
+INVALID = Invalid()
+
+
+class Kind:
+    """What a field holds: checks and converts a value, and says what is expected."""
+
+    expected = ""  # said in messages, Japanese first
+    doc = ""  # said in the README's format tables
+
+    def convert(self, value: Any, at: At) -> Any:
+        raise NotImplementedError
+
+
+class Text(Kind):
+    """One line of text (or several, with multiline) in characters the fonts can draw."""
+
+    def __init__(self, multiline: bool = False, pattern: str | None = None, pattern_doc: str = ""):
+        self.multiline = multiline
+        self.pattern = re.compile(pattern) if pattern else None
+        self.expected = pattern_doc or ("文字 (text)" if multiline else "1行の文字 (one line of text)")
+        self.doc = pattern_doc or ("text, may span lines" if multiline else "text")
+
+    def convert(self, value, at):
+        if isinstance(value, bool) or isinstance(value, (int, float, dt.date)):
+            return at.fail(show(value), f"{self.expected}。数字だけなら \"…\" で囲む (quote it: \"{value}\")")
+        if not isinstance(value, str):
+            return at.fail(show(value), self.expected)
+        text = value.strip()
+        if not text:
+            return at.fail(show(None), self.expected)
+        if not self.multiline and "\n" in text:
+            return at.fail("複数行 (several lines)", self.expected)
+        if self.pattern and not self.pattern.fullmatch(text):
+            return at.fail(show(text), self.expected)
+        if not check_glyphs(text, at):
+            return INVALID
+        return text
+
+
+def check_glyphs(text: str, at: At) -> bool:
+    """Reports each character of text that no bundled font can draw; True when all can be drawn."""
+    drawable = at.reader.drawable
+    if drawable is None:
+        return True
+    missing = list(dict.fromkeys(ch for ch in text if ch != "\n" and not drawable(ch)))
+    for ch in missing:
+        at.fail(f"U+{ord(ch):04X} '{ch}' in {at.field} has no glyph (フォントにない文字)",
+                "フォントにある文字 (a character the bundled fonts can draw; use its common form, e.g. 吉 for 𠮷)")
+    return not missing
+
+
+class Whole(Kind):
+    def __init__(self, low: int, high: int):
+        self.low, self.high = low, high
+        self.expected = f"{low}〜{high} の整数 (a whole number from {low} to {high})"
+        self.doc = f"whole number {low}–{high}"
+
+    def convert(self, value, at):
+        if isinstance(value, bool) or not isinstance(value, int) or not self.low <= value <= self.high:
+            return at.fail(show(value), self.expected)
+        return value
+
+
+class OneOf(Kind):
+    def __init__(self, choices, doc: str = ""):
+        self.choices = tuple(choices)
+        listed = " | ".join(self.choices)
+        self.expected = f"{listed} のどれか (one of: {listed})"
+        self.doc = doc or f"one of `{'`, `'.join(self.choices)}`"
+
+    def convert(self, value, at):
+        if not isinstance(value, str) or value.strip() not in self.choices:
+            return at.fail(show(value), did_you_mean(value, self.choices) + self.expected)
+        return value.strip()
+
+
+class Date(Kind):
+    expected = "日付 YYYY-MM-DD (a date, e.g. 2026-11-25)"
+    doc = "date `YYYY-MM-DD`"
+
+    def convert(self, value, at):
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value.strip().replace("/", "-"))
+            except ValueError:
+                pass
+        return at.fail(show(value), self.expected)
+
+
+class Email(Text):
+    def __init__(self):
+        super().__init__(pattern=r"[^@\s]+@[^@\s]+\.[^@\s]+",
+                         pattern_doc="メールアドレス (an email address, e.g. name@example.com)")
+        self.doc = "email address"
+
+
+class ListOf(Kind):
+    def __init__(self, item: Kind, min_items: int = 0):
+        self.item, self.min_items = item, min_items
+        self.expected = f"リスト (a list of: {item.expected})" + (
+            f"、{min_items}個以上 (at least {min_items})" if min_items else "")
+        self.doc = f"list of {item.doc}" + (f" (at least {min_items})" if min_items else "")
+
+    def convert(self, value, at):
+        if not isinstance(value, LineList):
+            return at.fail(show(value), self.expected)
+        if len(value) < self.min_items:
+            return at.fail(f"{len(value)}個 ({len(value)} items)", self.expected)
+        items = [self.item.convert(v, at.child(i + 1, value.item_lines[i])) for i, v in enumerate(value)]
+        return INVALID if any(v is INVALID for v in items) else tuple(items)
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: Kind
+    description: str
+    required: bool = False
+    default: Any = None
+
+
+class Record(Kind):
+    """A mapping with known fields; unknown keys are errors with a did-you-mean."""
+
+    def __init__(self, fields: list[Field], make: Callable[..., Any] | None = None, doc: str = "see below"):
+        self.fields = {f.name: f for f in fields}
+        self.make = make
+        self.expected = "項目の集まり (a mapping with: " + ", ".join(self.fields) + ")"
+        self.doc = doc
+
+    def convert(self, value, at):
+        if not isinstance(value, LineDict):
+            return at.fail(show(value), self.expected)
+        ok = True
+        for key in value:
+            if key not in self.fields:
+                at.child(str(key), value.key_lines.get(key)).fail(
+                    "知らない項目 (unknown key)",
+                    did_you_mean(key, self.fields) + "使える項目 (allowed): " + ", ".join(self.fields))
+                ok = False
+        result = {}
+        for name, f in self.fields.items():
+            if name not in value or value[name] is None:
+                if f.required:
+                    at.child(name, value.line).fail("ありません (missing)", f"{f.description} — {f.kind.expected}")
+                    ok = False
+                result[name] = f.default
+                continue
+            converted = f.kind.convert(value[name], at.child(name, value.key_lines.get(name)))
+            ok = ok and converted is not INVALID
+            result[name] = converted
+        if not ok:
+            return INVALID
+        return self.make(**result) if self.make else result
+
+
+def check_file(path: Path, kind: Kind, drawable: Callable[[str], bool] | None = None):
+    """Reads path and converts it with kind: (value or INVALID, problems)."""
+    data, problems = read_yaml(path)
+    if problems and data is None:
+        return INVALID, problems
+    reader = Reader(path, drawable, problems)
+    if data is None:
+        return reader.fail(At(reader, "", 1), "空のファイル (an empty file)", kind.expected), reader.problems
+    return kind.convert(data, At(reader, "", 1)), reader.problems
