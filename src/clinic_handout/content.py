@@ -225,6 +225,12 @@ def content_folder(option: str | os.PathLike | None) -> Path:
     return sample_content_dir()
 
 
+def catalogue_ids(folder: Path) -> list[str] | None:
+    """The stretch ids of a content folder, or None when its stretches.yaml has problems."""
+    value, problems = check_file(folder / "stretches.yaml", STRETCHES)
+    return None if problems or value is INVALID else list(value["stretches"])
+
+
 def load_content(folder: Path, drawable: Callable[[str], bool] | None = None) -> Content:
     """Reads and checks the three files of a content folder; raises InputError with every problem."""
     if not folder.is_dir():

@@ -10,8 +10,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import (BaseDocTemplate, Frame, Image, KeepTogether, PageTemplate, Paragraph, Spacer,
-                                Table, TableStyle)
+from reportlab.platypus import BaseDocTemplate, Frame, Image, KeepTogether, PageTemplate, Paragraph, Spacer, Table
 
 from . import __version__, fonts
 from .compose import Card, Handout
@@ -24,12 +23,9 @@ BODY_PT = 12
 LEADING = 1.7
 INK = colors.black
 RULE = colors.Color(0.35, 0.35, 0.35)
-TINT = colors.Color(0.90, 0.90, 0.90)  # a light grey that survives black-and-white printing
-
-
-_TIGHT_COMMANDS = [("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                   ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]
-_TIGHT = TableStyle(_TIGHT_COMMANDS)
+TINT = colors.Color(0.90, 0.90, 0.90)  # light grey: survives black-and-white printing, text stays black
+SAFETY_TINT = colors.Color(0.96, 0.96, 0.96)
+ALL = ((0, 0), (-1, -1))
 
 
 def _style(name, size=BODY_PT, bold=False, leading=LEADING, **extra) -> ParagraphStyle:
@@ -43,8 +39,19 @@ def text(value: str) -> str:
     return escape(value).replace("\n", "<br/>")
 
 
+def grid(rows, widths, *commands, padding=(0, 0, 0, 0), **options) -> Table:
+    """A Table whose cells draw in the bundled font (a Table's own default is Helvetica 10 pt).
+
+    Cells taller than a page split inside the row rather than crash the build.
+    """
+    left, right, top, bottom = padding
+    style = [("FONT", *ALL, fonts.REGULAR, BODY_PT), ("LEFTPADDING", *ALL, left), ("RIGHTPADDING", *ALL, right),
+             ("TOPPADDING", *ALL, top), ("BOTTOMPADDING", *ALL, bottom), *commands]
+    return Table(rows, colWidths=widths, style=style, splitInRow=1, **options)
+
+
 class HandoutTemplate:
-    """The page: A4 portrait, margins, the footer frame, the styles and the story of one handout."""
+    """The page: A4 portrait, margins, the footer, the styles and the story of one handout."""
 
     def __init__(self, handout: Handout):
         fonts.register()
@@ -52,26 +59,25 @@ class HandoutTemplate:
         self.width = A4[0] - 2 * MARGIN_X
         self.styles = {
             "title": _style("title", 18, bold=True, leading=1.35),
-            "for_whom": _style("for_whom", 12, leading=1.5),
-            "clinic": _style("clinic", 12, bold=True, leading=1.4),
+            "for_whom": _style("for_whom", leading=1.5),
+            "clinic": _style("clinic", bold=True, leading=1.4),
             "name": _style("name", 20, bold=True, leading=1.3),
-            "meta": _style("meta", 12, alignment=TA_RIGHT, leading=1.4),
+            "meta": _style("meta", alignment=TA_RIGHT, leading=1.4),
             "h2": _style("h2", 14, bold=True, leading=1.3, textColor=colors.white),
             "h3": _style("h3", 13, bold=True, leading=1.45),
             "body": _style("body"),
-            "area": _style("area", 12, bold=True, leading=1.4),
+            "area": _style("area", bold=True, leading=1.4),
             "item": _style("item", leading=1.5, leftIndent=15, bulletIndent=0),
             "list": _style("list", leading=1.45, leftIndent=17, bulletIndent=2),
             "step": _style("step", leading=1.5, leftIndent=19, bulletIndent=0),
             "card_title": _style("card_title", 14, bold=True, leading=1.3),
             "number": _style("number", 15, bold=True, leading=1.2, alignment=TA_CENTER, textColor=colors.white),
-            "target": _style("target", 12, leading=1.4),
+            "target": _style("target", leading=1.4),
             "dose": _style("dose", 14, bold=True, leading=1.3, alignment=TA_CENTER),
             "small": _style("small", 10.5, leading=1.45),
-            "small_bold": _style("small_bold", 10.5, bold=True, leading=1.45),
             "page": _style("page", 10.5, bold=True, alignment=TA_RIGHT, leading=1.45),
         }
-        self.footer = self._footer_table()
+        self.footer = self._footer()
         _, self.footer_height = self.footer.wrap(self.width, A4[1])
 
     # -- the story ------------------------------------------------------------------------
@@ -82,9 +88,10 @@ class HandoutTemplate:
             story += [Paragraph(text(h.for_whom), s["for_whom"]), Spacer(1, 3 * mm)]
         story += self._heading(h.cause_heading)
         story += [Paragraph(text(p), s["body"]) for p in h.cause_paragraphs]
-        story += [Spacer(1, 2 * mm), self._area_boxes()]
+        story += [Spacer(1, 2 * mm), self._area_causes()]
         if h.cause_closing:
             story += [Spacer(1, 1.5 * mm), Paragraph(text(h.cause_closing), s["body"])]
+        # The rules open the stretch section, read before the first card; a heading never ends a page.
         story += [Spacer(1, 4 * mm), KeepTogether(self._heading(h.stretches_heading) + [
             self._rules(), Spacer(1, 2.5 * mm), self._card(h.cards[0])])]
         for card in h.cards[1:]:
@@ -95,149 +102,109 @@ class HandoutTemplate:
         return story
 
     def _header(self) -> Table:
-        """Clinic and date; the title under a heavy rule; the patient's name with 様 and the practitioner."""
+        """Clinic and date; the title over a heavy rule; the patient's name with 様 and the practitioner."""
         h, s = self.handout, self.styles
         clinic = Paragraph(text(h.clinic.name), s["clinic"])
         if h.clinic.logo:
             logo = Image(str(h.clinic.logo), width=40 * mm, height=10 * mm, kind="proportional", hAlign="LEFT")
-            clinic = Table([[logo, clinic]], colWidths=[logo.drawWidth + 3 * mm, None], style=_TIGHT)
+            clinic = grid([[logo, clinic]], [logo.drawWidth + 3 * mm, None], ("VALIGN", *ALL, "BOTTOM"))
         who = f"担当：{text(h.practitioner)}" if h.practitioner else ""
         rows = [[clinic, Paragraph(h.date_text, s["meta"])],
-                [Paragraph(text(h.title), s["title"]), ""],
+                [Paragraph(text(h.title), s["title"]), Spacer(0, 0)],
                 [Paragraph(f"{text(h.patient_name)} 様", s["name"]), Paragraph(who, s["meta"])]]
-        table = Table(rows, colWidths=[self.width * 0.7, self.width * 0.3])
-        table.setStyle(TableStyle(_TIGHT_COMMANDS + [
-            ("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("SPAN", (0, 1), (1, 1)),
-            ("BOTTOMPADDING", (0, 1), (-1, 1), 3), ("LINEBELOW", (0, 1), (-1, 1), 2, INK),
-            ("TOPPADDING", (0, 2), (-1, 2), 3), ("BOTTOMPADDING", (0, 2), (-1, 2), 2),
-            ("LINEBELOW", (0, 2), (-1, 2), 0.75, RULE),
-        ]))
-        return table
+        return grid(rows, [self.width * 0.7, self.width * 0.3],
+                    ("VALIGN", *ALL, "BOTTOM"), ("SPAN", (0, 1), (1, 1)),
+                    ("BOTTOMPADDING", (0, 1), (-1, 1), 3), ("LINEBELOW", (0, 1), (-1, 1), 2, INK),
+                    ("TOPPADDING", (0, 2), (-1, 2), 3), ("BOTTOMPADDING", (0, 2), (-1, 2), 2),
+                    ("LINEBELOW", (0, 2), (-1, 2), 0.75, RULE))
 
     def _heading(self, title: str) -> list:
         """A section heading: white bold text on a black band (keep it with what follows)."""
-        band = Table([[Paragraph(text(title), self.styles["h2"])]], colWidths=[self.width])
-        band.setStyle(TableStyle([
-            ("BACKGROUND", (0, 0), (-1, -1), INK),
-            ("LEFTPADDING", (0, 0), (-1, -1), 8), ("TOPPADDING", (0, 0), (-1, -1), 1),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-        ]))
+        band = grid([[Paragraph(text(title), self.styles["h2"])]], [self.width], ("BACKGROUND", *ALL, INK),
+                    padding=(8, 8, 1, 4))
         return [band, Spacer(1, 1.5 * mm)]
 
-    def _area_boxes(self) -> Table:
+    def _area_causes(self) -> Table:
         """The part of the cause that fits the patient's area: one labelled row per area."""
         s = self.styles
         rows = [[Paragraph(text(part.heading), s["area"]), Paragraph(text(part.text), s["body"])]
                 for part in self.handout.area_causes]
-        table = Table(rows, colWidths=[36 * mm, self.width - 36 * mm])
-        table.setStyle(TableStyle([
-            ("BOX", (0, 0), (-1, -1), 1, INK), ("INNERGRID", (0, 0), (-1, -1), 0.75, INK),
-            ("BACKGROUND", (0, 0), (0, -1), TINT), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 6), ("RIGHTPADDING", (0, 0), (-1, -1), 6),
-            ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-        ]))
-        return table
+        return grid(rows, [36 * mm, self.width - 36 * mm],
+                    ("BOX", *ALL, 1, INK), ("INNERGRID", *ALL, 0.75, INK), ("BACKGROUND", (0, 0), (0, -1), TINT),
+                    ("VALIGN", *ALL, "MIDDLE"), padding=(6, 6, 2, 4))
 
     def _card(self, card: Card) -> Table:
+        """One stretch: number, title and target beside the dose, then the numbered steps."""
         s = self.styles
-        number = Table([[Paragraph(str(card.number), s["number"])]], colWidths=[9 * mm], rowHeights=[9 * mm])
-        number.setStyle(TableStyle(_TIGHT_COMMANDS + [
-            ("BACKGROUND", (0, 0), (-1, -1), INK), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-        ]))
         inner = self.width - 2 * 8
+        number = grid([[Paragraph(str(card.number), s["number"])]], [9 * mm], ("BACKGROUND", *ALL, INK),
+                      ("VALIGN", *ALL, "MIDDLE"), padding=(0, 0, 0, 2), rowHeights=[9 * mm])
         dose_width = inner * 0.5
-        dose = Table([[Paragraph(text(card.dose_line), s["dose"])]], colWidths=[dose_width])
-        dose.setStyle(TableStyle([
-            ("BACKGROUND", (0, 0), (-1, -1), TINT), ("BOX", (0, 0), (-1, -1), 1, INK),
-            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 4), ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-            ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
-        ]))
+        dose = grid([[Paragraph(text(card.dose_line), s["dose"])]], [dose_width],
+                    ("BACKGROUND", *ALL, TINT), ("BOX", *ALL, 1, INK), ("VALIGN", *ALL, "MIDDLE"),
+                    padding=(4, 4, 3, 5))
         named = [Paragraph(text(card.title), s["card_title"]), Paragraph(f"ねらい：{text(card.target)}", s["target"])]
-        title = Table([[number, named, dose]], colWidths=[11 * mm, inner - 11 * mm - dose_width, dose_width],
-                      style=_TIGHT_COMMANDS + [("VALIGN", (0, 0), (-1, -1), "MIDDLE")])
+        title = grid([[number, named, dose]], [11 * mm, inner - 11 * mm - dose_width, dose_width],
+                     ("VALIGN", *ALL, "MIDDLE"))
         parts = [title, Spacer(1, 2 * mm)]
         parts += [Paragraph(text(step), s["step"], bulletText=f"{i}.") for i, step in enumerate(card.steps, 1)]
         parts += [Paragraph(text(c), s["item"], bulletText="※") for c in card.cautions]
         if card.note:
             parts += [Paragraph(f"<b>担当者より：</b>{text(card.note)}", s["item"], bulletText="★")]
-        table = Table([[parts]], colWidths=[self.width])
-        table.setStyle(TableStyle([
-            ("BOX", (0, 0), (-1, -1), 1.25, INK), ("ROUNDEDCORNERS", [6, 6, 6, 6]),
-            ("LEFTPADDING", (0, 0), (-1, -1), 8), ("RIGHTPADDING", (0, 0), (-1, -1), 8),
-            ("TOPPADDING", (0, 0), (-1, -1), 6), ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
-        ]))
-        return table
+        return self._box(parts, border=1.25, rounded=True, padding=(8, 8, 6, 6))
 
     def _rules(self) -> Table:
-        """The general rules, side by side in one box, read before the first stretch."""
+        """The general rules, in a tinted box."""
         rules, s = self.handout.rules, self.styles
         items = [Paragraph(text(item), s["list"], bulletText=f"{i}.") for i, item in enumerate(rules.items, 1)]
         return self._box([Paragraph(text(rules.heading), s["h3"])] + items, border=1, background=TINT)
 
     def _note(self) -> Table:
-        s = self.styles
-        heading = f"<b>{text(self.handout.note_heading)}：</b>"
-        return self._box([Paragraph(heading + "<br/>" * ("\n" in self.handout.note) + text(self.handout.note),
-                                    s["body"])], border=1)
-
-    def _box(self, parts: list, border: float, background=None) -> Table:
-        box = Table([[parts]], colWidths=[self.width])
-        commands = [("BOX", (0, 0), (-1, -1), border, INK),
-                    ("LEFTPADDING", (0, 0), (-1, -1), 8), ("RIGHTPADDING", (0, 0), (-1, -1), 8),
-                    ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]
-        if background is not None:
-            commands.append(("BACKGROUND", (0, 0), (-1, -1), background))
-        box.setStyle(TableStyle(commands))
-        return box
+        heading = f"<b>{text(self.handout.note_heading)}：</b>" + "<br/>" * ("\n" in self.handout.note)
+        return self._box([Paragraph(heading + text(self.handout.note), self.styles["body"])], border=1)
 
     def _safety(self) -> Table:
-        """The safety notice: a double-ruled box no prescription can leave out."""
+        """The safety notice: a heavy box in every handout, whatever the prescription says."""
         safety, s = self.handout.safety, self.styles
-        parts = [Paragraph(f"！　{text(safety.heading)}", s["h3"])]
+        parts = [Paragraph(f"【重要】{text(safety.heading)}", s["h3"])]
         parts += [Paragraph(text(item), s["item"], bulletText="●") for item in safety.items]
         parts += [Spacer(1, 1.5 * mm), Paragraph(text(safety.see_doctor_heading), s["h3"])]
         half = (len(safety.see_doctor) + 1) // 2
-        column_width = (self.width - 24) / 2
         columns = [[Paragraph(text(flag), s["item"], bulletText="■") for flag in safety.see_doctor[start:end]]
                    for start, end in ((0, half), (half, len(safety.see_doctor)))]
-        flags = Table([columns], colWidths=[column_width, column_width])
-        flags.setStyle(TableStyle([
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 6),
-            ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-        ]))
-        box = Table([[parts + [flags]]], colWidths=[self.width])
-        box.setStyle(TableStyle([
-            ("BOX", (0, 0), (-1, -1), 2.5, INK), ("INNERGRID", (0, 0), (-1, -1), 0, INK),
-            ("BACKGROUND", (0, 0), (-1, -1), colors.Color(0.96, 0.96, 0.96)),
-            ("LEFTPADDING", (0, 0), (-1, -1), 10), ("RIGHTPADDING", (0, 0), (-1, -1), 10),
-            ("TOPPADDING", (0, 0), (-1, -1), 6), ("BOTTOMPADDING", (0, 0), (-1, -1), 9),
-        ]))
-        return box
+        column_width = (self.width - 20) / 2
+        parts.append(grid([columns], [column_width, column_width], ("VALIGN", *ALL, "TOP"), padding=(0, 6, 0, 0)))
+        return self._box(parts, border=2.5, background=SAFETY_TINT, padding=(10, 10, 6, 9))
+
+    def _box(self, parts: list, border: float, background=None, rounded=False, padding=(8, 8, 4, 6)) -> Table:
+        commands = [("BOX", *ALL, border, INK)]
+        if background is not None:
+            commands.append(("BACKGROUND", *ALL, background))
+        if rounded:
+            commands.append(("ROUNDEDCORNERS", [6, 6, 6, 6]))
+        return grid([[parts]], [self.width], *commands, padding=padding)
 
     # -- every page ----------------------------------------------------------------------
-    def _footer_table(self) -> Table:
-        clinic, s = self.handout.clinic, self.styles
+    def _footer(self) -> Table:
+        clinic = self.handout.clinic
         first = f"<b>{text(clinic.name)}</b>　電話 <b>{text(clinic.phone)}</b>　{text(clinic.address)}"
         hours = f"{text(clinic.hours_label)}：" + "　".join(text(line) for line in clinic.hours)
         contact = "　".join(text(v) for v in (clinic.url, clinic.email) if v)
         lines = [first, hours] + ([contact] if contact else [])
-        table = Table([[Paragraph("<br/>".join(lines), s["small"])]], colWidths=[self.width - 22 * mm])
-        table.setStyle(TableStyle(_TIGHT_COMMANDS + [("TOPPADDING", (0, 0), (-1, -1), 4)]))
-        return table
+        return grid([[Paragraph("<br/>".join(lines), self.styles["small"])]], [self.width - 22 * mm],
+                    padding=(0, 0, 4, 0))
 
     def draw_footer(self, canvas: Canvas, _doc) -> None:
+        top = FOOTER_BOTTOM + self.footer_height
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.75)
-        canvas.line(MARGIN_X, FOOTER_BOTTOM + self.footer_height, MARGIN_X + self.width, FOOTER_BOTTOM + self.footer_height)
+        canvas.line(MARGIN_X, top, MARGIN_X + self.width, top)
         self.footer.drawOn(canvas, MARGIN_X, FOOTER_BOTTOM)
 
     def draw_page_number(self, canvas: Canvas, page: int, total: int) -> None:
         label = Paragraph(f"{page} / {total}", self.styles["page"])
-        _, height = label.wrap(30 * mm, 20 * mm)
-        label.drawOn(canvas, MARGIN_X + self.width - 30 * mm, FOOTER_BOTTOM + self.footer_height - 4 - height)
+        _, height = label.wrap(20 * mm, 20 * mm)
+        label.drawOn(canvas, MARGIN_X + self.width - 20 * mm, FOOTER_BOTTOM + self.footer_height - 4 - height)
 
     def build(self) -> bytes:
         h = self.handout
@@ -253,6 +220,7 @@ class HandoutTemplate:
             initialFontName=fonts.REGULAR, initialFontSize=BODY_PT, initialLeading=BODY_PT * LEADING,
         )
         doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=self.draw_footer)])
+        # invariant=1 fixes the file ID; the dates come from the handout, so the same input gives the same bytes.
         pdf_date = f"D:{h.date:%Y%m%d}000000+09'00'"
         template = self
 

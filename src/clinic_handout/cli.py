@@ -1,0 +1,177 @@
+"""The `handout` command: parses, calls the library, prints. ReportLab is imported only to make a PDF."""
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import HandoutError, InputError, Problem
+
+CONTENT_HELP = "内容フォルダ (content folder). Default: $HANDOUT_CONTENT, else ./handouts, else the built-in sample."
+
+
+def _report_problems(problems: list[Problem], what: str) -> None:
+    click.echo(f"エラー: {what}に {len(problems)} 件の問題があります ({len(problems)} problem(s)):", err=True)
+    for problem in problems:
+        click.echo(f"  {problem}", err=True)
+
+
+class _HandoutGroup(click.Group):
+    """Turns the library's errors into one message and exit 1; never a traceback unless --verbose."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except InputError as exc:
+            _report_problems(exc.problems, "入力ファイル (input files) ")
+            click.echo("PDF は作っていません (nothing was written).", err=True)
+        except HandoutError as exc:
+            click.echo(f"エラー (error): {exc}", err=True)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
+            raise
+        except Exception:
+            if ctx.params.get("verbose"):
+                raise
+            error = sys.exc_info()[1]
+            click.echo(f"内部エラー (internal error): {type(error).__name__}: {error}\n"
+                       "--verbose を付けて実行すると詳細が出ます (run with --verbose for details).", err=True)
+        ctx.exit(1)
+
+
+@click.group(cls=_HandoutGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="handout")
+@click.option("--verbose", is_flag=True, help="Show Python tracebacks (for reporting a bug).")
+def cli(verbose: bool) -> None:
+    """腰痛ストレッチのハンドアウト (PDF) を作ります。
+    Makes personalised A4 stretch handouts for patients with recurring lower-back pain.
+
+    \b
+    Examples:
+      handout build handouts/patients/yamada-hanako.yaml
+      handout build patient.yaml -o 山田花子.pdf --content my-clinic
+      handout validate --content my-clinic patients/*.yaml
+      handout stretches --json
+      handout init my-clinic
+    """
+
+
+def _content_folder(option: str | None) -> Path:
+    from .content import content_folder
+
+    return content_folder(option)
+
+
+@cli.command()
+@click.argument("prescription", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="書き出す PDF (the PDF to write). Default: DATE_NAME.pdf in the current folder.")
+@click.option("--content", "content_dir", type=click.Path(file_okay=False), help=CONTENT_HELP)
+def build(prescription: Path, output: Path | None, content_dir: str | None) -> None:
+    """処方ファイルから PDF を1つ作ります (build one handout PDF).
+
+    \b
+    Example:
+      handout build handouts/patients/yamada-hanako.yaml -o hanako.pdf
+    Prints the path of the PDF it wrote.
+    """
+    from .compose import default_filename
+    from .deliver import write_atomically
+    from .pipeline import build_pdf, open_content
+
+    content = open_content(_content_folder(content_dir))
+    handout, pdf = build_pdf(prescription, content)
+    path = write_atomically(output or Path(default_filename(handout)), pdf)
+    click.echo(str(path))
+
+
+@cli.command()
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--content", "content_dir", type=click.Path(file_okay=False), help=CONTENT_HELP)
+def validate(files: tuple[Path, ...], content_dir: str | None) -> None:
+    """内容フォルダと処方ファイルを確認します (check the content folder and prescription files).
+
+    Prints every problem in every file, not just the first.
+
+    \b
+    Example:
+      handout validate --content my-clinic my-clinic/patients/*.yaml
+    """
+    from . import fonts
+    from .content import catalogue_ids, load_content
+    from .prescription import load_prescription
+
+    folder = _content_folder(content_dir)
+    problems: list[Problem] = []
+    try:
+        content = load_content(folder, fonts.can_draw)
+        ids = list(content.catalogue)
+    except InputError as exc:
+        problems += exc.problems
+        ids = catalogue_ids(folder) if folder.is_dir() else None
+    for file in files:
+        try:
+            load_prescription(file, ids, fonts.can_draw)
+        except InputError as exc:
+            problems += exc.problems
+    checked = f"{folder}" + (f" + {len(files)} 処方ファイル (prescription files)" if files else "")
+    if problems:
+        _report_problems(problems, checked + " ")
+        sys.exit(1)
+    click.echo(f"問題ありません (no problems): {checked}")
+
+
+@cli.command()
+@click.option("--content", "content_dir", type=click.Path(file_okay=False), help=CONTENT_HELP)
+@click.option("--json", "as_json", is_flag=True, help="JSON で出力 (print a JSON list).")
+def stretches(content_dir: str | None, as_json: bool) -> None:
+    """ストレッチの一覧 (list the stretch catalogue: id, title, target, default dose).
+
+    \b
+    Example:
+      handout stretches --json
+    """
+    from .compose import dose_line
+    from .content import load_content
+
+    content = load_content(_content_folder(content_dir))
+    if as_json:
+        rows = [{"id": s.id, "title": s.title, "target": s.target, "areas": list(s.areas),
+                 "hold_seconds": s.dose.hold_seconds, "reps": s.dose.reps, "sets_per_day": s.dose.sets_per_day}
+                for s in content.catalogue.values()]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    width = max(len(sid) for sid in content.catalogue)
+    for s in content.catalogue.values():
+        click.echo(f"{s.id:<{width}}  {dose_line(s.dose)}  {s.title}（{s.target}）")
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def init(directory: Path) -> None:
+    """見本から新しい内容フォルダを作ります (create a content folder from the built-in sample).
+
+    \b
+    Example:
+      handout init my-clinic
+    """
+    from .resources import sample_content_dir
+
+    if directory.exists() and any(directory.iterdir()):
+        raise HandoutError(f"{directory}: フォルダが空ではありません。上書きしません "
+                           "(the folder is not empty; nothing was changed; choose a new folder)")
+    shutil.copytree(sample_content_dir(), directory, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.py", "*.pyc"))
+    click.echo(f"作成しました (created): {directory}\n"
+               "次に (next):\n"
+               f"  1. {directory / 'clinic.yaml'} を開き、医院名・電話・住所・受付時間を書きかえる\n"
+               f"  2. handout validate --content {directory}\n"
+               f"  3. handout build {directory / 'patients' / 'yamada-hanako.yaml'} --content {directory}")
+
+
+def main() -> None:
+    cli(prog_name="handout")
