@@ -18,6 +18,7 @@ class Card:
     target: str
     steps: tuple[str, ...]
     dose_line: str
+    side_label: str | None
     cautions: tuple[str, ...]
     note: str | None
 
@@ -55,10 +56,9 @@ def japanese_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def dose_line(dose: Dose, side: str | None = None) -> str:
-    """The dose as printed, e.g. 10秒 × 5回 ・ 1日2セット (・ 右側)."""
-    line = f"{dose.hold_seconds}秒 × {dose.reps}回 ・ 1日{dose.sets_per_day}セット"
-    return f"{line} ・ {SIDE_LABELS[side]}" if side else line
+def dose_line(dose: Dose) -> str:
+    """The dose as printed, e.g. 10秒 × 5回 ・ 1日2セット."""
+    return f"{dose.hold_seconds}秒 × {dose.reps}回 ・ 1日{dose.sets_per_day}セット"
 
 
 def compose(content: Content, prescription: Prescription, today: dt.date) -> Handout:
@@ -72,8 +72,8 @@ def compose(content: Content, prescription: Prescription, today: dt.date) -> Han
         base = stretch.dose
         dose = Dose(choice.hold_seconds or base.hold_seconds, choice.reps or base.reps,
                     choice.sets_per_day or base.sets_per_day)
-        cards.append(Card(number, stretch.title, stretch.target, stretch.steps, dose_line(dose, choice.side),
-                          stretch.cautions, choice.note))
+        cards.append(Card(number, stretch.title, stretch.target, stretch.steps, dose_line(dose),
+                          SIDE_LABELS.get(choice.side), stretch.cautions, choice.note))
     area = prescription.area
     area_causes = {"upper": (texts.cause.upper,), "lower": (texts.cause.lower,),
                    "both": (texts.cause.upper, texts.cause.lower)}[area]

@@ -41,7 +41,7 @@ class Prescription:
 
 
 PATIENT = Record([
-    Field("name", Text(), "患者さんのお名前 (printed with 様, exactly as typed)", required=True),
+    Field("name", Text(max_length=40), "患者さんのお名前 (printed with 様, exactly as typed)", required=True),
     Field("email", Email(), "メールアドレス (used by `handout send`)"),
 ], make=Patient, doc="`name`, `email`")
 
@@ -51,14 +51,16 @@ class StretchChoice(Kind):
 
     def __init__(self, ids):
         # Without a usable catalogue (validate on a broken content folder) any well-formed id passes here.
-        self.ids = OneOf(ids) if ids is not None else Text(pattern=r"[a-z0-9-]+", pattern_doc="ストレッチの id")
+        self.ids = OneOf(ids) if ids is not None else Text(
+            pattern=r"[a-z0-9-]+", pattern_doc="ストレッチの id (a catalogue id: see `handout stretches`)")
         self.record = Record([
             Field("id", self.ids, "ストレッチの id (a catalogue id)", required=True),
             Field("hold_seconds", HOLD, "秒数 (hold, seconds)"),
             Field("reps", REPS, "回数 (repetitions)"),
             Field("sets_per_day", SETS, "1日のセット数 (sets per day)"),
             Field("side", OneOf(SIDES), "どちら側 (which side)"),
-            Field("note", Text(multiline=True), "このストレッチへのメモ (note printed with this stretch)"),
+            Field("note", Text(multiline=True, max_length=200),
+                  "このストレッチへのメモ (note printed in this stretch's card; longer notes go in `note`)"),
         ], make=PrescribedStretch)
         self.expected = f"ストレッチの id か、id と回数などの項目 (an id, or a mapping: {', '.join(self.record.fields)})"
         self.doc = "catalogue id, or a mapping (fields below)"
@@ -76,7 +78,7 @@ def prescription_kind(catalogue_ids: list[str] | None) -> Record:
     return Record([
         Field("patient", PATIENT, "患者さん (the patient)", required=True),
         Field("date", Date(), "日付 (the handout's date; defaults to today)"),
-        Field("practitioner", Text(), "担当者 (the practitioner's name)"),
+        Field("practitioner", Text(max_length=40), "担当者 (the practitioner's name)"),
         Field("area", OneOf(AREAS), "腰のどこが痛むか (where the lower back hurts)", required=True),
         Field("stretches", ListOf(StretchChoice(catalogue_ids), min_items=1),
               "ストレッチ (the chosen stretches; when absent, the area's default selection)"),

@@ -79,25 +79,30 @@ class HandoutTemplate:
         }
         self.footer = self._footer()
         _, self.footer_height = self.footer.wrap(self.width, A4[1])
+        self.frame_bottom = FOOTER_BOTTOM + self.footer_height + 4 * mm
+        self.frame_height = A4[1] - MARGIN_TOP - self.frame_bottom
 
     # -- the story ------------------------------------------------------------------------
     def story(self) -> list:
         h, s = self.handout, self.styles
-        story = [self._header(), Spacer(1, 3 * mm)]
+        story = [self._header(), Spacer(1, 2 * mm)]
         if h.for_whom:
-            story += [Paragraph(text(h.for_whom), s["for_whom"]), Spacer(1, 3 * mm)]
+            story += [Paragraph(text(h.for_whom), s["for_whom"]), Spacer(1, 2 * mm)]
         story += self._heading(h.cause_heading)
         story += [Paragraph(text(p), s["body"]) for p in h.cause_paragraphs]
-        story += [Spacer(1, 2 * mm), self._area_causes()]
+        story += [Spacer(1, 1.5 * mm), self._area_causes()]
         if h.cause_closing:
             story += [Spacer(1, 1.5 * mm), Paragraph(text(h.cause_closing), s["body"])]
         # The rules open the stretch section, read before the first card; a heading never ends a page.
-        story += [Spacer(1, 4 * mm), KeepTogether(self._heading(h.stretches_heading) + [
-            self._rules(), Spacer(1, 2.5 * mm), self._card(h.cards[0])])]
+        story += [Spacer(1, 3 * mm), KeepTogether(self._heading(h.stretches_heading) + [
+            self._rules(), Spacer(1, 2 * mm), self._card(h.cards[0])])]
         for card in h.cards[1:]:
             story += [Spacer(1, 2.5 * mm), KeepTogether(self._card(card))]
         if h.note:
-            story += [Spacer(1, 3 * mm), KeepTogether(self._note())]
+            note = self._note()
+            # A short note stays whole; a long one starts right here and flows over the pages.
+            short = note.wrap(self.width, A4[1])[1] < self.frame_height / 3
+            story += [Spacer(1, 3 * mm), KeepTogether(note) if short else note]
         story += [Spacer(1, 3 * mm), KeepTogether(self._safety())]
         return story
 
@@ -140,7 +145,8 @@ class HandoutTemplate:
         number = grid([[Paragraph(str(card.number), s["number"])]], [9 * mm], ("BACKGROUND", *ALL, INK),
                       ("VALIGN", *ALL, "MIDDLE"), padding=(0, 0, 0, 2), rowHeights=[9 * mm])
         dose_width = inner * 0.5
-        dose = grid([[Paragraph(text(card.dose_line), s["dose"])]], [dose_width],
+        dose_text = text(card.dose_line) + (f"<br/>{text(card.side_label)}" if card.side_label else "")
+        dose = grid([[Paragraph(dose_text, s["dose"])]], [dose_width],
                     ("BACKGROUND", *ALL, TINT), ("BOX", *ALL, 1, INK), ("VALIGN", *ALL, "MIDDLE"),
                     padding=(4, 4, 3, 5))
         named = [Paragraph(text(card.title), s["card_title"]), Paragraph(f"ねらい：{text(card.target)}", s["target"])]
@@ -209,12 +215,11 @@ class HandoutTemplate:
     def build(self) -> bytes:
         h = self.handout
         buffer = io.BytesIO()
-        frame_bottom = FOOTER_BOTTOM + self.footer_height + 4 * mm
-        frame = Frame(MARGIN_X, frame_bottom, self.width, A4[1] - MARGIN_TOP - frame_bottom,
+        frame = Frame(MARGIN_X, self.frame_bottom, self.width, self.frame_height,
                       leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="body")
         doc = BaseDocTemplate(
             buffer, pagesize=A4, leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=MARGIN_TOP,
-            bottomMargin=frame_bottom, title=h.pdf_title, author=h.clinic.name, subject=h.subject,
+            bottomMargin=self.frame_bottom, title=h.pdf_title, author=h.clinic.name, subject=h.subject,
             creator=f"clinic-handout {__version__}", producer=f"clinic-handout {__version__} (ReportLab)",
             keywords=["腰痛", "ストレッチ"], lang="ja-JP", displayDocTitle=1, invariant=1,
             initialFontName=fonts.REGULAR, initialFontSize=BODY_PT, initialLeading=BODY_PT * LEADING,

@@ -63,6 +63,15 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
     return result
 
 
+def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode):
+    """A date YAML cannot make (2026-13-01) stays text, so the Date field reports it with its line."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 
@@ -95,7 +104,7 @@ def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
             found = f"YAML の書き方の誤り (YAML syntax error: {found})"
             expected = "正しい YAML (check indentation, colons and quotes on this line or the one before)"
         return None, [Problem(path, line, "", found, expected)]
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
         return None, [Problem(path, None, "", f"YAML の書き方の誤り ({exc})", "正しい YAML (valid YAML)")]
     finally:
         loader.dispose()
@@ -175,11 +184,16 @@ class Kind:
 class Text(Kind):
     """One line of text (or several, with multiline) in characters the fonts can draw."""
 
-    def __init__(self, multiline: bool = False, pattern: str | None = None, pattern_doc: str = ""):
+    def __init__(self, multiline: bool = False, pattern: str | None = None, pattern_doc: str = "",
+                 max_length: int | None = None):
         self.multiline = multiline
         self.pattern = re.compile(pattern) if pattern else None
+        self.max_length = max_length
         self.expected = pattern_doc or ("文字 (text)" if multiline else "1行の文字 (one line of text)")
         self.doc = pattern_doc or ("text, may span lines" if multiline else "text")
+        if max_length:
+            self.expected += f"、{max_length}文字まで (at most {max_length} characters)"
+            self.doc += f", at most {max_length} characters"
 
     def convert(self, value, at):
         if isinstance(value, bool) or isinstance(value, (int, float, dt.date)):
@@ -193,6 +207,8 @@ class Text(Kind):
             return at.fail("複数行 (several lines)", self.expected)
         if self.pattern and not self.pattern.fullmatch(text):
             return at.fail(show(text), self.expected)
+        if self.max_length and len(text) > self.max_length:
+            return at.fail(f"{len(text)}文字 ({len(text)} characters)", self.expected)
         if not check_glyphs(text, at):
             return INVALID
         return text
@@ -260,16 +276,18 @@ class Email(Text):
 
 
 class ListOf(Kind):
-    def __init__(self, item: Kind, min_items: int = 0):
-        self.item, self.min_items = item, min_items
-        self.expected = f"リスト (a list of: {item.expected})" + (
-            f"、{min_items}個以上 (at least {min_items})" if min_items else "")
-        self.doc = f"list of {item.doc}" + (f" (at least {min_items})" if min_items else "")
+    def __init__(self, item: Kind, min_items: int = 0, max_items: int | None = None):
+        self.item, self.min_items, self.max_items = item, min_items, max_items
+        count = (f"{min_items}〜{max_items}個 ({min_items} to {max_items} items)" if max_items
+                 else f"{min_items}個以上 (at least {min_items})" if min_items else "")
+        self.expected = f"リスト (a list of: {item.expected})" + (f"、{count}" if count else "")
+        self.doc = f"list of {item.doc}" + (f"; {min_items}–{max_items} items" if max_items
+                                           else f"; at least {min_items}" if min_items else "")
 
     def convert(self, value, at):
         if not isinstance(value, LineList):
             return at.fail(show(value), self.expected)
-        if len(value) < self.min_items:
+        if len(value) < self.min_items or (self.max_items and len(value) > self.max_items):
             return at.fail(f"{len(value)}個 ({len(value)} items)", self.expected)
         items = [self.item.convert(v, at.child(i + 1, value.item_lines[i])) for i, v in enumerate(value)]
         return INVALID if any(v is INVALID for v in items) else tuple(items)
@@ -326,5 +344,5 @@ def check_file(path: Path, kind: Kind, drawable: Callable[[str], bool] | None = 
         return INVALID, problems
     reader = Reader(path, drawable, problems)
     if data is None:
-        return reader.fail(At(reader, "", 1), "空のファイル (an empty file)", kind.expected), reader.problems
-    return kind.convert(data, At(reader, "", 1)), reader.problems
+        return reader.fail(At(reader, "", None), "空のファイル (an empty file)", kind.expected), reader.problems
+    return kind.convert(data, At(reader, "", getattr(data, "line", 1))), reader.problems

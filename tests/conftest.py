@@ -1,0 +1,66 @@
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+from clinic_handout.cli import cli
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "handouts"
+
+STANDARD = """\
+patient:
+  name: 山田 花子
+date: 2026-11-25
+area: both
+"""
+
+
+def pdf_text(path: Path) -> str:
+    """All text of a PDF as pypdf extracts it, whitespace removed (lines break anywhere in Japanese)."""
+    reader = PdfReader(str(path))
+    return re.sub(r"\s+", "", "".join(page.extract_text() or "" for page in reader.pages))
+
+
+@pytest.fixture(autouse=True)
+def _no_content_env(monkeypatch):
+    monkeypatch.delenv("HANDOUT_CONTENT", raising=False)
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch):
+    """Runs `handout ARGS` in an empty folder (tmp_path); returns click's Result."""
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    def invoke(*args):
+        return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def write(tmp_path):
+    """Writes text (UTF-8) to a file in tmp_path; returns its path."""
+
+    def _write(name: str, text: str) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return _write
+
+
+@pytest.fixture
+def build(run, write, tmp_path):
+    """Builds a prescription given as YAML text; returns (result, pdf path)."""
+
+    def _build(yaml_text: str, *extra):
+        source = write("p.yaml", yaml_text)
+        out = tmp_path / "out.pdf"
+        return run("build", source, "-o", out, *extra), out
+
+    return _build
