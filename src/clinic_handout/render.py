@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import io
-from xml.sax.saxutils import escape
+from html import escape
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
@@ -36,7 +36,7 @@ def _style(name, size=BODY_PT, bold=False, leading=LEADING, **extra) -> Paragrap
 
 def text(value: str) -> str:
     """User text as Paragraph markup: escaped, line breaks kept, never normalised."""
-    return escape(value).replace("\n", "<br/>")
+    return escape(value, quote=False).replace("\n", "<br/>")
 
 
 def grid(rows, widths, *commands, padding=(0, 0, 0, 0), **options) -> Table:
