@@ -10,10 +10,11 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Frame, Image, KeepTogether, PageTemplate, Paragraph, Spacer, Table
+from reportlab.platypus import BaseDocTemplate, Frame, Image, KeepTogether, PageTemplate, Spacer, Table
 
 from . import __version__, fonts
 from .compose import Card, Handout
+from .typeset import JapaneseParagraph as Paragraph
 
 # 17 mm leaves room for a 12-14 pt 。 hanging past the frame while staying inside a 12 mm page margin.
 MARGIN_X = 17 * mm
