@@ -71,7 +71,10 @@ def _content_folder(option: str | None) -> Path:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="書き出す PDF (the PDF to write). Default: DATE_NAME.pdf in the current folder.")
 @click.option("--content", "content_dir", type=click.Path(file_okay=False), help=CONTENT_HELP)
-def build(prescription: Path, output: Path | None, content_dir: str | None) -> None:
+@click.option("--allow-missing-glyphs", is_flag=True,
+              help="フォントにない文字を 〓 で印刷 (print a character no font has as 〓, with a warning, "
+                   "instead of refusing: for when a handout must go out now).")
+def build(prescription: Path, output: Path | None, content_dir: str | None, allow_missing_glyphs: bool) -> None:
     """処方ファイルから PDF を1つ作ります (build one handout PDF).
 
     \b
@@ -83,9 +86,11 @@ def build(prescription: Path, output: Path | None, content_dir: str | None) -> N
     from .deliver import write_atomically
     from .pipeline import build_pdf, open_content
 
-    content = open_content(_content_folder(content_dir))
+    content = open_content(_content_folder(content_dir), allow_missing_glyphs)
     handout, pdf = build_pdf(prescription, content)
     path = write_atomically(output or Path(default_filename(handout)), pdf)
+    for warning in content.glyphs.warnings:
+        click.echo(f"警告 (warning): 〓 で印刷しました (printed as 〓): {warning}", err=True)
     click.echo(str(path))
 
 
@@ -101,21 +106,22 @@ def validate(files: tuple[Path, ...], content_dir: str | None) -> None:
     Example:
       handout validate --content my-clinic my-clinic/patients/*.yaml
     """
-    from . import fonts
-    from .content import catalogue_ids, load_content
+    from .content import catalogue_ids, fallback_fonts, load_content
+    from .fonts import GlyphCheck, font_chain
     from .prescription import load_prescription
 
     folder = _content_folder(content_dir)
     problems: list[Problem] = []
     try:
-        content = load_content(folder, fonts.can_draw)
-        ids = list(content.catalogue)
+        content = load_content(folder, allow_missing_glyphs=False)
+        ids, glyphs = list(content.catalogue), content.glyphs
     except InputError as exc:
         problems += exc.problems
         ids = catalogue_ids(folder) if folder.is_dir() else None
+        glyphs = GlyphCheck(font_chain(fallback_fonts(folder)[0] if folder.is_dir() else ()))
     for file in files:
         try:
-            load_prescription(file, ids, fonts.can_draw)
+            load_prescription(file, ids, glyphs)
         except InputError as exc:
             problems += exc.problems
     checked = f"{folder}" + (f" + {len(files)} 処方ファイル (prescription files)" if files else "")

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from .content import AREA_NAMES, AreaCause, Clinic, Content, Dose, Safety, Section
+from .fonts import FallbackFont
 from .prescription import PrescribedStretch, Prescription
 
 SIDE_LABELS = {"right": "右側", "left": "左側", "both": "左右それぞれ"}
@@ -42,6 +43,7 @@ class Handout:
     safety: Safety
     clinic: Clinic
     subject: str
+    fallback_fonts: tuple[FallbackFont, ...] = ()
 
     @property
     def date_text(self) -> str:
@@ -49,7 +51,9 @@ class Handout:
 
     @property
     def pdf_title(self) -> str:
-        return f"{self.title}（{self.patient_name} 様）"
+        """The viewer's title. The patient's name stays out of the metadata, which printer queues,
+        file indexers and mail previews show to others; it is on the page and in the file name."""
+        return self.title
 
 
 def japanese_date(day: dt.date) -> str:
@@ -95,6 +99,7 @@ def compose(content: Content, prescription: Prescription, today: dt.date) -> Han
         safety=texts.safety,
         clinic=content.clinic,
         subject=f"{AREA_NAMES[area]}が痛む方のストレッチ",
+        fallback_fonts=content.fallback_fonts,
     )
 
 

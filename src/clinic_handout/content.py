@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
 
 from .errors import InputError, Problem
+from .fonts import FallbackFont, GlyphCheck, font_chain
 from .resources import sample_content_dir
 from .schema import INVALID, At, Email, Field, Kind, ListOf, OneOf, Record, Text, Whole, check_file
 
@@ -94,6 +94,9 @@ class Content:
     clinic: Clinic
     texts: Texts
     catalogue: dict[str, Stretch]  # in the order of stretches.yaml
+    fallback_fonts: tuple[FallbackFont, ...] = ()
+    # How this content's characters were checked against its font chain; prescriptions use it too.
+    glyphs: GlyphCheck | None = field(default=None, compare=False, repr=False)
 
     def default_selection(self, area: str) -> tuple[str, ...]:
         """The stretches for an area: those whose `areas` name it (`both`: upper or lower)."""
@@ -216,6 +219,18 @@ class Catalogue(ListOf):
 STRETCHES = Record([Field("stretches", Catalogue(), "ストレッチの一覧 (the stretch catalogue)", required=True)])
 FILES = {"clinic.yaml": CLINIC, "texts.yaml": TEXTS, "stretches.yaml": STRETCHES}
 
+FALLBACK_FONT = Record([
+    Field("name", Text(max_length=60), "フォントの名前 (the font's name, used in messages)", required=True),
+    Field("file", Text(), "フォントファイル (a TrueType .ttf/.ttc file: a path, or a file name looked for in "
+                          "the content folder and the computer's font folders)", required=True),
+    Field("bold_file", Text(), "太字のファイル (its bold, if there is one; else the regular is used)"),
+    Field("install", Text(multiline=True), "入手方法 (how to install it: said when a character needs it)"),
+], make=FallbackFont, doc="`name`, `file`, `bold_file`, `install`")
+FONTS = Record([
+    Field("fallback", ListOf(FALLBACK_FONT), "予備のフォント (fallback fonts, tried in order for characters "
+                                             "BIZ UD Gothic lacks)", default=()),
+])
+
 
 def content_folder(option: str | os.PathLike | None) -> Path:
     """The contract's order: --content, else $HANDOUT_CONTENT, else ./handouts, else the built-in sample."""
@@ -234,15 +249,32 @@ def catalogue_ids(folder: Path) -> list[str] | None:
     return None if problems or value is INVALID else list(value["stretches"])
 
 
-def load_content(folder: Path, drawable: Callable[[str], bool] | None = None) -> Content:
-    """Reads and checks the three files of a content folder; raises InputError with every problem."""
+def fallback_fonts(folder: Path) -> tuple[tuple[FallbackFont, ...], list[Problem]]:
+    """The font chain of fonts.yaml (optional: without it, BIZ UD Gothic alone)."""
+    if not (folder / "fonts.yaml").exists():
+        return (), []
+    value, problems = check_file(folder / "fonts.yaml", FONTS)
+    if problems or value is INVALID:
+        return (), problems
+    return tuple(replace(font, folder=folder.resolve()) for font in value["fallback"]), []
+
+
+def load_content(folder: Path, allow_missing_glyphs: bool | None = None) -> Content:
+    """Reads and checks the files of a content folder; raises InputError with every problem.
+
+    With allow_missing_glyphs given (True or False), every character is checked against the font
+    chain; a character no font has is then a warning (True) or a problem (False).
+    """
     if not folder.is_dir():
         raise InputError([Problem(folder, None, "", "フォルダがありません (no such folder)",
                                   "内容フォルダ (a content folder: make one with `handout init DIR`)")])
-    values, problems = {}, []
+    fallbacks, problems = fallback_fonts(folder)
+    glyphs = None if allow_missing_glyphs is None else GlyphCheck(font_chain(fallbacks), allow_missing_glyphs)
+    values = {}
     for name, kind in FILES.items():
-        value, found = check_file(folder / name, kind, drawable)
+        value, found = check_file(folder / name, kind, glyphs)
         values[name], problems = value, problems + found
     if problems:
         raise InputError(problems)
-    return Content(folder, values["clinic.yaml"], values["texts.yaml"], values["stretches.yaml"]["stretches"])
+    return Content(folder, values["clinic.yaml"], values["texts.yaml"], values["stretches.yaml"]["stretches"],
+                   fallbacks, glyphs)

@@ -1,32 +1,297 @@
-"""The bundled BIZ UD Gothic fonts: registered with ReportLab once, on first use, never at import."""
-from functools import lru_cache
+"""The fonts: bundled BIZ UD Gothic first, then the content folder's fallback chain, per character.
 
+Fonts are registered with ReportLab on first use, never at import. Three things ReportLab gets wrong
+are put right here:
+- its ToUnicode map writes `<20BB7>` for characters outside the BMP; ours writes UTF-16BE with
+  surrogate pairs (`<D842DFB7>`), so 𠮷 copies out as 𠮷;
+- it never reads cmap format 14, so a variation sequence (葛󠄀 = U+845B U+E0100) draws a box; we map
+  each sequence to the font's variant glyph (or the base glyph) through a private-use code point
+  whose ToUnicode entry is the sequence as typed;
+- it draws a missing character as .notdef silently; GlyphCheck reports it before layout.
+"""
+from __future__ import annotations
+
+import os
+import struct
+import sys
+from dataclasses import dataclass, field
+from functools import lru_cache
+from html import escape
+from pathlib import Path
+
+from .errors import Problem
 from .resources import fonts_dir
 
 REGULAR = "BIZUDGothic"
 BOLD = "BIZUDGothic-Bold"
-_FILES = {REGULAR: "BIZUDGothic-Regular.ttf", BOLD: "BIZUDGothic-Bold.ttf"}
+PRIMARY_NAME = "BIZ UD Gothic"
+MISSING_MARK = "〓"  # the geta mark: what --allow-missing-glyphs prints for a character no font has
+
+
+def is_selector(ch: str) -> bool:
+    """A variation selector: VS1-16 (U+FE00-FE0F) or VS17-256 (U+E0100-E01EF)."""
+    code = ord(ch)
+    return 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF
+
+
+@dataclass(frozen=True)
+class FallbackFont:
+    """A font of the content folder's chain (fonts.yaml), looked for only when a character needs it."""
+
+    name: str
+    file: str  # a path, or a file name looked for in the content folder and the computer's font folders
+    bold_file: str | None = None
+    install: str | None = None  # how to get it, said when it is needed and missing
+    folder: Path | None = None  # the content folder
+
+
+# -- private-use code points standing for variation sequences, shared by every font --------
+_SEQUENCE_CODES: dict[str, int] = {}
+_SEQUENCE_TEXT: dict[int, str] = {}
+
+
+def _sequence_code(sequence: str) -> int:
+    if sequence not in _SEQUENCE_CODES:
+        code = 0xF0000 + len(_SEQUENCE_CODES)  # plane 15: nobody types these
+        _SEQUENCE_CODES[sequence] = code
+        _SEQUENCE_TEXT[code] = sequence
+    return _SEQUENCE_CODES[sequence]
+
+
+def to_unicode_cmap(fontname: str, subset: list[int]) -> str:
+    """A ToUnicode CMap in UTF-16BE (surrogate pairs; sequences for variation sequences).
+
+    Replaces reportlab.pdfbase.ttfonts.makeToUnicodeCMap, which writes `<%04X>` of the code point.
+    """
+    entries = [f"<{i:02X}> <{_SEQUENCE_TEXT.get(code, chr(code)).encode('utf-16-be').hex().upper()}>"
+               for i, code in enumerate(subset)]
+    blocks = []
+    for start in range(0, len(entries), 100):  # the PDF reference allows 100 entries per block
+        chunk = entries[start:start + 100]
+        blocks += [f"{len(chunk)} beginbfchar", *chunk, "endbfchar"]
+    return "\n".join([
+        "/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap",
+        f"/CIDSystemInfo << /Registry ({fontname}) /Ordering ({fontname}) /Supplement 0 >> def",
+        f"/CMapName /{fontname} def", "/CMapType 2 def",
+        "1 begincodespacerange", f"<00> <{len(subset) - 1:02X}>", "endcodespacerange",
+        *blocks, "endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end",
+    ])
+
+
+def variation_sequences(face) -> dict[tuple[int, int], int | None]:
+    """(base, selector) → glyph id from a ReportLab TTFontFace's cmap format 14; None: the base glyph."""
+    data = face._ttf_data
+    offset, _ = face.get_table_pos("cmap")
+    (count,) = struct.unpack_from(">H", data, offset + 2)
+    for i in range(count):
+        platform, encoding, sub = struct.unpack_from(">HHI", data, offset + 4 + 8 * i)
+        if platform == 0 and encoding == 5:
+            break
+    else:
+        return {}
+    table = offset + sub
+    if struct.unpack_from(">H", data, table)[0] != 14:
+        return {}
+    (records,) = struct.unpack_from(">I", data, table + 6)
+    sequences: dict[tuple[int, int], int | None] = {}
+    for r in range(records):
+        at = table + 10 + 11 * r
+        selector = int.from_bytes(data[at:at + 3], "big")
+        default_at, non_default_at = struct.unpack_from(">II", data, at + 3)
+        if default_at:
+            (ranges,) = struct.unpack_from(">I", data, table + default_at)
+            for k in range(ranges):
+                at_range = table + default_at + 4 + 4 * k
+                start, extra = int.from_bytes(data[at_range:at_range + 3], "big"), data[at_range + 3]
+                for base in range(start, start + extra + 1):
+                    sequences[(base, selector)] = None
+        if non_default_at:
+            (mappings,) = struct.unpack_from(">I", data, table + non_default_at)
+            for k in range(mappings):
+                at_map = table + non_default_at + 4 + 5 * k
+                base = int.from_bytes(data[at_map:at_map + 3], "big")
+                sequences[(base, selector)] = struct.unpack_from(">H", data, at_map + 3)[0]
+    return sequences
+
+
+class Face:
+    """One font family of the chain, registered with ReportLab: regular, and bold where there is one."""
+
+    def __init__(self, label: str, pdf_name: str, regular: Path, bold: Path | None):
+        from reportlab.lib.fonts import addMapping
+        from reportlab.pdfbase import pdfmetrics
+        from reportlab.pdfbase.ttfonts import TTFont
+
+        self.label, self.pdf_name = label, pdf_name
+        self.bold_name = f"{pdf_name}-Bold" if bold else pdf_name
+        self.fonts = [TTFont(pdf_name, str(regular))] + ([TTFont(self.bold_name, str(bold))] if bold else [])
+        for font in self.fonts:
+            pdfmetrics.registerFont(font)
+        pdfmetrics.registerFontFamily(pdf_name, normal=pdf_name, bold=self.bold_name, italic=pdf_name,
+                                      boldItalic=self.bold_name)
+        addMapping(pdf_name, 0, 0, pdf_name)
+        addMapping(pdf_name, 1, 0, self.bold_name)
+        self.points = set.intersection(*(set(font.face.charToGlyph) for font in self.fonts))
+        self._sequences: list[dict] | None = None
+
+    def has(self, ch: str) -> bool:
+        return ord(ch) in self.points
+
+    def has_sequence(self, base: str, selector: str) -> bool:
+        return all((ord(base), ord(selector)) in table for table in self._sequence_tables())
+
+    def sequence_char(self, base: str, selector: str) -> str:
+        """A private-use character that draws base+selector in this font: the variant glyph where
+        the font has the sequence, else the base glyph; it copies out as base+selector."""
+        code = _sequence_code(base + selector)
+        for font, table in zip(self.fonts, self._sequence_tables()):
+            face = font.face
+            if code not in face.charToGlyph:
+                glyph = table.get((ord(base), ord(selector)))
+                if glyph is None:
+                    glyph = face.charToGlyph[ord(base)]
+                face.charToGlyph[code] = glyph
+                face.glyphToChar.setdefault(glyph, []).append(code)
+                face.charWidths[code] = face.hmetrics[glyph][0] * 1000 / face.unitsPerEm
+        return chr(code)
+
+    def _sequence_tables(self) -> list[dict]:
+        if self._sequences is None:
+            self._sequences = [variation_sequences(font.face) for font in self.fonts]
+        return self._sequences
 
 
 @lru_cache(maxsize=None)
-def register() -> dict[str, set[int]]:
-    """Registers regular and real bold as one family; returns each font's set of code points."""
-    from reportlab.lib.fonts import addMapping
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
+def primary() -> Face:
+    """BIZ UD Gothic, registered once; also puts our ToUnicode writer in place of ReportLab's."""
+    from reportlab.pdfbase import ttfonts
 
-    coverage = {}
-    for name, filename in _FILES.items():
-        font = TTFont(name, str(fonts_dir() / filename))
-        pdfmetrics.registerFont(font)
-        coverage[name] = set(font.face.charToGlyph)
-    pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=REGULAR, boldItalic=BOLD)
-    addMapping(REGULAR, 0, 0, REGULAR)
-    addMapping(REGULAR, 1, 0, BOLD)
-    return coverage
+    ttfonts.makeToUnicodeCMap = to_unicode_cmap
+    return Face(PRIMARY_NAME, REGULAR, fonts_dir() / "BIZUDGothic-Regular.ttf", fonts_dir() / "BIZUDGothic-Bold.ttf")
 
 
-def can_draw(ch: str) -> bool:
-    """True when both the regular and the bold face have a glyph for ch (names print in bold)."""
-    code = ord(ch)
-    return all(code in points for points in register().values())
+def register() -> Face:
+    return primary()
+
+
+def font_folders(content_folder: Path | None) -> list[Path]:
+    """Where fallback font files are looked for: the content folder, then the computer's font folders."""
+    home = Path.home()
+    folders = [content_folder, content_folder / "fonts"] if content_folder else []
+    if sys.platform == "win32":
+        folders += [Path(os.environ.get("WINDIR", r"C:\Windows")) / "Fonts",
+                    Path(os.environ.get("LOCALAPPDATA", home)) / "Microsoft" / "Windows" / "Fonts"]
+    elif sys.platform == "darwin":
+        folders += [home / "Library" / "Fonts", Path("/Library/Fonts"), Path("/System/Library/Fonts")]
+    else:
+        folders += [home / ".local" / "share" / "fonts", home / ".fonts", Path("/usr/local/share/fonts"),
+                    Path("/usr/share/fonts")]
+    return [folder for folder in folders if folder.is_dir()]
+
+
+@lru_cache(maxsize=None)
+def find_font_file(name: str, content_folder: Path | None) -> Path | None:
+    path = Path(name).expanduser()
+    if path.is_absolute():
+        return path if path.is_file() else None
+    for folder in font_folders(content_folder):
+        if (folder / name).is_file():
+            return folder / name
+        for found in folder.rglob(name):
+            if found.is_file():
+                return found
+    return None
+
+
+@lru_cache(maxsize=None)
+def _load_fallback(font: FallbackFont) -> Face | str:
+    """The registered Face of a fallback font, or why it cannot be used."""
+    regular = find_font_file(font.file, font.folder)
+    if regular is None:
+        return f"{font.name} ({font.file}) is not installed" + (f": {font.install}" if font.install else "")
+    bold = find_font_file(font.bold_file, font.folder) if font.bold_file else None
+    try:
+        return Face(font.name, f"Fallback-{regular.stem}", regular, bold)
+    except Exception as exc:  # ReportLab's TTFError and struct errors alike: say why, don't crash
+        return f"{font.name} ({regular}) cannot be used: {exc}; a TrueType (.ttf) file is needed"
+
+
+class FontChain:
+    """BIZ UD Gothic, then each fallback in order; each character is drawn by the first that has it."""
+
+    def __init__(self, fallbacks: tuple[FallbackFont, ...] = ()):
+        self.fallbacks = fallbacks
+
+    def faces(self):
+        """The usable faces in order, loading each fallback only when it is first needed."""
+        yield primary()
+        for font in self.fallbacks:
+            face = _load_fallback(font)
+            if isinstance(face, Face):
+                yield face
+
+    def face_for(self, ch: str) -> Face | None:
+        return next((face for face in self.faces() if face.has(ch)), None)
+
+    def can_draw(self, ch: str) -> bool:
+        return is_selector(ch) or self.face_for(ch) is not None
+
+    def unavailable(self) -> list[str]:
+        """Why each fallback font that cannot help is out of the chain."""
+        return [reason for reason in map(_load_fallback, self.fallbacks) if isinstance(reason, str)]
+
+    def runs(self, text: str) -> list[tuple[Face, str]]:
+        """text split into runs, each with the face that draws it; a variation sequence becomes one
+        private-use character; a character no face has becomes 〓."""
+        runs: list[tuple[Face, str]] = []
+        i = 0
+        while i < len(text):
+            ch = text[i]
+            selector = text[i + 1] if i + 1 < len(text) and is_selector(text[i + 1]) else None
+            if is_selector(ch):  # a selector with nothing before it: nothing to draw
+                i += 1
+                continue
+            if selector:
+                face = next((f for f in self.faces() if f.has(ch) and f.has_sequence(ch, selector)), None) \
+                    or self.face_for(ch)
+                drawn = face.sequence_char(ch, selector) if face else MISSING_MARK
+                i += 2
+            else:
+                face = self.face_for(ch)
+                drawn = ch if face else MISSING_MARK
+                i += 1
+            face = face or primary()
+            if runs and runs[-1][0] is face:
+                runs[-1] = (face, runs[-1][1] + drawn)
+            else:
+                runs.append((face, drawn))
+        return runs
+
+    def markup(self, text: str) -> str:
+        """text as Paragraph markup: escaped, each fallback run in its own <font>, line breaks kept."""
+        parts = []
+        for face, run in self.runs(text):
+            run = escape(run, quote=False).replace("\n", "<br/>")
+            parts.append(run if face is primary() else f'<font face="{face.pdf_name}">{run}</font>')
+        return "".join(parts)
+
+
+@lru_cache(maxsize=None)
+def font_chain(fallbacks: tuple[FallbackFont, ...] = ()) -> FontChain:
+    return FontChain(fallbacks)
+
+
+@dataclass
+class GlyphCheck:
+    """What the validation layer asks of the fonts: can each character be drawn?"""
+
+    chain: FontChain
+    allow_missing: bool = False
+    warnings: list[Problem] = field(default_factory=list)
+
+    def can_draw(self, ch: str) -> bool:
+        return self.chain.can_draw(ch)
+
+    def advice(self) -> str:
+        reasons = self.chain.unavailable()
+        return ("; " + "; ".join(reasons)) if reasons else ""

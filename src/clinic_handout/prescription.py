@@ -4,11 +4,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from .content import AREAS, HOLD, REPS, SETS, SIDES
 from .errors import InputError
-from .schema import INVALID, Date, Email, Field, Kind, ListOf, OneOf, Record, Text, check_file
+from .schema import INVALID, Date, Email, Field, Glyphs, Kind, ListOf, OneOf, Record, Text, check_file
 
 
 @dataclass(frozen=True)
@@ -86,10 +85,9 @@ def prescription_kind(catalogue_ids: list[str] | None) -> Record:
     ], make=lambda **fields: fields)
 
 
-def load_prescription(path: Path, catalogue_ids: list[str] | None,
-                      drawable: Callable[[str], bool] | None = None) -> Prescription:
+def load_prescription(path: Path, catalogue_ids: list[str] | None, glyphs: Glyphs | None = None) -> Prescription:
     """Reads and checks one prescription file; raises InputError with every problem in it."""
-    value, problems = check_file(path, prescription_kind(catalogue_ids), drawable)
+    value, problems = check_file(path, prescription_kind(catalogue_ids), glyphs)
     if problems or value is INVALID:
         raise InputError(problems)
     return Prescription(source=path, **value)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-from html import escape
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
@@ -35,11 +34,6 @@ def _style(name, size=BODY_PT, bold=False, leading=LEADING, **extra) -> Paragrap
                           bulletFontSize=size, **{"textColor": INK, **extra})
 
 
-def text(value: str) -> str:
-    """User text as Paragraph markup: escaped, line breaks kept, never normalised."""
-    return escape(value, quote=False).replace("\n", "<br/>")
-
-
 def grid(rows, widths, *commands, padding=(0, 0, 0, 0), **options) -> Table:
     """A Table whose cells draw in the bundled font (a Table's own default is Helvetica 10 pt).
 
@@ -55,7 +49,7 @@ class HandoutTemplate:
     """The page: A4 portrait, margins, the footer, the styles and the story of one handout."""
 
     def __init__(self, handout: Handout):
-        fonts.register()
+        self.chain = fonts.font_chain(handout.fallback_fonts)
         self.handout = handout
         self.width = A4[0] - 2 * MARGIN_X
         self.styles = {
@@ -83,17 +77,22 @@ class HandoutTemplate:
         self.frame_bottom = FOOTER_BOTTOM + self.footer_height + 4 * mm
         self.frame_height = A4[1] - MARGIN_TOP - self.frame_bottom
 
+    def text(self, value: str) -> str:
+        """Text as Paragraph markup: escaped, line breaks kept, never normalised; characters the
+        bundled font lacks in the fallback font that has them."""
+        return self.chain.markup(value)
+
     # -- the story ------------------------------------------------------------------------
     def story(self) -> list:
         h, s = self.handout, self.styles
         story = [self._header(), Spacer(1, 2 * mm)]
         if h.for_whom:
-            story += [Paragraph(text(h.for_whom), s["for_whom"]), Spacer(1, 2 * mm)]
+            story += [Paragraph(self.text(h.for_whom), s["for_whom"]), Spacer(1, 2 * mm)]
         story += self._heading(h.cause_heading)
-        story += [Paragraph(text(p), s["body"]) for p in h.cause_paragraphs]
+        story += [Paragraph(self.text(p), s["body"]) for p in h.cause_paragraphs]
         story += [Spacer(1, 1.5 * mm), self._area_causes()]
         if h.cause_closing:
-            story += [Spacer(1, 1.5 * mm), Paragraph(text(h.cause_closing), s["body"])]
+            story += [Spacer(1, 1.5 * mm), Paragraph(self.text(h.cause_closing), s["body"])]
         # The rules open the stretch section, read before the first card; a heading never ends a page.
         story += [Spacer(1, 3 * mm), KeepTogether(self._heading(h.stretches_heading) + [
             self._rules(), Spacer(1, 2 * mm), self._card(h.cards[0])])]
@@ -110,14 +109,14 @@ class HandoutTemplate:
     def _header(self) -> Table:
         """Clinic and date; the title over a heavy rule; the patient's name with 様 and the practitioner."""
         h, s = self.handout, self.styles
-        clinic = Paragraph(text(h.clinic.name), s["clinic"])
+        clinic = Paragraph(self.text(h.clinic.name), s["clinic"])
         if h.clinic.logo:
             logo = Image(str(h.clinic.logo), width=40 * mm, height=10 * mm, kind="proportional", hAlign="LEFT")
             clinic = grid([[logo, clinic]], [logo.drawWidth + 3 * mm, None], ("VALIGN", *ALL, "BOTTOM"))
-        who = f"担当：{text(h.practitioner)}" if h.practitioner else ""
+        who = f"担当：{self.text(h.practitioner)}" if h.practitioner else ""
         rows = [[clinic, Paragraph(h.date_text, s["meta"])],
-                [Paragraph(text(h.title), s["title"]), Spacer(0, 0)],
-                [Paragraph(f"{text(h.patient_name)} 様", s["name"]), Paragraph(who, s["meta"])]]
+                [Paragraph(self.text(h.title), s["title"]), Spacer(0, 0)],
+                [Paragraph(f"{self.text(h.patient_name)} 様", s["name"]), Paragraph(who, s["meta"])]]
         return grid(rows, [self.width * 0.7, self.width * 0.3],
                     ("VALIGN", *ALL, "BOTTOM"), ("SPAN", (0, 1), (1, 1)),
                     ("BOTTOMPADDING", (0, 1), (-1, 1), 3), ("LINEBELOW", (0, 1), (-1, 1), 2, INK),
@@ -126,14 +125,14 @@ class HandoutTemplate:
 
     def _heading(self, title: str) -> list:
         """A section heading: white bold text on a black band (keep it with what follows)."""
-        band = grid([[Paragraph(text(title), self.styles["h2"])]], [self.width], ("BACKGROUND", *ALL, INK),
+        band = grid([[Paragraph(self.text(title), self.styles["h2"])]], [self.width], ("BACKGROUND", *ALL, INK),
                     padding=(8, 8, 1, 4))
         return [band, Spacer(1, 1.5 * mm)]
 
     def _area_causes(self) -> Table:
         """The part of the cause that fits the patient's area: one labelled row per area."""
         s = self.styles
-        rows = [[Paragraph(text(part.heading), s["area"]), Paragraph(text(part.text), s["body"])]
+        rows = [[Paragraph(self.text(part.heading), s["area"]), Paragraph(self.text(part.text), s["body"])]
                 for part in self.handout.area_causes]
         return grid(rows, [36 * mm, self.width - 36 * mm],
                     ("BOX", *ALL, 1, INK), ("INNERGRID", *ALL, 0.75, INK), ("BACKGROUND", (0, 0), (0, -1), TINT),
@@ -146,38 +145,38 @@ class HandoutTemplate:
         number = grid([[Paragraph(str(card.number), s["number"])]], [9 * mm], ("BACKGROUND", *ALL, INK),
                       ("VALIGN", *ALL, "MIDDLE"), padding=(0, 0, 0, 2), rowHeights=[9 * mm])
         dose_width = inner * 0.5
-        dose_text = text(card.dose_line) + (f"<br/>{text(card.side_label)}" if card.side_label else "")
+        dose_text = self.text(card.dose_line) + (f"<br/>{self.text(card.side_label)}" if card.side_label else "")
         dose = grid([[Paragraph(dose_text, s["dose"])]], [dose_width],
                     ("BACKGROUND", *ALL, TINT), ("BOX", *ALL, 1, INK), ("VALIGN", *ALL, "MIDDLE"),
                     padding=(4, 4, 3, 5))
-        named = [Paragraph(text(card.title), s["card_title"]), Paragraph(f"ねらい：{text(card.target)}", s["target"])]
+        named = [Paragraph(self.text(card.title), s["card_title"]), Paragraph(f"ねらい：{self.text(card.target)}", s["target"])]
         title = grid([[number, named, dose]], [11 * mm, inner - 11 * mm - dose_width, dose_width],
                      ("VALIGN", *ALL, "MIDDLE"))
         parts = [title, Spacer(1, 2 * mm)]
-        parts += [Paragraph(text(step), s["step"], bulletText=f"{i}.") for i, step in enumerate(card.steps, 1)]
-        parts += [Paragraph(text(c), s["item"], bulletText="※") for c in card.cautions]
+        parts += [Paragraph(self.text(step), s["step"], bulletText=f"{i}.") for i, step in enumerate(card.steps, 1)]
+        parts += [Paragraph(self.text(c), s["item"], bulletText="※") for c in card.cautions]
         if card.note:
-            parts += [Paragraph(f"<b>担当者より：</b>{text(card.note)}", s["item"], bulletText="★")]
+            parts += [Paragraph(f"<b>担当者より：</b>{self.text(card.note)}", s["item"], bulletText="★")]
         return self._box(parts, border=1.25, rounded=True, padding=(8, 8, 6, 6))
 
     def _rules(self) -> Table:
         """The general rules, in a tinted box."""
         rules, s = self.handout.rules, self.styles
-        items = [Paragraph(text(item), s["list"], bulletText=f"{i}.") for i, item in enumerate(rules.items, 1)]
-        return self._box([Paragraph(text(rules.heading), s["h3"])] + items, border=1, background=TINT)
+        items = [Paragraph(self.text(item), s["list"], bulletText=f"{i}.") for i, item in enumerate(rules.items, 1)]
+        return self._box([Paragraph(self.text(rules.heading), s["h3"])] + items, border=1, background=TINT)
 
     def _note(self) -> Table:
-        heading = f"<b>{text(self.handout.note_heading)}：</b>" + "<br/>" * ("\n" in self.handout.note)
-        return self._box([Paragraph(heading + text(self.handout.note), self.styles["body"])], border=1)
+        heading = f"<b>{self.text(self.handout.note_heading)}：</b>" + "<br/>" * ("\n" in self.handout.note)
+        return self._box([Paragraph(heading + self.text(self.handout.note), self.styles["body"])], border=1)
 
     def _safety(self) -> Table:
         """The safety notice: a heavy box in every handout, whatever the prescription says."""
         safety, s = self.handout.safety, self.styles
-        parts = [Paragraph(f"【重要】{text(safety.heading)}", s["h3"])]
-        parts += [Paragraph(text(item), s["item"], bulletText="●") for item in safety.items]
-        parts += [Spacer(1, 1.5 * mm), Paragraph(text(safety.see_doctor_heading), s["h3"])]
+        parts = [Paragraph(f"【重要】{self.text(safety.heading)}", s["h3"])]
+        parts += [Paragraph(self.text(item), s["item"], bulletText="●") for item in safety.items]
+        parts += [Spacer(1, 1.5 * mm), Paragraph(self.text(safety.see_doctor_heading), s["h3"])]
         half = (len(safety.see_doctor) + 1) // 2
-        columns = [[Paragraph(text(flag), s["item"], bulletText="■") for flag in safety.see_doctor[start:end]]
+        columns = [[Paragraph(self.text(flag), s["item"], bulletText="■") for flag in safety.see_doctor[start:end]]
                    for start, end in ((0, half), (half, len(safety.see_doctor)))]
         column_width = (self.width - 20) / 2
         parts.append(grid([columns], [column_width, column_width], ("VALIGN", *ALL, "TOP"), padding=(0, 6, 0, 0)))
@@ -194,9 +193,9 @@ class HandoutTemplate:
     # -- every page ----------------------------------------------------------------------
     def _footer(self) -> Table:
         clinic = self.handout.clinic
-        first = f"<b>{text(clinic.name)}</b>　電話 <b>{text(clinic.phone)}</b>　{text(clinic.address)}"
-        hours = f"{text(clinic.hours_label)}：" + "　".join(text(line) for line in clinic.hours)
-        contact = "　".join(text(v) for v in (clinic.url, clinic.email) if v)
+        first = f"<b>{self.text(clinic.name)}</b>　電話 <b>{self.text(clinic.phone)}</b>　{self.text(clinic.address)}"
+        hours = f"{self.text(clinic.hours_label)}：" + "　".join(self.text(line) for line in clinic.hours)
+        contact = "　".join(self.text(v) for v in (clinic.url, clinic.email) if v)
         lines = [first, hours] + ([contact] if contact else [])
         return grid([[Paragraph("<br/>".join(lines), self.styles["small"])]], [self.width - 22 * mm],
                     padding=(0, 0, 4, 0))

@@ -11,7 +11,7 @@ import difflib
 import re
 from dataclasses import dataclass, field as dc_field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 import yaml
 
@@ -134,12 +134,23 @@ def did_you_mean(word: str, choices) -> str:
     return f"もしかして (did you mean) '{close[0]}'? " if close else ""
 
 
+class Glyphs(Protocol):
+    """What the fonts answer (fonts.GlyphCheck): can a character be drawn, and what to do if not."""
+
+    allow_missing: bool
+    warnings: list[Problem]
+
+    def can_draw(self, ch: str) -> bool: ...
+
+    def advice(self) -> str: ...
+
+
 @dataclass
 class Reader:
     """Collects the problems of one file while its values are checked."""
 
     file: Path
-    drawable: Callable[[str], bool] | None = None  # is a character in the fonts?
+    glyphs: Glyphs | None = None  # None: characters are not checked against the fonts
     problems: list[Problem] = dc_field(default_factory=list)
 
     def fail(self, at: At, found: str, expected: str) -> Invalid:
@@ -215,15 +226,19 @@ class Text(Kind):
 
 
 def check_glyphs(text: str, at: At) -> bool:
-    """Reports each character of text that no bundled font can draw; True when all can be drawn."""
-    drawable = at.reader.drawable
-    if drawable is None:
+    """Reports each character of text that no font of the chain can draw; True when none is missing
+    (or when missing ones are allowed: then they are warnings, printed as 〓)."""
+    glyphs = at.reader.glyphs
+    if glyphs is None:
         return True
-    missing = list(dict.fromkeys(ch for ch in text if ch != "\n" and not drawable(ch)))
+    missing = list(dict.fromkeys(ch for ch in text if ch != "\n" and not glyphs.can_draw(ch)))
     for ch in missing:
-        at.fail(f"U+{ord(ch):04X} '{ch}' in {at.field} has no glyph (フォントにない文字)",
-                "フォントにある文字 (a character the bundled fonts can draw; use its common form, e.g. 吉 for 𠮷)")
-    return not missing
+        problem = Problem(at.reader.file, at.line, at.field,
+                          f"U+{ord(ch):04X} '{ch}' in {at.field} has no glyph (フォントにない文字)",
+                          "フォントにある文字 (a character the fonts can draw: use its common form, e.g. 吉 for 𠮷, "
+                          "or add a font that has it to fonts.yaml" + glyphs.advice() + ")")
+        (glyphs.warnings if glyphs.allow_missing else at.reader.problems).append(problem)
+    return glyphs.allow_missing or not missing
 
 
 class Whole(Kind):
@@ -337,12 +352,12 @@ class Record(Kind):
         return self.make(**result) if self.make else result
 
 
-def check_file(path: Path, kind: Kind, drawable: Callable[[str], bool] | None = None):
+def check_file(path: Path, kind: Kind, glyphs: Glyphs | None = None):
     """Reads path and converts it with kind: (value or INVALID, problems)."""
     data, problems = read_yaml(path)
     if problems and data is None:
         return INVALID, problems
-    reader = Reader(path, drawable, problems)
+    reader = Reader(path, glyphs, problems)
     if data is None:
         return reader.fail(At(reader, "", None), "空のファイル (an empty file)", kind.expected), reader.problems
     return kind.convert(data, At(reader, "", getattr(data, "line", 1))), reader.problems
