@@ -7,7 +7,9 @@ are put right here:
 - it never reads cmap format 14, so a variation sequence (葛󠄀 = U+845B U+E0100) draws a box; we map
   each sequence to the font's variant glyph (or the base glyph) through a private-use code point
   whose ToUnicode entry is the sequence as typed;
-- it draws a missing character as .notdef silently; GlyphCheck reports it before layout.
+- it draws a missing character as .notdef silently; GlyphCheck reports it before layout;
+- its paragraphs turn the ideographic space U+3000 (山田　花子) into an ASCII space; it is drawn
+  through a private-use stand-in too, so it prints and copies out as typed.
 """
 from __future__ import annotations
 
@@ -45,7 +47,9 @@ class FallbackFont:
     folder: Path | None = None  # the content folder
 
 
-# -- private-use code points standing for variation sequences, shared by every font --------
+KEEP_AS_TYPED = "\u3000"  # characters ReportLab's paragraphs would change, drawn through stand-ins
+
+# -- private-use code points standing for sequences and kept characters, shared by every font --
 _SEQUENCE_CODES: dict[str, int] = {}
 _SEQUENCE_TEXT: dict[int, str] = {}
 
@@ -56,6 +60,11 @@ def _sequence_code(sequence: str) -> int:
         _SEQUENCE_CODES[sequence] = code
         _SEQUENCE_TEXT[code] = sequence
     return _SEQUENCE_CODES[sequence]
+
+
+def as_typed(drawn: str) -> str:
+    """Text as it copies out of the PDF: each stand-in back to what was typed."""
+    return "".join(_SEQUENCE_TEXT.get(ord(ch), ch) for ch in drawn)
 
 
 def to_unicode_cmap(fontname: str, subset: list[int]) -> str:
@@ -140,14 +149,14 @@ class Face:
     def has_sequence(self, base: str, selector: str) -> bool:
         return all((ord(base), ord(selector)) in table for table in self._sequence_tables())
 
-    def sequence_char(self, base: str, selector: str) -> str:
-        """A private-use character that draws base+selector in this font: the variant glyph where
-        the font has the sequence, else the base glyph; it copies out as base+selector."""
+    def stand_in(self, base: str, selector: str = "") -> str:
+        """A private-use character that draws base(+selector) in this font and copies out as typed:
+        the variant glyph where the font has the sequence, else the base character's glyph."""
         code = _sequence_code(base + selector)
         for font, table in zip(self.fonts, self._sequence_tables()):
             face = font.face
             if code not in face.charToGlyph:
-                glyph = table.get((ord(base), ord(selector)))
+                glyph = table.get((ord(base), ord(selector))) if selector else None
                 if glyph is None:
                     glyph = face.charToGlyph[ord(base)]
                 face.charToGlyph[code] = glyph
@@ -254,11 +263,11 @@ class FontChain:
             if selector:
                 face = next((f for f in self.faces() if f.has(ch) and f.has_sequence(ch, selector)), None) \
                     or self.face_for(ch)
-                drawn = face.sequence_char(ch, selector) if face else MISSING_MARK
+                drawn = face.stand_in(ch, selector) if face else MISSING_MARK
                 i += 2
             else:
                 face = self.face_for(ch)
-                drawn = ch if face else MISSING_MARK
+                drawn = (face.stand_in(ch) if ch in KEEP_AS_TYPED else ch) if face else MISSING_MARK
                 i += 1
             face = face or primary()
             if runs and runs[-1][0] is face:

@@ -9,8 +9,8 @@ Rules (W3C JLREQ, as `../shared/japanese-typesetting.md` states them):
   `5回`, `1日2セット`, `2026年11月25日`), a Latin word, a URL or an email address, `……` or `——`;
 - nothing hangs past the line's width: a character that may not start the next line pulls the
   character before it down with it (push-out), so lines fit table cells and boxes too;
-- a token longer than a whole line (a long URL) breaks after `/ . - @ ? & = _` where it can,
-  else between characters.
+- a token longer than a whole line (a long URL) breaks after `/ . - @ ? & = _`, or before a
+  number that follows a unit (`1日|2セット`), where it can; else between characters.
 Spaces after a word stay at the end of its line and do not count towards the width; the lines
 joined give back the text exactly.
 """
@@ -38,6 +38,7 @@ FUZZ = 1e-6
 
 _DIGITS = "0-9０-９"
 _NUMBER = rf"[{_DIGITS}]+(?:[-.,:．，：－][{_DIGITS}]+)*"
+_DIGIT = re.compile(rf"[{_DIGITS}]")
 _UNITS = ("時間|週間|か月|ヶ月|カ月|ヵ月|ケ月|箇月|セット|ページ|行目|種類|センチ|キロ|ミリ|"
           "秒|分|時|日|週|月|年|回|歳|才|円|人|個|本|枚|度|階|番|号|行|件|歩|つ|%|％|℃|cm|mm|kg|km|m|g")
 _LATIN = r"[A-Za-z0-9\u00C0-\u024F\u1E00-\u1EFF\u0300-\u036F'’_]"
@@ -111,6 +112,11 @@ def break_lines(text: str, widths: Sequence[float], max_widths: Sequence[float])
     return lines
 
 
+def _starts_number(text: str, at: int) -> bool:
+    """A digit right after a unit (1日|2セット): where a run of numbers with units may break."""
+    return _DIGIT.match(text, at) is not None and _DIGIT.match(text, at - 1) is None and not text[at - 1] in "-.,:．，：－"
+
+
 def _split_long(text, widths, a, b, first_line, limit) -> list[tuple[int, int]]:
     """Breaks the span a..b, wider than a line, into pieces that fill lines; the last may be short."""
     pieces: list[tuple[int, int]] = []
@@ -121,7 +127,7 @@ def _split_long(text, widths, a, b, first_line, limit) -> list[tuple[int, int]]:
         while end < b and (end == start or width + widths[end] <= available):
             width += widths[end]
             end += 1
-            if text[end - 1] in BREAK_AFTER_IN_LONG_TOKENS and end < b:
+            if end < b and (text[end - 1] in BREAK_AFTER_IN_LONG_TOKENS or _starts_number(text, end)):
                 preferred = end
         if end < b and preferred is not None:
             end = preferred
