@@ -10,6 +10,7 @@ from clinic_handout.content import load_content
 from clinic_handout.linebreak import NO_END, NO_START, SPACES, atoms, break_lines
 
 from .conftest import SAMPLE
+from .japanese_samples import STRESS
 
 # Tokens that must stay whole when they fit on a line, written here independently of the breaker.
 WHOLE = [re.compile(p) for p in (
@@ -20,11 +21,6 @@ WHOLE = [re.compile(p) for p in (
     r"[A-Za-z]+(?:[-'][A-Za-z]+)*",
     r"…{2,}|—{2,}",
 )]
-STRESS = ("たとえば梨状筋症候群（りじょうきんしょうこうぐん）。お尻の奥の梨状筋が、坐骨神経（ざこつしんけい）を刺激します！"
-          "「痛い」と感じたら、すぐにやめましょう。ストレッチは10秒 × 5回 ・ 1日2セット、予約は"
-          "https://example.com/booking/form?id=12345 または info@example.com まで。受付時間は9:00〜12:00です。"
-          "ゆっくり……息を吐いて——もどします。ぁぃぅぇぉっゃゅょ、ーーー。Tom O'Brien-Smith さんへ（2026年11月25日）。"
-          "「（【『〔かっこ〕』】）」？！‼　電話03-0000-0000。") * 3
 
 
 def width(ch: str) -> float:

@@ -85,11 +85,20 @@ def test_a4_pages_and_at_most_two_for_the_standard_prescription(build):
         assert (float(page.mediabox.width), float(page.mediabox.height)) == pytest.approx(A4, abs=0.5)
 
 
-def test_every_sample_prescription_fits_two_pages(run, tmp_path):
+def test_every_sample_prescription_fits_two_pages_with_every_character_drawn(run, tmp_path):
     for source in sorted((SAMPLE / "patients").glob("*.yaml")):
         out = tmp_path / f"{source.stem}.pdf"
         assert run("build", source, "-o", out).exit_code == 0
         assert len(PdfReader(str(out)).pages) <= 2, source.name
+        assert "〓" not in pdf_text(out), source.name  # the mark for a character no font has
+
+
+def test_line_breaks_in_a_note_are_line_breaks(build):
+    result, out = build(STANDARD + "note: |\n  一行目です。\n  二行目です。\n")
+    assert result.exit_code == 0, result.output
+    page = PdfReader(str(out)).pages[-1].extract_text()
+    assert "一行目です。\n二行目です。" in page
+    assert "〓" not in page
 
 
 def test_long_note_flows_onto_more_pages(build):

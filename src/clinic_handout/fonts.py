@@ -260,7 +260,10 @@ class FontChain:
             if is_selector(ch):  # a selector with nothing before it: nothing to draw
                 i += 1
                 continue
-            if selector:
+            if ch == "\n":  # a line break, not a glyph: markup() makes it <br/>
+                face, drawn, selector = primary(), ch, None
+                i += 1
+            elif selector:
                 face = next((f for f in self.faces() if f.has(ch) and f.has_sequence(ch, selector)), None) \
                     or self.face_for(ch)
                 drawn = face.stand_in(ch, selector) if face else MISSING_MARK
