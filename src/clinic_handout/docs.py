@@ -1,5 +1,5 @@
 """The README's format tables, made from the field descriptions: `python -m clinic_handout.docs`."""
-from .content import CLINIC, STRETCH_FIELDS, TEXTS
+from .content import CLINIC, FALLBACK_FONT, STRETCH_FIELDS, TEXTS
 from .prescription import PATIENT, StretchChoice, prescription_kind
 from .schema import Record
 
@@ -24,6 +24,7 @@ def tables() -> dict[str, str]:
         "clinic": table(CLINIC),
         "texts": table(TEXTS),
         "stretches": table(Record(STRETCH_FIELDS), "stretches[]."),
+        "fonts": table(FALLBACK_FONT, "fallback[]."),
     }
 
 

@@ -1,8 +1,8 @@
 """ReportLab's Paragraph with Japanese line breaking (linebreak.py) in place of its greedy CJK split."""
 from __future__ import annotations
 
-from reportlab.platypus.paragraph import (ParaLines, Paragraph, _handleBulletWidth, cjkU,
-                                          makeCJKParaLine)
+from reportlab.pdfbase.pdfmetrics import getAscentDescent, getFont
+from reportlab.platypus.paragraph import FragLine, ParaLines, Paragraph, _handleBulletWidth
 
 from .linebreak import SPACES, break_lines
 
@@ -11,34 +11,58 @@ class JapaneseParagraph(Paragraph):
     """A Paragraph whose lines follow the JLREQ rules of linebreak.py; needs wordWrap='CJK'."""
 
     def breakLinesCJK(self, maxWidths):
+        """The lines for these widths; ReportLab wraps one paragraph several times at the same
+        width (table sizing, KeepTogether, splitting), so each width's lines are kept."""
         if not isinstance(maxWidths, (list, tuple)):
             maxWidths = [maxWidths]
-        style = self.style
+        if any(hasattr(frag, "cbDefn") for frag in self.frags):  # inline images, anchors: never in a handout
+            return super().breakLinesCJK(maxWidths)
+        key = (tuple(maxWidths), getattr(self, "_splitpara", 0))
         self.height = 0
-        _handleBulletWidth(self.bulletText, style, maxWidths)
+        _handleBulletWidth(self.bulletText, self.style, maxWidths)  # on the caller's list, as ReportLab does
         if hasattr(self, "blPara") and getattr(self, "_splitpara", 0):
             return self.blPara  # the second half of a split paragraph keeps its lines
+        cache = self.__dict__.setdefault("_japanese_lines", {})
+        if key not in cache:
+            cache[key] = self._break(maxWidths)
+        return cache[key]
+
+    def _break(self, maxWidths) -> ParaLines:
+        style = self.style
         if not self.frags:
             return ParaLines(kind=0, fontSize=style.fontSize, fontName=style.fontName, textColor=style.textColor,
                              lines=[], ascent=style.fontSize, descent=-0.2 * style.fontSize)
-        calc_bounds = getattr(self, "autoLeading", getattr(style, "autoLeading", "")) not in ("", "off")
-        units = [cjkU(ch, frag, "utf8") for frag in self.frags for ch in (frag.text or [""])]
-        lines = []
-        segment: list = []
-        for unit in units:
-            if hasattr(unit.frag, "lineBreak"):  # <br/>: the segment so far ends with a forced break
-                lines += self._lines(segment, maxWidths, len(lines), calc_bounds, forced=unit)
-                segment = []
+        lines: list = []
+        segment = _Segment()
+        for frag in self.frags:
+            if hasattr(frag, "lineBreak"):  # <br/>: the text so far ends with a forced break
+                lines += segment.lines(maxWidths, len(lines), forced=frag)
+                segment = _Segment()
             else:
-                segment.append(unit)
-        if segment:
-            lines += self._lines(segment, maxWidths, len(lines), calc_bounds)
+                segment.add(frag)
+        if segment.text:
+            lines += segment.lines(maxWidths, len(lines))
         return ParaLines(kind=1, lines=lines)
 
-    @staticmethod
-    def _lines(units, max_widths, first_line, calc_bounds, forced=None) -> list:
-        text = "".join(units)
-        widths = [u.width for u in units]
+
+class _Segment:
+    """The text between forced line breaks, with each character's width and the frag it comes from."""
+
+    def __init__(self):
+        self.text = ""
+        self.widths: list[float] = []
+        self.runs: list[tuple] = []  # (frag, start, end)
+
+    def add(self, frag) -> None:
+        text = frag.text or ""
+        face = getFont(frag.fontName).face
+        scale, known, default = 0.001 * frag.fontSize, face.charWidths.get, face.defaultWidth
+        self.runs.append((frag, len(self.text), len(self.text) + len(text)))
+        self.text += text
+        self.widths += [known(ord(ch), default) * scale for ch in text]  # as ReportLab's stringWidth
+
+    def lines(self, max_widths, first_line: int, forced=None) -> list:
+        text, widths = self.text, self.widths
         ranges = break_lines(text, widths, list(max_widths[first_line:]) or [max_widths[-1]])
         lines = []
         for number, (start, end) in enumerate(ranges):
@@ -47,10 +71,14 @@ class JapaneseParagraph(Paragraph):
             while visible_end > start and text[visible_end - 1] in SPACES:
                 visible_end -= 1
             used = sum(widths[start:visible_end])
-            line_units = units[start:end]
-            last = number == len(ranges) - 1
-            if last and forced is not None:
-                line_units = line_units + [forced]
-            lines.append(makeCJKParaLine(line_units, max_width, used, max_width - used, last and forced is not None,
-                                         calc_bounds))
+            words = [frag.clone(text=text[max(a, start):min(b, end)])
+                     for frag, a, b in self.runs if max(a, start) < min(b, end)]
+            breaks_here = forced is not None and number == len(ranges) - 1
+            if breaks_here:
+                words.append(forced.clone(text=""))
+            metrics = [(w.fontSize, *getAscentDescent(w.fontName, w.fontSize)) for w in words] or [(0, 0, 0)]
+            lines.append(FragLine(kind=1, extraSpace=max_width - used, wordCount=1, words=words,
+                                  fontSize=max(m[0] for m in metrics), ascent=max(m[1] for m in metrics),
+                                  descent=min(m[2] for m in metrics), maxWidth=max_width, currentWidth=used,
+                                  lineBreak=breaks_here))
         return lines
