@@ -9,8 +9,9 @@ Rules (W3C JLREQ, as `../shared/japanese-typesetting.md` states them):
   `5回`, `1日2セット`, `2026年11月25日`), a Latin word, a URL or an email address, `……` or `——`;
 - nothing hangs past the line's width: a character that may not start the next line pulls the
   character before it down with it (push-out), so lines fit table cells and boxes too;
-- a token longer than a whole line (a long URL) breaks after `/ . - @ ? & = _`, or before a
-  number that follows a unit (`1日|2セット`), where it can; else between characters.
+- a URL or email address longer than a whole line breaks only after `/ . - @` (between characters
+  only where no such point fits); another token longer than a line breaks before a number that
+  follows a unit (`1日|2セット`) where it can.
 Spaces after a word stay at the end of its line and do not count towards the width; the lines
 joined give back the text exactly.
 """
@@ -32,7 +33,7 @@ NO_START = frozenset(
     + "%％℃"
 )
 NO_END = frozenset("‘“（〔［｛〈《「『【〘〖〝｟([{〒#＃")
-BREAK_AFTER_IN_LONG_TOKENS = frozenset("/.-@?&=_")
+BREAK_AFTER_IN_ADDRESSES = frozenset("/.-@")  # where a URL or email longer than a line may break
 SPACES = frozenset(" \t")
 FUZZ = 1e-6
 
@@ -120,6 +121,7 @@ def _starts_number(text: str, at: int) -> bool:
 def _split_long(text, widths, a, b, first_line, limit) -> list[tuple[int, int]]:
     """Breaks the span a..b, wider than a line, into pieces that fill lines; the last may be short."""
     pieces: list[tuple[int, int]] = []
+    address = "@" in text[a:b] or "://" in text[a:b] or text.startswith("www.", a)
     start = a
     while start < b:
         available = limit(first_line + len(pieces))
@@ -127,7 +129,7 @@ def _split_long(text, widths, a, b, first_line, limit) -> list[tuple[int, int]]:
         while end < b and (end == start or width + widths[end] <= available):
             width += widths[end]
             end += 1
-            if end < b and (text[end - 1] in BREAK_AFTER_IN_LONG_TOKENS or _starts_number(text, end)):
+            if end < b and (text[end - 1] in BREAK_AFTER_IN_ADDRESSES if address else _starts_number(text, end)):
                 preferred = end
         if end < b and preferred is not None:
             end = preferred
