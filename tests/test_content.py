@@ -11,7 +11,7 @@ from clinic_handout.errors import InputError
 from .conftest import SAMPLE, STANDARD, pdf_text
 
 # A 2 x 1 pixel PNG.
-PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAIAAAABCAIAAAB7QOjdAAAAEElEQVR4nGNgYGD4z8DAAAAGAQH/VPTgNgAAAABJRU5ErkJggg==")
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAIAAAABCAIAAAB7QOjdAAAAEElEQVR4nGNgYGD4z8DAAAAGAQH/VPTgNgAAAABJRU5ErkJggg==")  # noqa: E501
 
 
 @pytest.fixture

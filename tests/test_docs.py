@@ -20,6 +20,7 @@ def test_format_tables_match_the_code():
 def test_every_command_is_documented():
     for command in cli.commands:
         assert f"`handout {command}" in README, command
+    assert "--allow-missing-glyphs" in README
 
 
 def test_ci_runs_the_readme_commands():

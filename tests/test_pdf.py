@@ -102,7 +102,8 @@ def test_line_breaks_in_a_note_are_line_breaks(build):
 
 
 def test_long_note_flows_onto_more_pages(build):
-    note = "".join(f"  {i}日目：痛みが強い日はお休みしてください。次回ご来院の時に感想を教えてください。\n" for i in range(80))
+    line = "痛みが強い日はお休みしてください。次回ご来院の時に感想を教えてください。"
+    note = "".join(f"  {i}日目：{line}\n" for i in range(80))
     result, out = build(STANDARD + "note: |\n" + note)
     assert result.exit_code == 0, result.output
     reader = PdfReader(str(out))

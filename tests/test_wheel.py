@@ -41,7 +41,7 @@ def test_unpacked_wheel_builds_a_handout_outside_the_repository(wheel, tmp_path)
         return subprocess.run([sys.executable, *args], cwd=work, env=env, capture_output=True, text=True,
                               timeout=120)
 
-    where = python("-c", "from clinic_handout import resources as r; print(r.fonts_dir()); print(r.sample_content_dir())")
+    where = python("-c", "from clinic_handout import resources as r; print(r.fonts_dir(), r.sample_content_dir())")
     assert where.returncode == 0, where.stderr
     assert all(line.startswith(str(site)) for line in where.stdout.split()), where.stdout
     result = python("-m", "clinic_handout", "build", "p.yaml", "-o", "p.pdf")

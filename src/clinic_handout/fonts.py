@@ -17,7 +17,7 @@ import os
 import struct
 import sys
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from html import escape
 from pathlib import Path
 
@@ -153,7 +153,7 @@ class Face:
         """A private-use character that draws base(+selector) in this font and copies out as typed:
         the variant glyph where the font has the sequence, else the base character's glyph."""
         code = _sequence_code(base + selector)
-        for font, table in zip(self.fonts, self._sequence_tables()):
+        for font, table in zip(self.fonts, self._sequence_tables(), strict=True):
             face = font.face
             if code not in face.charToGlyph:
                 glyph = table.get((ord(base), ord(selector))) if selector else None
@@ -170,17 +170,13 @@ class Face:
         return self._sequences
 
 
-@lru_cache(maxsize=None)
+@cache
 def primary() -> Face:
     """BIZ UD Gothic, registered once; also puts our ToUnicode writer in place of ReportLab's."""
     from reportlab.pdfbase import ttfonts
 
     ttfonts.makeToUnicodeCMap = to_unicode_cmap
     return Face(PRIMARY_NAME, REGULAR, fonts_dir() / "BIZUDGothic-Regular.ttf", fonts_dir() / "BIZUDGothic-Bold.ttf")
-
-
-def register() -> Face:
-    return primary()
 
 
 def font_folders(content_folder: Path | None) -> list[Path]:
@@ -198,7 +194,7 @@ def font_folders(content_folder: Path | None) -> list[Path]:
     return [folder for folder in folders if folder.is_dir()]
 
 
-@lru_cache(maxsize=None)
+@cache
 def find_font_file(name: str, content_folder: Path | None) -> Path | None:
     path = Path(name).expanduser()
     if path.is_absolute():
@@ -212,7 +208,7 @@ def find_font_file(name: str, content_folder: Path | None) -> Path | None:
     return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_fallback(font: FallbackFont) -> Face | str:
     """The registered Face of a fallback font, or why it cannot be used."""
     regular = find_font_file(font.file, font.folder)
@@ -288,7 +284,7 @@ class FontChain:
         return "".join(parts)
 
 
-@lru_cache(maxsize=None)
+@cache
 def font_chain(fallbacks: tuple[FallbackFont, ...] = ()) -> FontChain:
     return FontChain(fallbacks)
 

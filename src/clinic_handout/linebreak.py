@@ -115,7 +115,8 @@ def break_lines(text: str, widths: Sequence[float], max_widths: Sequence[float])
 
 def _starts_number(text: str, at: int) -> bool:
     """A digit right after a unit (1日|2セット): where a run of numbers with units may break."""
-    return _DIGIT.match(text, at) is not None and _DIGIT.match(text, at - 1) is None and not text[at - 1] in "-.,:．，：－"
+    after_unit = _DIGIT.match(text, at - 1) is None and text[at - 1] not in "-.,:．，：－"
+    return after_unit and _DIGIT.match(text, at) is not None
 
 
 def _split_long(text, widths, a, b, first_line, limit) -> list[tuple[int, int]]:

@@ -61,7 +61,8 @@ class StretchChoice(Kind):
             Field("note", Text(multiline=True, max_length=200),
                   "このストレッチへのメモ (note printed in this stretch's card; longer notes go in `note`)"),
         ], make=PrescribedStretch)
-        self.expected = f"ストレッチの id か、id と回数などの項目 (an id, or a mapping: {', '.join(self.record.fields)})"
+        fields = ", ".join(self.record.fields)
+        self.expected = f"ストレッチの id か、id と回数などの項目 (an id, or a mapping: {fields})"
         self.doc = "catalogue id, or a mapping (fields below)"
 
     def convert(self, value, at):

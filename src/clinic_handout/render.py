@@ -149,7 +149,8 @@ class HandoutTemplate:
         dose = grid([[Paragraph(dose_text, s["dose"])]], [dose_width],
                     ("BACKGROUND", *ALL, TINT), ("BOX", *ALL, 1, INK), ("VALIGN", *ALL, "MIDDLE"),
                     padding=(4, 4, 3, 5))
-        named = [Paragraph(self.text(card.title), s["card_title"]), Paragraph(f"ねらい：{self.text(card.target)}", s["target"])]
+        named = [Paragraph(self.text(card.title), s["card_title"]),
+                 Paragraph(f"ねらい：{self.text(card.target)}", s["target"])]
         title = grid([[number, named, dose]], [11 * mm, inner - 11 * mm - dose_width, dose_width],
                      ("VALIGN", *ALL, "MIDDLE"))
         parts = [title, Spacer(1, 2 * mm)]

@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from dataclasses import dataclass, field as dc_field
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 import yaml
 
@@ -81,9 +83,11 @@ def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return None, [Problem(path, None, "", "ファイルがありません (no such file)", "存在するファイル (an existing file)")]
+        return None, [Problem(path, None, "", "ファイルがありません (no such file)",
+                              "存在するファイル (an existing file)")]
     except OSError as exc:
-        return None, [Problem(path, None, "", f"読めません (cannot read: {exc.strerror})", "読めるファイル (a readable file)")]
+        return None, [Problem(path, None, "", f"読めません (cannot read: {exc.strerror})",
+                              "読めるファイル (a readable file)")]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -207,7 +211,7 @@ class Text(Kind):
             self.doc += f", at most {max_length} characters"
 
     def convert(self, value, at):
-        if isinstance(value, bool) or isinstance(value, (int, float, dt.date)):
+        if isinstance(value, (bool, int, float, dt.date)):
             return at.fail(show(value), f"{self.expected}。数字だけなら \"…\" で囲む (quote it: \"{value}\")")
         if not isinstance(value, str):
             return at.fail(show(value), self.expected)

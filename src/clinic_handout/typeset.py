@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from reportlab.pdfbase.pdfmetrics import getAscentDescent, getFont
-from reportlab.platypus.paragraph import FragLine, ParaLines, Paragraph, _handleBulletWidth
+from reportlab.platypus.paragraph import FragLine, Paragraph, ParaLines, _handleBulletWidth
 
 from .linebreak import SPACES, break_lines
 
