@@ -164,3 +164,12 @@ def test_load_content_raises_with_every_problem(clinic):
     with pytest.raises(InputError) as error:
         load_content(clinic)
     assert len(error.value.problems) >= 3  # hours_label, unknown titel, missing title
+
+
+def test_validate_warns_when_the_content_makes_the_standard_handout_too_long(run, clinic):
+    assert "2 ページ (pages)" in run("validate", "--content", clinic).output
+    longer = "    - 腰の筋肉も硬くなっています。" + "毎日少しずつ続けることが大切です。" * 40 + "\n"
+    edit(clinic / "texts.yaml", "  upper:", longer.rstrip("\n").replace("    - ", "    - ", 1) + "\n  upper:")
+    result = run("validate", "--content", clinic)
+    assert result.exit_code == 0  # the content is valid, only long
+    assert "3 ページ" in result.output and "at most 2 are promised" in result.output

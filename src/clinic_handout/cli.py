@@ -127,7 +127,14 @@ def validate(files: tuple[Path, ...], content_dir: str | None) -> None:
     if problems:
         _report_problems(problems, checked + " ")
         sys.exit(1)
-    click.echo(f"問題ありません (no problems): {checked}")
+    from .pipeline import standard_page_count
+
+    pages = standard_page_count(content)
+    if pages > 2:
+        click.echo(f"注意 (warning): 標準のハンドアウト（area: both、メモなし）が {pages} ページになります。"
+                   f"texts.yaml か stretches.yaml の文を短くしてください "
+                   f"(the standard handout takes {pages} pages; at most 2 are promised: shorten the texts)", err=True)
+    click.echo(f"問題ありません (no problems): {checked}; 標準のハンドアウト (standard handout): {pages} ページ (pages)")
 
 
 @cli.command()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .compose import Handout, compose
 from .content import Content, load_content
-from .prescription import load_prescription
+from .prescription import Patient, Prescription, load_prescription
 
 
 def open_content(folder: Path, allow_missing_glyphs: bool = False) -> Content:
@@ -24,3 +24,16 @@ def build_pdf(prescription_file: Path, content: Content, today: dt.date | None =
     prescription = load_prescription(prescription_file, list(content.catalogue), content.glyphs)
     handout = compose(content, prescription, today or dt.date.today())
     return handout, render(handout)
+
+
+def standard_page_count(content: Content) -> int:
+    """Pages of the contract's standard handout (area both, default stretches, no note) from this content."""
+    import io
+
+    from pypdf import PdfReader
+
+    from .render import render
+
+    standard = Prescription(source=Path("standard"), patient=Patient("山田 花子", None), date=dt.date(2026, 1, 1),
+                            practitioner="大場 太郎", area="both", stretches=None, note=None)
+    return len(PdfReader(io.BytesIO(render(compose(content, standard, standard.date)))).pages)
