@@ -163,6 +163,25 @@ def stretches(content_dir: str | None, as_json: bool) -> None:
 
 
 @cli.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("figures.pdf"),
+              show_default=True, help="書き出す PDF (the PDF to write).")
+@click.option("--content", "content_dir", type=click.Path(file_okay=False), help=CONTENT_HELP)
+def figures(output: Path, content_dir: str | None) -> None:
+    """図の一覧を作ります (write a sheet of every stretch's picture, right and left side, to review).
+
+    \b
+    Example:
+      handout figures -o figures.pdf
+    """
+    from .deliver import write_atomically
+    from .pipeline import open_content
+    from .render import render_gallery
+
+    content = open_content(_content_folder(content_dir))
+    click.echo(str(write_atomically(output, render_gallery(content))))
+
+
+@cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def init(directory: Path) -> None:
     """見本から新しい内容フォルダを作ります (create a content folder from the built-in sample).

@@ -4,12 +4,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from .content import AREA_NAMES, AreaCause, Clinic, Content, Dose, Safety, Section
 from .fonts import FallbackFont
 from .prescription import PrescribedStretch, Prescription
 
 SIDE_LABELS = {"right": "右側", "left": "左側", "both": "左右それぞれ"}
+FIGURE_LABELS = {"right": "右", "left": "左", "both": "左右"}
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,10 @@ class Card:
     side_label: str | None
     cautions: tuple[str, ...]
     note: str | None
+    figure: str | None = None
+    image: Path | None = None
+    mirror: bool = False  # show the picture mirrored: the left side
+    figure_label: str | None = None  # 右 / 左 / 左右, drawn beside the stretched limb
 
 
 @dataclass(frozen=True)
@@ -76,8 +82,12 @@ def compose(content: Content, prescription: Prescription, today: dt.date) -> Han
         base = stretch.dose
         dose = Dose(choice.hold_seconds or base.hold_seconds, choice.reps or base.reps,
                     choice.sets_per_day or base.sets_per_day)
+        side = choice.side
+        # A figure shows the right side unless it is mirrored; a photo shows its image_side.
+        mirror = side == "left" if stretch.image is None else side in ("left", "right") and side != stretch.image_side
         cards.append(Card(number, stretch.title, stretch.target, stretch.steps, dose_line(dose),
-                          SIDE_LABELS.get(choice.side), stretch.cautions, choice.note))
+                          SIDE_LABELS.get(side), stretch.cautions, choice.note, stretch.figure, stretch.image,
+                          mirror, FIGURE_LABELS.get(side)))
     area = prescription.area
     area_causes = {"upper": (texts.cause.upper,), "lower": (texts.cause.lower,),
                    "both": (texts.cause.upper, texts.cause.lower)}[area]

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import InputError, Problem
+from .figures import POSES
 from .fonts import FallbackFont, GlyphCheck, font_chain
 from .resources import sample_content_dir
 from .schema import INVALID, At, Email, Field, Kind, ListOf, OneOf, Record, Text, Whole, check_file
@@ -34,6 +35,9 @@ class Stretch:
     steps: tuple[str, ...]
     cautions: tuple[str, ...]
     dose: Dose
+    figure: str | None = None  # a built-in figure (figures.POSES)
+    image: Path | None = None  # the clinic's photo, used instead of the figure
+    image_side: str = "right"  # the side the photo shows being stretched
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,13 @@ class ImageFile(Kind):
         head = path.read_bytes()[:8]
         if not (head.startswith(b"\x89PNG") or head.startswith(b"\xff\xd8")):
             return at.fail(f"\"{text}\" (PNG でも JPEG でもない / not a PNG or JPEG)", self.expected)
+        from PIL import Image, UnidentifiedImageError
+
+        try:
+            with Image.open(path) as image:
+                image.load()  # decodes the whole file: a truncated or corrupt image is caught here
+        except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as exc:
+            return at.fail(f"\"{text}\" (読めない画像 / cannot be read: {exc})", self.expected)
         return path
 
 
@@ -188,11 +199,16 @@ STRETCH_FIELDS = [
     Field("hold_seconds", HOLD, "標準の秒数 (default hold, seconds)", required=True),
     Field("reps", REPS, "標準の回数 (default repetitions)", required=True),
     Field("sets_per_day", SETS, "標準の1日のセット数 (default sets per day)", required=True),
+    Field("figure", OneOf(POSES), "組み込みの図 (a built-in figure; default: the one named like the id, if any)"),
+    Field("image", ImageFile(), "医院の写真 (the clinic's own photo, PNG or JPEG, shown instead of the figure)"),
+    Field("image_side", OneOf(["right", "left"]), "写真で伸ばしている側 (the side the photo shows; it is "
+                                                 "mirrored for the other)", default="right"),
 ]
 
 
-def _make_stretch(hold_seconds, reps, sets_per_day, **fields) -> Stretch:
-    return Stretch(dose=Dose(hold_seconds, reps, sets_per_day), **fields)
+def _make_stretch(hold_seconds, reps, sets_per_day, figure, **fields) -> Stretch:
+    figure = figure or (fields["id"] if fields["id"] in POSES else None)
+    return Stretch(dose=Dose(hold_seconds, reps, sets_per_day), figure=figure, **fields)
 
 
 class Catalogue(ListOf):

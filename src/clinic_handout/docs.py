@@ -1,4 +1,12 @@
-"""The README's format tables, made from the field descriptions: `python -m clinic_handout.docs`."""
+"""The README's format tables, made from the field descriptions.
+
+    python -m clinic_handout.docs                     # print them
+    python -m clinic_handout.docs --update README.md  # rewrite them in place
+"""
+import re
+import sys
+from pathlib import Path
+
 from .content import CLINIC, FALLBACK_FONT, STRETCH_FIELDS, TEXTS
 from .prescription import PATIENT, StretchChoice, prescription_kind
 from .schema import Record
@@ -28,6 +36,18 @@ def tables() -> dict[str, str]:
     }
 
 
-if __name__ == "__main__":
+def update(path: Path) -> None:
+    """Rewrites each table between its markers in path (the README)."""
+    text = path.read_text(encoding="utf-8")
     for name, markdown in tables().items():
-        print(f"<!-- {name}-fields -->\n{markdown}\n<!-- /{name}-fields -->\n")
+        text = re.sub(rf"(<!-- {name}-fields -->\n).*?(\n<!-- /{name}-fields -->)",
+                      lambda m: m.group(1) + markdown + m.group(2), text, flags=re.S)
+    path.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--update"]:
+        update(Path(sys.argv[2]))
+    else:
+        for name, markdown in tables().items():
+            print(f"<!-- {name}-fields -->\n{markdown}\n<!-- /{name}-fields -->\n")

@@ -47,7 +47,7 @@ TOKEN = re.compile("|".join([
     r"(?:https?://|www\.)[!-~]+",  # a URL: printable ASCII up to a space or Japanese text
     r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+",  # an email address
     rf"(?:{_NUMBER}(?:{_UNITS}))+(?:{_NUMBER})?|{_NUMBER}",  # numbers, with units: 1日2セット
-    rf"{_LATIN}+(?:[-.]{_LATIN}+)*",  # a Latin word: O'Brien-Smith, example.com
+    rf"{_LATIN}+(?:[-.]{_LATIN}+)*(?:(?<=[0-9])(?:{_UNITS}))?",  # a word: O'Brien-Smith, example.com, A4回
     r"…{2,}|‥{2,}|—{2,}|―{2,}|─{2,}|⋯{2,}",  # ……, ——
 ]))
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -13,6 +14,7 @@ from reportlab.platypus import BaseDocTemplate, Frame, Image, KeepTogether, Page
 
 from . import __version__, fonts
 from .compose import Card, Handout
+from .pictures import picture
 from .typeset import JapaneseParagraph as Paragraph
 
 # 17 mm leaves room for a 12-14 pt 。 hanging past the frame while staying inside a 12 mm page margin.
@@ -20,6 +22,7 @@ MARGIN_X = 17 * mm
 MARGIN_TOP = 13 * mm
 FOOTER_BOTTOM = 12.5 * mm
 BODY_PT = 12
+FIGURE_WIDTH, FIGURE_HEIGHT = 34 * mm, 25.5 * mm  # a stretch card's picture
 LEADING = 1.7
 INK = colors.black
 RULE = colors.Color(0.35, 0.35, 0.35)
@@ -34,15 +37,15 @@ def _style(name, size=BODY_PT, bold=False, leading=LEADING, **extra) -> Paragrap
                           bulletFontSize=size, **{"textColor": INK, **extra})
 
 
-def grid(rows, widths, *commands, padding=(0, 0, 0, 0), **options) -> Table:
+def grid(rows, widths, *commands, padding=(0, 0, 0, 0), split=True, **options) -> Table:
     """A Table whose cells draw in the bundled font (a Table's own default is Helvetica 10 pt).
 
-    Cells taller than a page split inside the row rather than crash the build.
+    Cells taller than a page split inside the row (unless split=False) rather than crash the build.
     """
     left, right, top, bottom = padding
     style = [("FONT", *ALL, fonts.REGULAR, BODY_PT), ("LEFTPADDING", *ALL, left), ("RIGHTPADDING", *ALL, right),
              ("TOPPADDING", *ALL, top), ("BOTTOMPADDING", *ALL, bottom), *commands]
-    return Table(rows, colWidths=widths, style=style, splitInRow=1, **options)
+    return Table(rows, colWidths=widths, style=style, splitInRow=int(split), **options)
 
 
 class HandoutTemplate:
@@ -153,12 +156,15 @@ class HandoutTemplate:
                  Paragraph(f"ねらい：{self.text(card.target)}", s["target"])]
         title = grid([[number, named, dose]], [11 * mm, inner - 11 * mm - dose_width, dose_width],
                      ("VALIGN", *ALL, "MIDDLE"))
-        parts = [title, Spacer(1, 2 * mm)]
-        parts += [Paragraph(self.text(step), s["step"], bulletText=f"{i}.") for i, step in enumerate(card.steps, 1)]
-        parts += [Paragraph(self.text(c), s["item"], bulletText="※") for c in card.cautions]
+        steps = [Paragraph(self.text(step), s["step"], bulletText=f"{i}.") for i, step in enumerate(card.steps, 1)]
+        steps += [Paragraph(self.text(c), s["item"], bulletText="※") for c in card.cautions]
         if card.note:
-            parts += [Paragraph(f"<b>担当者より：</b>{self.text(card.note)}", s["item"], bulletText="★")]
-        return self._box(parts, border=1.25, rounded=True, padding=(8, 8, 6, 6))
+            steps += [Paragraph(f"<b>担当者より：</b>{self.text(card.note)}", s["item"], bulletText="★")]
+        art = picture(card.figure, card.image, FIGURE_WIDTH, FIGURE_HEIGHT, card.figure_label, card.mirror)
+        if art is not None:  # the steps beside the picture
+            steps = [grid([[steps, art]], [inner - FIGURE_WIDTH - 6, FIGURE_WIDTH + 6],
+                          ("VALIGN", *ALL, "TOP"), ("ALIGN", (1, 0), (1, 0), "RIGHT"))]
+        return self._box([title, Spacer(1, 2 * mm), *steps], border=1.25, rounded=True, padding=(8, 8, 6, 6))
 
     def _rules(self) -> Table:
         """The general rules, in a tinted box."""
@@ -215,6 +221,7 @@ class HandoutTemplate:
 
     def build(self) -> bytes:
         h = self.handout
+        rl_config.useA85 = 0  # binary streams: base-85 text encoding only makes images and pages 25% bigger
         buffer = io.BytesIO()
         frame = Frame(MARGIN_X, self.frame_bottom, self.width, self.frame_height,
                       leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="body")
@@ -256,3 +263,32 @@ class HandoutTemplate:
 def render(handout: Handout) -> bytes:
     """The handout as PDF bytes: the same handout always gives the same bytes."""
     return HandoutTemplate(handout).build()
+
+
+def render_gallery(content) -> bytes:
+    """Every stretch's picture, for the right side and mirrored for the left: for the clinic to review."""
+    chain = fonts.font_chain(content.fallback_fonts)
+    title = _style("title", 18, bold=True, leading=1.35)
+    heading = _style("h3", 13, bold=True, leading=1.45)
+    body = _style("body", leading=1.45)
+    width, height = 58 * mm, 43.5 * mm
+    rows = [[Paragraph("図の一覧（右側 ／ 左側）", title), "", ""]]
+    for stretch in content.catalogue.values():
+        name = [Paragraph(chain.markup(stretch.title), heading), Paragraph(f"id: {chain.markup(stretch.id)}", body),
+                Paragraph("写真: " + chain.markup(stretch.image.name) if stretch.image else
+                          ("図: " + stretch.figure if stretch.figure else "図なし"), body)]
+        right = picture(stretch.figure, stretch.image, width, height, "右", stretch.image_side == "left")
+        left = picture(stretch.figure, stretch.image, width, height, "左", stretch.image_side == "right")
+        rows.append([name, right or "", left or ""])
+    table = grid(rows, [None, width + 6, width + 6], ("SPAN", (0, 0), (-1, 0)), ("VALIGN", *ALL, "MIDDLE"),
+                 ("LINEBELOW", (0, 1), (-1, -1), 0.5, RULE), ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+                 ("TOPPADDING", (0, 1), (-1, -1), 4), split=False, repeatRows=1)
+    buffer = io.BytesIO()
+    doc = BaseDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=MARGIN_TOP,
+                          bottomMargin=MARGIN_TOP, title="図の一覧", author=content.clinic.name, lang="ja-JP",
+                          displayDocTitle=1, invariant=1, initialFontName=fonts.REGULAR, initialFontSize=BODY_PT)
+    frame = Frame(MARGIN_X, MARGIN_TOP, A4[0] - 2 * MARGIN_X, A4[1] - 2 * MARGIN_TOP, id="body",
+                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
+    doc.build([table])
+    return buffer.getvalue()
