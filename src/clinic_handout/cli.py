@@ -12,6 +12,12 @@ from . import __version__
 from .errors import HandoutError, InputError, Problem
 
 CONTENT_HELP = "内容フォルダ (content folder). Default: $HANDOUT_CONTENT, else ./handouts, else the built-in sample."
+ALLOW_MISSING = click.option(
+    "--allow-missing-glyphs", is_flag=True,
+    help="フォントにない文字を 〓 で印刷 (print a character no font has as 〓, with a warning, instead of "
+         "refusing: for when a handout must go out now).")
+LARGE_PRINT = click.option("--large-print", is_flag=True,
+                           help="大きな文字 (body text 14 pt instead of 12; more pages are fine).")
 
 
 def _report_problems(problems: list[Problem], what: str) -> None:
@@ -70,10 +76,10 @@ def _content_folder(option: str | None) -> Path:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="書き出す PDF (the PDF to write). Default: DATE_NAME.pdf in the current folder.")
 @click.option("--content", "content_dir", type=click.Path(file_okay=False), help=CONTENT_HELP)
-@click.option("--allow-missing-glyphs", is_flag=True,
-              help="フォントにない文字を 〓 で印刷 (print a character no font has as 〓, with a warning, "
-                   "instead of refusing: for when a handout must go out now).")
-def build(prescription: Path, output: Path | None, content_dir: str | None, allow_missing_glyphs: bool) -> None:
+@ALLOW_MISSING
+@LARGE_PRINT
+def build(prescription: Path, output: Path | None, content_dir: str | None, allow_missing_glyphs: bool,
+          large_print: bool) -> None:
     """処方ファイルから PDF を1つ作ります (build one handout PDF).
 
     \b
@@ -86,7 +92,7 @@ def build(prescription: Path, output: Path | None, content_dir: str | None, allo
     from .pipeline import build_pdf, open_content
 
     content = open_content(_content_folder(content_dir), allow_missing_glyphs)
-    handout, pdf = build_pdf(prescription, content)
+    handout, pdf = build_pdf(prescription, content, large_print=large_print)
     path = write_atomically(output or Path(default_filename(handout)), pdf)
     for warning in content.glyphs.warnings:
         click.echo(f"警告 (warning): 〓 で印刷しました (printed as 〓): {warning}", err=True)
@@ -160,6 +166,53 @@ def stretches(content_dir: str | None, as_json: bool) -> None:
     width = max(len(sid) for sid in content.catalogue)
     for s in content.catalogue.values():
         click.echo(f"{s.id:<{width}}  {dose_line(s.dose)}  {s.title}（{s.target}）")
+
+
+@cli.command()
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="PDF を書き出すフォルダ (the folder for the PDFs; made if missing).")
+@click.option("--merge", "merge_to", type=click.Path(dir_okay=False, path_type=Path),
+              help="印刷用にまとめた PDF (also one PDF of all handouts, each starting on a new sheet).")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None,
+              help="同時に作る数 (parallel processes; default: the number of cores).")
+@click.option("--content", "content_dir", type=click.Path(file_okay=False), help=CONTENT_HELP)
+@ALLOW_MISSING
+@LARGE_PRINT
+def batch(source: Path, out_dir: Path, merge_to: Path | None, jobs: int | None, content_dir: str | None,
+          allow_missing_glyphs: bool, large_print: bool) -> None:
+    """まとめて作ります (build one PDF per patient from a CSV, a folder of YAML files, or a YAML list).
+
+    \b
+    Examples:
+      handout batch today.csv -o out --merge print.pdf
+      handout batch patients/ -o out --jobs 2
+    The CSV has a header row: name, area, and optionally date, practitioner, email, note and
+    stretches (e.g. "hip-flexor:15×5×2 inner-thigh"); UTF-8 or Excel's Shift_JIS.
+    A bad row is reported and the others are still built; the exit status is then 1.
+    """
+    import datetime as dt
+
+    from . import batch as batches
+    from .pipeline import open_content
+
+    content = open_content(_content_folder(content_dir), allow_missing_glyphs)
+    prepared = batches.prepare(source, content)
+    with click.progressbar(length=len(prepared.good), label="作成中 (building)", file=sys.stderr,
+                           hidden=len(prepared.good) <= 3) as bar:
+        outcomes = batches.build(prepared, content, out_dir, dt.date.today(), jobs or batches.default_jobs(),
+                                 large_print, allow_missing_glyphs, merge_to, bar.update)
+    for warning in content.glyphs.warnings:
+        click.echo(f"警告 (warning): 〓 で印刷しました (printed as 〓): {warning}", err=True)
+    for failure in prepared.failed:
+        _report_problems(failure.problems, f"{failure.label} ")
+    if merge_to and outcomes:
+        click.echo(f"印刷用 (for printing): {merge_to}")
+    failed = ", ".join(f.label for f in prepared.failed)
+    click.echo(f"{len(outcomes)} 件作成、{len(prepared.failed)} 件失敗 "
+               f"({len(outcomes)} built, {len(prepared.failed)} failed{': ' + failed if failed else ''})")
+    if prepared.failed:
+        sys.exit(1)
 
 
 @cli.command()

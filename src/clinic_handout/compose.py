@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .content import AREA_NAMES, AreaCause, Clinic, Content, Dose, Safety, Section
+from .content import AREA_NAMES, AreaCause, Checklist, Clinic, Content, Dose, Safety, Section
 from .fonts import FallbackFont
 from .prescription import PrescribedStretch, Prescription
 
@@ -50,6 +50,10 @@ class Handout:
     clinic: Clinic
     subject: str
     fallback_fonts: tuple[FallbackFont, ...] = ()
+    large_print: bool = False
+    checklist: Checklist | None = None
+    checklist_dates: tuple[dt.date, ...] = ()
+    next_visit: dt.date | None = None
 
     @property
     def date_text(self) -> str:
@@ -66,12 +70,17 @@ def japanese_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def japanese_day(day: dt.date) -> str:
+    """A day of the tick-sheet: 11月25日（水）."""
+    return f"{day.month}月{day.day}日（{'月火水木金土日'[day.weekday()]}）"
+
+
 def dose_line(dose: Dose) -> str:
     """The dose as printed, e.g. 10秒 × 5回 ・ 1日2セット."""
     return f"{dose.hold_seconds}秒 × {dose.reps}回 ・ 1日{dose.sets_per_day}セット"
 
 
-def compose(content: Content, prescription: Prescription, today: dt.date) -> Handout:
+def compose(content: Content, prescription: Prescription, today: dt.date, large_print: bool = False) -> Handout:
     texts = content.texts
     chosen = prescription.stretches
     if chosen is None:
@@ -88,6 +97,8 @@ def compose(content: Content, prescription: Prescription, today: dt.date) -> Han
         cards.append(Card(number, stretch.title, stretch.target, stretch.steps, dose_line(dose),
                           SIDE_LABELS.get(side), stretch.cautions, choice.note, stretch.figure, stretch.image,
                           mirror, FIGURE_LABELS.get(side)))
+    date = prescription.date or today
+    days = content.texts.checklist.days if prescription.checklist_days is None else prescription.checklist_days
     area = prescription.area
     area_causes = {"upper": (texts.cause.upper,), "lower": (texts.cause.lower,),
                    "both": (texts.cause.upper, texts.cause.lower)}[area]
@@ -95,7 +106,7 @@ def compose(content: Content, prescription: Prescription, today: dt.date) -> Han
         title=texts.title,
         for_whom=texts.for_whom,
         patient_name=prescription.patient.name,
-        date=prescription.date or today,
+        date=date,
         practitioner=prescription.practitioner,
         cause_heading=texts.cause.heading,
         cause_paragraphs=texts.cause.paragraphs,
@@ -110,6 +121,10 @@ def compose(content: Content, prescription: Prescription, today: dt.date) -> Han
         clinic=content.clinic,
         subject=f"{AREA_NAMES[area]}が痛む方のストレッチ",
         fallback_fonts=content.fallback_fonts,
+        large_print=large_print or prescription.large_print,
+        checklist=texts.checklist if days else None,
+        checklist_dates=tuple(date + dt.timedelta(days=n) for n in range(days)),
+        next_visit=prescription.next_visit,
     )
 
 
@@ -117,6 +132,10 @@ _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
 
 
 def default_filename(handout: Handout) -> str:
+    return filename_for(handout.patient_name, handout.date)
+
+
+def filename_for(patient_name: str, date: dt.date, suffix: str = ".pdf") -> str:
     """`2026-11-25_山田花子.pdf`: safe on Windows and macOS."""
-    name = _UNSAFE.sub("_", re.sub(r"\s+", "", handout.patient_name)).strip(". ") or "patient"
-    return f"{handout.date.isoformat()}_{name}.pdf"
+    name = _UNSAFE.sub("_", re.sub(r"\s+", "", patient_name)).strip(". ") or "patient"
+    return f"{date.isoformat()}_{name}{suffix}"

@@ -82,6 +82,21 @@ class Safety:
 
 
 @dataclass(frozen=True)
+class Checklist:
+    heading: str
+    intro: str
+    pain_heading: str
+    next_visit_label: str
+    days: int  # 0: only when a prescription asks for one
+
+
+DEFAULT_CHECKLIST = Checklist(
+    heading="ストレッチ記録表",
+    intro="できた日に ○ をつけましょう。その日の痛みを 0（痛くない）〜 10（とても痛い）で書きましょう。",
+    pain_heading="痛み（0〜10）", next_visit_label="次回のご来院", days=0)
+
+
+@dataclass(frozen=True)
 class Texts:
     title: str
     for_whom: str | None
@@ -90,6 +105,7 @@ class Texts:
     rules: Section
     note_heading: str
     safety: Safety
+    checklist: Checklist = DEFAULT_CHECKLIST
 
 
 @dataclass(frozen=True)
@@ -181,6 +197,17 @@ TEXTS = Record([
               required=True),
     ], make=Safety, doc="`heading`, `items`, `see_doctor_heading`, `see_doctor`"),
           "安全のための注意 (the safety notice; always printed, in a box)", required=True),
+    Field("checklist", Record([
+        Field("heading", Text(), "見出し (heading)", default=DEFAULT_CHECKLIST.heading),
+        Field("intro", Text(multiline=True), "使い方 (how to fill it in)", default=DEFAULT_CHECKLIST.intro),
+        Field("pain_heading", Text(), "痛みの列の見出し (the pain-score column)",
+              default=DEFAULT_CHECKLIST.pain_heading),
+        Field("next_visit_label", Text(), "次回来院日の見出し (label of the next visit)",
+              default=DEFAULT_CHECKLIST.next_visit_label),
+        Field("days", Whole(0, 31), "日数 (days on every handout; 0: only when a prescription asks)",
+              default=0),
+    ], make=Checklist, doc="`heading`, `intro`, `pain_heading`, `next_visit_label`, `days`"),
+          "記録表 (the adherence tick-sheet, optional)", default=DEFAULT_CHECKLIST),
 ], make=Texts)
 
 STRETCH_FIELDS = [

@@ -14,7 +14,8 @@ def open_content(folder: Path, allow_missing_glyphs: bool = False) -> Content:
     return load_content(folder, allow_missing_glyphs)
 
 
-def build_pdf(prescription_file: Path, content: Content, today: dt.date | None = None) -> tuple[Handout, bytes]:
+def build_pdf(prescription_file: Path, content: Content, today: dt.date | None = None,
+              large_print: bool = False) -> tuple[Handout, bytes]:
     """Checks one prescription and renders its handout; raises InputError before any layout.
 
     Characters no font has are in content.glyphs.warnings when they are allowed (printed as 〓).
@@ -22,7 +23,7 @@ def build_pdf(prescription_file: Path, content: Content, today: dt.date | None =
     from .render import render  # ReportLab's platypus: only when a PDF is made
 
     prescription = load_prescription(prescription_file, list(content.catalogue), content.glyphs)
-    handout = compose(content, prescription, today or dt.date.today())
+    handout = compose(content, prescription, today or dt.date.today(), large_print)
     return handout, render(handout)
 
 

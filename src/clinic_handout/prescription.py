@@ -7,7 +7,8 @@ from pathlib import Path
 
 from .content import AREAS, HOLD, REPS, SETS, SIDES
 from .errors import InputError
-from .schema import INVALID, Date, Email, Field, Glyphs, Kind, ListOf, OneOf, Record, Text, check_file
+from .schema import (INVALID, At, Date, Email, Field, Flag, Glyphs, Kind, ListOf, OneOf, Reader, Record, Text,
+                     Whole, check_file)
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,9 @@ class Prescription:
     area: str
     stretches: tuple[PrescribedStretch, ...] | None
     note: str | None
+    large_print: bool = False
+    checklist_days: int | None = None  # None: the content folder's default
+    next_visit: dt.date | None = None
 
 
 PATIENT = Record([
@@ -83,6 +87,11 @@ def prescription_kind(catalogue_ids: list[str] | None) -> Record:
         Field("stretches", ListOf(StretchChoice(catalogue_ids), min_items=1),
               "ストレッチ (the chosen stretches; when absent, the area's default selection)"),
         Field("note", Text(multiline=True), "担当者からのメモ (free text from the practitioner)"),
+        Field("large_print", Flag(), "大きな文字 (body text 14 pt instead of 12; more pages are fine)",
+              default=False),
+        Field("checklist_days", Whole(0, 31), "記録表の日数 (a tick-sheet for this many days from the date; "
+                                               "0: none; default: the content folder's)"),
+        Field("next_visit", Date(), "次回の来院日 (printed on the tick-sheet)"),
     ], make=lambda **fields: fields)
 
 
@@ -92,3 +101,13 @@ def load_prescription(path: Path, catalogue_ids: list[str] | None, glyphs: Glyph
     if problems or value is INVALID:
         raise InputError(problems)
     return Prescription(source=path, **value)
+
+
+def prescription_from(data, source: Path, catalogue_ids: list[str] | None, glyphs: Glyphs | None = None,
+                      field: str = "", line: int | None = None) -> Prescription:
+    """Checks one prescription given as parsed data (an item of a YAML list, a CSV row)."""
+    reader = Reader(source, glyphs)
+    value = prescription_kind(catalogue_ids).convert(data, At(reader, field, line or getattr(data, "line", None)))
+    if reader.problems or value is INVALID:
+        raise InputError(reader.problems)
+    return Prescription(source=source, **value)

@@ -10,10 +10,10 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Frame, Image, KeepTogether, PageTemplate, Spacer, Table
+from reportlab.platypus import BaseDocTemplate, Frame, Image, KeepTogether, PageBreak, PageTemplate, Spacer, Table
 
 from . import __version__, fonts
-from .compose import Card, Handout
+from .compose import Card, Handout, japanese_day
 from .pictures import picture
 from .typeset import JapaneseParagraph as Paragraph
 
@@ -22,6 +22,7 @@ MARGIN_X = 17 * mm
 MARGIN_TOP = 13 * mm
 FOOTER_BOTTOM = 12.5 * mm
 BODY_PT = 12
+LARGE_PRINT_PT = 14
 FIGURE_WIDTH, FIGURE_HEIGHT = 34 * mm, 25.5 * mm  # a stretch card's picture
 LEADING = 1.7
 INK = colors.black
@@ -54,26 +55,29 @@ class HandoutTemplate:
     def __init__(self, handout: Handout):
         self.chain = fonts.font_chain(handout.fallback_fonts)
         self.handout = handout
+        # Large print: every size times 14/12, so body text is 14 pt and nothing is below 12.25 pt.
+        self.k = k = LARGE_PRINT_PT / BODY_PT if handout.large_print else 1.0
         self.width = A4[0] - 2 * MARGIN_X
         self.styles = {
-            "title": _style("title", 18, bold=True, leading=1.35),
-            "for_whom": _style("for_whom", leading=1.5),
-            "clinic": _style("clinic", bold=True, leading=1.4),
-            "name": _style("name", 20, bold=True, leading=1.3),
-            "meta": _style("meta", alignment=TA_RIGHT, leading=1.4),
-            "h2": _style("h2", 14, bold=True, leading=1.3, textColor=colors.white),
-            "h3": _style("h3", 13, bold=True, leading=1.45),
-            "body": _style("body"),
-            "area": _style("area", bold=True, leading=1.4),
-            "item": _style("item", leading=1.5, leftIndent=15, bulletIndent=0),
-            "list": _style("list", leading=1.45, leftIndent=17, bulletIndent=2),
-            "step": _style("step", leading=1.5, leftIndent=19, bulletIndent=0),
-            "card_title": _style("card_title", 14, bold=True, leading=1.3),
-            "number": _style("number", 15, bold=True, leading=1.2, alignment=TA_CENTER, textColor=colors.white),
-            "target": _style("target", leading=1.4),
-            "dose": _style("dose", 14, bold=True, leading=1.3, alignment=TA_CENTER),
-            "small": _style("small", 10.5, leading=1.45),
-            "page": _style("page", 10.5, bold=True, alignment=TA_RIGHT, leading=1.45),
+            "title": _style("title", 18 * k, bold=True, leading=1.35),
+            "for_whom": _style("for_whom", BODY_PT * k, leading=1.5),
+            "clinic": _style("clinic", BODY_PT * k, bold=True, leading=1.4),
+            "name": _style("name", 20 * k, bold=True, leading=1.3),
+            "meta": _style("meta", BODY_PT * k, alignment=TA_RIGHT, leading=1.4),
+            "h2": _style("h2", 14 * k, bold=True, leading=1.3, textColor=colors.white),
+            "h3": _style("h3", 13 * k, bold=True, leading=1.45),
+            "body": _style("body", BODY_PT * k),
+            "area": _style("area", BODY_PT * k, bold=True, leading=1.4),
+            "item": _style("item", BODY_PT * k, leading=1.5, leftIndent=15 * k, bulletIndent=0),
+            "list": _style("list", BODY_PT * k, leading=1.45, leftIndent=17 * k, bulletIndent=2),
+            "step": _style("step", BODY_PT * k, leading=1.5, leftIndent=19 * k, bulletIndent=0),
+            "card_title": _style("card_title", 14 * k, bold=True, leading=1.3),
+            "number": _style("number", 15 * k, bold=True, leading=1.2, alignment=TA_CENTER, textColor=colors.white),
+            "target": _style("target", BODY_PT * k, leading=1.4),
+            "dose": _style("dose", 14 * k, bold=True, leading=1.3, alignment=TA_CENTER),
+            "small": _style("small", 10.5 * k, leading=1.45),
+            "tick_head": _style("tick_head", 10.5 * k, bold=True, leading=1.35, alignment=TA_CENTER),
+            "page": _style("page", 10.5 * k, bold=True, alignment=TA_RIGHT, leading=1.45),
         }
         self.footer = self._footer()
         _, self.footer_height = self.footer.wrap(self.width, A4[1])
@@ -97,9 +101,8 @@ class HandoutTemplate:
         if h.cause_closing:
             story += [Spacer(1, 1.5 * mm), Paragraph(self.text(h.cause_closing), s["body"])]
         # The rules open the stretch section, read before the first card; a heading never ends a page.
-        story += [Spacer(1, 3 * mm), KeepTogether(self._heading(h.stretches_heading) + [
-            self._rules(), Spacer(1, 2 * mm), self._card(h.cards[0])])]
-        for card in h.cards[1:]:
+        story += [Spacer(1, 3 * mm), KeepTogether(self._heading(h.stretches_heading) + [self._rules()])]
+        for card in h.cards:
             story += [Spacer(1, 2.5 * mm), KeepTogether(self._card(card))]
         if h.note:
             note = self._note()
@@ -107,7 +110,33 @@ class HandoutTemplate:
             short = note.wrap(self.width, A4[1])[1] < self.frame_height / 3
             story += [Spacer(1, 3 * mm), KeepTogether(note) if short else note]
         story += [Spacer(1, 3 * mm), KeepTogether(self._safety())]
+        if h.checklist:
+            story += [PageBreak(), *self._checklist()]
         return story
+
+    def _checklist(self) -> list:
+        """The tick-sheet: a row a day, a box a stretch, the pain score; on its own page, black and white."""
+        h, s = self.handout, self.styles
+        sheet = h.checklist
+        heads = [Paragraph("日付", s["area"])]
+        heads += [Paragraph(f"{card.number}<br/>{self.text(card.title.removesuffix('のストレッチ'))}", s["tick_head"])
+                  for card in h.cards]
+        heads.append(Paragraph(self.text(sheet.pain_heading), s["tick_head"]))
+        rows = [heads] + [[Paragraph(japanese_day(day), s["target"])] + [""] * (len(h.cards) + 1)
+                          for day in h.checklist_dates]
+        date_width, pain_width = 34 * mm * self.k, 26 * mm * self.k
+        box = (self.width - date_width - pain_width) / len(h.cards)
+        table = grid(rows, [date_width] + [box] * len(h.cards) + [pain_width],
+                     ("GRID", *ALL, 0.9, INK), ("BACKGROUND", (0, 0), (-1, 0), TINT),
+                     ("VALIGN", *ALL, "MIDDLE"), ("ALIGN", (1, 0), (-1, 0), "CENTER"),
+                     padding=(5, 3, 3, 4), repeatRows=1, rowHeights=[None] + [9.5 * mm * self.k] * len(rows[1:]))
+        parts = self._heading(sheet.heading) + [Paragraph(f"{self.text(h.patient_name)} 様", s["area"]),
+                                                 Paragraph(self.text(sheet.intro), s["body"]), Spacer(1, 2 * mm),
+                                                 table]
+        if h.next_visit:
+            parts += [Spacer(1, 4 * mm), Paragraph(f"{self.text(sheet.next_visit_label)}：{japanese_day(h.next_visit)}",
+                                                   s["card_title"])]
+        return parts
 
     def _header(self) -> Table:
         """Clinic and date; the title over a heavy rule; the patient's name with 様 and the practitioner."""
@@ -137,7 +166,8 @@ class HandoutTemplate:
         s = self.styles
         rows = [[Paragraph(self.text(part.heading), s["area"]), Paragraph(self.text(part.text), s["body"])]
                 for part in self.handout.area_causes]
-        return grid(rows, [36 * mm, self.width - 36 * mm],
+        label = 36 * mm * self.k
+        return grid(rows, [label, self.width - label],
                     ("BOX", *ALL, 1, INK), ("INNERGRID", *ALL, 0.75, INK), ("BACKGROUND", (0, 0), (0, -1), TINT),
                     ("VALIGN", *ALL, "MIDDLE"), padding=(6, 6, 2, 4))
 
@@ -145,8 +175,9 @@ class HandoutTemplate:
         """One stretch: number, title and target beside the dose, then the numbered steps."""
         s = self.styles
         inner = self.width - 2 * 8
-        number = grid([[Paragraph(str(card.number), s["number"])]], [9 * mm], ("BACKGROUND", *ALL, INK),
-                      ("VALIGN", *ALL, "MIDDLE"), padding=(0, 0, 0, 2), rowHeights=[9 * mm])
+        tile = 9 * mm * self.k
+        number = grid([[Paragraph(str(card.number), s["number"])]], [tile], ("BACKGROUND", *ALL, INK),
+                      ("VALIGN", *ALL, "MIDDLE"), padding=(0, 0, 0, 2), rowHeights=[tile])
         dose_width = inner * 0.5
         dose_text = self.text(card.dose_line) + (f"<br/>{self.text(card.side_label)}" if card.side_label else "")
         dose = grid([[Paragraph(dose_text, s["dose"])]], [dose_width],
@@ -154,15 +185,16 @@ class HandoutTemplate:
                     padding=(4, 4, 3, 5))
         named = [Paragraph(self.text(card.title), s["card_title"]),
                  Paragraph(f"ねらい：{self.text(card.target)}", s["target"])]
-        title = grid([[number, named, dose]], [11 * mm, inner - 11 * mm - dose_width, dose_width],
+        title = grid([[number, named, dose]], [tile + 2 * mm, inner - tile - 2 * mm - dose_width, dose_width],
                      ("VALIGN", *ALL, "MIDDLE"))
         steps = [Paragraph(self.text(step), s["step"], bulletText=f"{i}.") for i, step in enumerate(card.steps, 1)]
         steps += [Paragraph(self.text(c), s["item"], bulletText="※") for c in card.cautions]
         if card.note:
             steps += [Paragraph(f"<b>担当者より：</b>{self.text(card.note)}", s["item"], bulletText="★")]
-        art = picture(card.figure, card.image, FIGURE_WIDTH, FIGURE_HEIGHT, card.figure_label, card.mirror)
+        width, height = FIGURE_WIDTH * self.k, FIGURE_HEIGHT * self.k
+        art = picture(card.figure, card.image, width, height, card.figure_label, card.mirror)
         if art is not None:  # the steps beside the picture
-            steps = [grid([[steps, art]], [inner - FIGURE_WIDTH - 6, FIGURE_WIDTH + 6],
+            steps = [grid([[steps, art]], [inner - width - 6, width + 6],
                           ("VALIGN", *ALL, "TOP"), ("ALIGN", (1, 0), (1, 0), "RIGHT"))]
         return self._box([title, Spacer(1, 2 * mm), *steps], border=1.25, rounded=True, padding=(8, 8, 6, 6))
 

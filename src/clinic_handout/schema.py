@@ -270,6 +270,16 @@ class OneOf(Kind):
         return value.strip()
 
 
+class Flag(Kind):
+    expected = "true か false (yes or no)"
+    doc = "`true` or `false`"
+
+    def convert(self, value, at):
+        if not isinstance(value, bool):
+            return at.fail(show(value), self.expected)
+        return value
+
+
 class Date(Kind):
     expected = "日付 YYYY-MM-DD (a date, e.g. 2026-11-25)"
     doc = "date `YYYY-MM-DD`"
