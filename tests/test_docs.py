@@ -14,7 +14,8 @@ def test_format_tables_match_the_code():
     for name, markdown in tables().items():
         block = re.search(rf"<!-- {name}-fields -->\n(.*?)\n<!-- /{name}-fields -->", README, re.S)
         assert block, f"README lacks the {name} table markers"
-        assert block.group(1) == markdown, f"README's {name} table is stale: run python -m clinic_handout.docs --update README.md"
+        fix = "python -m clinic_handout.docs --update README.md"
+        assert block.group(1) == markdown, f"README's {name} table is stale: run {fix}"
 
 
 def test_every_command_is_documented():

@@ -34,7 +34,7 @@ def flat(drawing: Drawing) -> list:
 def test_every_built_in_figure_draws_inside_its_box(name):
     drawing = figure(name, 96, 72, "右")
     x0, y0, x1, y1 = drawing.getBounds()
-    assert -2 <= x0 and -2 <= y0 and x1 <= 98 and y1 <= 74, drawing.getBounds()
+    assert x0 >= -2 and y0 >= -2 and x1 <= 98 and y1 <= 74, drawing.getBounds()
     shapes = flat(drawing)
     assert len(shapes) >= 8  # limbs, props, the highlight, the arrow: a figure, not an empty box
     assert [s.text for s in shapes if isinstance(s, String)] == ["右"]

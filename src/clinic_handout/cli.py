@@ -140,7 +140,8 @@ def validate(files: tuple[Path, ...], content_dir: str | None) -> None:
         click.echo(f"注意 (warning): 標準のハンドアウト（area: both、メモなし）が {pages} ページになります。"
                    f"texts.yaml か stretches.yaml の文を短くしてください "
                    f"(the standard handout takes {pages} pages; at most 2 are promised: shorten the texts)", err=True)
-    click.echo(f"問題ありません (no problems): {checked}; 標準のハンドアウト (standard handout): {pages} ページ (pages)")
+    click.echo(f"問題ありません (no problems): {checked}; "
+               f"標準のハンドアウト (standard handout): {pages} ページ (pages)")
 
 
 @cli.command()
@@ -213,6 +214,34 @@ def batch(source: Path, out_dir: Path, merge_to: Path | None, jobs: int | None, 
                f"({len(outcomes)} built, {len(prepared.failed)} failed{': ' + failed if failed else ''})")
     if prepared.failed:
         sys.exit(1)
+
+
+@cli.command()
+@click.option("-o", "--output", "folder", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              help="書き出すフォルダ (where the prescription YAML and the PDF go; default: here).")
+@click.option("--content", "content_dir", type=click.Path(file_okay=False), help=CONTENT_HELP)
+@LARGE_PRINT
+def new(folder: Path, content_dir: str | None, large_print: bool) -> None:
+    """質問に答えて1枚作ります (make one handout by answering questions; Enter takes the default).
+
+    \b
+    Example:
+      handout new -o today
+    Writes DATE_NAME.yaml (to re-make or edit) and DATE_NAME.pdf side by side.
+    """
+    import datetime as dt
+
+    from . import guided
+    from .compose import compose
+    from .pipeline import open_content
+    from .render import render
+
+    content = open_content(_content_folder(content_dir))
+    folder.mkdir(parents=True, exist_ok=True)
+    today = dt.date.today()
+    yaml_path, pdf_path = guided.run(content, folder, today,
+                                     lambda prescription: render(compose(content, prescription, today, large_print)))
+    click.echo(f"作成しました (written):\n  {yaml_path}\n  {pdf_path}")
 
 
 @cli.command()

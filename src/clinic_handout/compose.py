@@ -28,6 +28,7 @@ class Card:
     image: Path | None = None
     mirror: bool = False  # show the picture mirrored: the left side
     figure_label: str | None = None  # 右 / 左 / 左右, drawn beside the stretched limb
+    video_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ def compose(content: Content, prescription: Prescription, today: dt.date, large_
         mirror = side == "left" if stretch.image is None else side in ("left", "right") and side != stretch.image_side
         cards.append(Card(number, stretch.title, stretch.target, stretch.steps, dose_line(dose),
                           SIDE_LABELS.get(side), stretch.cautions, choice.note, stretch.figure, stretch.image,
-                          mirror, FIGURE_LABELS.get(side)))
+                          mirror, FIGURE_LABELS.get(side), stretch.video_url))
     date = prescription.date or today
     days = content.texts.checklist.days if prescription.checklist_days is None else prescription.checklist_days
     area = prescription.area

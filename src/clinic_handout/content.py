@@ -38,6 +38,7 @@ class Stretch:
     figure: str | None = None  # a built-in figure (figures.POSES)
     image: Path | None = None  # the clinic's photo, used instead of the figure
     image_side: str = "right"  # the side the photo shows being stretched
+    video_url: str | None = None  # a video of the stretch: a QR code in its card
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class Clinic:
     url: str | None
     email: str | None
     logo: Path | None
+    qr_url: str | None = None  # the QR code's target (a booking or LINE page); default: url
+    qr_caption: str = "ホームページ"
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,8 @@ class ImageFile(Kind):
         return path
 
 
+URL = Text(pattern=r"https?://\S+", pattern_doc="http:// か https:// で始まるURL (a web address)")
+
 CLINIC = Record([
     Field("name", Text(), "医院名 (the clinic's name, printed in the header and footer)", required=True),
     Field("phone", Text(), "電話番号 (phone number)", required=True),
@@ -160,10 +165,13 @@ CLINIC = Record([
     Field("hours_label", OneOf(["受付時間", "施術時間"]),
           "時間の見出し (label for the hours; 柔道整復 rules: never 診療時間)", default="受付時間"),
     Field("hours", ListOf(Text(), min_items=1), "受付時間の各行 (opening hours, one line each)", required=True),
-    Field("url", Text(pattern=r"https?://\S+", pattern_doc="http:// か https:// で始まるURL (a web address)"),
-          "ホームページ (web address)"),
+    Field("url", URL, "ホームページ (web address)"),
     Field("email", Email(), "メールアドレス (the clinic's email, optional)"),
     Field("logo", ImageFile(), "ロゴ画像 (logo image, optional)"),
+    Field("qr_url", URL, "QRコードの行き先 (the QR code's address, e.g. a booking or LINE page; "
+                         "default: url; none without either)"),
+    Field("qr_caption", Text(max_length=16), "QRコードの説明 (the words under the QR code)",
+          default="ホームページ"),
 ], make=Clinic)
 
 _AREA_CAUSE = Record([
@@ -230,6 +238,7 @@ STRETCH_FIELDS = [
     Field("image", ImageFile(), "医院の写真 (the clinic's own photo, PNG or JPEG, shown instead of the figure)"),
     Field("image_side", OneOf(["right", "left"]), "写真で伸ばしている側 (the side the photo shows; it is "
                                                  "mirrored for the other)", default="right"),
+    Field("video_url", URL, "動画のURL (a video of the stretch: printed as a QR code in its card)"),
 ]
 
 

@@ -41,7 +41,7 @@ def update(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     for name, markdown in tables().items():
         text = re.sub(rf"(<!-- {name}-fields -->\n).*?(\n<!-- /{name}-fields -->)",
-                      lambda m: m.group(1) + markdown + m.group(2), text, flags=re.S)
+                      lambda m, table=markdown: m.group(1) + table + m.group(2), text, flags=re.S)
     path.write_text(text, encoding="utf-8")
 
 

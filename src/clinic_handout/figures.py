@@ -6,7 +6,7 @@ patient's right leg on the viewer's left. Mirroring a pose shows the left side.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 WIDTH, HEIGHT = 100.0, 75.0
 FLOOR = 8.0

@@ -69,12 +69,17 @@ def atoms(text: str) -> list[tuple[int, int]]:
     merged: list[list[int]] = []
     for span in spans:
         first = text[span[0]]
-        if merged and (first in SPACES or first in NO_START or text[merged[-1][1] - 1] in NO_END
+        if merged and (first in SPACES or first in NO_START or _last_visible(text, merged[-1]) in NO_END
                        or _only_spaces(text, merged[-1])):
             merged[-1][1] = span[1]
         else:
             merged.append(span)
     return [(a, b) for a, b in merged]
+
+
+def _last_visible(text: str, span) -> str:
+    """The last character of span that is not a space ('' if none): what a line would end with."""
+    return text[span[0]:span[1]].rstrip("".join(SPACES))[-1:]
 
 
 def _only_spaces(text: str, span) -> bool:

@@ -10,7 +10,7 @@ from reportlab.lib import colors
 from reportlab.platypus import Flowable, Image
 
 from . import fonts
-from .figures import FLOOR, HEIGHT, POSES, WIDTH, Chair, Pose, Sole, Wall
+from .figures import FLOOR, HEIGHT, POSES, WIDTH, Pose, Sole, Wall
 
 NEAR = colors.Color(0.12, 0.12, 0.12)
 FAR = colors.Color(0.62, 0.62, 0.62)
@@ -20,7 +20,8 @@ PHOTO_DPI = 200  # photos are downsampled to this at their printed size
 LABEL_PT = 11
 
 
-def figure(name: str, width: float, height: float, label: str | None = None, mirror: bool = False) -> Drawing:
+def figure(name: str, width: float, height: float, label: str | None = None, mirror: bool = False,
+           label_pt: float = LABEL_PT) -> Drawing:
     """The built-in figure `name`, fitted into width x height points, with an optional side label."""
     fonts.primary()  # the label's font
     pose = POSES[name].mirrored() if mirror else POSES[name]
@@ -35,7 +36,7 @@ def figure(name: str, width: float, height: float, label: str | None = None, mir
     drawing.add(art)
     if label:
         x, y = pose.label
-        drawing.add(String(dx + x * scale, dy + y * scale, label, fontName=fonts.BOLD, fontSize=LABEL_PT,
+        drawing.add(String(dx + x * scale, dy + y * scale, label, fontName=fonts.BOLD, fontSize=label_pt,
                            fillColor=NEAR, textAnchor="middle"))
     return drawing
 
@@ -52,7 +53,7 @@ def _shapes(pose: Pose) -> list:
     joints = pose.joints
     for chains, color, width in ((pose.far, FAR, 5.2), (pose.near, NEAR, 5.8)):
         for chain in chains:
-            for a, b in zip(chain, chain[1:]):
+            for a, b in zip(chain, chain[1:], strict=False):
                 thick = 8.0 if {a, b} in ({"neck", "hip"}, {"neck", "pelvis"}) else width
                 shapes.append(Line(*joints[a], *joints[b], strokeColor=color, strokeWidth=thick,
                                    strokeLineCap=1, strokeLineJoin=1))
@@ -76,7 +77,7 @@ def _prop(prop) -> list:
         ux, uy = (bx - hx) / length, (by - hy) / length  # along the foot
         px, py = -uy, ux  # across it
         toes = []  # an arc across the ball of the foot, the big toe first
-        for i, (across, size) in enumerate(zip((-0.78, -0.36, 0.02, 0.38, 0.70), (5.0, 3.8, 3.5, 3.2, 2.8))):
+        for across, size in zip((-0.78, -0.36, 0.02, 0.38, 0.70), (5.0, 3.8, 3.5, 3.2, 2.8), strict=True):
             reach = prop.width / 2 + size * 0.8 - 5.0 * across * across
             cx = bx + ux * reach + px * across * prop.width / 2
             cy = by + uy * reach + py * across * prop.width / 2
@@ -108,6 +109,18 @@ def _arrow(start, end) -> list:
                     fillColor=NEAR, strokeColor=NEAR, strokeWidth=0.5)]
 
 
+def qr_code(url: str, size: float) -> Drawing:
+    """A QR code for url, size x size points, with its quiet zone, in black on white (ReportLab's own widget)."""
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+
+    widget = QrCodeWidget(url, barLevel="M", barBorder=4)
+    x0, y0, x1, y1 = widget.getBounds()
+    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+    drawing.initialFontName, drawing.initialFontSize = fonts.REGULAR, LABEL_PT
+    drawing.add(widget)
+    return drawing
+
+
 def photo(path: Path, width: float, height: float, mirror: bool = False) -> Image:
     """The clinic's photo fitted into width x height points, its aspect kept, at most 200 dpi."""
     data, (draw_width, draw_height) = _prepared_photo(path, path.stat().st_mtime_ns, width, height, mirror)
@@ -135,10 +148,10 @@ def _prepared_photo(path: Path, _mtime: int, width: float, height: float, mirror
 
 
 def picture(figure_name: str | None, image: Path | None, width: float, height: float,
-            label: str | None, mirror: bool) -> Flowable | None:
+            label: str | None, mirror: bool, label_pt: float = LABEL_PT) -> Flowable | None:
     """What a card shows: the clinic's photo if it names one, else the built-in figure, else nothing."""
     if image is not None:
         return photo(image, width, height, mirror)
     if figure_name is not None:
-        return figure(figure_name, width, height, label, mirror)
+        return figure(figure_name, width, height, label, mirror, label_pt)
     return None

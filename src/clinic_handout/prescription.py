@@ -7,8 +7,23 @@ from pathlib import Path
 
 from .content import AREAS, HOLD, REPS, SETS, SIDES
 from .errors import InputError
-from .schema import (INVALID, At, Date, Email, Field, Flag, Glyphs, Kind, ListOf, OneOf, Reader, Record, Text,
-                     Whole, check_file)
+from .schema import (
+    INVALID,
+    At,
+    Date,
+    Email,
+    Field,
+    Flag,
+    Glyphs,
+    Kind,
+    ListOf,
+    OneOf,
+    Reader,
+    Record,
+    Text,
+    Whole,
+    check_file,
+)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from reportlab.platypus import BaseDocTemplate, Frame, Image, KeepTogether, Page
 
 from . import __version__, fonts
 from .compose import Card, Handout, japanese_day
-from .pictures import picture
+from .pictures import picture, qr_code
 from .typeset import JapaneseParagraph as Paragraph
 
 # 17 mm leaves room for a 12-14 pt 。 hanging past the frame while staying inside a 12 mm page margin.
@@ -24,6 +24,8 @@ FOOTER_BOTTOM = 12.5 * mm
 BODY_PT = 12
 LARGE_PRINT_PT = 14
 FIGURE_WIDTH, FIGURE_HEIGHT = 34 * mm, 25.5 * mm  # a stretch card's picture
+QR_SIZE = 19 * mm  # the clinic's QR code: about 0.6 mm a module, easy for a phone camera
+VIDEO_QR_SIZE = 15 * mm
 LEADING = 1.7
 INK = colors.black
 RULE = colors.Color(0.35, 0.35, 0.35)
@@ -76,6 +78,7 @@ class HandoutTemplate:
             "target": _style("target", BODY_PT * k, leading=1.4),
             "dose": _style("dose", 14 * k, bold=True, leading=1.3, alignment=TA_CENTER),
             "small": _style("small", 10.5 * k, leading=1.45),
+            "qr": _style("qr", 10.5 * k, leading=1.2, alignment=TA_CENTER),
             "tick_head": _style("tick_head", 10.5 * k, bold=True, leading=1.35, alignment=TA_CENTER),
             "page": _style("page", 10.5 * k, bold=True, alignment=TA_RIGHT, leading=1.45),
         }
@@ -149,11 +152,19 @@ class HandoutTemplate:
         rows = [[clinic, Paragraph(h.date_text, s["meta"])],
                 [Paragraph(self.text(h.title), s["title"]), Spacer(0, 0)],
                 [Paragraph(f"{self.text(h.patient_name)} 様", s["name"]), Paragraph(who, s["meta"])]]
-        return grid(rows, [self.width * 0.7, self.width * 0.3],
+        qr_url = h.clinic.qr_url or h.clinic.url
+        left = self.width - (QR_SIZE + 6 * mm if qr_url else 0)
+        table = grid(rows, [left * 0.7, left * 0.3],
                     ("VALIGN", *ALL, "BOTTOM"), ("SPAN", (0, 1), (1, 1)),
                     ("BOTTOMPADDING", (0, 1), (-1, 1), 3), ("LINEBELOW", (0, 1), (-1, 1), 2, INK),
                     ("TOPPADDING", (0, 2), (-1, 2), 3), ("BOTTOMPADDING", (0, 2), (-1, 2), 2),
                     ("LINEBELOW", (0, 2), (-1, 2), 0.75, RULE))
+        if not qr_url:
+            return table
+        # The clinic's QR code at the top right of the first page, where the header has room.
+        code = [qr_code(qr_url, QR_SIZE), Paragraph(self.text(h.clinic.qr_caption), s["qr"])]
+        return grid([[table, code]], [left, QR_SIZE + 6 * mm], ("VALIGN", *ALL, "BOTTOM"),
+                    ("ALIGN", (1, 0), (1, 0), "RIGHT"))
 
     def _heading(self, title: str) -> list:
         """A section heading: white bold text on a black band (keep it with what follows)."""
@@ -185,14 +196,17 @@ class HandoutTemplate:
                     padding=(4, 4, 3, 5))
         named = [Paragraph(self.text(card.title), s["card_title"]),
                  Paragraph(f"ねらい：{self.text(card.target)}", s["target"])]
-        title = grid([[number, named, dose]], [tile + 2 * mm, inner - tile - 2 * mm - dose_width, dose_width],
-                     ("VALIGN", *ALL, "MIDDLE"))
+        row, widths = [number, named, dose], [tile + 2 * mm, inner - tile - 2 * mm - dose_width, dose_width]
+        if card.video_url:  # a QR code for the stretch's video, after the dose
+            row.append([qr_code(card.video_url, VIDEO_QR_SIZE), Paragraph("動画", s["qr"])])
+            widths = [widths[0], widths[1] - VIDEO_QR_SIZE - 4 * mm, widths[2], VIDEO_QR_SIZE + 4 * mm]
+        title = grid([row], widths, ("VALIGN", *ALL, "MIDDLE"), ("ALIGN", (-1, 0), (-1, 0), "RIGHT"))
         steps = [Paragraph(self.text(step), s["step"], bulletText=f"{i}.") for i, step in enumerate(card.steps, 1)]
         steps += [Paragraph(self.text(c), s["item"], bulletText="※") for c in card.cautions]
         if card.note:
             steps += [Paragraph(f"<b>担当者より：</b>{self.text(card.note)}", s["item"], bulletText="★")]
         width, height = FIGURE_WIDTH * self.k, FIGURE_HEIGHT * self.k
-        art = picture(card.figure, card.image, width, height, card.figure_label, card.mirror)
+        art = picture(card.figure, card.image, width, height, card.figure_label, card.mirror, label_pt=11 * self.k)
         if art is not None:  # the steps beside the picture
             steps = [grid([[steps, art]], [inner - width - 6, width + 6],
                           ("VALIGN", *ALL, "TOP"), ("ALIGN", (1, 0), (1, 0), "RIGHT"))]
