@@ -1,16 +1,17 @@
-"""Times the handout builder on this machine; prints a table and writes benchmarks/last-run.json.
+"""Times the handout builder against a bare ReportLab script (the floor); prints a table, writes JSON.
 
-    python benchmarks/run.py [--runs 7] [--warm 30]
+    python benchmarks/run.py [--runs 7] [--warm 30] [--batch 50]
 
-Run by hand (never in tests). Uses the `handout` next to this Python, and the sample `both`
-prescription; a fixed `date` so every run renders the same handout.
+Run by hand (never in tests), with the Python of the virtual environment that has `handout`.
+Cold runs interleave `handout build` and benchmarks/floor.py so that machine drift hits both alike.
+The floor renders the same texts on the same fonts the simplest way (no figures, no kinsoku).
+The font cache (see fonts.load_ttfont) is warmed once first, as it is after a clinic's first build.
 """
 import argparse
 import datetime as dt
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 PRESCRIPTION = "patient:\n  name: 山田 花子\ndate: 2026-11-25\narea: both\n"
+PEAK = "import resource,sys,runpy; sys.argv={argv!r}; {run}; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
 
 
 def timed(command, cwd) -> float:
@@ -28,8 +30,16 @@ def timed(command, cwd) -> float:
     return time.perf_counter() - start
 
 
-def warm_rate(count: int, folder: Path) -> tuple[float, int]:
-    """Handouts per second in one process through the library, each with a different name."""
+def peak_mib(code: str, cwd) -> float:
+    out = subprocess.run([sys.executable, "-c", code], cwd=cwd, check=True, capture_output=True, text=True).stdout
+    return int(out.split()[-1]) / 1024
+
+
+def warm(count: int, folder: Path) -> tuple[float, float]:
+    """Handouts/s in one process: the library with a different name each time, then the floor."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import floor
+
     from clinic_handout.pipeline import build_pdf, open_content
 
     content = open_content(REPO / "handouts")
@@ -38,41 +48,78 @@ def warm_rate(count: int, folder: Path) -> tuple[float, int]:
         path = folder / f"p{i}.yaml"
         path.write_text(PRESCRIPTION.replace("山田 花子", f"山田 花子{i}"), encoding="utf-8")
         sources.append(path)
-    build_pdf(sources[0], content)  # fonts registered, caches filled
-    start = time.perf_counter()
-    for path in sources:
-        build_pdf(path, content, dt.date(2026, 11, 25))
-    return count / (time.perf_counter() - start), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    build_pdf(sources[0], content)
+    floor.render()
+    rates = {"handout": [], "floor": []}
+    for _ in range(3):  # interleaved rounds
+        start = time.perf_counter()
+        for path in sources:
+            build_pdf(path, content, dt.date(2026, 11, 25))
+        rates["handout"].append(count / (time.perf_counter() - start))
+        start = time.perf_counter()
+        for i in range(count):
+            floor.render(f"山田 花子{i}")
+        rates["floor"].append(count / (time.perf_counter() - start))
+    return statistics.median(rates["handout"]), statistics.median(rates["floor"])
+
+
+def batch_csv(folder: Path, count: int) -> Path:
+    rows = ["name,area,date"] + [f"患者 {i}号,{('upper', 'lower', 'both')[i % 3]},2026-11-25" for i in range(count)]
+    path = folder / "day.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--warm", type=int, default=30)
+    parser.add_argument("--batch", type=int, default=50)
     args = parser.parse_args()
     handout = str(Path(sys.executable).with_name("handout"))
-    env = {k: v for k, v in os.environ.items() if k != "HANDOUT_CONTENT"}
-    os.environ.clear()
-    os.environ.update(env)
+    os.environ.pop("HANDOUT_CONTENT", None)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         (folder / "p.yaml").write_text(PRESCRIPTION, encoding="utf-8")
-        build, helps = [], []
-        for _ in range(args.runs):  # interleaved, so drift hits both alike
-            build.append(timed([handout, "build", "p.yaml", "-o", "p.pdf"], folder))
-            helps.append(timed([handout, "--help"], folder))
+        build = [handout, "build", "p.yaml", "-o", "p.pdf"]
+        floor = [sys.executable, str(REPO / "benchmarks" / "floor.py"), "floor.pdf"]
+        subprocess.run(build, cwd=folder, check=True, capture_output=True)  # fills the font cache
+        cold = {"build": [], "floor": [], "help": []}
+        for _ in range(args.runs):
+            cold["build"].append(timed(build, folder))
+            cold["floor"].append(timed(floor, folder))
+            cold["help"].append(timed([handout, "--help"], folder))
         size = (folder / "p.pdf").stat().st_size
-        rate, peak_kib = warm_rate(args.warm, folder)
+        memory = peak_mib(PEAK.format(argv=["handout", *build[1:]],
+                                      run="from clinic_handout.cli import cli; cli(standalone_mode=False)"), folder)
+        floor_memory = peak_mib(PEAK.format(argv=floor[1:], run=f"runpy.run_path({floor[1]!r}, run_name='__main__')"),
+                                folder)
+        source = batch_csv(folder, args.batch)
+        batch = {}
+        for _ in range(2):
+            for jobs in (1, 2):
+                seconds = timed([handout, "batch", str(source), "-o", f"out{jobs}", "--jobs", str(jobs)], folder)
+                batch[jobs] = min(batch.get(jobs, seconds), seconds)
+        warm_handout, warm_floor = warm(args.warm, folder)
+    median = {k: statistics.median(v) for k, v in cold.items()}
     rows = {
-        "cold handout build, median s": round(statistics.median(build), 3),
-        "cold handout build, min s": round(min(build), 3),
-        "cold handout --help, median s": round(statistics.median(helps), 3),
-        "warm handouts/s, one process": round(rate, 1),
-        "sample both PDF, bytes": size,
-        "peak memory, warm run, MiB": round(peak_kib / 1024, 1),
+        "cold handout build, median s": round(median["build"], 3),
+        "cold floor (bare ReportLab), median s": round(median["floor"], 3),
+        "cold ratio build / floor (target <= 0.6)": round(median["build"] / median["floor"], 2),
+        "cold handout --help, median s (target < 0.15)": round(median["help"], 3),
+        "warm handouts/s, one process": round(warm_handout, 1),
+        "warm floor/s, one process": round(warm_floor, 1),
+        "warm ratio handout / floor (target >= 2)": round(warm_handout / warm_floor, 2),
+        f"batch of {args.batch}, --jobs 1, s": round(batch[1], 2),
+        f"batch of {args.batch}, --jobs 2, s": round(batch[2], 2),
+        "batch speed-up jobs 2 / jobs 1 (target >= 1.7)": round(batch[1] / batch[2], 2),
+        "sample both PDF, bytes (target <= 100 KB)": size,
+        "peak memory, handout build, MiB": round(memory, 1),
+        "peak memory, floor, MiB": round(floor_memory, 1),
     }
     width = max(map(len, rows))
-    print(f"{platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores, runs={args.runs}")
+    print(f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores, "
+          f"{args.runs} cold runs, {args.warm} warm handouts")
     for name, value in rows.items():
         print(f"{name:<{width}}  {value}")
     result = {"date": dt.datetime.now().isoformat(timespec="seconds"), "cores": os.cpu_count(), **rows}
