@@ -197,3 +197,11 @@ def test_qr_codes_decode_to_the_clinic_and_video_urls(run, write, tmp_path):
     page, = tmp_path.glob("page*.png")
     decoded = subprocess.run(["zbarimg", "-q", "--raw", str(page)], capture_output=True, text=True).stdout.split()
     assert sorted(decoded) == ["https://example.com/reserve", "https://example.com/videos/buttock"]
+
+
+def test_validate_checks_a_csv_row_by_row_before_the_batch(run, tmp_path):
+    good = run("validate", write_csv(tmp_path))
+    assert good.exit_code == 0, good.output
+    bad = run("validate", write_csv(tmp_path, CSV + "木村 次郎,middle,2026-11-25,,,,\n", name="bad.csv"))
+    assert bad.exit_code == 1
+    assert "bad.csv:5  area" in bad.output and '"middle"' in bad.output

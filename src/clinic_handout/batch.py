@@ -141,11 +141,14 @@ def _row_data(values: dict[str, str], line: int) -> LineDict:
 
 def check(entry: Entry, content: Content) -> Prescription:
     """The entry as a Prescription, or InputError naming its row or file, column or field."""
+    return check_ids(entry, list(content.catalogue), content.glyphs)
+
+
+def check_ids(entry: Entry, catalogue_ids: list[str] | None, glyphs) -> Prescription:
     if isinstance(entry.data, list) and all(isinstance(p, Problem) for p in entry.data):
         raise InputError(entry.data)  # a YAML file of the folder that could not be read
     try:
-        return prescription_from(entry.data, entry.source, list(content.catalogue), content.glyphs,
-                                 entry.field_prefix, entry.line)
+        return prescription_from(entry.data, entry.source, catalogue_ids, glyphs, entry.field_prefix, entry.line)
     except InputError as error:
         if not entry.columns:
             raise

@@ -100,17 +100,19 @@ def build(prescription: Path, output: Path | None, content_dir: str | None, allo
 
 
 @cli.command()
-@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--content", "content_dir", type=click.Path(file_okay=False), help=CONTENT_HELP)
 def validate(files: tuple[Path, ...], content_dir: str | None) -> None:
     """内容フォルダと処方ファイルを確認します (check the content folder and prescription files).
 
-    Prints every problem in every file, not just the first.
+    Prints every problem in every file, not just the first. A FILE may also be a batch: a CSV
+    file or a folder of prescription files, checked row by row as `handout batch` reads them.
 
     \b
     Example:
       handout validate --content my-clinic my-clinic/patients/*.yaml
     """
+    from .batch import check_ids as batch_check
     from .content import catalogue_ids, fallback_fonts, load_content
     from .fonts import GlyphCheck, font_chain
     from .prescription import load_prescription
@@ -125,6 +127,17 @@ def validate(files: tuple[Path, ...], content_dir: str | None) -> None:
         ids = catalogue_ids(folder) if folder.is_dir() else None
         glyphs = GlyphCheck(font_chain(fallback_fonts(folder)[0] if folder.is_dir() else ()))
     for file in files:
+        if file.suffix.lower() == ".csv" or file.is_dir():  # a batch: every row or file, as batch reads them
+            from .batch import read_entries
+
+            entries, found = read_entries(file)
+            problems += found
+            for entry in entries:
+                try:
+                    batch_check(entry, ids, glyphs)
+                except InputError as exc:
+                    problems += exc.problems
+            continue
         try:
             load_prescription(file, ids, glyphs)
         except InputError as exc:
