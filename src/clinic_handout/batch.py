@@ -164,17 +164,12 @@ def _as_column(problem: Problem) -> Problem:
     return Problem(problem.file, problem.line, label, problem.found, problem.expected)
 
 
-WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
-
-
 def unique_names(names: list[str]) -> list[str]:
     """Output names that never clash (two patients may share a name), in input order."""
     taken: set[str] = set()
     result = []
     for name in names:
         stem, suffix = name.rsplit(".", 1)
-        if stem.upper() in WINDOWS_RESERVED:
-            stem += "_"
         candidate, number = f"{stem}.{suffix}", 1
         while candidate.lower() in taken:  # Windows and macOS ignore case
             number += 1

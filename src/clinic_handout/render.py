@@ -267,18 +267,9 @@ class HandoutTemplate:
 
     def build(self) -> bytes:
         h = self.handout
-        rl_config.useA85 = 0  # binary streams: base-85 text encoding only makes images and pages 25% bigger
         buffer = io.BytesIO()
-        frame = Frame(MARGIN_X, self.frame_bottom, self.width, self.frame_height,
-                      leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="body")
-        doc = BaseDocTemplate(
-            buffer, pagesize=A4, leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=MARGIN_TOP,
-            bottomMargin=self.frame_bottom, title=h.pdf_title, author=h.clinic.name, subject=h.subject,
-            creator=f"clinic-handout {__version__}", producer=f"clinic-handout {__version__} (ReportLab)",
-            keywords=["腰痛", "ストレッチ"], lang="ja-JP", displayDocTitle=1, invariant=1,
-            initialFontName=fonts.REGULAR, initialFontSize=BODY_PT, initialLeading=BODY_PT * LEADING,
-        )
-        doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=self.draw_footer)])
+        doc = _document(buffer, self.frame_bottom, self.frame_height, self.draw_footer, title=h.pdf_title,
+                        author=h.clinic.name, subject=h.subject, keywords=["腰痛", "ストレッチ"])
         # invariant=1 fixes the file ID; the dates come from the handout, so the same input gives the same bytes.
         pdf_date = f"D:{h.date:%Y%m%d}000000+09'00'"
         template = self
@@ -306,6 +297,21 @@ class HandoutTemplate:
         return buffer.getvalue()
 
 
+def _document(buffer, bottom: float, height: float, on_page=None, **metadata) -> BaseDocTemplate:
+    """What every PDF of ours shares: A4 with one body frame, Japanese, the bundled font from the first
+    operator, a fixed file ID (invariant) so the same input gives the same bytes, binary streams."""
+    rl_config.useA85 = 0  # base-85 text encoding of streams only makes images and pages 25% bigger
+    doc = BaseDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=MARGIN_TOP,
+                          bottomMargin=bottom, creator=f"clinic-handout {__version__}",
+                          producer=f"clinic-handout {__version__} (ReportLab)", lang="ja-JP", displayDocTitle=1,
+                          invariant=1, initialFontName=fonts.REGULAR, initialFontSize=BODY_PT,
+                          initialLeading=BODY_PT * LEADING, **metadata)
+    frame = Frame(MARGIN_X, bottom, A4[0] - 2 * MARGIN_X, height, id="body",
+                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame], **({"onPage": on_page} if on_page else {}))])
+    return doc
+
+
 def render(handout: Handout) -> bytes:
     """The handout as PDF bytes: the same handout always gives the same bytes."""
     return HandoutTemplate(handout).build()
@@ -330,11 +336,6 @@ def render_gallery(content) -> bytes:
                  ("LINEBELOW", (0, 1), (-1, -1), 0.5, RULE), ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
                  ("TOPPADDING", (0, 1), (-1, -1), 4), split=False, repeatRows=1)
     buffer = io.BytesIO()
-    doc = BaseDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=MARGIN_TOP,
-                          bottomMargin=MARGIN_TOP, title="図の一覧", author=content.clinic.name, lang="ja-JP",
-                          displayDocTitle=1, invariant=1, initialFontName=fonts.REGULAR, initialFontSize=BODY_PT)
-    frame = Frame(MARGIN_X, MARGIN_TOP, A4[0] - 2 * MARGIN_X, A4[1] - 2 * MARGIN_TOP, id="body",
-                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-    doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
+    doc = _document(buffer, MARGIN_TOP, A4[1] - 2 * MARGIN_TOP, title="図の一覧", author=content.clinic.name)
     doc.build([table])
     return buffer.getvalue()
