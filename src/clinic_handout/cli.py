@@ -300,4 +300,8 @@ def init(directory: Path) -> None:
 
 
 def main() -> None:
+    # On Windows a redirected stdout is cp932: a name with 𠮷 must not end the program with a traceback.
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure:
+        reconfigure(errors="backslashreplace")
     cli(prog_name="handout")

@@ -102,7 +102,7 @@ POSES: dict[str, Pose] = {
         joints={"head": (55, 60), "neck": (51, 52), "shoulder": (51, 50), "hip": (38, 32),
                 "knee": (54, 40), "ankle": (63, 34), "toe": (68, 35),
                 "far_knee": (59, 31), "far_ankle": (59, 10), "far_toe": (66, 9),
-                "elbow": (56, 42), "hand": (55, 38), "far_elbow": (60, 42), "far_hand": (64, 37)},
+                "elbow": (59, 45), "hand": (63, 38), "far_elbow": (57, 44), "far_hand": (56, 40)},
         near=SIDE_VIEW_NEAR, far=SIDE_VIEW_FAR, props=(Chair(24, depth=20),),
         highlight=(33, 33, 7, 6), arrow=((58, 69), (68, 61)), label=(14, 44),
         caption="お尻"),
