@@ -126,6 +126,13 @@ def validate(files: tuple[Path, ...], content_dir: str | None) -> None:
         problems += exc.problems
         ids = catalogue_ids(folder) if folder.is_dir() else None
         glyphs = GlyphCheck(font_chain(fallback_fonts(folder)[0] if folder.is_dir() else ()))
+    if (folder / "mail.yaml").exists():
+        from .mail import load_settings
+
+        try:
+            load_settings(folder)
+        except InputError as exc:
+            problems += exc.problems
     for file in files:
         if file.suffix.lower() == ".csv" or file.is_dir():  # a batch: every row or file, as batch reads them
             from .batch import read_entries
@@ -193,8 +200,12 @@ def stretches(content_dir: str | None, as_json: bool) -> None:
 @click.option("--content", "content_dir", type=click.Path(file_okay=False), help=CONTENT_HELP)
 @ALLOW_MISSING
 @LARGE_PRINT
+@click.option("--send", "send_mail", is_flag=True,
+              help="作ったハンドアウトをメールで送る (email each handout; a send log in the output folder "
+                   "makes a re-run send only what has not been sent).")
+@click.option("--yes", is_flag=True, help="確認せずに送る (send without asking).")
 def batch(source: Path, out_dir: Path, merge_to: Path | None, jobs: int | None, content_dir: str | None,
-          allow_missing_glyphs: bool, large_print: bool) -> None:
+          allow_missing_glyphs: bool, large_print: bool, send_mail: bool, yes: bool) -> None:
     """まとめて作ります (build one PDF per patient from a CSV, a folder of YAML files, or a YAML list).
 
     \b
@@ -225,8 +236,139 @@ def batch(source: Path, out_dir: Path, merge_to: Path | None, jobs: int | None, 
     failed = ", ".join(f.label for f in prepared.failed)
     click.echo(f"{len(outcomes)} 件作成、{len(prepared.failed)} 件失敗 "
                f"({len(outcomes)} built, {len(prepared.failed)} failed{': ' + failed if failed else ''})")
-    if prepared.failed:
+    unsent = _send_batch(prepared, outcomes, content, out_dir, yes) if send_mail else False
+    if prepared.failed or unsent:
         sys.exit(1)
+
+
+def _send_batch(prepared, outcomes, content, out_dir: Path, yes: bool) -> bool:
+    """Sends a built batch; True when some handouts were not sent."""
+    import datetime as dt
+    import signal
+
+    from . import mail as mailing
+    from .compose import compose
+
+    today = dt.date.today()
+    deliveries = [mailing.Delivery(label, compose(content, prescription, today), prescription.patient.email,
+                                   outcome.path)
+                  for (label, prescription), outcome in zip(prepared.good, outcomes, strict=True)]
+    sendable, bad, shared = mailing.check_addresses(deliveries)
+    for label, problem in bad:
+        click.echo(f"エラー (error): {label}: {problem}", err=True)
+    settings = mailing.load_settings(content.folder)
+    log = mailing.SendLog(out_dir / "send-log.jsonl")
+    waiting = [d for d in sendable if mailing.send_key(d.path.name, d.address, d.path.read_bytes()) not in log.sent]
+    if not waiting:
+        click.echo(f"送る分はありません (nothing to send): {len(sendable)} already sent")
+        return bool(bad)
+    for address, people in shared.items():
+        click.echo(f"注意 (warning): {address} は別の患者さんと同じアドレスです (shared by): {'、'.join(people)}")
+    if not yes and not click.confirm(f"{len(waiting)} 件をメールで送ります (send {len(waiting)} mails)"
+                                     + ("。同じアドレスの方がいます (an address is shared)" if shared else ""),
+                                     default=False):
+        raise click.Abort()
+    stop = {"requested": False}
+
+    def request_stop(*_):
+        stop["requested"] = True
+        click.echo("\n止めます: 送信中のメールの後で (stopping after the mail in flight)", err=True)
+
+    previous = signal.signal(signal.SIGINT, request_stop)
+    try:
+        sent, skipped, failed = mailing.send_all(waiting, settings, _smtp_password(settings), log,
+                                                 lambda: stop["requested"],
+                                                 lambda d: click.echo(f"送信 (sent): {d.label} {d.address}"))
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    for label, error in failed:
+        click.echo(f"エラー (error): {label}: 送れませんでした (not sent): {error}", err=True)
+    left = len(waiting) - sent - skipped - len(failed)
+    click.echo(f"{sent} 件送信、{len(failed) + len(bad)} 件失敗、{left} 件未送信 "
+               f"({sent} sent, {len(failed) + len(bad)} failed, {left} not sent; log: {log.path})")
+    return bool(failed or bad or left)
+
+
+def _smtp_password(settings) -> str | None:
+    """The mail password: from the environment, else asked for; never from a file or an argument."""
+    import os
+
+    if not settings.username:
+        return None
+    return os.environ.get(settings.password_env) or click.prompt(
+        f"メールのパスワード (password for {settings.username})", hide_input=True)
+
+
+@cli.command()
+@click.argument("prescription", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--to", "to", help="送り先 (send here instead of patient.email).")
+@click.option("--pdf", "pdf_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="この PDF を送る (send this PDF instead of building one).")
+@click.option("--eml", "eml", type=click.Path(dir_okay=False, path_type=Path),
+              help="送らずにメールをファイルへ (write the mail to a file to open in a mail program).")
+@click.option("--dry-run", is_flag=True, help="送らずに宛先・件名・添付を表示 (show, do not send).")
+@click.option("--encrypt", is_flag=True,
+              help="PDF にパスワード (AES-256; from $HANDOUT_PDF_PASSWORD or asked; never put in the mail).")
+@click.option("--content", "content_dir", type=click.Path(file_okay=False), help=CONTENT_HELP)
+def send(prescription: Path, to: str | None, pdf_file: Path | None, eml: Path | None, dry_run: bool,
+         encrypt: bool, content_dir: str | None) -> None:
+    """ハンドアウトをメールで送ります (email a patient their handout).
+
+    \b
+    Examples:
+      handout send patients/yamada.yaml --dry-run
+      handout send patients/yamada.yaml --encrypt
+      handout send patients/yamada.yaml --eml yamada.eml
+    Settings are in the content folder's mail.yaml; the password only from
+    $HANDOUT_SMTP_PASSWORD (or the variable mail.yaml names) or a prompt.
+    """
+    import os
+
+    from . import mail as mailing
+    from .compose import default_filename
+    from .deliver import write_atomically
+    from .pipeline import build_pdf, open_content
+
+    folder = _content_folder(content_dir)
+    content = open_content(folder)
+    handout, pdf = build_pdf(prescription, content)
+    if pdf_file:
+        pdf = pdf_file.read_bytes()
+    address = to or (handout_email(prescription, content))
+    if not mailing.valid_address(address):
+        raise HandoutError(f"{prescription}: 送り先がありません、またはメールアドレスの形ではありません "
+                           f"(no valid address: {address!r}; set patient.email or use --to)")
+    settings = mailing.template_settings(folder, content.clinic.email)
+    if encrypt:
+        password = os.environ.get("HANDOUT_PDF_PASSWORD") or click.prompt(
+            "PDF のパスワード (PDF password)", hide_input=True, confirmation_prompt=True)
+        pdf = mailing.encrypt(pdf, password)
+    filename = default_filename(handout)
+    key = mailing.send_key(filename, address, pdf)
+    mail = mailing.message(settings, handout, mailing.hours_text(handout), address, pdf, filename, encrypt,
+                           mailing.message_id(settings, key))
+    if dry_run or eml:
+        locked = "、パスワード付き (encrypted)" if encrypt else ""
+        click.echo(f"宛先 (to): {address}\n件名 (subject): {mail['Subject']}\n"
+                   f"添付 (attachment): {filename} ({len(pdf):,} bytes){locked}")
+        if eml:
+            click.echo(str(write_atomically(eml, mail.as_bytes())))
+        return
+    settings = mailing.load_settings(folder)
+    mailer = mailing.Mailer(settings, _smtp_password(settings))
+    try:
+        mailing.send_with_retries(mailer, mail)
+    except (mailing.smtplib.SMTPException, OSError) as error:
+        raise HandoutError(f"送れませんでした (not sent) to {address}: {mailing.describe(error)}") from None
+    finally:
+        mailer.close()
+    click.echo(f"送信しました (sent): {address} {mail['Message-ID']}")
+
+
+def handout_email(prescription: Path, content) -> str | None:
+    from .prescription import load_prescription
+
+    return load_prescription(prescription, list(content.catalogue)).patient.email
 
 
 @cli.command()

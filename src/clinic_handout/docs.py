@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from .content import CLINIC, FALLBACK_FONT, STRETCH_FIELDS, TEXTS
+from .mail import MAIL
 from .prescription import PATIENT, StretchChoice, prescription_kind
 from .schema import Record
 
@@ -33,6 +34,7 @@ def tables() -> dict[str, str]:
         "texts": table(TEXTS),
         "stretches": table(Record(STRETCH_FIELDS), "stretches[]."),
         "fonts": table(FALLBACK_FONT, "fallback[]."),
+        "mail": table(MAIL),
     }
 
 

@@ -1,0 +1,364 @@
+"""Email delivery: the clinic's mail settings, the message, sending over TLS, and the send log.
+
+Settings come from the content folder's mail.yaml; the password only from the environment
+(HANDOUT_SMTP_PASSWORD, or the variable mail.yaml names) or a prompt, never from a file or the
+command line. Nothing is sent unencrypted except to a loopback host (for tests).
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import ipaddress
+import json
+import os
+import smtplib
+import ssl
+import time
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate, parseaddr
+from pathlib import Path
+
+from .compose import Handout, japanese_date
+from .errors import HandoutError, InputError, Problem
+from .schema import INVALID, Email, Field, Kind, OneOf, Record, Text, Whole, check_file
+
+PLACEHOLDERS = ("name", "clinic", "phone", "hours", "date", "url", "password_note")
+DEFAULT_SUBJECT = "【{clinic}】{name}様 ストレッチのご案内"
+DEFAULT_BODY = """{name} 様
+
+{clinic}です。本日はご来院ありがとうございました。
+お渡ししたストレッチのご案内を、PDF でお送りします。
+{password_note}
+痛みが強いときや、しびれが出たときは、無理をせず、ご連絡ください。
+
+――――――――――
+{clinic}
+電話 {phone}
+{hours}
+{url}
+"""
+DEFAULT_PASSWORD_NOTE = ("PDF にはパスワードをかけています。"
+                         "パスワードは受付またはお電話でお伝えします（メールではお送りしません）。")
+
+
+class Template(Text):
+    """Text with {name}-style placeholders, checked when the settings are read, not when a mail goes out."""
+
+    def convert(self, value, at):
+        text = super().convert(value, at)
+        if text is INVALID:
+            return INVALID
+        try:
+            text.format(**{key: "" for key in PLACEHOLDERS})
+        except (KeyError, IndexError, ValueError) as error:
+            allowed = "{" + "}, {".join(PLACEHOLDERS) + "}"
+            return at.fail(f"{text[:30]}… ({error})", f"使える差し込み (placeholders): {allowed}")
+        return text
+
+
+class ContentFile(Kind):
+    expected = "内容フォルダの中のファイル (a file in the content folder)"
+    doc = "file, relative to the content folder"
+
+    def convert(self, value, at):
+        text = Text().convert(value, at)
+        if text is INVALID:
+            return INVALID
+        path = (at.reader.file.parent / text).resolve()
+        return path if path.is_file() else at.fail(f'"{text}" (ファイルがありません / no such file)', self.expected)
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    host: str
+    port: int
+    security: str
+    username: str | None
+    sender: str
+    bcc: str | None
+    password_env: str
+    ca_file: Path | None
+    subject: str
+    body: str
+    password_note: str
+
+    @property
+    def loopback(self) -> bool:
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False
+
+
+def _make_settings(**fields) -> MailSettings:
+    fields["sender"] = fields.pop("from")
+    return MailSettings(**fields)
+
+
+MAIL = Record([
+    Field("host", Text(), "送信サーバー (the SMTP server)", required=True),
+    Field("port", Whole(1, 65535), "ポート (port: 587 for starttls, 465 for ssl)", required=True),
+    Field("security", OneOf(["starttls", "ssl", "none"]), "暗号化 (encryption; none only for 127.0.0.1)",
+          default="starttls"),
+    Field("username", Text(), "ユーザー名 (login; none: no authentication)"),
+    Field("from", Email(), "差出人のアドレス (the clinic's address)", required=True),
+    Field("bcc", Email(), "控えの送り先 (a copy of every mail to the clinic's archive)"),
+    Field("password_env", Text(pattern=r"[A-Z_][A-Z0-9_]*", pattern_doc="環境変数の名前 (an environment variable)"),
+          "パスワードを入れる環境変数 (the environment variable holding the password)",
+          default="HANDOUT_SMTP_PASSWORD"),
+    Field("ca_file", ContentFile(), "証明書 (a CA certificate, for a mail server with its own certificate)"),
+    Field("subject", Template(), "件名 (the subject)", default=DEFAULT_SUBJECT),
+    Field("body", Template(multiline=True), "本文 (the body)", default=DEFAULT_BODY),
+    Field("password_note", Template(multiline=True), "パスワード付きPDFのときの一文 (said when the PDF has a password)",
+          default=DEFAULT_PASSWORD_NOTE),
+], make=_make_settings)
+
+
+def load_settings(folder: Path) -> MailSettings:
+    path = folder / "mail.yaml"
+    if not path.exists():
+        raise InputError([Problem(path, None, "", "ファイルがありません (no mail.yaml)",
+                                  "送信設定 (mail settings: copy mail.yaml from `handout init` and fill it in)")])
+    value, problems = check_file(path, MAIL)
+    if problems or value is INVALID:
+        raise InputError(problems)
+    if value.security == "none" and not value.loopback:
+        raise InputError([Problem(path, None, "security", "none (暗号化なし / unencrypted)",
+                                  "starttls か ssl (health information is never sent in the clear)")])
+    return value
+
+
+def message(settings: MailSettings, handout: Handout, clinic_hours: str, to: str, pdf: bytes, filename: str,
+            encrypted: bool, message_id: str) -> EmailMessage:
+    """The mail: UTF-8, a Japanese subject, the clinic's signature, the PDF with an RFC 2231 file name."""
+    clinic = handout.clinic
+    values = {"name": handout.patient_name, "clinic": clinic.name, "phone": clinic.phone, "hours": clinic_hours,
+              "date": japanese_date(handout.date), "url": clinic.url or "",
+              "password_note": settings.password_note.format(name=handout.patient_name, clinic=clinic.name,
+                                                              phone=clinic.phone, hours=clinic_hours, date="",
+                                                              url="", password_note="") if encrypted else ""}
+    mail = EmailMessage()
+    mail["Subject"] = settings.subject.format(**values)
+    mail["From"] = formataddr((clinic.name, settings.sender))
+    mail["To"] = to
+    mail["Date"] = formatdate(localtime=True)
+    mail["Message-ID"] = message_id
+    mail.set_content(settings.body.format(**values), charset="utf-8")
+    mail.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
+    return mail
+
+
+def message_id(settings: MailSettings, key: str) -> str:
+    """The same handout to the same address always gets the same Message-ID: a resend after a crash
+    is then one mail to the patient's mail program, not two."""
+    domain = parseaddr(settings.sender)[1].rpartition("@")[2] or "clinic-handout"
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
+
+
+def valid_address(address: str | None) -> bool:
+    if not address:
+        return False
+    return Email().pattern.fullmatch(address) is not None
+
+
+class Mailer:
+    """One SMTP connection, opened on first use, over TLS (or loopback for tests)."""
+
+    def __init__(self, settings: MailSettings, password: str | None, timeout: float = 30):
+        self.settings, self.password, self.timeout = settings, password, timeout
+        self.smtp: smtplib.SMTP | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        context = ssl.create_default_context(cafile=str(s.ca_file) if s.ca_file else None)
+        if s.security == "ssl":
+            smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=self.timeout, context=context)
+        else:
+            smtp = smtplib.SMTP(s.host, s.port, timeout=self.timeout)
+            if s.security == "starttls":
+                smtp.starttls(context=context)
+        if s.username:
+            if s.security == "none" and not s.loopback:  # load_settings refuses this already; never log in in clear
+                raise HandoutError("認証は暗号化した接続でだけ行います (authentication only over TLS)")
+            smtp.ehlo_or_helo_if_needed()
+            if "PLAIN" in smtp.esmtp_features.get("auth", "").upper().split():
+                # Over TLS, PLAIN alone: login() would try the next mechanism after a refusal, and a
+                # wrong password must be one clear 535, not a retry that waits for a timeout.
+                smtp.user, smtp.password = s.username, self.password or ""
+                smtp.auth("PLAIN", smtp.auth_plain)
+            else:
+                smtp.login(s.username, self.password or "")
+        return smtp
+
+    def send(self, mail: EmailMessage) -> None:
+        if self.smtp is None:
+            self.smtp = self._connect()
+        recipients = [mail["To"]] + ([self.settings.bcc] if self.settings.bcc else [])
+        self.smtp.send_message(mail, from_addr=self.settings.sender, to_addrs=recipients)
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self.smtp.quit()
+            self.smtp = None
+
+
+def temporary(error: Exception) -> bool:
+    """A failure worth retrying: a 4xx reply, a dropped or refused connection."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _ in error.recipients.values())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return 400 <= error.smtp_code < 500
+    return isinstance(error, (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError))
+
+
+def send_with_retries(mailer: Mailer, mail: EmailMessage, attempts: int = 4, first_wait: float | None = None) -> None:
+    """Sends, retrying temporary failures with waits of 1, 2, 4 s; raises the last error."""
+    if first_wait is None:
+        first_wait = float(os.environ.get("HANDOUT_SMTP_RETRY_WAIT", "1"))
+    for attempt in range(attempts):
+        try:
+            mailer.send(mail)
+            return
+        except (smtplib.SMTPException, OSError) as error:
+            if isinstance(error, (smtplib.SMTPServerDisconnected, OSError)):
+                mailer.smtp = None  # reconnect on the next try
+            if not temporary(error) or attempt == attempts - 1:
+                raise
+            time.sleep(first_wait * 2 ** attempt)
+
+
+def describe(error: Exception) -> str:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return "; ".join(f"{addr}: {code} {msg.decode(errors='replace')}" for addr, (code, msg) in
+                         error.recipients.items())
+    if isinstance(error, smtplib.SMTPResponseException):
+        text = error.smtp_error
+        return f"{error.smtp_code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
+    return f"{type(error).__name__}: {error}"
+
+
+class SendLog:
+    """send-log.jsonl in the output folder: one line per attempt, flushed to disk before the next mail."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.sent: set[str] = set()
+        if path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                try:
+                    entry = json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # a line cut short by a crash: that mail is not known to be sent
+                if entry.get("outcome") == "sent":
+                    self.sent.add(entry["key"])
+
+    def write(self, **entry) -> None:
+        entry = {"time": dt.datetime.now().astimezone().isoformat(timespec="seconds"), **entry}
+        with self.path.open("a", encoding="utf-8") as file:
+            file.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            file.flush()
+            os.fsync(file.fileno())
+        if entry.get("outcome") == "sent":
+            self.sent.add(entry["key"])
+
+
+def send_key(filename: str, address: str, pdf: bytes) -> str:
+    """What makes a send the same send: this handout (its bytes) to this address."""
+    return f"{filename}|{address.lower()}|{hashlib.sha256(pdf).hexdigest()[:16]}"
+
+
+def template_settings(folder: Path, clinic_email: str | None) -> MailSettings:
+    """The mail settings, or, for --eml and --dry-run without a mail.yaml, the default templates."""
+    if (folder / "mail.yaml").exists():
+        return load_settings(folder)
+    return MailSettings(host="", port=0, security="starttls", username=None,
+                        sender=clinic_email or "clinic@example.com", bcc=None, password_env="HANDOUT_SMTP_PASSWORD",
+                        ca_file=None, subject=DEFAULT_SUBJECT, body=DEFAULT_BODY, password_note=DEFAULT_PASSWORD_NOTE)
+
+
+def encrypt(pdf: bytes, password: str) -> bytes:
+    """The PDF protected with AES-256 (pypdf with its crypto extra): it opens only with the password."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    writer.encrypt(user_password=password, owner_password=None, algorithm="AES-256")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def hours_text(handout: Handout) -> str:
+    clinic = handout.clinic
+    return f"{clinic.hours_label}：" + " ／ ".join(clinic.hours)
+
+
+@dataclass
+class Delivery:
+    """One handout to send: who, where, which file."""
+
+    label: str
+    handout: Handout
+    address: str | None
+    path: Path
+
+
+def check_addresses(deliveries: list[Delivery]) -> tuple[list[Delivery], list[tuple[str, str]],
+                                                         dict[str, list[str]]]:
+    """(sendable, [(label, problem)], {address: names} for addresses that different patients share)."""
+    good, bad, names = [], [], {}
+    for delivery in deliveries:
+        if not delivery.address:
+            bad.append((delivery.label, "メールアドレスがありません (no email address)"))
+        elif not valid_address(delivery.address):
+            problem = f'"{delivery.address}" はメールアドレスの形ではありません (not an email address)'
+            bad.append((delivery.label, problem))
+        else:
+            good.append(delivery)
+            names.setdefault(delivery.address.lower(), set()).add(delivery.handout.patient_name)
+    shared = {address: sorted(people) for address, people in names.items() if len(people) > 1}
+    return good, bad, shared
+
+
+def send_all(deliveries: list[Delivery], settings: MailSettings, password: str | None, log: SendLog,
+             stop_requested, report, retry_wait: float | None = None) -> tuple[int, int, list[tuple[str, str]]]:
+    """Sends each delivery not yet in the log; returns (sent, skipped, [(label, error)]).
+
+    stop_requested() is asked between mails (Ctrl-C finishes the mail in flight, then stops).
+    """
+    mailer = Mailer(settings, password)
+    sent = skipped = 0
+    failed: list[tuple[str, str]] = []
+    try:
+        for delivery in deliveries:
+            if stop_requested():
+                break
+            pdf = delivery.path.read_bytes()
+            key = send_key(delivery.path.name, delivery.address, pdf)
+            if key in log.sent:
+                skipped += 1
+                continue
+            mail = message(settings, delivery.handout, hours_text(delivery.handout), delivery.address, pdf,
+                           delivery.path.name, False, message_id(settings, key))
+            entry = {"patient": delivery.handout.patient_name, "address": delivery.address,
+                     "file": delivery.path.name, "message_id": mail["Message-ID"], "key": key}
+            try:
+                send_with_retries(mailer, mail, first_wait=retry_wait)
+            except (smtplib.SMTPException, OSError) as error:
+                log.write(**entry, outcome="failed", error=describe(error))
+                failed.append((delivery.label, describe(error)))
+                if isinstance(error, smtplib.SMTPAuthenticationError):
+                    break  # every other mail would fail the same way
+                continue
+            log.write(**entry, outcome="sent")
+            sent += 1
+            report(delivery)
+    finally:
+        mailer.close()
+    return sent, skipped, failed
