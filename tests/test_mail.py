@@ -260,11 +260,11 @@ def test_batch_send_asks_before_sending_and_warns_of_a_shared_address(clinic, se
     assert server.messages == []
 
 
-@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL])
-def test_an_interrupted_batch_resumes_without_skipping(clinic, server, tmp_path, how):
-    """Ctrl-C stops after the mail in flight; even a kill leaves a valid log, and a re-run sends the rest.
-    A mail in flight at a kill may be sent again: it then carries the same Message-ID, one mail to the reader."""
-    rows = "name,area,date,email\n" + "".join(f"患者 {i}号,upper,2026-11-25,p{i}@example.com\n" for i in range(6))
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
+def test_an_interrupted_batch_of_20_resumes_without_skipping(clinic, server, tmp_path, how):
+    """Ctrl-C or a kill (SIGTERM) stops after the mail in flight, and a re-run delivers each handout exactly once.
+    SIGKILL cannot be caught: a mail in flight then may be sent again, with the same Message-ID."""
+    rows = "name,area,date,email\n" + "".join(f"患者 {i}号,upper,2026-11-25,p{i}@example.com\n" for i in range(20))
     source = batch_csv(tmp_path, rows)
     out = tmp_path / "out"
     command = [sys.executable, "-m", "clinic_handout", "batch", str(source), "-o", str(out), "--content",
@@ -273,24 +273,24 @@ def test_an_interrupted_batch_resumes_without_skipping(clinic, server, tmp_path,
     server.delay = 0.3
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
     deadline = time.time() + 60
-    while len(server.messages) < 2 and time.time() < deadline:
+    while len(server.messages) < 5 and time.time() < deadline:
         time.sleep(0.05)
     process.send_signal(how)
     process.wait(timeout=60)
     assert process.returncode != 0
     lines = log_lines(out)  # every line is whole JSON
-    assert 2 <= len(server.messages) < 6
+    assert 5 <= len(server.messages) < 20
     server.delay = 0
     again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert again.returncode == 0, again.stdout + again.stderr
     by_address = {}
     for mail in server.messages:
         by_address.setdefault(mail["To"], set()).add(mail["Message-ID"])
-    assert sorted(by_address) == sorted(f"p{i}@example.com" for i in range(6))  # none skipped
-    assert all(len(ids) == 1 for ids in by_address.values())  # a resend is the same message
-    if how == signal.SIGINT:
-        assert len(server.messages) == 6  # a clean stop: nothing sent twice
-    assert len([e for e in log_lines(out) if e["outcome"] == "sent"]) == 6 and lines
+    assert sorted(by_address) == sorted(f"p{i}@example.com" for i in range(20))  # no gap
+    assert all(len(ids) == 1 for ids in by_address.values())  # a resend would be the same message
+    if how != signal.SIGKILL:
+        assert len(server.messages) == 20  # exactly once, as read from the server's mailbox
+    assert len([e for e in log_lines(out) if e["outcome"] == "sent"]) == 20 and lines
 
 
 def test_validate_checks_the_mail_settings(run, clinic):

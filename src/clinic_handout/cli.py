@@ -274,13 +274,15 @@ def _send_batch(prepared, outcomes, content, out_dir: Path, yes: bool) -> bool:
         stop["requested"] = True
         click.echo("\n止めます: 送信中のメールの後で (stopping after the mail in flight)", err=True)
 
-    previous = signal.signal(signal.SIGINT, request_stop)
+    # Ctrl-C, and a plain `kill` (SIGTERM), finish the mail in flight, then stop: the log stays whole.
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         sent, skipped, failed = mailing.send_all(waiting, settings, _smtp_password(settings), log,
                                                  lambda: stop["requested"],
                                                  lambda d: click.echo(f"送信 (sent): {d.label} {d.address}"))
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     for label, error in failed:
         click.echo(f"エラー (error): {label}: 送れませんでした (not sent): {error}", err=True)
     left = len(waiting) - sent - skipped - len(failed)
