@@ -301,3 +301,11 @@ def test_validate_checks_the_mail_settings(run, clinic):
     assert result.exit_code == 1
     assert "mail.yaml:3  securty" in result.output and "'security'" in result.output
     assert "mail.yaml:5  subject" in result.output and "{name}" in result.output
+
+
+def test_send_takes_a_given_pdf(run, write, clinic, server, tmp_path):
+    pdf = tmp_path / "given.pdf"
+    pdf.write_bytes(b"%PDF-1.4 a clinic's own file")
+    result = run("send", write("p.yaml", PATIENT), "--content", clinic, "--pdf", pdf)
+    assert result.exit_code == 0, result.output
+    assert attachment(server.messages[0]).get_content() == pdf.read_bytes()

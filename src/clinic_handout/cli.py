@@ -333,9 +333,17 @@ def send(prescription: Path, to: str | None, pdf_file: Path | None, eml: Path | 
 
     folder = _content_folder(content_dir)
     content = open_content(folder)
-    handout, pdf = build_pdf(prescription, content)
-    if pdf_file:
+    if pdf_file:  # the mail's texts need the handout, not a second PDF
+        import datetime as dt
+
+        from .compose import compose
+        from .prescription import load_prescription
+
+        handout = compose(content, load_prescription(prescription, list(content.catalogue), content.glyphs),
+                          dt.date.today())
         pdf = pdf_file.read_bytes()
+    else:
+        handout, pdf = build_pdf(prescription, content)
     address = to or (handout_email(prescription, content))
     if not mailing.valid_address(address):
         raise HandoutError(f"{prescription}: 送り先がありません、またはメールアドレスの形ではありません "
