@@ -57,10 +57,11 @@ def cli(verbose: bool) -> None:
 
     \b
     Examples:
+      handout new                                  (質問に答えて1枚 / answer questions)
       handout build handouts/patients/yamada-hanako.yaml
-      handout build patient.yaml -o 山田花子.pdf --content my-clinic
-      handout validate --content my-clinic patients/*.yaml
-      handout stretches --json
+      handout batch today.csv -o today --merge today-print.pdf
+      handout send patient.yaml --dry-run
+      handout validate --content my-clinic today.csv
       handout init my-clinic
     """
 
