@@ -325,27 +325,22 @@ def send(prescription: Path, to: str | None, pdf_file: Path | None, eml: Path | 
     Settings are in the content folder's mail.yaml; the password only from
     $HANDOUT_SMTP_PASSWORD (or the variable mail.yaml names) or a prompt.
     """
+    import datetime as dt
     import os
 
     from . import mail as mailing
-    from .compose import default_filename
+    from .compose import compose, default_filename
     from .deliver import write_atomically
-    from .pipeline import build_pdf, open_content
+    from .pipeline import open_content
+    from .prescription import load_prescription
+    from .render import render
 
     folder = _content_folder(content_dir)
     content = open_content(folder)
-    if pdf_file:  # the mail's texts need the handout, not a second PDF
-        import datetime as dt
-
-        from .compose import compose
-        from .prescription import load_prescription
-
-        handout = compose(content, load_prescription(prescription, list(content.catalogue), content.glyphs),
-                          dt.date.today())
-        pdf = pdf_file.read_bytes()
-    else:
-        handout, pdf = build_pdf(prescription, content)
-    address = to or (handout_email(prescription, content))
+    patient = load_prescription(prescription, list(content.catalogue), content.glyphs)  # read once
+    handout = compose(content, patient, dt.date.today())
+    pdf = pdf_file.read_bytes() if pdf_file else render(handout)  # a given PDF: the mail's texts only
+    address = to or patient.patient.email
     if not mailing.valid_address(address):
         raise HandoutError(f"{prescription}: 送り先がありません、またはメールアドレスの形ではありません "
                            f"(no valid address: {address!r}; set patient.email or use --to)")
@@ -374,12 +369,6 @@ def send(prescription: Path, to: str | None, pdf_file: Path | None, eml: Path | 
     finally:
         mailer.close()
     click.echo(f"送信しました (sent): {address} {mail['Message-ID']}")
-
-
-def handout_email(prescription: Path, content) -> str | None:
-    from .prescription import load_prescription
-
-    return load_prescription(prescription, list(content.catalogue)).patient.email
 
 
 @cli.command()
