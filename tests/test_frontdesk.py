@@ -1,16 +1,15 @@
-"""Front-desk workflows: batch from CSV or YAML, merged printing, the guided mode, large print, tick-sheet, QR."""
+"""Front-desk workflows: batch from CSV or YAML, merged printing, large print, tick-sheet, QR (the guided mode:
+test_guided.py)."""
 import os
 import re
 import shutil
 import subprocess
 
 import pytest
-from click.testing import CliRunner
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
 from clinic_handout.batch import decode_csv, unique_names
-from clinic_handout.cli import cli
 
 from .conftest import SAMPLE, STANDARD, pdf_text
 
@@ -109,33 +108,6 @@ def test_yaml_list_with_a_bad_item(run, tmp_path):
     result = run("batch", source, "-o", tmp_path / "out", "--jobs", "1")
     assert result.exit_code == 1
     assert "1 built, 1 failed: item 2" in result.output and "list.yaml:6  [2].area" in result.output
-
-
-def test_guided_mode_with_enter_throughout_makes_a_valid_handout(tmp_path):
-    result = CliRunner().invoke(cli, ["new", "-o", str(tmp_path)], input="\n" * 12)
-    assert result.exit_code == 0, result.output
-    yaml_file, = tmp_path.glob("*.yaml")
-    pdf, = tmp_path.glob("*.pdf")
-    assert "患者 様" in PdfReader(str(pdf)).pages[0].extract_text()
-    rebuilt = CliRunner().invoke(cli, ["build", str(yaml_file), "-o", str(tmp_path / "again.pdf")])
-    assert rebuilt.exit_code == 0, rebuilt.output
-
-
-def test_guided_mode_with_answers(tmp_path):
-    answers = "鈴木 太郎\n2\n2\n4 5\ny\n20\n3\n2\n3\n\n\n\n1\n大場\n痛い日は休みましょう\n14\n\n"
-    result = CliRunner().invoke(cli, ["new", "-o", str(tmp_path)], input=answers)
-    assert result.exit_code == 0, result.output
-    text = next(tmp_path.glob("*鈴木太郎.yaml")).read_text(encoding="utf-8")
-    assert "area: lower" in text and "hold_seconds: 20" in text and "side: left" in text
-    assert "checklist_days: 14" in text and "practitioner: 大場" in text
-    page_text = pdf_text(next(tmp_path.glob("*鈴木太郎.pdf")))
-    assert "20秒×3回・1日2セット" in page_text and "左側" in page_text and "ストレッチ記録表" in page_text
-
-
-def test_guided_mode_never_overwrites(tmp_path):
-    for _ in range(2):
-        assert CliRunner().invoke(cli, ["new", "-o", str(tmp_path)], input="\n" * 12).exit_code == 0
-    assert len(list(tmp_path.glob("*.pdf"))) == 2 and len(list(tmp_path.glob("*.yaml"))) == 2
 
 
 def font_sizes(pdf) -> list[float]:

@@ -392,11 +392,20 @@ def new(folder: Path, content_dir: str | None, large_print: bool) -> None:
     from .render import render
 
     content = open_content(_content_folder(content_dir))
-    folder.mkdir(parents=True, exist_ok=True)
     today = dt.date.today()
-    yaml_path, pdf_path = guided.run(content, folder, today,
-                                     lambda prescription: render(compose(content, prescription, today, large_print)))
-    click.echo(f"作成しました (written):\n  {yaml_path}\n  {pdf_path}")
+    click.echo("質問に答えてください。Enter だけ押すと（ ）の中の答えになります。やめるときは Ctrl+C。\n"
+               "(answer each question; Enter takes the value in brackets; Ctrl+C stops)")
+    try:
+        written = guided.run(content, folder, today, large_print,
+                             lambda prescription: render(compose(content, prescription, today)))
+    except (click.Abort, KeyboardInterrupt, EOFError):
+        click.echo("\n" + guided.CANCELLED, err=True)
+        sys.exit(1)
+    if written is None:
+        click.echo(guided.CANCELLED + "\nもう一度 handout new で始められます (run handout new again).", err=True)
+        sys.exit(1)
+    yaml_path, pdf_path = written
+    click.echo(f"作成しました (written):\n  {pdf_path}\n  {yaml_path}")
 
 
 @cli.command()

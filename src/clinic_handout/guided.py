@@ -1,90 +1,256 @@
-"""`handout new`: questions in Japanese for the front desk; every answer has a default (press Enter)."""
+"""`handout new`: a conversation in Japanese with the front desk.
+
+Every answer is checked by the same field kinds that check a prescription file (so the guided mode
+accepts what a file accepts, and says the same thing about what it does not). A bad answer gets a
+Japanese message and the question again; click's own English errors never show. Nothing is written
+until the summary is confirmed, and then the PDF and the YAML appear whole or not at all.
+"""
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 import yaml
 
-from .compose import dose_line, filename_for
-from .content import Content
-from .prescription import Prescription, prescription_from
-from .schema import LineDict, LineList
+from .compose import SIDE_LABELS, dose_line, filename_for, japanese_date, japanese_day
+from .content import AREA_NAMES, HOLD, REPS, SETS, Content, Dose
+from .prescription import PATIENT, Prescription, prescription_from, prescription_kind
+from .schema import INVALID, At, Kind, LineDict, LineList, Reader, Whole
 
 AREA_CHOICES = [("upper", "腰の上のほう"), ("lower", "腰の下のほう"), ("both", "上と下の両方")]
-SIDE_CHOICES = [(None, "指定なし"), ("right", "右"), ("left", "左"), ("both", "左右")]
-DEFAULT_NAME = "患者"
+SIDE_CHOICES = [(None, "指定なし (左右の区別なし)"), ("right", "右"), ("left", "左"), ("both", "左右それぞれ")]
+YES = {"y", "yes", "はい", "は", "うん", "する", "1"}
+NO = {"n", "no", "いいえ", "いや", "しない", "2"}
+CANCELLED = "中止しました。ファイルは何も作っていません (cancelled; nothing was written)."
 
 
-def choose(question: str, choices: list[str], default: int = 1) -> int:
-    """A numbered choice; returns the index of the answer (0-based)."""
-    click.echo(question)
-    for number, label in enumerate(choices, start=1):
-        click.echo(f"  {number}) {label}")
-    answer = click.prompt("番号 (number)", default=default, type=click.IntRange(1, len(choices)))
-    return answer - 1
+class Retry(Exception):
+    """A bad answer: the message says what was wrong and what to type; the question is asked again."""
+
+
+def ask(question: str, convert: Callable[[str], Any]) -> Any:
+    """Asks until convert accepts the answer (an empty string is Enter).
+
+    Ctrl-C and the end of input raise click.Abort (from click.prompt); the caller says so in Japanese.
+    """
+    while True:
+        text = click.prompt(question, default="", show_default=False, prompt_suffix="\n> ")
+        try:
+            return convert(text.strip())
+        except Retry as bad:
+            click.echo(f"  ※ {bad}\n  もう一度入力してください (please answer again).")
+
+
+def halfwidth(text: str) -> str:
+    """Full-width letters, digits and ＠ as half-width, for numbers, addresses and yes/no (never for names)."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def plain(text: str) -> str:
+    return halfwidth(text).lower()
+
+
+def by_kind(kind: Kind, field: str, glyphs, text: Any) -> Any:
+    """Checks one answer with a prescription field's kind; a problem becomes a Retry."""
+    reader = Reader(Path("(入力 answer)"), glyphs)
+    value = kind.convert(text, At(reader, field, None))
+    if value is INVALID or reader.problems:
+        problem = reader.problems[0]
+        raise Retry(f"{problem.found} は使えません (not accepted).\n     正しくは (expected): {problem.expected}")
+    return value
+
+
+def number(kind: Whole, units: str = "") -> Callable[[str], int]:
+    """A whole number, full-width digits and a trailing unit (秒, 回, セット, 日) accepted."""
+
+    def convert(text: str) -> int:
+        digits = re.sub(f"({units})$", "", plain(text)).strip() if units else plain(text)
+        if not digits.isdecimal():
+            raise Retry(f"\"{text}\" は数字ではありません (not a number).\n     正しくは (expected): {kind.expected}")
+        return by_kind(kind, "", None, int(digits))
+
+    return convert
+
+
+def with_default(default: Any, convert: Callable[[str], Any]) -> Callable[[str], Any]:
+    return lambda text: default if text == "" else convert(text)
+
+
+def yes_no(question: str, default: bool) -> bool:
+    def convert(text: str) -> bool:
+        answer = plain(text)
+        if answer in YES:
+            return True
+        if answer in NO:
+            return False
+        raise Retry(f"\"{text}\" は はい・いいえ ではありません (not yes or no).\n"
+                    "     正しくは (expected): はい は y、いいえ は n")
+
+    hint = "はい" if default else "いいえ"
+    return ask(f"{question}  [y: はい / n: いいえ]（Enter: {hint}）", with_default(default, convert))
+
+
+def choose(question: str, labels: list[str], default: int = 1) -> int:
+    """A numbered choice; returns the index of the answer (0-based). The label itself is accepted too."""
+    lines = "\n".join(f"  {n}) {label}" for n, label in enumerate(labels, start=1))
+
+    def convert(text: str) -> int:
+        answer = plain(text)
+        if answer.isdecimal() and 1 <= int(answer) <= len(labels):
+            return int(answer) - 1
+        for index, label in enumerate(labels):
+            if text == label or text == label.split(" ")[0]:
+                return index
+        raise Retry(f"\"{text}\" は選べません (not one of the choices).\n"
+                    f"     正しくは (expected): 1〜{len(labels)} の番号 (a number from 1 to {len(labels)})")
+
+    return ask(f"{question}\n{lines}\n番号で答えてください（Enter: {default}）", with_default(default - 1, convert))
 
 
 def pick_stretches(content: Content, default: list[str]) -> list[str]:
     ids = list(content.catalogue)
-    for number, stretch in enumerate(content.catalogue.values(), start=1):
-        click.echo(f"  {number}) {stretch.title}（{dose_line(stretch.dose)}）")
+    for n, stretch in enumerate(content.catalogue.values(), start=1):
+        click.echo(f"  {n}) {stretch.title}（{dose_line(stretch.dose)}）")
     numbers = " ".join(str(ids.index(sid) + 1) for sid in default)
 
-    def parse(text: str) -> list[str]:
+    def convert(text: str) -> list[str]:
+        tokens = re.split(r"[\s,、，]+", plain(text))
         picked = []
-        for token in text.replace(",", " ").replace("、", " ").split():
-            if not token.isdigit() or not 1 <= int(token) <= len(ids):
-                raise click.BadParameter(f"1〜{len(ids)} の番号をスペースで区切って (numbers 1 to {len(ids)})")
+        for token in filter(None, tokens):
+            if not token.isdecimal() or not 1 <= int(token) <= len(ids):
+                raise Retry(f"\"{token}\" は一覧の番号ではありません (not a number on the list).\n"
+                            f"     正しくは (expected): 1〜{len(ids)} の番号をスペースで区切って (e.g. 1 3 5)")
+            if ids[int(token) - 1] in picked:
+                raise Retry(f"{token} が2回あります (the same stretch twice).\n"
+                            "     正しくは (expected): 同じ番号は1回だけ (each number once)")
             picked.append(ids[int(token) - 1])
         if not picked:
-            raise click.BadParameter("1つ以上 (at least one)")
+            raise Retry("番号がありません (no numbers).\n     正しくは (expected): 1つ以上の番号 (at least one)")
         return picked
 
-    return click.prompt("番号をスペースで区切って (numbers, separated by spaces)", default=numbers,
-                        value_proc=parse)
+    return ask(f"使うストレッチの番号をスペースで区切って（Enter: {numbers}）", with_default(default, convert))
 
 
-def ask(content: Content, today: dt.date) -> dict:
-    """The questions; returns the prescription as a file would hold it."""
-    name = click.prompt("お名前 (patient's name)", default=DEFAULT_NAME).strip() or DEFAULT_NAME
-    areas = [label for _, label in AREA_CHOICES]
-    area = AREA_CHOICES[choose("痛む場所 (where does the lower back hurt?)", areas, 3)][0]
-    chosen = list(content.default_selection(area))
-    click.echo("おすすめのストレッチ (suggested): " + "、".join(content.catalogue[s].title for s in chosen))
-    if choose("ストレッチ (stretches)", ["このまま (as suggested)", "選び直す (choose)"]) == 1:
-        chosen = pick_stretches(content, chosen)
-    stretches: list = list(chosen)
-    if click.confirm("秒数・回数・セット数や左右を変えますか？ (change doses or sides?)", default=False):
-        stretches = []
-        for sid in chosen:
-            stretch = content.catalogue[sid]
-            click.echo(f"【{stretch.title}】")
-            item = {"id": sid,
-                    "hold_seconds": click.prompt("  秒数 (seconds)", default=stretch.dose.hold_seconds,
-                                                 type=click.IntRange(1, 120)),
-                    "reps": click.prompt("  回数 (repetitions)", default=stretch.dose.reps, type=click.IntRange(1, 50)),
-                    "sets_per_day": click.prompt("  1日のセット数 (sets a day)", default=stretch.dose.sets_per_day,
-                                                 type=click.IntRange(1, 10))}
-            side = SIDE_CHOICES[choose("  左右 (side)", [label for _, label in SIDE_CHOICES])][0]
-            if side:
-                item["side"] = side
-            stretches.append(item)
-    practitioner = click.prompt("担当者 (practitioner; Enter: none)", default="", show_default=False).strip()
-    note = click.prompt("メモ (note for the patient; Enter: none)", default="", show_default=False).strip()
-    days = click.prompt("記録表の日数 (tick-sheet days; 0: none)", default=0, type=click.IntRange(0, 31))
-    data: dict = {"patient": {"name": name}, "date": today, "area": area}
+def ask_stretches(content: Content, area: str) -> list:
+    suggested = list(content.default_selection(area))
+    click.echo("おすすめのストレッチ (suggested): " + "、".join(content.catalogue[s].title for s in suggested))
+    chosen = suggested
+    if choose("ストレッチはこのままでよいですか？ (stretches)", ["このまま (as suggested)", "選び直す (choose)"]) == 1:
+        chosen = pick_stretches(content, suggested)
+    if not yes_no("秒数・回数・セット数や左右を変えますか？ (change doses or sides?)", False):
+        return list(chosen)
+    stretches: list = []
+    for sid in chosen:
+        stretch = content.catalogue[sid]
+        click.echo(f"【{stretch.title}】")
+        dose = stretch.dose
+        item = {"id": sid,
+                "hold_seconds": ask(f"  秒数 (seconds)（Enter: {dose.hold_seconds}）",
+                                    with_default(dose.hold_seconds, number(HOLD, "秒|s"))),
+                "reps": ask(f"  回数 (repetitions)（Enter: {dose.reps}）", with_default(dose.reps, number(REPS, "回"))),
+                "sets_per_day": ask(f"  1日のセット数 (sets a day)（Enter: {dose.sets_per_day}）",
+                                    with_default(dose.sets_per_day, number(SETS, "セット")))}
+        side = SIDE_CHOICES[choose("  左右 (side)", [label for _, label in SIDE_CHOICES])][0]
+        if side:
+            item["side"] = side
+        stretches.append(item)
+    return stretches
+
+
+def questions(content: Content, today: dt.date, large_print: bool) -> dict:
+    """The conversation; returns the prescription as a file would hold it (keys in the file's order)."""
+    kind = prescription_kind(list(content.catalogue)).fields
+    glyphs = content.glyphs
+    name_kind = PATIENT.fields["name"].kind
+
+    def name(text: str) -> str:
+        if not text:
+            raise Retry("お名前は必ず入れてください (a name is required).\n"
+                        "     正しくは (expected): お名前（例: 山田 花子）")
+        return by_kind(name_kind, "patient.name", glyphs, text)
+
+    patient = {"name": ask("患者さんのお名前 (patient's name)", name)}
+    date = ask(f"日付 (date)（Enter: 今日 {today:%Y/%m/%d}）",
+               with_default(today, lambda text: by_kind(kind["date"].kind, "date", None, text)))
+    area = AREA_CHOICES[choose("痛む場所 (where does the lower back hurt?)", [a for _, a in AREA_CHOICES], 3)][0]
+    stretches = ask_stretches(content, area)
+    practitioner = ask("担当者 (practitioner)（Enter: なし）",
+                       with_default(None, lambda text: by_kind(kind["practitioner"].kind, "practitioner", glyphs,
+                                                               text)))
+    email = ask("患者さんのメールアドレス (email, for `handout send`)（Enter: なし）",
+                with_default(None, lambda text: by_kind(PATIENT.fields["email"].kind, "patient.email", None,
+                                                        halfwidth(text))))
+    if email:
+        patient["email"] = email
+    large = yes_no("大きな文字で作りますか？ (large print)", large_print)
+    default_days = content.texts.checklist.days
+    days = ask(f"記録表（チェックシート）の日数 (tick-sheet days; 0: なし)（Enter: {default_days}）",
+               with_default(default_days, number(kind["checklist_days"].kind, "日|日分")))
+    next_visit = None
+    if days:
+        def visit(text: str) -> dt.date:
+            day = by_kind(kind["next_visit"].kind, "next_visit", None, text)
+            if day < date:
+                raise Retry(f"{japanese_date(day)} は日付 {japanese_date(date)} より前です "
+                            "(before the handout's date).\n     正しくは (expected): この日か、この日より後の日付")
+            return day
+
+        next_visit = ask("次回のご来院日（記録表に印刷します）(next visit)（Enter: なし）", with_default(None, visit))
+    note = ask("患者さんへのメモ (note for the patient)（Enter: なし）",
+               with_default(None, lambda text: by_kind(kind["note"].kind, "note", glyphs, text)))
+    data: dict = {"patient": patient, "date": date}
     if practitioner:
         data["practitioner"] = practitioner
+    data["area"] = area
     if stretches != list(content.default_selection(area)):
         data["stretches"] = stretches
     if note:
         data["note"] = note
-    if days:
+    if large:
+        data["large_print"] = True
+    if days != default_days:
         data["checklist_days"] = days
+    if next_visit:
+        data["next_visit"] = next_visit
     return data
+
+
+def summary(content: Content, data: dict) -> str:
+    """What will be made, in words: no YAML keys."""
+    chosen = data.get("stretches") or list(content.default_selection(data["area"]))
+    lines = []
+    for n, item in enumerate(chosen, start=1):
+        item = item if isinstance(item, dict) else {"id": item}
+        stretch = content.catalogue[item["id"]]
+        dose = Dose(item.get("hold_seconds", stretch.dose.hold_seconds), item.get("reps", stretch.dose.reps),
+                    item.get("sets_per_day", stretch.dose.sets_per_day))
+        side = f"（{SIDE_LABELS[item['side']]}）" if item.get("side") else ""
+        lines.append(f"{n}. {stretch.title}  {dose_line(dose)}{side}")
+    days = data.get("checklist_days", content.texts.checklist.days)
+    sheet = f"{days}日分" if days else "なし"
+    if days and data.get("next_visit"):
+        sheet += f"（次回のご来院: {japanese_day(data['next_visit'])}）"
+    rows = [("お名前", f"{data['patient']['name']} 様"),
+            ("日付", japanese_date(data["date"])),
+            ("痛む場所", AREA_NAMES[data["area"]]),
+            ("ストレッチ", "\n".join(lines)),
+            ("担当者", data.get("practitioner") or "なし"),
+            ("メール", data["patient"].get("email") or "なし"),
+            ("大きな文字", "はい" if data.get("large_print") else "いいえ"),
+            ("記録表", sheet),
+            ("メモ", data.get("note") or "なし")]
+    width = max(len(label) for label, _ in rows)
+    text = []
+    for label, value in rows:
+        first, *rest = value.split("\n")
+        text.append(f"  {label}{'　' * (width - len(label))}： {first}")
+        text += [f"  {'　' * width}   {more}" for more in rest]
+    return "――― 確認してください (summary) ―――\n" + "\n".join(text)
 
 
 def as_yaml_data(value):
@@ -103,26 +269,42 @@ def as_yaml_data(value):
 def free_path(folder: Path, name: str) -> Path:
     """folder/name, or folder/name-2 and so on: never over an existing file."""
     stem, suffix = name.rsplit(".", 1)
-    path, number = folder / name, 1
+    path, n = folder / name, 1
     while path.exists() or path.with_suffix(".pdf").exists():
-        number += 1
-        path = folder / f"{stem}-{number}.{suffix}"
+        n += 1
+        path = folder / f"{stem}-{n}.{suffix}"
     return path
 
 
-def run(content: Content, folder: Path, today: dt.date,
-        build: Callable[[Prescription], bytes]) -> tuple[Path, Path]:
-    """Asks, shows a summary, writes the prescription YAML and the PDF side by side."""
+def run(content: Content, folder: Path, today: dt.date, large_print: bool,
+        build: Callable[[Prescription], bytes]) -> tuple[Path, Path] | None:
+    """Asks, shows a summary, and on yes writes the prescription YAML and the PDF side by side.
+
+    Returns None when the summary is declined. Nothing is written before the answer is yes; the
+    folder is made only then, and a failure or Ctrl-C while writing removes what was written.
+    """
     from .deliver import write_atomically
 
-    data = ask(content, today)
-    path = free_path(folder, filename_for(data["patient"]["name"], today, ".yaml"))
-    prescription = prescription_from(as_yaml_data(data), path, list(content.catalogue), content.glyphs)
-    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
-    click.echo("--- 内容 (summary) ---\n" + text.rstrip())
-    if not click.confirm("この内容で作りますか？ (build it?)", default=True):
-        raise click.Abort()
+    data = questions(content, today, large_print)
+    prescription = prescription_from(as_yaml_data(data), folder / "(handout new)", list(content.catalogue),
+                                     content.glyphs)
+    click.echo(summary(content, data))
+    if not yes_no("この内容で作りますか？ (build it?)", True):
+        return None
+    pdf = build(prescription)
     header = "# handout new で作った処方 (made by handout new): handout build で作り直せます\n"
-    write_atomically(path, (header + text).encode("utf-8"))
-    pdf = write_atomically(path.with_suffix(".pdf"), build(prescription))
-    return path, pdf
+    text = header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    made_folder = not folder.exists()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = free_path(folder, filename_for(data["patient"]["name"], data["date"], ".yaml"))
+    written: list[Path] = []
+    try:
+        written.append(write_atomically(path.with_suffix(".pdf"), pdf))
+        written.append(write_atomically(path, text.encode("utf-8")))
+    except BaseException:
+        for file in written:
+            file.unlink(missing_ok=True)
+        if made_folder and not any(folder.iterdir()):
+            folder.rmdir()
+        raise
+    return path, path.with_suffix(".pdf")
