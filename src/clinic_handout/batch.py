@@ -6,11 +6,9 @@ entry is checked on its own: a bad one is reported and the others are still buil
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import os
-import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -19,13 +17,10 @@ from pathlib import Path
 from .content import Content
 from .errors import InputError, Problem
 from .prescription import Prescription, prescription_from
-from .schema import LineDict, LineList, did_you_mean, read_yaml
+from .schema import LineList, read_yaml
 
-CSV_COLUMNS = ("name", "area", "date", "practitioner", "email", "stretches", "note", "large_print",
-               "checklist_days", "next_visit")
 # Where a CSV column goes in the prescription, and back again for messages.
 CSV_FIELDS = {"name": "patient.name", "email": "patient.email"}
-_DOSE = re.compile(r"^(?P<id>[a-z0-9-]+)(?::(?P<hold>\d+)[×xX*](?P<reps>\d+)[×xX*](?P<sets>\d+))?$")
 
 
 @dataclass(frozen=True)
@@ -37,7 +32,9 @@ class Entry:
     data: object
     line: int | None
     field_prefix: str = ""
-    columns: bool = False  # a CSV row: messages name the column
+    columns: bool = False  # a CSV row: messages name the column and the Excel row
+    headers: dict[str, str] | None = None  # a CSV row: each column's header as the file writes it
+    who: str = ""  # a CSV row: the patient's name as typed, named in its messages
 
 
 @dataclass
@@ -47,13 +44,16 @@ class Outcome:
     problems: list[Problem] = field(default_factory=list)
 
 
-def read_entries(path: Path) -> tuple[list[Entry], list[Problem]]:
-    """The entries of a CSV file, a folder of YAML files or a YAML list; problems that stop the whole batch."""
+def read_entries(path: Path, warnings: list[Problem] | None = None) -> tuple[list[Entry], list[Problem]]:
+    """The entries of a CSV file, a folder of YAML files or a YAML list; problems that stop the whole batch.
+    Warnings that stop nothing (a CSV's ignored columns) are appended to warnings."""
+    from .csv_input import is_table
+
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".yaml", ".yml") and p.is_file())
         return [Entry(p.name, p, *_yaml_file(p)) for p in files], []
-    if path.suffix.lower() == ".csv":
-        return _csv_entries(path)
+    if is_table(path):
+        return _csv_entries(path, [] if warnings is None else warnings)
     data, problems = read_yaml(path)
     if problems:
         return [], problems
@@ -68,75 +68,13 @@ def _yaml_file(path: Path):
     return (problems if problems else data), getattr(data, "line", 1)
 
 
-def decode_csv(raw: bytes) -> str:
-    """UTF-8 (with or without BOM), else Shift_JIS as Excel in Japan writes it (cp932)."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("cp932")
+def _csv_entries(path: Path, warnings: list[Problem]) -> tuple[list[Entry], list[Problem]]:
+    """The rows of the day's list; a broken row is an entry that fails its check, naming its row."""
+    from .csv_input import read_table, row_label
 
-
-def _csv_entries(path: Path) -> tuple[list[Entry], list[Problem]]:
-    try:
-        text = decode_csv(path.read_bytes())
-    except UnicodeDecodeError:
-        return [], [Problem(path, None, "", "UTF-8 でも Shift_JIS でもない文字 (neither UTF-8 nor Shift_JIS)",
-                            "Excel の「CSV UTF-8」か「CSV」で保存したファイル (save as CSV from Excel)")]
-    rows = csv.reader(io.StringIO(text, newline=""))
-    header = next(rows, None)
-    if not header:
-        return [], [Problem(path, 1, "", "空のファイル (an empty file)", "1行目に列名 (a header row: name, area, ...)")]
-    header = [column.strip() for column in header]
-    problems = [Problem(path, 1, column, "知らない列 (unknown column)",
-                        did_you_mean(column, CSV_COLUMNS) + "使える列 (columns): " + ", ".join(CSV_COLUMNS))
-                for column in header if column and column not in CSV_COLUMNS]
-    problems += [Problem(path, 1, column, "ありません (missing column)", "必ず必要な列 (a required column)")
-                 for column in ("name", "area") if column not in header]
-    if problems:
-        return [], problems
-    entries = []
-    line = 1
-    for row in rows:
-        line += 1 + sum(cell.count("\n") for cell in row)  # a quoted cell may hold line breaks
-        if not any(cell.strip() for cell in row):
-            continue
-        values = {column: cell.strip() for column, cell in zip(header, row, strict=False) if column and cell.strip()}
-        entries.append(Entry(f"row {line}", path, _row_data(values, line), line, columns=True))
-    return entries, []
-
-
-def _row_data(values: dict[str, str], line: int) -> LineDict:
-    """A CSV row as the mapping a prescription file would give, every value on the row's line."""
-    def mapping(items: dict) -> LineDict:
-        result = LineDict(items)
-        result.line, result.key_lines = line, {key: line for key in items}
-        return result
-
-    data = {key: values[key] for key in ("area", "date", "practitioner", "note", "next_visit") if key in values}
-    patient = {key: values[key] for key in ("name", "email") if key in values}
-    if patient:
-        data["patient"] = mapping(patient)
-    if "large_print" in values:
-        data["large_print"] = values["large_print"].lower() in ("1", "true", "yes", "はい", "○", "〇")
-    if "checklist_days" in values:
-        days = values["checklist_days"]
-        data["checklist_days"] = int(days) if days.isdigit() else days
-    if "stretches" in values:
-        chosen = LineList()
-        for item in re.split(r"[\s,、;；]+", values["stretches"]):
-            match = _DOSE.match(item)
-            if not item:
-                continue
-            if match and match["hold"]:
-                chosen.append(mapping({"id": match["id"], "hold_seconds": int(match["hold"]),
-                                       "reps": int(match["reps"]), "sets_per_day": int(match["sets"])}))
-            else:
-                chosen.append(match["id"] if match else item)
-        chosen.line, chosen.item_lines = line, [line] * len(chosen)
-        data["stretches"] = chosen
-    return mapping(data)
+    rows, problems = read_table(path, warnings)
+    return [Entry(row_label(row), path, [data] if isinstance(data, Problem) else data, row.number,
+                  columns=True, headers=headers, who=row.name) for row, data, headers in rows], problems
 
 
 def check(entry: Entry, content: Content) -> Prescription:
@@ -152,16 +90,17 @@ def check_ids(entry: Entry, catalogue_ids: list[str] | None, glyphs) -> Prescrip
     except InputError as error:
         if not entry.columns:
             raise
-        raise InputError([_as_column(problem) for problem in error.problems]) from None
+        raise InputError([_as_column(problem, entry.headers or {}, entry.who) for problem in error.problems]) from None
 
 
-def _as_column(problem: Problem) -> Problem:
-    """A problem of a CSV row, naming the column: `stretches (stretches[2].reps)`, `name`."""
+def _as_column(problem: Problem, headers: dict[str, str], who: str) -> Problem:
+    """A problem of a CSV row, naming the column as the file writes it: `部位`, `stretches (stretches[2].reps)`."""
     path = problem.field
     column = {field: column for column, field in CSV_FIELDS.items()}.get(path) or path.split(".")[0].split("[")[0]
     column = "name" if column == "patient" else column
-    label = column if column == path else f"{column} ({path})"
-    return Problem(problem.file, problem.line, label, problem.found, problem.expected)
+    column = headers.get(column, column) if column else column
+    label = column if column == path or not path else f"{column} ({path})"
+    return Problem(problem.file, problem.line, label, problem.found, problem.expected, excel_row=True, who=who)
 
 
 def unique_names(names: list[str]) -> list[str]:
@@ -243,11 +182,13 @@ class Prepared:
 
     good: list[tuple[str, Prescription]]
     failed: list[Outcome]
+    warnings: list[Problem] = field(default_factory=list)
 
 
 def prepare(source: Path, content: Content) -> Prepared:
     """Reads and checks every entry; raises InputError only for problems that stop the whole batch."""
-    entries, problems = read_entries(source)
+    warnings: list[Problem] = []
+    entries, problems = read_entries(source, warnings)
     if problems:
         raise InputError(problems)
     if not entries:
@@ -259,7 +200,7 @@ def prepare(source: Path, content: Content) -> Prepared:
             good.append((entry.label, check(entry, content)))
         except InputError as error:
             failed.append(Outcome(entry.label, problems=error.problems))
-    return Prepared(good, failed)
+    return Prepared(good, failed, warnings)
 
 
 def build(prepared: Prepared, content: Content, out_dir: Path, today: dt.date, jobs: int = 1,

@@ -26,6 +26,11 @@ def _report_problems(problems: list[Problem], what: str) -> None:
         click.echo(f"  {problem}", err=True)
 
 
+def _report_warnings(warnings: list[Problem]) -> None:
+    for warning in warnings:
+        click.echo(f"注意 (warning): {warning}", err=True)
+
+
 class _HandoutGroup(click.Group):
     """Turns the library's errors into one message and exit 1; never a traceback unless --verbose."""
 
@@ -135,10 +140,14 @@ def validate(files: tuple[Path, ...], content_dir: str | None) -> None:
         except InputError as exc:
             problems += exc.problems
     for file in files:
-        if file.suffix.lower() == ".csv" or file.is_dir():  # a batch: every row or file, as batch reads them
+        from .csv_input import is_table
+
+        if is_table(file) or file.is_dir():  # a batch: every row or file, as batch reads them
             from .batch import read_entries
 
-            entries, found = read_entries(file)
+            warnings: list[Problem] = []
+            entries, found = read_entries(file, warnings)
+            _report_warnings(warnings)
             problems += found
             for entry in entries:
                 try:
@@ -213,9 +222,11 @@ def batch(source: Path, out_dir: Path, merge_to: Path | None, jobs: int | None, 
     Examples:
       handout batch today.csv -o out --merge print.pdf
       handout batch patients/ -o out --jobs 2
-    The CSV has a header row: name, area, and optionally date, practitioner, email, note and
-    stretches (e.g. "hip-flexor:15×5×2 inner-thigh"); UTF-8 or Excel's Shift_JIS.
-    A bad row is reported and the others are still built; the exit status is then 1.
+    The CSV has a header row in Japanese or English: 名前 (name), 部位 (area: 上/下/両方), and
+    optionally 日付, 担当, メール, メモ, ストレッチ (e.g. "hip-flexor:15×5×2 inner-thigh");
+    UTF-8 or Excel's Shift_JIS. Other columns are ignored with a warning.
+    A bad row is reported with its Excel row and the patient's name, and the others are still
+    built; the exit status is then 1.
     """
     import datetime as dt
 
@@ -224,6 +235,7 @@ def batch(source: Path, out_dir: Path, merge_to: Path | None, jobs: int | None, 
 
     content = open_content(_content_folder(content_dir), allow_missing_glyphs)
     prepared = batches.prepare(source, content)
+    _report_warnings(prepared.warnings)
     with click.progressbar(length=len(prepared.good), label="作成中 (building)", file=sys.stderr,
                            hidden=len(prepared.good) <= 3) as bar:
         outcomes = batches.build(prepared, content, out_dir, dt.date.today(), jobs or batches.default_jobs(),

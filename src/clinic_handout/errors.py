@@ -12,9 +12,15 @@ class Problem:
     field: str
     found: str
     expected: str
+    excel_row: bool = False  # line is a row of the day's list as Excel numbers it (header: row 1)
+    who: str = ""  # the patient's name as typed in that row, so the front desk finds it
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else f"{self.file}"
+        if self.excel_row and self.line:
+            who = f" {self.who}" if self.who else ""
+            where = f"{self.file} {self.line}行目{who} (Excel row {self.line})"
+        else:
+            where = f"{self.file}:{self.line}" if self.line else f"{self.file}"
         field = f"  {self.field}" if self.field else ""
         return f"{where}{field}\n    書かれた値 (found):    {self.found}\n    正しくは (expected):   {self.expected}"
 

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +25,13 @@ from .schema import (
     Text,
     Whole,
     check_file,
+    show,
 )
+
+
+# The words a Japanese front desk writes for the areas (CSV cells and YAML alike).
+AREA_WORDS = {"上": "upper", "腰の上": "upper", "上部": "upper", "下": "lower", "腰の下": "lower", "下部": "lower",
+              "両方": "both", "上下": "both", "全体": "both"}
 
 
 @dataclass(frozen=True)
@@ -86,6 +94,9 @@ class StretchChoice(Kind):
 
     def convert(self, value, at):
         if isinstance(value, str):
+            text = unicodedata.normalize("NFKC", value).strip()  # ：１５ｘ５ is :15x5
+            if ":" in text:
+                return self._compact(text, value, at)
             chosen = self.ids.convert(value, at)
             return INVALID if chosen is INVALID else PrescribedStretch(chosen)
         if isinstance(value, dict):
@@ -93,12 +104,30 @@ class StretchChoice(Kind):
         return at.fail(str(value), self.expected)
 
 
+    def _compact(self, text: str, value: str, at: At):
+        """`id:15×5×2` (seconds × reps × sets), as a CSV cell or a YAML list item writes a dose."""
+        match = COMPACT_DOSE.fullmatch(text)
+        if not match:
+            return at.fail(show(value), "id:秒×回×セット の形 (id:hold×reps×sets, e.g. buttock:20×3×2)")
+        chosen = self.ids.convert(match["id"], at)
+        dose = {name: kind.convert(int(match[name]), at.child(name, at.line))
+                for name, kind in (("hold_seconds", HOLD), ("reps", REPS), ("sets_per_day", SETS))}
+        if chosen is INVALID or INVALID in dose.values():
+            return INVALID
+        return PrescribedStretch(chosen, **dose)
+
+
+_TIMES = r"\s*[×xX*]\s*"
+COMPACT_DOSE = re.compile(rf"(?P<id>[a-z0-9-]+)\s*:\s*(?P<hold_seconds>[0-9]+)\s*秒?{_TIMES}(?P<reps>[0-9]+)\s*回?"
+                          rf"{_TIMES}(?P<sets_per_day>[0-9]+)\s*(?:セット)?")
+
+
 def prescription_kind(catalogue_ids: list[str] | None) -> Record:
     return Record([
         Field("patient", PATIENT, "患者さん (the patient)", required=True),
         Field("date", Date(), "日付 (the handout's date; defaults to today)"),
         Field("practitioner", Text(max_length=40), "担当者 (the practitioner's name)"),
-        Field("area", OneOf(AREAS), "腰のどこが痛むか (where the lower back hurts)", required=True),
+        Field("area", OneOf(AREAS, aliases=AREA_WORDS), "腰のどこが痛むか (where the lower back hurts)", required=True),
         Field("stretches", ListOf(StretchChoice(catalogue_ids), min_items=1),
               "ストレッチ (the chosen stretches; when absent, the area's default selection)"),
         Field("note", Text(multiline=True), "担当者からのメモ (free text from the practitioner)"),

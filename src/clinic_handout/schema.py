@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as dc_field
@@ -245,55 +246,115 @@ def check_glyphs(text: str, at: At) -> bool:
     return glyphs.allow_missing or not missing
 
 
+def number_text(value: str) -> str:
+    """Digits as a Japanese keyboard may type them: full-width １０ is 10 (NFKC), spaces around ignored."""
+    return unicodedata.normalize("NFKC", value).strip()
+
+
+_COUNTER = re.compile(r"(?P<number>[0-9]+)\s*(?P<unit>回|秒|セット|日|日分|個|分|times?|sets?|s|sec|days?)")
+
+
 class Whole(Kind):
+    """A whole number; typed full-width (１０) or as text ("10") it is the same number."""
+
     def __init__(self, low: int, high: int):
         self.low, self.high = low, high
         self.expected = f"{low}〜{high} の整数 (a whole number from {low} to {high})"
         self.doc = f"whole number {low}–{high}"
 
     def convert(self, value, at):
+        if isinstance(value, str):
+            text = number_text(value)
+            if text.isascii() and text.isdigit():
+                value = int(text)
+            elif counted := _COUNTER.fullmatch(text):
+                number = counted["number"]
+                return at.fail(show(value), f"数字だけを書いてください: {number}（「{counted['unit']}」などの単位は"
+                                            f"書かない / write the number alone: {number}）— {self.expected}")
         if isinstance(value, bool) or not isinstance(value, int) or not self.low <= value <= self.high:
             return at.fail(show(value), self.expected)
         return value
 
 
 class OneOf(Kind):
-    def __init__(self, choices, doc: str = ""):
+    """One of a few words; aliases (e.g. Japanese words) stand for a choice: {"上": "upper"}."""
+
+    def __init__(self, choices, doc: str = "", aliases: dict[str, str] | None = None):
         self.choices = tuple(choices)
+        self.aliases = dict(aliases or {})
         listed = " | ".join(self.choices)
+        if self.aliases:
+            listed = " | ".join(f"{c}（{'/'.join(a for a, to in self.aliases.items() if to == c)}）"
+                                if c in self.aliases.values() else c for c in self.choices)
         self.expected = f"{listed} のどれか (one of: {listed})"
-        self.doc = doc or f"one of `{'`, `'.join(self.choices)}`"
+        self.doc = doc or f"one of `{'`, `'.join(self.choices)}`" + (
+            " (or " + ", ".join(f"`{a}`" for a in self.aliases) + ")" if self.aliases else "")
 
     def convert(self, value, at):
-        if not isinstance(value, str) or value.strip() not in self.choices:
+        word = unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else None
+        if word in self.aliases:
+            return self.aliases[word]
+        if word is None or word not in self.choices:
             return at.fail(show(value), did_you_mean(value, self.choices) + self.expected)
-        return value.strip()
+        return word
+
+
+YES_WORDS = ("true", "yes", "y", "1", "はい", "○", "〇", "◯", "あり", "する", "要")
+NO_WORDS = ("false", "no", "n", "0", "いいえ", "×", "✕", "なし", "しない", "不要", "-")
 
 
 class Flag(Kind):
-    expected = "true か false (yes or no)"
-    doc = "`true` or `false`"
+    expected = "true か false（はい/いいえ、○/× も可） (yes or no)"
+    doc = "`true` or `false` (also はい/いいえ, ○/×)"
 
     def convert(self, value, at):
+        if isinstance(value, str):
+            word = number_text(value).lower()
+            if word in YES_WORDS:
+                return True
+            if word in NO_WORDS:
+                return False
         if not isinstance(value, bool):
             return at.fail(show(value), self.expected)
         return value
 
 
+DATE_FORMS = "2026-11-25、2026/1/5、2026年1月5日、令和8年1月5日、R8.1.5"
+ERAS = {"令和": (2018, dt.date(2019, 5, 1)), "r": (2018, dt.date(2019, 5, 1)),
+        "平成": (1988, dt.date(1989, 1, 8)), "h": (1988, dt.date(1989, 1, 8))}
+_WESTERN = re.compile(r"(?P<y>[0-9]{4})\s*(?:[-/.]|年)\s*(?P<m>[0-9]{1,2})\s*(?:[-/.]|月)\s*(?P<d>[0-9]{1,2})\s*日?")
+_ERA = re.compile(r"(?P<era>令和|平成|[rRhH])\s*(?P<y>[0-9]{1,2}|元)\s*(?:[-/.]|年)\s*(?P<m>[0-9]{1,2})\s*"
+                  r"(?:[-/.]|月)\s*(?P<d>[0-9]{1,2})\s*日?")
+
+
+def parse_date(text: str) -> dt.date | None:
+    """A date as Japanese offices write it (see DATE_FORMS); full-width digits too. None if it is not one."""
+    text = unicodedata.normalize("NFKC", text).strip()  # ２０２６／１／５ and ㋿ become 2026/1/5 and 令和
+    western, era = _WESTERN.fullmatch(text), _ERA.fullmatch(text)
+    try:
+        if western:
+            return dt.date(int(western["y"]), int(western["m"]), int(western["d"]))
+        if era:
+            offset, start = ERAS[era["era"].lower()]
+            year = 1 if era["y"] == "元" else int(era["y"])
+            date = dt.date(offset + year, int(era["m"]), int(era["d"]))
+            return date if date >= start and year >= 1 else None
+    except ValueError:  # 2026/2/30
+        return None
+    return None
+
+
 class Date(Kind):
-    expected = "日付 YYYY-MM-DD (a date, e.g. 2026-11-25)"
-    doc = "date `YYYY-MM-DD`"
+    expected = f"日付。次のどれかの形 (a date, one of): {DATE_FORMS}"
+    doc = "date: `2026-11-25`, `2026/1/5`, `2026年1月5日`, `令和8年1月5日` or `R8.1.5`"
 
     def convert(self, value, at):
         if isinstance(value, dt.datetime):
             return value.date()
         if isinstance(value, dt.date):
             return value
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value.strip().replace("/", "-"))
-            except ValueError:
-                pass
+        if isinstance(value, str) and (date := parse_date(value)) is not None:
+            return date
         return at.fail(show(value), self.expected)
 
 
