@@ -244,7 +244,8 @@ def test_batch_send_row_errors_for_missing_or_bad_addresses(run, clinic, server,
     result = run("batch", batch_csv(tmp_path, text), "-o", tmp_path / "out", "--content", clinic, "--send", "--yes",
                  "--jobs", "1")
     assert result.exit_code == 1
-    assert "row 5: メールアドレスがありません" in result.output and "row 6" in result.output
+    assert "5行目 四人目 花子 (row 5): メールアドレスがありません" in result.output
+    assert "6行目 五人目 花子 (row 6)" in result.output
     assert len(server.messages) == 3
 
 
