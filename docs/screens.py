@@ -29,7 +29,7 @@ SIZE, LEADING, PAD = 17, 26, 18  # at 16 px FreeType drops the hairline of ―
 BACK, TEXT, PROMPT, TYPED = (12, 12, 12), (204, 204, 204), (249, 241, 165), (97, 214, 214)
 
 
-def draw(lines: list[tuple[str, tuple]], path: Path, columns: int = 92) -> None:
+def draw(lines: list[tuple[str, tuple]], path: Path, columns: int = 100) -> None:
     """Draws lines on a terminal's grid: ASCII in a monospace font, Japanese in BIZ UD Gothic, two cells wide."""
     japanese = ImageFont.truetype(str(FONT), SIZE)
     latin = ImageFont.truetype(str(MONO), SIZE) if MONO.exists() else japanese
@@ -38,7 +38,17 @@ def draw(lines: list[tuple[str, tuple]], path: Path, columns: int = 92) -> None:
     def cells(ch: str) -> int:
         return 2 if unicodedata.east_asian_width(ch) in ("W", "F", "A") else 1
 
-    width = int(cell * max([columns] + [sum(cells(ch) for ch in text) for text, _ in lines])) + 2 * PAD
+    wrapped = []  # a line longer than the window wraps, as in a terminal of that width
+    for text, colour in lines:
+        row, used = "", 0
+        for ch in text:
+            if used + cells(ch) > columns:
+                wrapped.append((row, colour))
+                row, used = "", 0
+            row, used = row + ch, used + cells(ch)
+        wrapped.append((row, colour))
+    lines = wrapped
+    width = int(cell * columns) + 2 * PAD
     image = Image.new("RGB", (width, LEADING * len(lines) + 2 * PAD), BACK)
     pen = ImageDraw.Draw(image)
     for row, (text, colour) in enumerate(lines):
@@ -75,7 +85,7 @@ def main() -> None:
         here = Path(scratch)
         os.chdir(here)
         screen("new", ["new", "-o", str(here / "today")],
-               ["山田 花子", "2026/11/31", "2026-11-25", "2", "", "", "大場", "", "", "14", "来週", "2026-12-02",
+               ["山田 花子", "2026/11/31", "2026/11/25", "2", "", "", "大場", "", "", "14", "来週", "2026/12/2",
                 "", ""],
                here, shown_args="new -o today")
         pdf, = (here / "today").glob("*.pdf")  # the handout that conversation made, page 1 as printed
@@ -85,9 +95,9 @@ def main() -> None:
         (here / "bad.yaml").write_text("patient:\n  name: 山田 花子\narea: middle\nstretches:\n  - id: hamstring\n"
                                        "    reps: 0\n", encoding="utf-8")
         screen("error", ["build", "bad.yaml"], folder=here)
-        (here / "today.csv").write_text("name,area,date,practitioner\n山田 花子,both,2026-11-25,大場 太郎\n"
-                                        "髙橋 﨑子,lower,2026-11-25,\n佐藤 一郎,middle,2026-11-25,\n",
-                                        encoding="utf-8")
+        (here / "today.csv").write_text("名前,部位,日付,担当\n山田 花子,両方,2026/11/25,大場 太郎\n"
+                                        "髙橋 﨑子,下,2026/11/25,\n佐藤 一郎,真ん中,2026/11/25,\n",
+                                        encoding="cp932")
         screen("batch", ["batch", "today.csv", "-o", "today", "--merge", "today-print.pdf", "--jobs", "1"],
                folder=here, shown_args="batch today.csv -o today --merge today-print.pdf")
         os.chdir(REPO)

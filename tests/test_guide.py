@@ -78,24 +78,36 @@ def test_every_command_the_guide_shows_exists_in_handout_help():
                 f"guide: `{line}`: `handout {name} --help` has no option {option}"
 
 
+def column_table() -> list[tuple[list[str], str, str]]:
+    """(the Japanese headers, the English header, the example) of each row of the guide's column table."""
+    rows = table_rows(section("guide-columns"))
+    return [(re.findall(r"`([^`]+)`", row[0]), row[1].strip("`"), row[3]) for row in rows]
+
+
 def test_the_csv_example_and_the_column_table_pass_validate(tmp_path):
     csv_text = re.search(r"<!-- guide-csv -->\n```csv\n(.*?)```", GUIDE, re.S).group(1)
     example = tmp_path / "today.csv"
     example.write_text(csv_text, encoding="utf-8")
-    # a row made of the column table's own examples, one column each
-    rows = table_rows(section("guide-columns"))
-    columns = [row[0].strip("`") for row in rows]
-    values = [row[3] for row in rows]
-    table = tmp_path / "table.csv"
-    table.write_text(",".join(columns) + "\n" + ",".join(values) + "\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["validate", str(example), str(table)])
+    files = [example]
+    # rows made of the column table's own examples: one file with each Japanese header, one in English
+    rows = column_table()
+    for n in range(max(len(japanese) for japanese, _, _ in rows)):
+        headers = [japanese[min(n, len(japanese) - 1)] for japanese, _, _ in rows]
+        files.append(tmp_path / f"japanese-{n}.csv")
+        files[-1].write_text(",".join(headers) + "\n" + ",".join(v for _, _, v in rows) + "\n", encoding="utf-8")
+    files.append(tmp_path / "english.csv")
+    files[-1].write_text(",".join(e for _, e, _ in rows) + "\n" + ",".join(v for _, _, v in rows) + "\n",
+                         encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", *map(str, files)])
     assert result.exit_code == 0, result.output
+    assert "使わない列" not in result.output  # every header of the table is one the tool reads
 
 
 def test_the_column_table_names_the_columns_the_readme_documents():
     front_desk = README[README.index("## Front desk"):README.index("## Email")]
-    for row in table_rows(section("guide-columns")):
-        assert row[0] in front_desk, f"{row[0]} is in the guide's column table but not in the README's"
+    for japanese, english, _ in column_table():
+        for header in japanese + [english]:
+            assert f"`{header}`" in front_desk, f"{header} is in the guide's column table but not in the README's"
 
 
 def test_the_yaml_examples_pass_validate(tmp_path):

@@ -37,7 +37,7 @@ CONVERSATION = [
     ("", NAME_Q, "お名前は必ず入れてください"),
     ("鈴木 太郎", NAME_Q, None),
     ("2026/13/1", DATE_Q, "\"2026/13/1\" は使えません"),
-    ("2026/01/05", DATE_Q, None),
+    ("2026/1/5", DATE_Q, None),  # as Excel and a Japanese office write it
     ("5", AREA_Q, "\"5\" は選べません"),
     ("abc", AREA_Q, "\"abc\" は選べません"),
     ("2", AREA_Q, None),  # lower
@@ -62,7 +62,7 @@ CONVERSATION = [
     ("40", DAYS_Q, "0〜31 の整数"),
     ("１４", DAYS_Q, None),
     ("2025-12-01", VISIT_Q, "2025年12月1日 は日付 2026年1月5日 より前です"),
-    ("2026-01-12", VISIT_Q, None),
+    ("令和8年1月12日", VISIT_Q, None),
     ("痛い日は休みましょう", "患者さんへのメモ", None),
     ("", "この内容で作りますか", None),
 ]
