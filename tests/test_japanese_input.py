@@ -253,3 +253,50 @@ def test_a_bad_csv_does_not_stop_validate_from_checking_the_next_file(run, tmp_p
 def test_prescription_error_does_not_raise_outside_input_error():
     with pytest.raises(InputError):
         _check({"patient": {"name": "山田"}, "area": "真ん中"})
+
+
+# -- YAML mistakes of a Japanese keyboard (each file case is in bad_prescriptions/ too) -------------
+def test_yaml_mistakes_are_found_on_their_line_and_not_inside_a_note_block():
+    from clinic_handout.yaml_hints import mistakes
+
+    text = ("patient:\n"            # 1
+            "  name: 山田\n"         # 2
+            "note: |\n"             # 3
+            "  ー 朝に1回\n"          # 4: text of the note: not a bullet
+            "  name：これもメモ\n"     # 5: text of the note
+            "\tarea: both\n"        # 6: tab
+            "stretches:\n"          # 7
+            "  ー buttock\n"         # 8: IME dash
+            "  ・hamstring\n"        # 9: 中黒 as a bullet
+            "practitioner：大場\n"    # 10: full-width colon
+            "# コメント：ー\n")         # 11: a comment
+    assert [(line, found.split(" (")[0]) for line, found, _ in mistakes(text)] == [
+        (6, "行の始めにタブがあります"),
+        (8, "箇条書きの印が全角の「ー」です"),
+        (9, "箇条書きの印が全角の「・」です"),
+        (10, "「practitioner：」の「：」が全角です"),
+    ]
+    advice = {line: expected for line, _, expected in mistakes(text)}
+    assert advice[8].startswith("半角の「-」と半角スペースにする: - buttock")
+    assert advice[10].startswith("半角の「:」と半角スペースにする: practitioner: …")
+
+
+def test_a_full_width_colon_inside_a_value_is_fine(build):
+    result, out = build(STANDARD + "note: 朝：10分、夜：5分\npractitioner: 大場：太郎\n")
+    assert result.exit_code == 0, result.output
+
+
+def test_an_unclosed_quote_is_reported_on_its_own_line_not_where_the_parser_gave_up(run, write):
+    lines = ["patient:", "  name: 山田 花子", "date: 2026-11-25", "area: both", "stretches:", "  - buttock",
+             "note: '右側を重点的に", "practitioner: 大場", "large_print: false", "checklist_days: 7"]
+    result = run("validate", write("p.yaml", "\n".join(lines) + "\n"))
+    assert result.exit_code == 1
+    assert "p.yaml:7\n" in result.output and "「'」が閉じていません" in result.output
+    assert "値の終わりにも「'」を付ける: '右側を重点的に'" in result.output
+
+
+def test_parser_errors_are_said_in_japanese_first(run, write):
+    result = run("validate", write("p.yaml", "patient:\n  name: 山田 花子\narea: both\nnote: 朝: 10分\n"))
+    assert result.exit_code == 1
+    assert "p.yaml:4" in result.output and "ここに「: 」は書けません" in result.output
+    assert "値全体を \"…\" で囲む" in result.output

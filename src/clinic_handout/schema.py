@@ -95,6 +95,11 @@ def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
         line = raw[: exc.start].count(b"\n") + 1
         return None, [Problem(path, line, "", "UTF-8 ではない文字 (bytes that are not UTF-8, e.g. Shift_JIS)",
                               "UTF-8 で保存したファイル (save the file as UTF-8)")]
+    from .yaml_hints import explain, mistakes
+
+    hints = mistakes(text)  # a full-width colon or space, a tab, an IME dash: on their real line
+    if hints:
+        return None, [Problem(path, line, "", found, expected) for line, found, expected in hints]
     loader = _Loader(text)
     try:
         data = loader.get_single_data()
@@ -106,8 +111,7 @@ def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
             found = f"使えないタグ (a tag YAML content may not use: {found})"
             expected = "文字・数・リストだけ (plain text, numbers and lists; no !!python tags)"
         else:
-            found = f"YAML の書き方の誤り (YAML syntax error: {found})"
-            expected = "正しい YAML (check indentation, colons and quotes on this line or the one before)"
+            line, found, expected = explain(exc, text)
         return None, [Problem(path, line, "", found, expected)]
     except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
         return None, [Problem(path, None, "", f"YAML の書き方の誤り ({exc})", "正しい YAML (valid YAML)")]
