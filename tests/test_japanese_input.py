@@ -300,3 +300,47 @@ def test_parser_errors_are_said_in_japanese_first(run, write):
     assert result.exit_code == 1
     assert "p.yaml:4" in result.output and "ここに「: 」は書けません" in result.output
     assert "値全体を \"…\" で囲む" in result.output
+
+
+# -- click's usage errors in Japanese ---------------------------------------------------------------
+@pytest.mark.parametrize("args, japanese", [
+    (["build", "no-such-file.yaml"],
+     "エラー: PRESCRIPTION: ファイル「no-such-file.yaml」がありません。名前と場所（フォルダ）を確かめてください"),
+    (["build", "."], "「.」はフォルダです。ファイルを指定してください"),
+    (["build"], "PRESCRIPTION を指定してください"),
+    (["build", "--foo", "x.yaml"], "「--foo」というオプションはありません。"),
+    (["build", "p.yaml", "-o"], "オプション -o の後に値を書いてください"),
+    (["bild", "p.yaml"], "「bild」というコマンドはありません。もしかして build？"),
+    (["p.yaml"], "コマンドが抜けています。1枚作るなら: handout build p.yaml"),
+    (["today.csv"], "コマンドが抜けています。まとめて作るなら: handout batch today.csv -o フォルダ名"),
+    (["batch", "p.yaml"], "オプション -o / --output が必要です。"),
+    (["batch", "p.yaml", "-o", "out", "--jobs", "abc"], "--jobs: 「abc」は数ではありません。半角の数字で書いてください"),
+    (["batch", "p.yaml", "-o", "out", "--jobs", "0"], "--jobs: 0 は使えません。1〜64 の数で書いてください"),
+    (["stretches", "extra"], "余分な引数があります: extra。"),
+])
+def test_click_usage_errors_are_said_in_japanese_with_the_english_in_brackets(run, write, args, japanese):
+    write("p.yaml", STANDARD)
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    assert japanese in result.output
+    first = result.output.splitlines()[0]
+    assert first.startswith("エラー: ")  # Japanese first ...
+    assert "\n  (" in result.output      # ... click's English in brackets below
+    assert "Traceback" not in result.output
+
+
+def test_an_abort_at_a_question_is_said_in_japanese(run, write, tmp_path):
+    # batch --send asks before sending; the end of input answers nothing
+    from click.testing import CliRunner
+
+    from clinic_handout.cli import cli
+
+    result = CliRunner().invoke(cli, ["init", str(tmp_path / "c")])
+    assert result.exit_code == 0
+    (tmp_path / "c" / "mail.yaml").write_text("host: 127.0.0.1\nport: 2525\nsecurity: none\nfrom: a@example.com\n",
+                                             encoding="utf-8")
+    source = write("day.csv", "名前,部位,日付,メール\n山田,上,2026/1/5,yamada@example.com\n")
+    result = CliRunner().invoke(cli, ["batch", str(source), "-o", str(tmp_path / "out"), "--content",
+                                      str(tmp_path / "c"), "--send", "--jobs", "1"], input="")
+    assert result.exit_code == 1
+    assert "中止しました (aborted)" in result.output and "Aborted!" not in result.output

@@ -32,7 +32,26 @@ def _report_warnings(warnings: list[Problem]) -> None:
 
 
 class _HandoutGroup(click.Group):
-    """Turns the library's errors into one message and exit 1; never a traceback unless --verbose."""
+    """Turns the library's errors into one message and exit 1; never a traceback unless --verbose.
+    click's own usage errors (a missing file, a bad option or value) are said in Japanese first."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        from . import usage_ja
+
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as error:  # `handout` alone: its help
+            error.show()
+            sys.exit(error.exit_code)
+        except click.ClickException as error:
+            usage_ja.show(error)
+            sys.exit(error.exit_code)
+        except click.Abort:  # Ctrl-C or the end of input at a question (click says "Aborted!")
+            click.echo("中止しました (aborted)", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
 
     def invoke(self, ctx: click.Context):
         try:
