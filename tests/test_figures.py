@@ -2,21 +2,23 @@
 import io
 import random
 import shutil
+import subprocess
 
 import pytest
 from PIL import Image as PILImage
 from pypdf import PdfReader
-from reportlab.graphics.shapes import Drawing, String
+from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, PolyLine, String
+from reportlab.lib.units import mm
 
 from clinic_handout.content import load_content
-from clinic_handout.figures import HEIGHT, POSES, WIDTH, Pose
-from clinic_handout.pictures import _prepared_photo, figure
+from clinic_handout.figures import HEIGHT, POSES, STRETCH, WIDTH, Inset, Pose
+from clinic_handout.pictures import _prepared_photo, figure, figure_art
 
 from .conftest import SAMPLE, STANDARD, pdf_text
 
 
 def flat(drawing: Drawing) -> list:
-    """Every shape in a drawing, groups opened, as (class name, points or position)."""
+    """Every shape in a drawing, groups opened."""
     out = []
 
     def walk(node):
@@ -30,35 +32,226 @@ def flat(drawing: Drawing) -> list:
     return out
 
 
+# The sizes a figure is drawn at: (width, height, label pt) on the standard card and in large print.
+CARD = (45 * mm, 27 * mm, 11)
+LARGE = (45 * mm * 14 / 12, 27 * mm * 14 / 12, 11 * 14 / 12)
+SIZES = {"standard": CARD, "large": LARGE}
+CASES = [(name, side, size) for name in sorted(POSES) for side in ("右", "左") for size in SIZES]
+
+
 @pytest.mark.parametrize("name", sorted(POSES))
 def test_every_built_in_figure_draws_inside_its_box(name):
-    drawing = figure(name, 96, 72, "右")
+    drawing = figure(name, *CARD[:2], "右")
     x0, y0, x1, y1 = drawing.getBounds()
-    assert x0 >= -2 and y0 >= -2 and x1 <= 98 and y1 <= 74, drawing.getBounds()
-    shapes = flat(drawing)
-    assert len(shapes) >= 8  # limbs, props, the highlight, the arrow: a figure, not an empty box
-    assert [s.text for s in shapes if isinstance(s, String)] == ["右"]
+    assert x0 >= -1 and y0 >= -1 and x1 <= CARD[0] + 1 and y1 <= CARD[1] + 1, drawing.getBounds()
+    texts = [s.text for s in flat(drawing) if isinstance(s, String)]
+    assert "右" in texts
+    assert [a.word for a in POSES[name].arrows] == [t for t in texts if t != "右"]
 
 
 @pytest.mark.parametrize("name", sorted(POSES))
 def test_pose_data_is_complete_and_inside_the_box(name):
     pose: Pose = POSES[name]
-    for chain in pose.near + pose.far:
-        for joint in chain:
+    for limb in pose.limbs:
+        assert len(limb.radius) == len(limb.joints) - 1, (name, limb)
+        for joint in limb.joints:
             assert joint in pose.joints, (name, joint)
-    for x, y in pose.joints.values():
+    for x, y in list(pose.joints.values()) + list(pose.ghost.values()):
         assert 0 <= x <= WIDTH and 0 <= y <= HEIGHT
-    assert pose.highlight[2] > 0 and pose.arrow is not None and pose.caption
+    assert pose.region[2] > 0 and pose.caption
+    # movement shown: a ghosted start or a close-up, and every arrow says in a word or two what to do
+    assert pose.arrows
+    for arrow in pose.arrows:
+        assert 1 <= len(arrow.word) <= 5
+    assert sum(limb.tone == STRETCH for limb in pose.limbs) == 1  # exactly one black leg
+
+
+def r3(value):
+    return round(value, 3) + 0.0  # + 0.0: -0.0 is 0.0
+
+
+def geometry(shape, flip=False):
+    """A shape's kind and coordinates (x flipped about the box's centre line if asked), to 0.001 unit."""
+    fx = (lambda x: r3(WIDTH - x)) if flip else r3
+    if isinstance(shape, Line):
+        return ("line", fx(shape.x1), r3(shape.y1), fx(shape.x2), r3(shape.y2))
+    if isinstance(shape, Circle):
+        return ("circle", fx(shape.cx), r3(shape.cy), r3(shape.r))
+    if isinstance(shape, Polygon | PolyLine):
+        points = [(fx(shape.points[i]), r3(shape.points[i + 1])) for i in range(0, len(shape.points), 2)]
+        return (type(shape).__name__, sorted(set(points)))  # the outline, wherever it starts
+    if isinstance(shape, String):
+        return ("text", shape.text, fx(shape.x), r3(shape.y))
+    raise AssertionError(type(shape))
+
+
+def undirected(g):
+    """A line drawn from a to b is the same stroke as one from b to a."""
+    if g[0] == "line" and (g[1], g[2]) > (g[3], g[4]):
+        return ("line", g[3], g[4], g[1], g[2])
+    return g
 
 
 @pytest.mark.parametrize("name", sorted(POSES))
-def test_mirroring_shows_the_other_side(name):
-    right, left = POSES[name], POSES[name].mirrored()
-    assert right != left
-    for joint, (x, y) in right.joints.items():
-        assert left.joints[joint] == (WIDTH - x, y)
-    assert left.mirrored() == right
-    assert flat(figure(name, 96, 72)) != flat(figure(name, 96, 72, mirror=True))
+def test_the_left_figure_is_a_true_mirror_of_the_right(name):
+    right = [s for s in figure_art(name, *CARD[:2], "右")[0].shapes if not isinstance(s, String)]
+    left = [s for s in figure_art(name, *CARD[:2], "左", mirror=True)[0].shapes if not isinstance(s, String)]
+    assert len(right) == len(left)
+    assert sorted(map(str, (undirected(geometry(s, flip=True)) for s in right))) == \
+        sorted(map(str, (undirected(geometry(s)) for s in left)))
+    assert [undirected(geometry(s)) for s in right] != [undirected(geometry(s)) for s in left]  # not symmetric
+
+
+def test_the_sole_close_up_moves_the_big_toe_to_the_other_side():
+    for mirror, side in ((False, 1), (True, -1)):
+        art, _ = figure_art("foot-sole", *CARD[:2], mirror=mirror)
+        inset = [p for p in POSES["foot-sole"].props if isinstance(p, Inset)][0]
+        centre_x = WIDTH - inset.centre[0] if mirror else inset.centre[0]
+        toes = [s for s in art.shapes if isinstance(s, Circle) and abs(s.cy - inset.centre[1]) < inset.radius
+                and 1.3 <= s.r <= 2.6 and s.cy > inset.centre[1] + 5]
+        assert len(toes) == 5
+        big = max(toes, key=lambda s: s.r)
+        # the right sole seen from below, toes up: the big toe on the viewer's right; the left sole: on the left
+        assert (big.cx - centre_x) * side > 3, (mirror, big.cx, centre_x)
+
+
+def render_pages(drawings, tmp_path):
+    """Each drawing on its own page, rasterised at 300 dpi by pdftoppm: what a printer would ink."""
+    from reportlab.graphics import renderPDF
+    from reportlab.pdfgen.canvas import Canvas
+
+    pdf = tmp_path / "figures.pdf"
+    canvas = Canvas(str(pdf))
+    for drawing in drawings:
+        canvas.setPageSize((drawing.width, drawing.height))
+        renderPDF.draw(drawing, canvas, 0, 0)
+        canvas.showPage()
+    canvas.save()
+    subprocess.run(["pdftoppm", "-r", "300", "-gray", "-png", str(pdf), str(tmp_path / "page")], check=True)
+    return [PILImage.open(p).convert("L") for p in sorted(tmp_path.glob("page-*.png"))]
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) is not installed")
+def test_labels_and_words_sit_on_blank_paper_for_every_figure_side_and_size(tmp_path):
+    """Draw each figure WITHOUT its texts, rasterise it, and look under every text's box: only white paper.
+    The oracle is the printed pixels, not the geometry the placement code used."""
+    drawings, boxes = [], []
+    for name, side, size in CASES:
+        width, height, label_pt = SIZES[size]
+        art, scale = figure_art(name, width, height, side, side == "左", label_pt)
+        texts = [t for t in art.texts]
+        assert [t[1] for t in texts if t[0] == "label"] == [side]
+        drawing = Drawing(width, height)
+        dx, dy = (width - WIDTH * scale) / 2, (height - HEIGHT * scale) / 2
+        group = Group(transform=(scale, 0, 0, scale, dx, dy))
+        for shape in art.shapes:
+            if not isinstance(shape, String):
+                group.add(shape)
+        drawing.add(group)
+        drawings.append(drawing)
+        boxes.append([(t[1], [dx + t[3][0] * scale, dy + t[3][1] * scale, dx + t[3][2] * scale, dy + t[3][3] * scale])
+                      for t in texts])
+    pages = render_pages(drawings, tmp_path)
+    assert len(pages) == len(CASES)
+    for (name, side, size), page, page_boxes in zip(CASES, pages, boxes, strict=True):
+        k = 300 / 72
+        for text, (x0, y0, x1, y1) in page_boxes:
+            crop = page.crop((int(x0 * k), int(page.height - y1 * k), int(x1 * k) + 1, int(page.height - y0 * k) + 1))
+            darkest = crop.getextrema()[0]
+            assert darkest > 235, f"{name} {side} {size}: {text!r} would be printed over a drawn shape ({darkest})"
+
+
+def segment_distance(p, a, b):
+    (px, py), (ax, ay), (bx, by) = p, a, b
+    dx, dy = bx - ax, by - ay
+    t = max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy)))
+    return ((px - ax - t * dx) ** 2 + (py - ay - t * dy) ** 2) ** 0.5, t
+
+
+def box_gap(box, a, b):
+    """Distance from a text box to a segment, sampled finely along the segment (an independent way)."""
+    x0, y0, x1, y1 = box
+    best = 1e9
+    for i in range(201):
+        t = i / 200
+        x, y = a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t
+        dx, dy = max(x0 - x, 0, x - x1), max(y0 - y, 0, y - y1)
+        best = min(best, (dx * dx + dy * dy) ** 0.5)
+    return best
+
+
+# Each figure's stretched leg, written out: the patient's right leg is the chain hip-knee-ankle-toe; the
+# other leg is far_hip-far_knee-far_ankle (the front view too).
+STRETCHED_LEG = [("hip", "knee"), ("knee", "ankle"), ("ankle", "toe")]
+OTHER_LEG = [("far_hip", "far_knee"), ("far_knee", "far_ankle")]
+
+
+@pytest.mark.parametrize("name, side, size", CASES)
+def test_the_side_label_sits_next_to_the_stretched_leg(name, side, size):
+    width, height, label_pt = SIZES[size]
+    art, scale = figure_art(name, width, height, side, side == "左", label_pt)
+    pose = POSES[name].mirrored() if side == "左" else POSES[name]
+    (box,) = [t[3] for t in art.texts if t[0] == "label"]
+    j = pose.joints
+    to_leg = min(box_gap(box, j[a], j[b]) for a, b in STRETCHED_LEG)
+    to_other = min(box_gap(box, j[a], j[b]) for a, b in OTHER_LEG)
+    assert to_leg * scale <= 4.5 * mm, (name, side, size, to_leg * scale / mm)  # 4.5 mm from its centre line
+    assert to_leg < to_other, (name, side, size, to_leg, to_other)
+
+
+# Where each figure's grey patch must be, written out joint by joint (the oracle): the segment of the
+# stretched leg it lies on, how far along it (0 = first joint), and on which side of that segment.
+INTENDED = {
+    # front of the hip joint: at the top of the kneeling thigh, on its front (the side the person faces)
+    "hip-flexor": (("hip", "knee"), (0.0, 0.4), "front"),
+    # inner thigh: the middle of the thigh of the leg out to the side, on the side towards the other leg
+    "inner-thigh": (("hip", "knee"), (0.25, 0.8), "towards far_knee"),
+    # buttock: at the hip, behind it (the side away from the face), on the seat
+    "buttock": (("hip", "knee"), (0.0, 0.15), "back"),
+    # back of the thigh: the middle of the straight leg's thigh, underneath it
+    "hamstring": (("hip", "knee"), (0.25, 0.8), "below"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INTENDED))
+@pytest.mark.parametrize("mirror", [False, True])
+def test_the_stretched_patch_sits_on_the_intended_part_of_the_intended_leg(name, mirror):
+    pose = POSES[name].mirrored() if mirror else POSES[name]
+    (a, b), (t_min, t_max), where = INTENDED[name]
+    cx, cy = pose.region[:2]
+    j = pose.joints
+    distance, t = segment_distance((cx, cy), j[a], j[b])
+    assert distance <= 5.0, (name, mirror, distance)  # on the limb (a thigh is about 6 units thick)
+    assert t_min <= t <= t_max, (name, mirror, t)
+    other, _ = segment_distance((cx, cy), j["far_hip"], j["far_knee"])
+    if where != "back":  # seen from the side both hips are one point: the buttock's leg is the black one
+        assert distance < other or where == "towards far_knee", (name, mirror)  # the stretched leg, not the other
+    facing = -1 if mirror else 1
+    (ax, ay), (bx, by) = j[a], j[b]
+    cross = (bx - ax) * (cy - ay) - (by - ay) * (cx - ax)  # > 0: the patch is left of a->b
+    if where == "front":
+        assert cross * facing > 0  # the thigh runs back and down from the hip: its front faces forward and down
+    elif where == "back":
+        assert (cx - ax) * facing < 0  # behind the hip joint
+    elif where == "below":
+        assert cross * facing < 0 and cy < ay  # under the thigh
+    else:
+        fx, fy = j["far_knee"]
+        far_cross = (bx - ax) * (fy - ay) - (by - ay) * (fx - ax)
+        assert cross * far_cross > 0  # same side of the thigh as the other leg: the inner side
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+def test_the_sole_close_up_shows_the_stretched_leg_s_foot(mirror):
+    pose = POSES["foot-sole"].mirrored() if mirror else POSES["foot-sole"]
+    inset = [p for p in pose.props if isinstance(p, Inset)][0]
+    cx, cy = pose.region[:2]
+    assert ((cx - inset.centre[0]) ** 2 + (cy - inset.centre[1]) ** 2) ** 0.5 < inset.radius / 2  # patch in it
+    ankle, far_ankle = pose.joints["ankle"], pose.joints["far_ankle"]
+    to_ankle = ((inset.source[0] - ankle[0]) ** 2 + (inset.source[1] - ankle[1]) ** 2) ** 0.5
+    to_far = ((inset.source[0] - far_ankle[0]) ** 2 + (inset.source[1] - far_ankle[1]) ** 2) ** 0.5
+    assert to_ankle < 5 < to_far  # the close-up points at the black leg's foot, resting on the other knee
+    assert abs(ankle[0] - pose.joints["far_knee"][0]) < 3 and 0 < ankle[1] - pose.joints["far_knee"][1] < 6
 
 
 def test_every_sample_stretch_has_a_picture():
@@ -107,7 +300,7 @@ def test_five_photos_keep_the_handout_under_one_megabyte(run, write, clinic_with
     assert len(images) == 5
     for image in images:
         width, height = int(image["/Width"]), int(image["/Height"])
-        assert width <= 270 and height <= 205  # 200 dpi at 34 x 25.5 mm
+        assert width <= 355 and height <= 213  # 200 dpi at 45 x 27 mm
         assert width / height == pytest.approx(4 / 3, rel=0.02)  # the aspect ratio kept
 
 

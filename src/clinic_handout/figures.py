@@ -1,123 +1,224 @@
-"""The built-in stretch figures: each a pose as data, all drawn by one renderer in one style.
+"""The built-in stretch figures: each a pose as data, all drawn by one renderer (pictures.py) in one style.
 
-A pose places joints in a 100 x 75 box (y up, the floor at y = 8). Side views face right, so the
-limbs nearer the viewer (drawn dark) are the patient's right side; the front view shows the
-patient's right leg on the viewer's left. Mirroring a pose shows the left side.
+A pose places joints in a 100 x 60 box (y up, the floor at y = 6). Side views face right, so the
+limbs nearer the viewer are the patient's right side; the front view shows the patient's right leg
+on the viewer's left. Every pose shows the right leg stretched; mirroring it shows the left.
+
+How a figure reads (the handout's key says the same in words):
+- the leg to stretch is solid black; the rest of the body is white with a black outline, the limbs
+  behind it light grey;
+- the part that stretches is a mid-grey patch with a dashed outline;
+- the start of the movement is a faint dashed ghost; an arrow with a word or two shows the movement.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
-WIDTH, HEIGHT = 100.0, 75.0
-FLOOR = 8.0
+WIDTH, HEIGHT = 100.0, 60.0
+FLOOR = 6.0
 
 Point = tuple[float, float]
+
+STRETCH, BODY, FAR = "stretch", "body", "far"  # a limb's tone: the leg to stretch, the near body, behind it
+
+
+def flip(point: Point) -> Point:
+    return (WIDTH - point[0], point[1])
+
+
+@dataclass(frozen=True)
+class Limb:
+    """A chain of joints drawn as one rounded, outlined body part; radius per segment."""
+
+    joints: tuple[str, ...]
+    radius: tuple[float, ...]
+    tone: str = BODY
 
 
 @dataclass(frozen=True)
 class Chair:
-    """A chair seen from the side (or the front): back at x, seat from x to x + depth."""
+    """A chair without casters seen from the side: back at x, seat from x to x + facing * depth."""
 
     x: float
-    depth: float = 18.0
-    seat: float = 28.0
-    back: float = 24.0  # height of the back above the seat; 0 for a stool
-    facing: int = 1  # +1: the seat extends to the right of the back
+    depth: float = 16.0
+    seat: float = 22.0  # seat height above the floor line
+    back: float = 16.0  # height of the back above the seat
+    facing: int = 1
+
+    def mirrored(self) -> Chair:
+        return replace(self, x=WIDTH - self.x, facing=-self.facing)
 
 
 @dataclass(frozen=True)
 class Wall:
-    x: float
+    """A wall seen edge on: a hatched band, x0 to x1."""
+
+    x0: float
+    x1: float
+
+    def mirrored(self) -> Wall:
+        return Wall(WIDTH - self.x1, WIDTH - self.x0)
 
 
 @dataclass(frozen=True)
-class Sole:
-    """A close-up of a foot's sole: a rounded band from the heel to the ball, and five toes."""
+class Towel:
+    """A folded towel on the floor under a kneeling knee: x0 to x1, `height` thick."""
 
-    heel: Point
-    ball: Point
-    width: float = 22.0
+    x0: float
+    x1: float
+    height: float = 2.6
+    fold: int = 1  # the folded edge: +1 at x1, -1 at x0
+
+    def mirrored(self) -> Towel:
+        return Towel(WIDTH - self.x1, WIDTH - self.x0, self.height, -self.fold)
+
+
+@dataclass(frozen=True)
+class Inset:
+    """A round close-up of a right sole (toes up, seen from below: the big toe on the viewer's right),
+    two thumbs on it, pointing from `source` (the foot in the main picture)."""
+
+    centre: Point
+    radius: float
+    source: Point
+    sign: int = 1  # -1 when mirrored: the left sole, its big toe on the viewer's left
+
+    def mirrored(self) -> Inset:
+        return Inset(flip(self.centre), self.radius, flip(self.source), -self.sign)
+
+
+@dataclass(frozen=True)
+class Arrow:
+    """The movement, start to end, with its word or two written beside it (centred at `word_at`)."""
+
+    start: Point
+    end: Point
+    word: str
+    word_at: Point
+
+    def mirrored(self) -> Arrow:
+        return Arrow(flip(self.start), flip(self.end), self.word, flip(self.word_at))
 
 
 @dataclass(frozen=True)
 class Pose:
-    """One figure: joints, the limbs between them (near ones dark, far ones grey), props and marks."""
+    """One figure: the end pose, its ghosted start, props, the stretched patch, arrows and label spots."""
 
     joints: dict[str, Point]
-    near: tuple[tuple[str, ...], ...]  # chains of joints drawn dark, in front
-    far: tuple[tuple[str, ...], ...] = ()  # chains drawn grey, behind
+    limbs: tuple[Limb, ...]  # back to front
+    head: float = 5.4  # radius of the head, drawn at joints["head"]
+    facing: int = 1  # +1 faces right, -1 left, 0 the viewer
+    hands: tuple[str, ...] = ()  # joints drawn as hands (they hold something)
     props: tuple = ()
-    highlight: tuple[float, float, float, float] = (0, 0, 0, 0)  # ellipse: centre x, y, radius x, y
-    arrow: tuple[Point, Point] | None = None  # the direction of movement
-    label: Point = (0, 0)  # where the side label (右 / 左) goes
-    caption: str = ""  # what the highlight marks, for the gallery
+    region: tuple[float, float, float, float, float] = (0, 0, 0, 0, 0)  # ellipse: centre x, y, radius x, y, degrees
+    ghost: dict[str, Point] = field(default_factory=dict)  # the start pose: joints that differ from the end
+    arrows: tuple[Arrow, ...] = ()
+    label_spots: tuple[Point, ...] = ()  # where the side label may go, first choice first
+    caption: str = ""  # what the patch marks, for the gallery
     floor: bool = True
 
     def mirrored(self) -> Pose:
-        def flip(point: Point) -> Point:
-            return (WIDTH - point[0], point[1])
-
-        def flip_prop(prop):
-            if isinstance(prop, Chair):
-                return Chair(WIDTH - prop.x, prop.depth, prop.seat, prop.back, -prop.facing)
-            if isinstance(prop, Sole):
-                return Sole(flip(prop.heel), flip(prop.ball), prop.width)
-            return Wall(WIDTH - prop.x)
-
-        cx, cy, rx, ry = self.highlight
-        return Pose({k: flip(v) for k, v in self.joints.items()}, self.near, self.far,
-                    tuple(map(flip_prop, self.props)), (WIDTH - cx, cy, rx, ry),
-                    tuple(map(flip, self.arrow)) if self.arrow else None, flip(self.label), self.caption,
-                    self.floor)
+        cx, cy, rx, ry, angle = self.region
+        return Pose({k: flip(v) for k, v in self.joints.items()}, self.limbs, self.head, -self.facing, self.hands,
+                    tuple(p.mirrored() for p in self.props), (WIDTH - cx, cy, rx, ry, -angle),
+                    {k: flip(v) for k, v in self.ghost.items()}, tuple(a.mirrored() for a in self.arrows),
+                    tuple(map(flip, self.label_spots)), self.caption, self.floor)
 
 
-SIDE_VIEW_NEAR = (("neck", "hip"), ("hip", "knee", "ankle", "toe"), ("neck", "shoulder", "elbow", "hand"))
-SIDE_VIEW_FAR = (("hip", "far_knee", "far_ankle", "far_toe"), ("shoulder", "far_elbow", "far_hand"))
+# Limb thickness (radius, in box units): torso, upper arm, forearm, thigh, shin, foot.
+TORSO, UPPER_ARM, FOREARM, THIGH, SHIN, FOOT = 4.6, 1.9, 1.6, 2.9, 2.3, 1.5
+
+ARM = (UPPER_ARM, FOREARM)
+LEG = (THIGH, SHIN, FOOT)
+
+
+def side_view(far_arm: bool = True) -> tuple[Limb, ...]:
+    """A person seen from their right: left limbs behind (grey), torso, the right leg (black), right arm."""
+    limbs = [Limb(("far_hip", "far_knee", "far_ankle", "far_toe"), LEG, FAR)]
+    if far_arm:
+        limbs.append(Limb(("far_shoulder", "far_elbow", "far_hand"), ARM, FAR))
+    limbs += [Limb(("hip", "neck"), (TORSO,)), Limb(("hip", "knee", "ankle", "toe"), LEG, STRETCH),
+              Limb(("shoulder", "elbow", "hand"), ARM)]
+    return tuple(limbs)
+
 
 POSES: dict[str, Pose] = {
-    # Kneeling lunge, hands on a chair back: the right knee down behind, the hips moving forward.
+    # Kneeling lunge holding a chair back: the right knee down behind on a folded towel, the hips forward.
     "hip-flexor": Pose(
-        joints={"head": (49, 57), "neck": (48, 48), "shoulder": (48, 46), "hip": (46, 26),
-                "knee": (32, 10), "ankle": (12, 10), "toe": (8, 13),
-                "far_knee": (66, 29), "far_ankle": (66, 10), "far_toe": (73, 9),
-                "elbow": (61, 46), "hand": (74, 48), "far_elbow": (60, 44), "far_hand": (73, 46)},
-        near=SIDE_VIEW_NEAR, far=SIDE_VIEW_FAR, props=(Chair(76, depth=16, back=21),),
-        highlight=(42, 20, 7, 7), arrow=((50, 36), (62, 36)), label=(28, 24),
+        joints={"head": (51, 50), "neck": (48, 41), "hip": (44, 22), "far_hip": (44, 22),
+                "knee": (31, 10.6), "ankle": (16, 9.3), "toe": (10, 8.2),
+                "far_knee": (59, 23), "far_ankle": (60, 8.4), "far_toe": (66.5, 7.6),
+                "shoulder": (48, 38), "elbow": (57, 34), "hand": (66.5, 38.6),
+                "far_shoulder": (48, 38), "far_elbow": (57, 35), "far_hand": (66, 39)},
+        limbs=side_view(), hands=("hand",), props=(Chair(68, depth=15, seat=17, back=16), Towel(24, 37)),
+        region=(41.5, 18.5, 5.2, 3.4, 45),
+        ghost={"head": (44, 51), "neck": (41, 42), "hip": (38, 23), "shoulder": (41, 39), "elbow": (51, 35),
+               "hand": (60, 38)},
+        arrows=(Arrow((29, 33), (41, 33), "前へ", (19, 33)),),
+        label_spots=((23.5, 19), (25, 19), (20, 16), (13, 16), (35, 3), (28, 24)),
         caption="股関節の前"),
-    # Standing, front view, holding a chair: the right leg out to the side, heel down, toes up.
+    # Standing, seen from the front, holding a chair: the right leg out to the side, heel down, toes up;
+    # bending the left knee moves the hips sideways.
     "inner-thigh": Pose(
-        joints={"head": (56, 68), "neck": (56, 60), "shoulder": (50, 57), "far_shoulder": (62, 57),
-                "pelvis": (55, 37), "hip": (51, 36), "far_hip": (60, 36),
-                "knee": (37, 23), "ankle": (22, 10), "toe": (20, 17),
-                "far_knee": (64, 23), "far_ankle": (62, 10), "far_toe": (67, 9),
-                "elbow": (44, 48), "hand": (46, 39), "far_elbow": (70, 52), "far_hand": (80, 51)},
-        near=(("neck", "pelvis"), ("hip", "knee", "ankle", "toe"), ("shoulder", "elbow", "hand"),
-              ("far_hip", "far_knee", "far_ankle", "far_toe"), ("far_shoulder", "far_elbow", "far_hand"),
-              ("shoulder", "far_shoulder"), ("hip", "far_hip")),
-        props=(Chair(80, depth=14, facing=1),),
-        highlight=(43, 29, 8, 5), arrow=((62, 44), (74, 36)), label=(26, 28),
+        joints={"head": (57, 50.5), "neck": (57, 41.5), "pelvis": (57.5, 25.5),
+                "shoulder": (51, 38.5), "far_shoulder": (63.5, 38.5),
+                "hip": (54, 23), "far_hip": (61, 23),
+                "knee": (42, 15), "ankle": (29, 7.8), "toe": (27, 13),
+                "far_knee": (67.5, 14.5), "far_ankle": (64, 7.5), "far_toe": (68.5, 7),
+                "elbow": (47.5, 30.5), "hand": (52, 25), "far_elbow": (71, 35), "far_hand": (78.5, 37.5)},
+        limbs=(Limb(("pelvis", "neck"), (TORSO + 0.8,)),
+               Limb(("far_hip", "far_knee", "far_ankle", "far_toe"), LEG), Limb(("hip", "knee", "ankle", "toe"), LEG,
+                                                                               STRETCH),
+               Limb(("shoulder", "elbow", "hand"), ARM), Limb(("far_shoulder", "far_elbow", "far_hand"), ARM)),
+        facing=0, hands=("far_hand",), props=(Chair(80, depth=14, seat=16, back=17.5),),
+        region=(47.5, 17.8, 5.5, 2.6, 34),
+        ghost={"head": (53, 54.5), "neck": (53, 45.5), "pelvis": (53, 29.5), "shoulder": (47, 42.5),
+               "far_shoulder": (59.5, 42.5), "hip": (49.5, 27), "far_hip": (56.5, 27), "knee": (38.5, 17),
+               "far_knee": (60.5, 17), "elbow": (43.5, 34.5), "hand": (47.5, 29), "far_elbow": (67, 39),
+               "far_hand": (78.5, 37.5)},
+        arrows=(Arrow((66, 50), (72, 45), "横へ", (80.5, 53.5)),),
+        label_spots=((30, 24.5), (28.5, 23), (33, 20), (27, 19), (22, 14), (38, 25)),
         caption="太ももの内側"),
-    # Seated, the right ankle on the left knee (figure 4), back straight, leaning forward from the hips.
+    # Seated, the right ankle on the left knee, back straight, leaning forward from the hips.
     "buttock": Pose(
-        joints={"head": (55, 60), "neck": (51, 52), "shoulder": (51, 50), "hip": (38, 32),
-                "knee": (54, 40), "ankle": (63, 34), "toe": (68, 35),
-                "far_knee": (59, 31), "far_ankle": (59, 10), "far_toe": (66, 9),
-                "elbow": (59, 45), "hand": (63, 38), "far_elbow": (57, 44), "far_hand": (56, 40)},
-        near=SIDE_VIEW_NEAR, far=SIDE_VIEW_FAR, props=(Chair(24, depth=20),),
-        highlight=(33, 33, 7, 6), arrow=((58, 69), (68, 61)), label=(14, 44),
+        joints={"head": (56, 46), "neck": (50, 39), "hip": (35, 24.5), "far_hip": (35, 24.5),
+                "knee": (47, 29), "ankle": (57, 28.5), "toe": (62.5, 30.5),
+                "far_knee": (53, 24.5), "far_ankle": (54, 7.5), "far_toe": (60.5, 7),
+                "shoulder": (49, 36.5), "elbow": (53, 30), "hand": (58.5, 31.5),
+                "far_shoulder": (49, 36.5), "far_elbow": (53, 31), "far_hand": (57, 33)},
+        limbs=side_view(), hands=("hand",), props=(Chair(27, depth=19, seat=16.5, back=18),),
+        region=(33, 23.5, 4.6, 4.0, 0),
+        ghost={"head": (40, 51.5), "neck": (39, 42), "shoulder": (39.5, 39.5), "elbow": (46, 33.5),
+               "hand": (55, 32)},
+        arrows=(Arrow((43, 58.5), (55, 54.5), "前へ", (71.5, 54)),),
+        label_spots=((69.5, 30.5), (44, 19), (38, 14), (47, 36), (63, 22)),
         caption="お尻"),
     # On the front edge of a chair set against a wall: the right leg forward, heel down, leaning forward.
     "hamstring": Pose(
-        joints={"head": (57, 62), "neck": (53, 55), "shoulder": (52, 53), "hip": (40, 31),
-                "knee": (60, 24), "ankle": (80, 10), "toe": (82, 17),
-                "far_knee": (57, 31), "far_ankle": (57, 10), "far_toe": (64, 9),
-                "elbow": (58, 44), "hand": (62, 33), "far_elbow": (60, 45), "far_hand": (64, 35)},
-        near=SIDE_VIEW_NEAR, far=SIDE_VIEW_FAR, props=(Chair(22, depth=20), Wall(17)),
-        highlight=(56, 22, 10, 5), arrow=((59, 69), (69, 61)), label=(70, 28),
+        joints={"head": (54, 46), "neck": (48, 39), "hip": (33, 24.5), "far_hip": (33, 24.5),
+                "knee": (48.5, 17.5), "ankle": (64, 9.6), "toe": (66, 14.5),
+                "far_knee": (49, 24), "far_ankle": (49, 7.5), "far_toe": (55.5, 7),
+                "shoulder": (47, 36.5), "elbow": (49, 28), "hand": (50.5, 20.5),
+                "far_shoulder": (47, 36.5), "far_elbow": (50, 28.5), "far_hand": (52, 21.5)},
+        limbs=side_view(), hands=("hand",), props=(Chair(19, depth=19, seat=16.5, back=20), Wall(11, 16)),
+        region=(40, 18.5, 5.6, 2.6, -25),
+        ghost={"head": (38.5, 51.5), "neck": (37, 42), "shoulder": (37.5, 39.5), "elbow": (43, 31),
+               "hand": (47, 23.5)},
+        arrows=(Arrow((41.5, 58.5), (53, 54.5), "前へ", (69.5, 54)),),
+        label_spots=((63, 22.5), (63, 18), (70, 16), (58, 3), (40, 12)),
         caption="太ももの裏"),
-    # A close-up of the right sole, toes up: both thumbs slide along it from the heel to the toes.
+    # Seated, the right ankle on the left knee, both thumbs on the sole; the close-up shows the thumbs
+    # sliding from the heel towards the toes.
     "foot-sole": Pose(
-        joints={"wrist": (80, 14), "thumb": (56, 24), "far_wrist": (82, 36), "far_thumb": (57, 40)},
-        near=(("wrist", "thumb"), ("far_wrist", "far_thumb")), props=(Sole(heel=(46, 12), ball=(46, 48)),),
-        highlight=(46, 30, 8, 17), arrow=((24, 12), (24, 52)), label=(78, 62), caption="足の裏", floor=False),
+        joints={"head": (30, 46.5), "neck": (28, 37.5), "hip": (23, 20.5), "far_hip": (23, 20.5),
+                "knee": (34, 25), "ankle": (41.5, 24.5), "toe": (46, 27.5),
+                "far_knee": (40, 20.5), "far_ankle": (41, 6.5), "far_toe": (47, 6),
+                "shoulder": (28, 35), "elbow": (33.5, 29.5), "hand": (40, 27.5),
+                "far_shoulder": (28, 35), "far_elbow": (34, 30.5), "far_hand": (41, 29)},
+        limbs=side_view(), hands=("hand",), props=(Chair(14, depth=19, seat=12.5, back=17),
+                                                      Inset((75, 33), 19.5, (44, 27))),
+        region=(75, 33.5, 4.6, 11.5, 0),
+        arrows=(Arrow((64.5, 23), (64.5, 42), "指へ", (48, 55)),),
+        label_spots=((44, 36), (38, 14), (48, 18)),
+        caption="足の裏"),
 }

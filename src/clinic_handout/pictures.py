@@ -2,111 +2,364 @@
 from __future__ import annotations
 
 import io
+import math
 from functools import lru_cache
 from pathlib import Path
 
-from reportlab.graphics.shapes import Circle, Drawing, Ellipse, Group, Line, Polygon, String
+from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, PolyLine, String
 from reportlab.lib import colors
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Image
 
 from . import fonts
-from .figures import FLOOR, HEIGHT, POSES, WIDTH, Pose, Sole, Wall
+from .figures import BODY, FAR, FLOOR, HEIGHT, POSES, STRETCH, WIDTH, Arrow, Chair, Inset, Pose, Towel, Wall
 
-NEAR = colors.Color(0.12, 0.12, 0.12)
-FAR = colors.Color(0.62, 0.62, 0.62)
-PROP = colors.Color(0.35, 0.35, 0.35)
-MARK = colors.Color(0.80, 0.80, 0.80)  # the highlight's fill; its dashed outline carries it in black and white
+INK = colors.Color(0.08, 0.08, 0.08)
+WHITE = colors.white
+FAR_FILL = colors.Color(0.80, 0.80, 0.80)  # limbs behind the body
+GHOST = colors.Color(0.70, 0.70, 0.70)  # the start pose's outline
+PROP = colors.Color(0.42, 0.42, 0.42)
+PROP_LIGHT = colors.Color(0.86, 0.86, 0.86)
+MARK = colors.Color(0.58, 0.58, 0.58)  # the stretched patch: mid grey, so it shows on the black leg and on white
+OUTLINE = 0.75  # a limb's outline, box units
 PHOTO_DPI = 200  # photos are downsampled to this at their printed size
-LABEL_PT = 11
+LABEL_PT = 11  # the side label (右 / 左), bold
+WORD_PT = 10.5  # an arrow's words
+LABEL_GAP = 6.0  # the side label's box is at most this far (box units) from the stretched leg
+
+Capsule = tuple[tuple[float, float], tuple[float, float], float]  # a segment and a radius: a shape's footprint
+
+
+class Art:
+    """A figure being drawn: ReportLab shapes in box units, and each solid shape's footprint as capsules
+    (what a label must not touch). Texts are placed last, each where its box touches no footprint."""
+
+    def __init__(self):
+        self.shapes: list = []
+        self.footprint: list[Capsule] = []
+        self.stretched: list[Capsule] = []  # the leg to stretch
+        self.texts: list[tuple[str, str, float, tuple[float, float, float, float]]] = []  # role, text, size, box
+
+    def line(self, a, b, width, color, cap=1, solid=True, dash=None, stretched=False):
+        self.shapes.append(Line(*a, *b, strokeColor=color, strokeWidth=width, strokeLineCap=cap, strokeLineJoin=1,
+                                strokeDashArray=dash))
+        if solid:
+            self.footprint.append((a, b, width / 2))
+        if stretched:
+            self.stretched.append((a, b, width / 2))
+
+    def circle(self, centre, radius, fill, stroke=INK, width=OUTLINE, solid=True):
+        self.shapes.append(Circle(*centre, radius, fillColor=fill, strokeColor=stroke, strokeWidth=width))
+        if solid:
+            self.footprint.append((centre, centre, radius + width / 2))
+
+    def polygon(self, points, fill, stroke=None, width=0.0, solid=True):
+        flat = [c for p in points for c in p]
+        self.shapes.append(Polygon(flat, fillColor=fill, strokeColor=stroke, strokeWidth=width))
+        if solid:
+            self.footprint += _polygon_footprint(points, width / 2)
+
+    def rect(self, x0, y0, x1, y1, fill, stroke=None, width=0.0, solid=True):
+        self.polygon([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], fill, stroke, width, solid)
+
+    def text(self, role, text, size, spots, near=(), gap=LABEL_GAP, font=None):
+        """Writes text centred on the first spot where its box is free; else the nearest free spot found
+        on a grid, searched outwards from the first spot. Raises ValueError if there is none."""
+        font = font or fonts.BOLD
+        width = stringWidth(text, font, size)
+        start = spots[0] if spots else (WIDTH / 2, HEIGHT / 2)
+        candidates = list(spots) + [(start[0] + dx, start[1] + dy) for dx, dy in _GRID]
+        for cx, cy in candidates:
+            box = (cx - width / 2 - 0.6, cy - size * 0.55, cx + width / 2 + 0.6, cy + size * 0.55)
+            if not (0 <= box[0] and box[2] <= WIDTH and 0 <= box[1] and box[3] <= HEIGHT):
+                continue
+            if near and min(_box_distance(box, c) for c in near) > gap:
+                continue
+            if any(_boxes_overlap(box, other[3]) for other in self.texts):
+                continue
+            if any(_box_touches(box, c) for c in self.footprint):
+                continue
+            self.texts.append((role, text, size, box))
+            self.shapes.append(String(cx, cy - size * 0.36, text, fontName=font, fontSize=size, fillColor=INK,
+                                      textAnchor="middle"))
+            return box
+        raise ValueError(f"no free place for {text!r} in the figure")
+
+
+# Offsets tried after a text's own spots, nearest first: a 1.5-unit grid 60 units either way.
+_GRID = sorted(((i * 1.5, j * 1.5) for i in range(-40, 41) for j in range(-40, 41)), key=lambda p: p[0] ** 2 + p[1] ** 2)
+
+
+def _polygon_footprint(points, radius) -> list[Capsule]:
+    """A convex polygon as capsules: its edges, and spokes from its centre so its inside counts too."""
+    n = len(points)
+    centre = (sum(p[0] for p in points) / n, sum(p[1] for p in points) / n)
+    edges = [(points[i], points[(i + 1) % n], radius) for i in range(n)]
+    spokes = [(centre, p, radius) for p in points]
+    # the inside: segments across it, close enough that no box of a letter's size fits between them
+    across = []
+    for i in range(n):
+        a, b = points[i], points[(i + 1) % n]
+        for t in (0.25, 0.5, 0.75):
+            across.append((centre, (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t), radius))
+    return edges + spokes + across
+
+
+def _boxes_overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _point_segment(p, a, b) -> float:
+    (px, py), (ax, ay), (bx, by) = p, a, b
+    dx, dy = bx - ax, by - ay
+    length = dx * dx + dy * dy
+    t = 0.0 if length == 0 else max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / length))
+    return ((px - ax - t * dx) ** 2 + (py - ay - t * dy) ** 2) ** 0.5
+
+
+def _point_box(p, box) -> float:
+    x0, y0, x1, y1 = box
+    dx = max(x0 - p[0], 0.0, p[0] - x1)
+    dy = max(y0 - p[1], 0.0, p[1] - y1)
+    return (dx * dx + dy * dy) ** 0.5
+
+
+def _segments_cross(a, b, c, d) -> bool:
+    def orient(p, q, r):
+        return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
+
+    return (orient(a, b, c) * orient(a, b, d) < 0) and (orient(c, d, a) * orient(c, d, b) < 0)
+
+
+def _box_distance(box, capsule: Capsule) -> float:
+    """The gap between an axis-aligned box and a capsule (0 when they touch)."""
+    a, b, radius = capsule
+    x0, y0, x1, y1 = box
+    corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+    if _point_box(a, box) == 0 or _point_box(b, box) == 0:
+        return 0.0
+    if any(_segments_cross(a, b, corners[i], corners[(i + 1) % 4]) for i in range(4)):
+        return 0.0
+    gap = min([_point_box(a, box), _point_box(b, box)] + [_point_segment(c, a, b) for c in corners])
+    return max(0.0, gap - radius)
+
+
+def _box_touches(box, capsule: Capsule, margin: float = 0.5) -> bool:
+    return _box_distance(box, capsule) <= margin
 
 
 def figure(name: str, width: float, height: float, label: str | None = None, mirror: bool = False,
            label_pt: float = LABEL_PT) -> Drawing:
-    """The built-in figure `name`, fitted into width x height points, with an optional side label."""
-    fonts.primary()  # the label's font
-    pose = POSES[name].mirrored() if mirror else POSES[name]
-    scale = min(width / WIDTH, height / HEIGHT)
+    """The built-in figure `name`, fitted into width x height points, with an optional side label
+    (右 / 左) beside the stretched leg. Word sizes are in points whatever the figure's size."""
+    art, scale = figure_art(name, width, height, label, mirror, label_pt)
     dx, dy = (width - WIDTH * scale) / 2, (height - HEIGHT * scale) / 2
-    art = Group(transform=(scale, 0, 0, scale, dx, dy))
-    for shape in _shapes(pose):
-        art.add(shape)
+    group = Group(transform=(scale, 0, 0, scale, dx, dy))
     drawing = Drawing(width, height)
     # The graphics renderer starts each drawing in its default font (Helvetica) unless told otherwise.
     drawing.initialFontName, drawing.initialFontSize = fonts.REGULAR, LABEL_PT
-    drawing.add(art)
-    if label:
-        x, y = pose.label
-        drawing.add(String(dx + x * scale, dy + y * scale, label, fontName=fonts.BOLD, fontSize=label_pt,
-                           fillColor=NEAR, textAnchor="middle"))
+    drawing.add(group)
+    for shape in art.shapes:
+        if isinstance(shape, String):  # words at their real point size, not scaled: readers and checkers see 11 pt
+            drawing.add(String(dx + shape.x * scale, dy + shape.y * scale, shape.text, fontName=shape.fontName,
+                               fontSize=shape.fontSize * scale, fillColor=shape.fillColor, textAnchor="middle"))
+        else:
+            group.add(shape)
     return drawing
 
 
-def _shapes(pose: Pose) -> list:
-    """Floor, props, the highlight, far limbs, near limbs and head, the arrow: back to front."""
-    shapes = [Line(2, FLOOR, WIDTH - 2, FLOOR, strokeColor=PROP, strokeWidth=1.2)] if pose.floor else []
+@lru_cache(maxsize=128)
+def figure_art(name: str, width: float, height: float, label: str | None = None, mirror: bool = False,
+               label_pt: float = LABEL_PT) -> tuple[Art, float]:
+    """The figure's shapes and geometry in box units, and the scale (points per unit) it is drawn at.
+    Cached: a batch draws the same few figures again and again (the shapes are only read)."""
+    fonts.primary()  # the label's font
+    pose = POSES[name].mirrored() if mirror else POSES[name]
+    scale = min(width / WIDTH, height / HEIGHT)
+    return draw_pose(pose, label, label_pt / scale, WORD_PT * label_pt / LABEL_PT / scale), scale
+
+
+def draw_pose(pose: Pose, label: str | None, label_size: float, word_size: float) -> Art:
+    """Back to front: floor, props, the ghosted start, far limbs, body, the black leg, the stretched patch,
+    the near arm and hands, the head, the close-up, arrows; then the arrows' words and the side label."""
+    art = Art()
+    if pose.floor:
+        art.line((2, FLOOR), (WIDTH - 2, FLOOR), 0.9, PROP)
     for prop in pose.props:
-        shapes += _prop(prop)
-    cx, cy, rx, ry = pose.highlight
-    if rx and ry:
-        shapes.append(Ellipse(cx, cy, rx, ry, fillColor=MARK, strokeColor=NEAR, strokeWidth=0.9,
-                              strokeDashArray=[2.2, 1.6]))
+        if not isinstance(prop, Inset):
+            _prop(art, prop)
+    if pose.ghost:
+        _ghost(art, pose)
     joints = pose.joints
-    for chains, color, width in ((pose.far, FAR, 5.2), (pose.near, NEAR, 5.8)):
-        for chain in chains:
-            for a, b in zip(chain, chain[1:], strict=False):
-                thick = 8.0 if {a, b} in ({"neck", "hip"}, {"neck", "pelvis"}) else width
-                shapes.append(Line(*joints[a], *joints[b], strokeColor=color, strokeWidth=thick,
-                                   strokeLineCap=1, strokeLineJoin=1))
-    if "head" in joints:
-        shapes.append(Circle(*joints["head"], 6.2, fillColor=NEAR, strokeColor=None))
-    for wrist in ("wrist", "far_wrist"):  # a close-up's hands: a fist at the wrist end of each thumb
-        if wrist in joints:
-            shapes.append(Circle(*joints[wrist], 7.5, fillColor=NEAR, strokeColor=None))
-    if pose.arrow:
-        shapes += _arrow(*pose.arrow)
-    return shapes
+    arm_limbs = [limb for limb in pose.limbs if limb.tone == BODY and limb.joints[-1] in pose.hands + ("hand",)]
+    for limb in pose.limbs:
+        if limb not in arm_limbs:
+            _limb(art, [joints[j] for j in limb.joints], limb.radius, limb.tone)
+    _region(art, pose.region)
+    for limb in arm_limbs:
+        _limb(art, [joints[j] for j in limb.joints], limb.radius, limb.tone)
+    for hand in pose.hands:
+        art.circle(joints[hand], 1.9, WHITE)
+    _head(art, joints["head"], pose.head, pose.facing)
+    for prop in pose.props:
+        if isinstance(prop, Inset):
+            _inset(art, prop, pose.region)
+    for arrow in pose.arrows:
+        _arrow(art, arrow)
+    for arrow in pose.arrows:
+        art.text("word", arrow.word, word_size, [arrow.word_at], near=[(arrow.start, arrow.end, 0)], gap=10,
+                 font=fonts.BOLD)
+    if label:
+        art.text("label", label, label_size, pose.label_spots, near=art.stretched)
+    return art
 
 
-def _prop(prop) -> list:
-    style = {"strokeColor": PROP, "strokeWidth": 1.6, "strokeLineCap": 1}
-    if isinstance(prop, Sole):
-        (hx, hy), (bx, by) = prop.heel, prop.ball
-        band = [Line(hx, hy, bx, by, strokeColor=NEAR, strokeWidth=prop.width + 2.4, strokeLineCap=1),
-                Line(hx, hy, bx, by, strokeColor=colors.white, strokeWidth=prop.width, strokeLineCap=1)]
-        length = ((bx - hx) ** 2 + (by - hy) ** 2) ** 0.5
-        ux, uy = (bx - hx) / length, (by - hy) / length  # along the foot
-        px, py = -uy, ux  # across it
-        toes = []  # an arc across the ball of the foot, the big toe first
-        for across, size in zip((-0.78, -0.36, 0.02, 0.38, 0.70), (5.0, 3.8, 3.5, 3.2, 2.8), strict=True):
-            reach = prop.width / 2 + size * 0.8 - 5.0 * across * across
-            cx = bx + ux * reach + px * across * prop.width / 2
-            cy = by + uy * reach + py * across * prop.width / 2
-            toes.append(Circle(cx, cy, size, fillColor=colors.white, strokeColor=NEAR, strokeWidth=1.2))
-        return band + toes
-    if isinstance(prop, Wall):
-        shapes = [Line(prop.x, FLOOR, prop.x, HEIGHT - 4, **style)]
-        side = -1 if prop.x < WIDTH / 2 else 1
-        shapes += [Line(prop.x, y, prop.x + side * 3, y + 3, strokeColor=PROP, strokeWidth=0.8)
-                   for y in range(int(FLOOR) + 4, int(HEIGHT) - 6, 6)]  # hatching: a wall, not a pole
-        return shapes
-    front = prop.x + prop.facing * prop.depth
-    shapes = [Line(prop.x, prop.seat, front, prop.seat, strokeColor=PROP, strokeWidth=3, strokeLineCap=1),
-              Line(prop.x, FLOOR, prop.x, prop.seat, **style), Line(front, FLOOR, front, prop.seat, **style)]
-    if prop.back:
-        shapes.append(Line(prop.x, prop.seat, prop.x, prop.seat + prop.back, **style))
-    return shapes
+def _limb(art: Art, points, radii, tone, ghost=False):
+    """A rounded limb: a wide dark stroke, then the fill stroke inside it, so limbs never merge."""
+    fill = {STRETCH: INK, BODY: WHITE, FAR: FAR_FILL}[tone]
+    outline = GHOST if ghost else INK
+    if ghost:
+        fill = WHITE
+    segments = list(zip(points, points[1:], radii, strict=False))
+    for a, b, r in segments:
+        art.line(a, b, 2 * r + 2 * OUTLINE * (0.8 if ghost else 1), outline, stretched=tone == STRETCH and not ghost)
+    for a, b, r in segments:
+        art.line(a, b, 2 * r, fill, solid=False)
 
 
-def _arrow(start, end) -> list:
-    (x1, y1), (x2, y2) = start, end
+def _head(art: Art, centre, radius, facing, ghost=False):
+    x, y = centre
+    art.circle(centre, radius, WHITE, GHOST if ghost else INK, OUTLINE * (0.8 if ghost else 1.2))
+    if ghost:
+        return
+    if facing:  # profile: a nose and an eye on the side the person faces
+        art.polygon([(x + facing * (radius - 0.4), y + 1.2), (x + facing * (radius + 1.7), y - 0.9),
+                     (x + facing * (radius - 0.3), y - 1.3)], WHITE, INK, OUTLINE)
+        art.circle((x + facing * radius * 0.45, y + 1.1), 0.7, INK, None, 0)
+    else:  # facing the viewer: two eyes and a mouth
+        for side in (-1, 1):
+            art.circle((x + side * 1.9, y + 0.9), 0.7, INK, None, 0)
+        art.line((x - 1.3, y - 2.0), (x + 1.3, y - 2.0), 0.6, INK)
+
+
+def _ghost(art: Art, pose: Pose):
+    """The start pose, faint: the limbs that move, drawn with the start's joints."""
+    joints = {**pose.joints, **pose.ghost}
+    for limb in pose.limbs:
+        if any(j in pose.ghost for j in limb.joints):
+            _limb(art, [joints[j] for j in limb.joints], limb.radius, limb.tone, ghost=True)
+    if "head" in pose.ghost:
+        _head(art, joints["head"], pose.head, pose.facing, ghost=True)
+
+
+def _region(art: Art, region):
+    """The part that stretches: a mid-grey patch, its dashed black outline over a white one (seen on black)."""
+    cx, cy, rx, ry, angle = region
+    if not (rx and ry):
+        return
+    a = math.radians(angle)
+    points = [(cx + rx * math.cos(t) * math.cos(a) - ry * math.sin(t) * math.sin(a),
+               cy + rx * math.cos(t) * math.sin(a) + ry * math.sin(t) * math.cos(a))
+              for t in (i * 2 * math.pi / 28 for i in range(28))]
+    art.polygon(points, MARK, WHITE, 1.1)
+    flat = [c for p in points + points[:1] for c in p]
+    art.shapes.append(PolyLine(flat, strokeColor=INK, strokeWidth=0.8, strokeDashArray=[1.6, 1.2]))
+
+
+def _prop(art: Art, prop):
+    if isinstance(prop, Chair):
+        front = prop.x + prop.facing * prop.depth
+        seat = FLOOR + prop.seat
+        x0, x1 = min(prop.x, front), max(prop.x, front)
+        art.rect(x0 - 0.3, seat - 1.1, x1 + 0.3, seat + 1.1, PROP)  # the seat
+        for x in (prop.x, front):  # four legs straight to the floor: no casters
+            art.rect(x - 0.7, FLOOR, x + 0.7, seat, PROP)
+            art.rect(x - 1.4, FLOOR, x + 1.4, FLOOR + 0.7, PROP)
+        art.rect(x0 + 1.5, FLOOR + 4.5, x1 - 1.5, FLOOR + 5.5, PROP)  # a rail: sturdy
+        if prop.back:
+            art.rect(prop.x - 0.8, seat, prop.x + 0.8, seat + prop.back, PROP)
+            art.rect(prop.x - 1.2, seat + prop.back - 1.0, prop.x + 1.2, seat + prop.back + 0.6, PROP)
+    elif isinstance(prop, Wall):
+        top = HEIGHT - 1
+        art.rect(prop.x0, FLOOR, prop.x1, top, PROP_LIGHT, PROP, 0.6)
+        room = prop.x1 if prop.x0 < WIDTH / 2 else prop.x0  # the face towards the room: a heavier line
+        art.line((room, FLOOR), (room, top), 1.2, PROP)
+        w = prop.x1 - prop.x0
+        y = FLOOR + 1
+        other = prop.x0 + prop.x1 - room
+        while y + w < top:  # hatching: a wall, not a pole
+            art.line((room, y), (other, y + w), 0.45, PROP, solid=False)
+            y += 3.2
+    elif isinstance(prop, Towel):  # a folded towel: two layers and the fold
+        art.rect(prop.x0, FLOOR, prop.x1, FLOOR + prop.height, PROP_LIGHT, INK, 0.55)
+        fold, open_end = (prop.x1, prop.x0) if prop.fold > 0 else (prop.x0, prop.x1)
+        art.line((open_end + 0.8 * prop.fold, FLOOR + prop.height / 2), (fold - 0.3 * prop.fold, FLOOR + prop.height / 2),
+                 0.4, PROP, solid=False)
+        art.circle((fold, FLOOR + prop.height / 2), prop.height / 2, PROP_LIGHT, INK, 0.55)
+
+
+def _inset(art: Art, inset: Inset, region):
+    """The close-up: a circle joined to the foot, the sole (toes up), the patch, two hands with thumbs on it."""
+    (cx, cy), r, s = inset.centre, inset.radius, inset.sign
+    sx, sy = inset.source
+    art.circle(inset.source, 3.2, None, INK, 0.6, solid=False)
+    dx, dy = cx - sx, cy - sy
+    d = (dx * dx + dy * dy) ** 0.5
+    art.line((sx + dx / d * 3.2, sy + dy / d * 3.2), (cx - dx / d * r, cy - dy / d * r), 0.6, INK, solid=False)
+    art.circle((cx, cy), r, WHITE, INK, 1.0, solid=False)
+    heel, ball = (cx, cy - 0.52 * r), (cx, cy + 0.28 * r)
+    width = 0.26 * r
+    art.line(heel, ball, 2 * width + 1.6, INK, solid=False)
+    art.line(heel, ball, 2 * width, WHITE, solid=False)
+    # five toes in an arc over the ball; the big toe (largest) on the inner side: viewer's right for the right sole
+    for across, size in ((0.95, 2.5), (0.45, 1.9), (0.0, 1.75), (-0.42, 1.6), (-0.8, 1.4)):
+        x = cx + s * across * width * 1.05
+        y = ball[1] + width + size * 0.7 - 2.4 * across * across
+        art.circle((x, y), size, WHITE, INK, 0.7, solid=False)
+    _region(art, region)
+    # two hands below, their thumbs along the sole
+    for side in (-1, 1):
+        palm = (cx + side * 0.36 * r, cy - 0.74 * r)
+        tip = (cx + side * 1.7, cy - 0.05 * r)
+        art.line(palm, tip, 3.0 + 2 * OUTLINE, INK, solid=False)
+        art.line(palm, tip, 3.0, WHITE, solid=False)
+        art.circle(palm, 3.3, WHITE, INK, OUTLINE, solid=False)
+        art.circle((tip[0] - side * 0.1, tip[1] - 0.6), 0.9, PROP_LIGHT, INK, 0.4, solid=False)  # the nail
+    art.footprint.append(((cx, cy), (cx, cy), r + 0.5))  # the close-up is one solid disc for the labels
+
+
+def key_sample(kind: str, width: float, height: float) -> Drawing:
+    """A small sample for the handout's key, drawn as in the figures: the black leg, the grey patch, the
+    faint start pose with an arrow."""
+    art = Art()
+    if kind == "leg":
+        _limb(art, [(8, 52), (48, 36), (86, 20)], (7.5, 6.0), STRETCH)
+    elif kind == "patch":
+        _limb(art, [(8, 30), (92, 30)], (12.0,), BODY)
+        _region(art, (50, 30, 30, 14, 0))
+    else:
+        _limb(art, [(18, 10), (18, 62)], (10.0,), BODY, ghost=True)
+        _arrow(art, Arrow((34, 40), (88, 40), "", (0, 0)), head=(16, 11), width=5)
+    scale = min(width / 100, height / 75)
+    group = Group(transform=(scale, 0, 0, scale, (width - 100 * scale) / 2, (height - 75 * scale) / 2))
+    for shape in art.shapes:
+        group.add(shape)
+    drawing = Drawing(width, height)
+    drawing.initialFontName, drawing.initialFontSize = fonts.REGULAR, LABEL_PT  # not Helvetica 10: no text here
+    drawing.add(group)
+    return drawing
+
+
+def _arrow(art: Art, arrow: Arrow, head=(3.6, 2.4), width=1.3):
+    (x1, y1), (x2, y2) = arrow.start, arrow.end
     length = ((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5
     ux, uy = (x2 - x1) / length, (y2 - y1) / length
-    head, half = 4.2, 2.8
+    head, half = head
     base = (x2 - ux * head, y2 - uy * head)
     wing = (-uy * half, ux * half)
-    return [Line(x1, y1, *base, strokeColor=NEAR, strokeWidth=1.6, strokeLineCap=1),
-            Polygon([x2, y2, base[0] + wing[0], base[1] + wing[1], base[0] - wing[0], base[1] - wing[1]],
-                    fillColor=NEAR, strokeColor=NEAR, strokeWidth=0.5)]
+    art.line((x1, y1), base, width, INK)
+    art.polygon([(x2, y2), (base[0] + wing[0], base[1] + wing[1]), (base[0] - wing[0], base[1] - wing[1])], INK,
+                INK, 0.3)
 
 
 class QrCode(Flowable):

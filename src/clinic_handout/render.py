@@ -9,12 +9,13 @@ from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, Image, KeepTogether, PageBreak, PageTemplate, Spacer, Table
 
 from . import __version__, fonts
 from .compose import Card, Handout, japanese_day
-from .pictures import picture, qr_code
+from .pictures import key_sample, picture, qr_code
 from .typeset import JapaneseParagraph as Paragraph
 
 # 17 mm leaves room for a 12-14 pt 。 hanging past the frame while staying inside a 12 mm page margin.
@@ -23,7 +24,7 @@ MARGIN_TOP = 13 * mm
 FOOTER_BOTTOM = 12.5 * mm
 BODY_PT = 12
 LARGE_PRINT_PT = 14
-FIGURE_WIDTH, FIGURE_HEIGHT = 34 * mm, 25.5 * mm  # a stretch card's picture
+FIGURE_WIDTH, FIGURE_HEIGHT = 45 * mm, 27 * mm  # a stretch card's picture: wide enough to copy from (issue 14)
 QR_SIZE = 19 * mm  # the clinic's QR code: about 0.6 mm a module, easy for a phone camera
 VIDEO_QR_SIZE = 15 * mm
 LEADING = 1.7
@@ -72,7 +73,7 @@ class HandoutTemplate:
             "area": _style("area", BODY_PT * k, bold=True, leading=1.4),
             "item": _style("item", BODY_PT * k, leading=1.5, leftIndent=15 * k, bulletIndent=0),
             "list": _style("list", BODY_PT * k, leading=1.45, leftIndent=17 * k, bulletIndent=2),
-            "step": _style("step", BODY_PT * k, leading=1.5, leftIndent=19 * k, bulletIndent=0),
+            "step": _style("step", BODY_PT * k, leading=1.45, leftIndent=19 * k, bulletIndent=0),
             "card_title": _style("card_title", 14 * k, bold=True, leading=1.3),
             "number": _style("number", 15 * k, bold=True, leading=1.2, alignment=TA_CENTER, textColor=colors.white),
             "target": _style("target", BODY_PT * k, leading=1.4),
@@ -104,9 +105,12 @@ class HandoutTemplate:
         if h.cause_closing:
             story += [Spacer(1, 1.5 * mm), Paragraph(self.text(h.cause_closing), s["body"])]
         # The rules open the stretch section, read before the first card; a heading never ends a page.
-        story += [Spacer(1, 3 * mm), KeepTogether(self._heading(h.stretches_heading) + [self._rules()])]
+        opening = self._heading(h.stretches_heading) + [self._rules()]
+        if any(card.figure and card.image is None for card in h.cards):  # how to read the figures, once
+            opening += [Spacer(1, 1.5 * mm), self._figure_key()]
+        story += [Spacer(1, 3 * mm), KeepTogether(opening)]
         for card in h.cards:
-            story += [Spacer(1, 2.5 * mm), KeepTogether(self._card(card))]
+            story += [Spacer(1, 2 * mm), KeepTogether(self._card(card))]
         if h.note:
             note = self._note()
             # A short note stays whole; a long one starts right here and flows over the pages.
@@ -190,18 +194,23 @@ class HandoutTemplate:
         number = grid([[Paragraph(str(card.number), s["number"])]], [tile], ("BACKGROUND", *ALL, INK),
                       ("VALIGN", *ALL, "MIDDLE"), padding=(0, 0, 0, 2), rowHeights=[tile])
         dose_width = inner * 0.5
-        dose_text = self.text(card.dose_line) + (f"<br/>{self.text(card.side_label)}" if card.side_label else "")
+        dose_text = self.text(card.dose_line)
+        if card.side_label:  # the side on the dose's line when it fits: a card one line shorter
+            one_line = f"{card.dose_line}　{card.side_label}"
+            fits = stringWidth(one_line, fonts.BOLD, s["dose"].fontSize) <= dose_width - 10
+            dose_text += ("　" if fits else "<br/>") + self.text(card.side_label)
         dose = grid([[Paragraph(dose_text, s["dose"])]], [dose_width],
                     ("BACKGROUND", *ALL, TINT), ("BOX", *ALL, 1, INK), ("VALIGN", *ALL, "MIDDLE"),
-                    padding=(4, 4, 3, 5))
-        named = [Paragraph(self.text(card.title), s["card_title"]),
-                 Paragraph(f"ねらい：{self.text(card.target)}", s["target"])]
+                    padding=(4, 4, 2, 3.5))
+        named = Paragraph(self.text(card.title), s["card_title"])
         row, widths = [number, named, dose], [tile + 2 * mm, inner - tile - 2 * mm - dose_width, dose_width]
         if card.video_url:  # a QR code for the stretch's video, after the dose
             row.append([qr_code(card.video_url, VIDEO_QR_SIZE), Paragraph("動画", s["qr"])])
             widths = [widths[0], widths[1] - VIDEO_QR_SIZE - 4 * mm, widths[2], VIDEO_QR_SIZE + 4 * mm]
         title = grid([row], widths, ("VALIGN", *ALL, "MIDDLE"), ("ALIGN", (-1, 0), (-1, 0), "RIGHT"))
-        steps = [Paragraph(self.text(step), s["step"], bulletText=f"{i}.") for i, step in enumerate(card.steps, 1)]
+        # What it aims at heads the steps: beside the picture there is room for it, and the title row stays one line.
+        steps = [Paragraph(f"ねらい：{self.text(card.target)}", s["target"])]
+        steps += [Paragraph(self.text(step), s["step"], bulletText=f"{i}.") for i, step in enumerate(card.steps, 1)]
         steps += [Paragraph(self.text(c), s["item"], bulletText="※") for c in card.cautions]
         if card.note:
             steps += [Paragraph(f"<b>担当者より：</b>{self.text(card.note)}", s["item"], bulletText="★")]
@@ -210,7 +219,23 @@ class HandoutTemplate:
         if art is not None:  # the steps beside the picture
             steps = [grid([[steps, art]], [inner - width - 6, width + 6],
                           ("VALIGN", *ALL, "TOP"), ("ALIGN", (1, 0), (1, 0), "RIGHT"))]
-        return self._box([title, Spacer(1, 2 * mm), *steps], border=1.25, rounded=True, padding=(8, 8, 6, 6))
+        return self._box([title, Spacer(1, 1.5 * mm), *steps], border=1.25, rounded=True, padding=(8, 8, 4, 4))
+
+    def _figure_key(self) -> Table:
+        """What the figures' black, grey and faint parts mean, in words beside a small sample of each."""
+        s, k = self.styles, self.k
+        size = 7 * mm * k
+        heading = Paragraph("図の見方", s["area"])
+        head_width = stringWidth("図の見方", fonts.BOLD, s["area"].fontSize) + 3 * mm
+        items, widths = [], []
+        for kind, words in (("leg", "黒い足：伸ばす足"), ("patch", "灰色：伸びるところ"), ("ghost", "うすい線：始めの姿勢")):
+            items += [key_sample(kind, size, size * 0.75), Paragraph(words, s["target"])]
+            widths += [size + 1.5 * mm, stringWidth(words, fonts.REGULAR, s["target"].fontSize) + 3.5 * mm]
+        if head_width + sum(widths) <= self.width:  # one line
+            return grid([[heading, *items]], [head_width, *widths[:-1], None], ("VALIGN", *ALL, "MIDDLE"))
+        rows = [[heading, "", ""]] + [items[i:i + 2] + [""] for i in range(0, len(items), 2)]
+        return grid(rows, [size + 1.5 * mm, max(widths[1::2]), None], ("VALIGN", *ALL, "MIDDLE"),
+                    ("SPAN", (0, 0), (-1, 0)))
 
     def _rules(self) -> Table:
         """The general rules, in a tinted box."""
@@ -323,7 +348,7 @@ def render_gallery(content) -> bytes:
     title = _style("title", 18, bold=True, leading=1.35)
     heading = _style("h3", 13, bold=True, leading=1.45)
     body = _style("body", leading=1.45)
-    width, height = 58 * mm, 43.5 * mm
+    width, height = 58 * mm, 34.8 * mm
     rows = [[Paragraph("図の一覧（右側 ／ 左側）", title), "", ""]]
     for stretch in content.catalogue.values():
         name = [Paragraph(chain.markup(stretch.title), heading), Paragraph(f"id: {chain.markup(stretch.id)}", body),
