@@ -157,11 +157,35 @@ def test_a_name_is_required_and_the_end_of_input_leaves_nothing(tmp_path):
     assert not folder.exists()  # not even the folder
 
 
-def test_saying_no_at_the_summary_writes_nothing(tmp_path):
+def test_saying_no_at_the_summary_asks_what_to_change_then_asks_again(tmp_path):
+    answers = (["山田 花子"] + [""] * (ENTERS - 1)
+               + ["n", "1", "山田 花江", "n", "2", "2026/12/1", ""])  # the name, then the date, then yes
+    result = converse(tmp_path, answers)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("どこを直しますか") == 2 and result.output.count("確認してください") == 3
+    data = yaml.safe_load((tmp_path / "2026-12-01_山田花江.yaml").read_text(encoding="utf-8"))
+    assert data["patient"] == {"name": "山田 花江"} and data["date"] == dt.date(2026, 12, 1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["2026-12-01_山田花江.pdf", "2026-12-01_山田花江.yaml"]
+
+
+def test_a_later_date_asks_the_next_visit_again(tmp_path):
+    answers = (["山田 花子", "2026/11/25", "", "", "", "", "", "", "7", "2026/11/30", "", "n",
+                "2", "2026/12/1",  # the handout's date moves past the next visit …
+                "2026/11/30",  # … so the next visit is asked again, and 11/30 is now refused
+                "2026/12/3", ""])
+    result = converse(tmp_path, answers)
+    assert result.exit_code == 0, result.output
+    assert "2026年11月30日 は日付 2026年12月1日 より前です" in result.output
+    data = yaml.safe_load((tmp_path / "2026-12-01_山田花子.yaml").read_text(encoding="utf-8"))
+    assert data["next_visit"] == dt.date(2026, 12, 3) and data["checklist_days"] == 7
+
+
+def test_stopping_at_the_summary_writes_nothing(tmp_path):
     folder = tmp_path / "today"
-    result = converse(folder, ["山田 花子"] + [""] * (ENTERS - 1) + ["n"])
+    result = converse(folder, ["山田 花子"] + [""] * (ENTERS - 1) + ["n", "9"])  # 9: やめる
     assert result.exit_code == 1
-    assert "中止しました" in result.output and not folder.exists()
+    assert "やめる（何も作らない）" in result.output
+    assert "中止しました。ファイルは何も作っていません" in result.output and not folder.exists()
 
 
 def test_never_overwrites(tmp_path):

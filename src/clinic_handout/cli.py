@@ -413,7 +413,9 @@ def new(folder: Path, content_dir: str | None, large_print: bool) -> None:
     \b
     Example:
       handout new -o today
-    Writes DATE_NAME.yaml (to re-make or edit) and DATE_NAME.pdf side by side.
+    A bad answer is explained in Japanese and asked again. After a summary, writes DATE_NAME.pdf
+    and DATE_NAME.yaml (to re-make or edit) side by side; n at the summary changes an answer.
+    Ctrl+C stops without writing anything.
     """
     import datetime as dt
 

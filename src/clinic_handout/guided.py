@@ -162,62 +162,116 @@ def ask_stretches(content: Content, area: str) -> list:
     return stretches
 
 
-def questions(content: Content, today: dt.date, large_print: bool) -> dict:
-    """The conversation; returns the prescription as a file would hold it (keys in the file's order)."""
-    kind = prescription_kind(list(content.catalogue)).fields
-    glyphs = content.glyphs
-    name_kind = PATIENT.fields["name"].kind
+class Conversation:
+    """The questions, each a step that can be asked again from the summary; `data()` is the prescription."""
 
-    def name(text: str) -> str:
-        if not text:
-            raise Retry("お名前は必ず入れてください (a name is required).\n"
-                        "     正しくは (expected): お名前（例: 山田 花子）")
-        return by_kind(name_kind, "patient.name", glyphs, text)
+    def __init__(self, content: Content, today: dt.date, large_print: bool):
+        self.content, self.today = content, today
+        self.kinds = prescription_kind(list(content.catalogue)).fields
+        self.glyphs = content.glyphs
+        self.answers: dict[str, Any] = {"large_print": large_print, "days": content.texts.checklist.days,
+                                        "next_visit": None}
+        # (what the summary's 直す list calls it, the step)
+        self.steps: list[tuple[str, Callable[[], None]]] = [
+            ("お名前", self.ask_name), ("日付", self.ask_date), ("痛む場所とストレッチ", self.ask_area),
+            ("担当者", self.ask_practitioner), ("メール", self.ask_email), ("大きな文字", self.ask_large_print),
+            ("記録表と次回のご来院", self.ask_tick_sheet), ("メモ", self.ask_note)]
 
-    patient = {"name": ask("患者さんのお名前 (patient's name)", name)}
-    date = ask(f"日付 (date)（Enter: 今日 {today:%Y/%m/%d}）",
-               with_default(today, lambda text: by_kind(kind["date"].kind, "date", None, text)))
-    area = AREA_CHOICES[choose("痛む場所 (where does the lower back hurt?)", [a for _, a in AREA_CHOICES], 3)][0]
-    stretches = ask_stretches(content, area)
-    practitioner = ask("担当者 (practitioner)（Enter: なし）",
-                       with_default(None, lambda text: by_kind(kind["practitioner"].kind, "practitioner", glyphs,
-                                                               text)))
-    email = ask("患者さんのメールアドレス (email, for `handout send`)（Enter: なし）",
-                with_default(None, lambda text: by_kind(PATIENT.fields["email"].kind, "patient.email", None,
-                                                        halfwidth(text))))
-    if email:
-        patient["email"] = email
-    large = yes_no("大きな文字で作りますか？ (large print)", large_print)
-    default_days = content.texts.checklist.days
-    days = ask(f"記録表（チェックシート）の日数 (tick-sheet days; 0: なし)（Enter: {default_days}）",
-               with_default(default_days, number(kind["checklist_days"].kind, "日|日分")))
-    next_visit = None
-    if days:
+    def field(self, name: str, text: str, glyphs=None) -> Any:
+        return by_kind(self.kinds[name].kind, name, glyphs, text)
+
+    def ask_name(self) -> None:
+        def name(text: str) -> str:
+            if not text:
+                raise Retry("お名前は必ず入れてください (a name is required).\n"
+                            "     正しくは (expected): お名前（例: 山田 花子）")
+            return by_kind(PATIENT.fields["name"].kind, "patient.name", self.glyphs, text)
+
+        self.answers["name"] = ask("患者さんのお名前 (patient's name)", name)
+
+    def ask_date(self) -> None:
+        self.answers["date"] = ask(f"日付 (date)（Enter: 今日 {self.today:%Y/%m/%d}）",
+                                   with_default(self.today, lambda text: self.field("date", text)))
+        visit = self.answers["next_visit"]
+        if visit and visit < self.answers["date"]:  # changed from the summary: the next visit must follow it
+            self.ask_next_visit()
+
+    def ask_area(self) -> None:
+        area = AREA_CHOICES[choose("痛む場所 (where does the lower back hurt?)", [a for _, a in AREA_CHOICES], 3)][0]
+        self.answers["area"] = area
+        self.answers["stretches"] = ask_stretches(self.content, area)
+
+    def ask_practitioner(self) -> None:
+        self.answers["practitioner"] = ask(
+            "担当者 (practitioner)（Enter: なし）",
+            with_default(None, lambda text: self.field("practitioner", text, self.glyphs)))
+
+    def ask_email(self) -> None:
+        self.answers["email"] = ask(
+            "患者さんのメールアドレス (email, for `handout send`)（Enter: なし）",
+            with_default(None, lambda text: by_kind(PATIENT.fields["email"].kind, "patient.email", None,
+                                                    halfwidth(text))))
+
+    def ask_large_print(self) -> None:
+        self.answers["large_print"] = yes_no("大きな文字で作りますか？ (large print)", self.answers["large_print"])
+
+    def ask_tick_sheet(self) -> None:
+        default = self.content.texts.checklist.days
+        self.answers["days"] = ask(f"記録表（チェックシート）の日数 (tick-sheet days; 0: なし)（Enter: {default}）",
+                                   with_default(default, number(self.kinds["checklist_days"].kind, "日|日分")))
+        self.answers["next_visit"] = None
+        if self.answers["days"]:
+            self.ask_next_visit()
+
+    def ask_next_visit(self) -> None:
+        date = self.answers["date"]
+
         def visit(text: str) -> dt.date:
-            day = by_kind(kind["next_visit"].kind, "next_visit", None, text)
+            day = self.field("next_visit", text)
             if day < date:
                 raise Retry(f"{japanese_date(day)} は日付 {japanese_date(date)} より前です "
                             "(before the handout's date).\n     正しくは (expected): この日か、この日より後の日付")
             return day
 
-        next_visit = ask("次回のご来院日（記録表に印刷します）(next visit)（Enter: なし）", with_default(None, visit))
-    note = ask("患者さんへのメモ (note for the patient)（Enter: なし）",
-               with_default(None, lambda text: by_kind(kind["note"].kind, "note", glyphs, text)))
-    data: dict = {"patient": patient, "date": date}
-    if practitioner:
-        data["practitioner"] = practitioner
-    data["area"] = area
-    if stretches != list(content.default_selection(area)):
-        data["stretches"] = stretches
-    if note:
-        data["note"] = note
-    if large:
-        data["large_print"] = True
-    if days != default_days:
-        data["checklist_days"] = days
-    if next_visit:
-        data["next_visit"] = next_visit
-    return data
+        self.answers["next_visit"] = ask("次回のご来院日（記録表に印刷します）(next visit)（Enter: なし）",
+                                         with_default(None, visit))
+
+    def ask_note(self) -> None:
+        self.answers["note"] = ask("患者さんへのメモ (note for the patient)（Enter: なし）",
+                                   with_default(None, lambda text: self.field("note", text, self.glyphs)))
+
+    def ask_all(self) -> None:
+        for _, step in self.steps:
+            step()
+
+    def fix(self) -> bool:
+        """After a no to the summary: asks which answer to change and asks it again; False to stop."""
+        labels = [label for label, _ in self.steps] + ["やめる（何も作らない）"]
+        index = choose("どこを直しますか？ (which answer to change?)", labels, len(labels))
+        if index == len(self.steps):
+            return False
+        self.steps[index][1]()
+        return True
+
+    def data(self) -> dict:
+        """The prescription as a file would hold it (keys in the file's order)."""
+        a, content = self.answers, self.content
+        patient = {"name": a["name"]} | ({"email": a["email"]} if a["email"] else {})
+        data: dict = {"patient": patient, "date": a["date"]}
+        if a["practitioner"]:
+            data["practitioner"] = a["practitioner"]
+        data["area"] = a["area"]
+        if a["stretches"] != list(content.default_selection(a["area"])):
+            data["stretches"] = a["stretches"]
+        if a["note"]:
+            data["note"] = a["note"]
+        if a["large_print"]:
+            data["large_print"] = True
+        if a["days"] != content.texts.checklist.days:
+            data["checklist_days"] = a["days"]
+        if a["days"] and a["next_visit"]:
+            data["next_visit"] = a["next_visit"]
+        return data
 
 
 def summary(content: Content, data: dict) -> str:
@@ -280,17 +334,23 @@ def run(content: Content, folder: Path, today: dt.date, large_print: bool,
         build: Callable[[Prescription], bytes]) -> tuple[Path, Path] | None:
     """Asks, shows a summary, and on yes writes the prescription YAML and the PDF side by side.
 
-    Returns None when the summary is declined. Nothing is written before the answer is yes; the
+    A no to the summary asks which answer to change, then shows the summary again; returns None
+    when the front desk chooses to stop there. Nothing is written before the answer is yes; the
     folder is made only then, and a failure or Ctrl-C while writing removes what was written.
     """
     from .deliver import write_atomically
 
-    data = questions(content, today, large_print)
-    prescription = prescription_from(as_yaml_data(data), folder / "(handout new)", list(content.catalogue),
-                                     content.glyphs)
-    click.echo(summary(content, data))
-    if not yes_no("この内容で作りますか？ (build it?)", True):
-        return None
+    conversation = Conversation(content, today, large_print)
+    conversation.ask_all()
+    while True:
+        data = conversation.data()
+        prescription = prescription_from(as_yaml_data(data), folder / "(handout new)", list(content.catalogue),
+                                         content.glyphs)
+        click.echo(summary(content, data))
+        if yes_no("この内容で作りますか？ (build it?)", True):
+            break
+        if not conversation.fix():
+            return None
     pdf = build(prescription)
     header = "# handout new で作った処方 (made by handout new): handout build で作り直せます\n"
     text = header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
