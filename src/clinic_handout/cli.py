@@ -373,8 +373,11 @@ def send(prescription: Path, to: str | None, pdf_file: Path | None, eml: Path | 
     pdf = pdf_file.read_bytes() if pdf_file else render(handout)  # a given PDF: the mail's texts only
     address = to or patient.patient.email
     if not mailing.valid_address(address):
-        raise HandoutError(f"{prescription}: 送り先がありません、またはメールアドレスの形ではありません "
-                           f"(no valid address: {address!r}; set patient.email or use --to)")
+        if not address:
+            raise HandoutError(f"{prescription}: 送り先のメールアドレスがありません。処方ファイルの patient: の下に "
+                               "email: を書くか、--to で送り先を指定してください (no email address)")
+        raise HandoutError(f"{prescription}: 「{address}」はメールアドレスの形ではありません。"
+                           "綴りを確かめてください（例: name@example.com） (not an email address)")
     settings = mailing.template_settings(folder, content.clinic.email)
     if encrypt:
         password = os.environ.get("HANDOUT_PDF_PASSWORD") or click.prompt(
@@ -396,7 +399,7 @@ def send(prescription: Path, to: str | None, pdf_file: Path | None, eml: Path | 
     try:
         mailing.send_with_retries(mailer, mail)
     except (mailing.smtplib.SMTPException, OSError) as error:
-        raise HandoutError(f"送れませんでした (not sent) to {address}: {mailing.describe(error)}") from None
+        raise HandoutError(f"送れませんでした (not sent) to {address}: {mailing.describe(error, settings)}") from None
     finally:
         mailer.close()
     click.echo(f"送信しました (sent): {address} {mail['Message-ID']}")

@@ -232,14 +232,13 @@ def send_with_retries(mailer: Mailer, mail: EmailMessage, attempts: int = 4, fir
             time.sleep(first_wait * 2 ** attempt)
 
 
-def describe(error: Exception) -> str:
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return "; ".join(f"{addr}: {code} {msg.decode(errors='replace')}" for addr, (code, msg) in
-                         error.recipients.items())
-    if isinstance(error, smtplib.SMTPResponseException):
-        text = error.smtp_error
-        return f"{error.smtp_code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
-    return f"{type(error).__name__}: {error}"
+def describe(error: Exception, settings: MailSettings | None = None) -> str:
+    """Why a send failed, as a Japanese sentence with what to check (mail_messages.explain)."""
+    from .mail_messages import explain
+
+    if settings is None:
+        return explain(error)
+    return explain(error, settings.host, settings.port, settings.password_env)
 
 
 class SendLog:
