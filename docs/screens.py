@@ -4,8 +4,9 @@
 
 Each command runs through click's CliRunner in a scratch folder (typed answers are echoed, as a
 terminal shows them); its output is drawn in BIZ UD Gothic on a dark background, under the prompt
-line a PowerShell window shows. Only the prompt line (`PS C:\\handout>`) is added; the rest is what
-`handout` printed. Run it again after changing a message, and look at the pictures.
+line a PowerShell window shows. Only the prompt line (`PS C:\\handout>`) is added, and `today/`
+is shown as Windows prints it, `today\\`; the rest is what `handout` printed. Run it again after
+changing a message, and look at the pictures.
 """
 from __future__ import annotations
 
@@ -70,6 +71,7 @@ def screen(name: str, args: list[str], typed: list[str] | None = None, folder: P
     output = result.output
     if folder:
         output = output.replace(str(folder) + os.sep, "")
+    output = output.replace("today/", "today\\")  # the separator Windows prints (str(Path) there)
     lines = [(f"PS C:\\handout> handout {shown_args or ' '.join(args)}", PROMPT)]
     for line in output.rstrip("\n").split("\n"):
         if line.startswith("> "):
