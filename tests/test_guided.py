@@ -40,7 +40,7 @@ CONVERSATION = [
     ("2026/1/5", DATE_Q, None),  # as Excel and a Japanese office write it
     ("5", AREA_Q, "\"5\" は選べません"),
     ("abc", AREA_Q, "\"abc\" は選べません"),
-    ("2", AREA_Q, None),  # lower
+    ("下", AREA_Q, None),  # lower, as the CSV's 部位 column also takes it
     ("2", "ストレッチはこのままでよいですか", None),  # choose them
     ("0 9", PICK_Q, "\"0\" は一覧の番号ではありません"),
     ("4 4", PICK_Q, "4 が2回あります"),

@@ -19,7 +19,7 @@ import yaml
 
 from .compose import SIDE_LABELS, dose_line, filename_for, japanese_date, japanese_day
 from .content import AREA_NAMES, HOLD, REPS, SETS, Content, Dose
-from .prescription import PATIENT, Prescription, prescription_from, prescription_kind
+from .prescription import AREA_WORDS, PATIENT, Prescription, prescription_from, prescription_kind
 from .schema import INVALID, At, Kind, LineDict, LineList, Reader, Whole
 
 AREA_CHOICES = [("upper", "腰の上のほう"), ("lower", "腰の下のほう"), ("both", "上と下の両方")]
@@ -95,8 +95,9 @@ def yes_no(question: str, default: bool) -> bool:
     return ask(f"{question}  [y: はい / n: いいえ]（Enter: {hint}）", with_default(default, convert))
 
 
-def choose(question: str, labels: list[str], default: int = 1) -> int:
-    """A numbered choice; returns the index of the answer (0-based). The label itself is accepted too."""
+def choose(question: str, labels: list[str], default: int = 1, words: dict[str, int] | None = None) -> int:
+    """A numbered choice; returns the index of the answer (0-based). The label itself, or one of words
+    (a word for a choice's index), is accepted too."""
     lines = "\n".join(f"  {n}) {label}" for n, label in enumerate(labels, start=1))
 
     def convert(text: str) -> int:
@@ -106,6 +107,8 @@ def choose(question: str, labels: list[str], default: int = 1) -> int:
         for index, label in enumerate(labels):
             if text == label or text == label.split(" ")[0]:
                 return index
+        if words and answer in words:
+            return words[answer]
         raise Retry(f"\"{text}\" は選べません (not one of the choices).\n"
                     f"     正しくは (expected): 1〜{len(labels)} の番号 (a number from 1 to {len(labels)})")
 
@@ -197,7 +200,10 @@ class Conversation:
             self.ask_next_visit()
 
     def ask_area(self) -> None:
-        area = AREA_CHOICES[choose("痛む場所 (where does the lower back hurt?)", [a for _, a in AREA_CHOICES], 3)][0]
+        areas = [area for area, _ in AREA_CHOICES]
+        words = {word: areas.index(area) for word, area in {**AREA_WORDS, **{a: a for a in areas}}.items()}
+        area = AREA_CHOICES[choose("痛む場所 (where does the lower back hurt?)", [a for _, a in AREA_CHOICES], 3,
+                                   words)][0]
         self.answers["area"] = area
         self.answers["stretches"] = ask_stretches(self.content, area)
 
