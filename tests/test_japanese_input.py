@@ -161,6 +161,17 @@ def test_an_unclosed_quote_does_not_swallow_the_rows_after_it(run, tmp_path):
     assert result.output.count("行目") == 1  # 二郎 and 三郎 are read as their own (good) rows
 
 
+def test_an_unclosed_quote_closed_by_a_later_rows_quote_still_swallows_nothing(run, tmp_path):
+    # Without care the quote of row 2 would close at row 4's opening quote: rows 3 and 4 in one cell.
+    text = GOOD + "一郎,上,2026/1/5,\"朝に\n二郎,下,2026/1/5,\n三郎,両方,2026/1/5,\"夜に\"\n四郎,上,2026/1/5,\n"
+    result = run("batch", write_csv(tmp_path, text), "-o", tmp_path / "out", "--jobs", "1")
+    assert result.exit_code == 1
+    assert "day.csv 2行目 一郎 (Excel row 2)" in result.output and "「\"」が閉じていません" in result.output
+    assert "3 built, 1 failed: 2行目 一郎 (row 2)" in result.output
+    from .conftest import pdf_text
+    assert "夜に" in pdf_text(tmp_path / "out" / "2026-01-05_三郎.pdf")
+
+
 def test_an_unclosed_quote_at_the_end_of_the_file(run, tmp_path):
     result = run("validate", write_csv(tmp_path, GOOD + "一郎,上,2026/1/5,\n\"二郎,下,2026/1/5,\n"))
     assert result.exit_code == 1
