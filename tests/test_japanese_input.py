@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from clinic_handout.prescription import prescription_from
 from clinic_handout.errors import InputError
+from clinic_handout.prescription import prescription_from
 from clinic_handout.schema import LineDict, parse_date
 
 from .conftest import STANDARD
@@ -325,7 +325,8 @@ def test_parser_errors_are_said_in_japanese_first(run, write):
     (["p.yaml"], "コマンドが抜けています。1枚作るなら: handout build p.yaml"),
     (["today.csv"], "コマンドが抜けています。まとめて作るなら: handout batch today.csv -o フォルダ名"),
     (["batch", "p.yaml"], "オプション -o / --output が必要です。"),
-    (["batch", "p.yaml", "-o", "out", "--jobs", "abc"], "--jobs: 「abc」は数ではありません。半角の数字で書いてください"),
+    (["batch", "p.yaml", "-o", "out", "--jobs", "abc"],
+     "--jobs: 「abc」は数ではありません。半角の数字で書いてください"),
     (["batch", "p.yaml", "-o", "out", "--jobs", "0"], "--jobs: 0 は使えません。1〜64 の数で書いてください"),
     (["stretches", "extra"], "余分な引数があります: extra。"),
 ])

@@ -31,12 +31,13 @@ def _plain(text: str) -> None:
     (TimeoutError("timed out"),
      "「mail.example.jp」の 587 番ポートから返事がありません（時間切れ）。mail.yaml の host と port、"
      "インターネットへのつながり（院内のファイアウォール）を確かめてください (timed out)"),
-    (socket.timeout("timed out"),
+    (TimeoutError("timed out"),
      "「mail.example.jp」の 587 番ポートから返事がありません（時間切れ）。mail.yaml の host と port、"
      "インターネットへのつながり（院内のファイアウォール）を確かめてください (timed out)"),
     (smtplib.SMTPAuthenticationError(535, b"5.7.8 Username and Password not accepted"),
      "ログインできません。mail.yaml の username と、パスワード（環境変数 CLINIC_PW）を確かめてください。"
-     "Gmail や Microsoft 365 はアプリ パスワードが必要です (login failed: 535 5.7.8 Username and Password not accepted)"),
+     "Gmail や Microsoft 365 はアプリ パスワードが必要です "
+     "(login failed: 535 5.7.8 Username and Password not accepted)"),
     (smtplib.SMTPServerDisconnected("Connection unexpectedly closed"),
      "「mail.example.jp」が途中で接続を切りました。port と security の組み合わせ（587 なら starttls、465 なら ssl）"
      "を確かめ、しばらくしてからもう一度送ってください (connection closed by the server)"),
@@ -66,11 +67,11 @@ def test_certificate_and_tls_failures():
         "「mail.example.jp」との暗号化の方式が合いません。mail.yaml の port と security を確かめてください")
 
 
-def _mail_yaml(clinic, **changes):
-    text = (clinic / "mail.yaml").read_text(encoding="utf-8")
+def _mail_yaml(folder, **changes):
+    text = (folder / "mail.yaml").read_text(encoding="utf-8")
     for old, new in changes.items():
         text = text.replace(old, new)
-    (clinic / "mail.yaml").write_text(text, encoding="utf-8")
+    (folder / "mail.yaml").write_text(text, encoding="utf-8")
 
 
 def test_host_not_found_for_real(run, write, clinic, server):  # noqa: F811

@@ -68,7 +68,8 @@ def read_table(path: Path, warnings: list[Problem]) -> tuple[list[tuple[Row, Lin
     try:
         raw = path.read_bytes()
     except OSError as error:
-        return [], [_file_problem(path, f"読めません (cannot read: {error.strerror})", "読めるファイル (a readable file)")]
+        return [], [_file_problem(path, f"読めません (cannot read: {error.strerror})",
+                                  "読めるファイル (a readable file)")]
     problem = _not_a_csv(raw)
     if problem:
         return [], [_file_problem(path, *problem)]
@@ -232,7 +233,8 @@ def _records(text: str, foreign: set[int], unreadable: set[int], width: int | No
         elif lines & foreign and not problem:
             row.problem = ("この行だけ文字コードが違います（UTF-8 と Shift_JIS が混在）"
                            "(this row is in another encoding than the rest of the file)",
-                           "この行を Excel で打ち直して、ファイル全体を保存し直す (retype the row in Excel, then " + RESAVE + ")")
+                           "この行を Excel で打ち直して、ファイル全体を保存し直す "
+                           "(retype the row in Excel, then " + RESAVE + ")")
         rows.append(row)
         position, line = end, end_line + 1
     return rows

@@ -28,7 +28,6 @@ from .schema import (
     show,
 )
 
-
 # The words a Japanese front desk writes for the areas (CSV cells and YAML alike).
 AREA_WORDS = {"上": "upper", "腰の上": "upper", "上部": "upper", "下": "lower", "腰の下": "lower", "下部": "lower",
               "両方": "both", "上下": "both", "全体": "both"}

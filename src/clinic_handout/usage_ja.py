@@ -59,7 +59,8 @@ def japanese(error: click.ClickException) -> str:
 def _bad_value(message: str) -> str:
     """click's reason a value is wrong, in Japanese."""
     rules = [
-        (r"(?:Path|File) '(.+?)' does not exist", "ファイル「{0}」がありません。名前と場所（フォルダ）を確かめてください"),
+        (r"(?:Path|File) '(.+?)' does not exist",
+         "ファイル「{0}」がありません。名前と場所（フォルダ）を確かめてください"),
         (r"Directory '(.+?)' does not exist", "フォルダ「{0}」がありません"),
         (r"(?:File|Path) '(.+?)' is a directory", "「{0}」はフォルダです。ファイルを指定してください"),
         (r"Directory '(.+?)' is a file", "「{0}」はファイルです。フォルダを指定してください"),

@@ -90,10 +90,9 @@ def explain(error: yaml.MarkedYAMLError, text: str) -> Hint:
     quote = unclosed_quote(text)
     if quote and quote[0] <= line:  # a quote left open earlier is the cause of whatever the parser met later
         return quote
-    if "quoted scalar" in context or "quoted scalar" in problem:
-        if error.context_mark:
-            return (error.context_mark.line + 1, f"「\"」か「'」が閉じていません ({jargon})",
-                    "値を囲む引用符を同じ行で閉じる (close the quote on the same line)")
+    if ("quoted scalar" in context or "quoted scalar" in problem) and error.context_mark:
+        return (error.context_mark.line + 1, f"「\"」か「'」が閉じていません ({jargon})",
+                "値を囲む引用符を同じ行で閉じる (close the quote on the same line)")
     if "simple key" in context and error.context_mark:
         return (error.context_mark.line + 1, f"「:」がありません ({jargon})",
                 "「項目: 値」の形で、項目名の後に半角の「:」と半角スペース (key: value)")
