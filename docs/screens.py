@@ -59,7 +59,7 @@ def draw(lines: list[tuple[str, tuple]], path: Path, columns: int = 100) -> None
             span = cells(ch) * cell
             pen.text((x + (span - font.getlength(ch)) / 2, baseline), ch, font=font, fill=colour, anchor="ls")
             x += span
-    image.save(path, optimize=True)
+    image.quantize(colors=48).save(path, optimize=True)  # a few colours: a quarter of the bytes
     print(path)
 
 
