@@ -83,12 +83,12 @@ def test_duplicate_stretch_id_is_an_error(run, clinic):
 def test_safety_notice_cannot_be_emptied(run, clinic):
     texts = clinic / "texts.yaml"
     text = texts.read_text(encoding="utf-8")
-    start = text.index("  items:\n    - 鋭い")
-    end = text.index("  see_doctor_heading:")
-    texts.write_text(text[:start] + "  items: []\n" + text[end:], encoding="utf-8")
+    start = text.index("  urgent:\n")
+    end = text.index("  soon_heading:")
+    texts.write_text(text[:start] + "  urgent: []\n" + text[end:], encoding="utf-8")
     result = run("validate", "--content", clinic)
     assert result.exit_code == 1
-    assert "safety.items" in result.output
+    assert "safety.urgent" in result.output
 
 
 def test_a_card_too_long_for_a_page_is_refused(run, clinic):

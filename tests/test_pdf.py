@@ -36,7 +36,9 @@ def test_standard_handout_says_everything_it_promises(build, content):
     for paragraph in content.texts.cause.paragraphs:
         assert paragraph in text
     assert content.texts.cause.upper.text in text and content.texts.cause.lower.text in text
-    for line in content.texts.rules.items + content.texts.safety.items + content.texts.safety.see_doctor:
+    safety = content.texts.safety
+    for line in (content.texts.rules.items + content.texts.rules.setup + safety.items + safety.urgent + safety.soon
+                 + (safety.next_day, safety.urgent_heading, safety.soon_heading)):
         assert line.replace(" ", "") in text
     clinic = content.clinic
     for value in (clinic.name, clinic.phone, clinic.address.replace(" ", ""), clinic.url):
@@ -56,7 +58,7 @@ def test_area_chooses_the_cause_and_the_stretches(build, content):
 
 def test_prescribed_dose_side_and_notes_are_printed(build):
     result, out = build(STANDARD + """\
-practitioner: 大場 太郎
+practitioner: 田中 健
 stretches:
   - id: hamstring
     hold_seconds: 20
@@ -72,7 +74,7 @@ note: 痛みが強い日はお休みしてください。
     assert "20秒×3回・1日4セット" in text
     assert "左側" in text
     assert "左を重点的に" in text
-    assert "担当：大場太郎" in text
+    assert "担当：田中健" in text
     assert "痛みが強い日はお休みしてください。" in text
     assert "足の裏ほぐし" not in text  # an explicit list is exactly what was chosen
 

@@ -10,7 +10,6 @@ from .content import AREA_NAMES, AreaCause, Checklist, Clinic, Content, Dose, Sa
 from .fonts import FallbackFont
 from .prescription import PrescribedStretch, Prescription
 
-SIDE_LABELS = {"right": "右側", "left": "左側", "both": "左右それぞれ"}
 FIGURE_LABELS = {"right": "右", "left": "左", "both": "左右"}
 
 
@@ -21,7 +20,7 @@ class Card:
     target: str
     steps: tuple[str, ...]
     dose_line: str
-    side_label: str | None
+    dose_detail: str  # which side, and what one set is: 左右それぞれ5回で1セット
     cautions: tuple[str, ...]
     note: str | None
     figure: str | None = None
@@ -55,6 +54,7 @@ class Handout:
     checklist: Checklist | None = None
     checklist_dates: tuple[dt.date, ...] = ()
     next_visit: dt.date | None = None
+    next_visit_label: str = "次回のご来院"  # printed on every handout, with blanks when next_visit is not given
 
     @property
     def date_text(self) -> str:
@@ -81,6 +81,32 @@ def dose_line(dose: Dose) -> str:
     return f"{dose.hold_seconds}秒 × {dose.reps}回 ・ 1日{dose.sets_per_day}セット"
 
 
+def _duration(seconds: int) -> str:
+    """A massage's time as a patient counts it: 60 → 約1分, 120 → 約2分, 45 → 45秒."""
+    return f"約{seconds // 60}分" if seconds % 60 == 0 else f"{seconds}秒"
+
+
+def dose_detail(dose: Dose, per: str, side: str | None) -> str:
+    """What the dose line counts, so that it reads one way only: per side, per foot, and what one set is.
+
+    side (per side): 左右それぞれ5回で1セット / 右側だけ5回で1セット
+    foot (a massage of each foot for hold_seconds): 片足約1分ずつ・両足で1セット / 右足だけ約1分で1セット
+    none: 5回で1セット
+    """
+    one = {"right": "右", "left": "左"}.get(side or "")
+    if per == "foot":
+        time = _duration(dose.hold_seconds) + ("" if dose.reps == 1 else f"を{dose.reps}回")
+        return f"{one}足だけ{time}で1セット" if one else f"片足{time}ずつ・両足で1セット"
+    if per == "side":
+        return f"{one}側だけ{dose.reps}回で1セット" if one else f"左右それぞれ{dose.reps}回で1セット"
+    return f"{dose.reps}回で1セット"
+
+
+def dose_text(card: Card) -> str:
+    """The dose in one line, for the mail and other plain-text places: the same words as the card."""
+    return f"{card.dose_line}（{card.dose_detail}）"
+
+
 def compose(content: Content, prescription: Prescription, today: dt.date, large_print: bool = False) -> Handout:
     texts = content.texts
     chosen = prescription.stretches
@@ -96,7 +122,7 @@ def compose(content: Content, prescription: Prescription, today: dt.date, large_
         # A figure shows the right side unless it is mirrored; a photo shows its image_side.
         mirror = side == "left" if stretch.image is None else side in ("left", "right") and side != stretch.image_side
         cards.append(Card(number, stretch.title, stretch.target, stretch.steps, dose_line(dose),
-                          SIDE_LABELS.get(side), stretch.cautions, choice.note, stretch.figure, stretch.image,
+                          dose_detail(dose, stretch.per, side), stretch.cautions, choice.note, stretch.figure, stretch.image,
                           mirror, FIGURE_LABELS.get(side), stretch.video_url))
     date = prescription.date or today
     days = content.texts.checklist.days if prescription.checklist_days is None else prescription.checklist_days
@@ -126,6 +152,7 @@ def compose(content: Content, prescription: Prescription, today: dt.date, large_
         checklist=texts.checklist if days else None,
         checklist_dates=tuple(date + dt.timedelta(days=n) for n in range(days)),
         next_visit=prescription.next_visit,
+        next_visit_label=texts.checklist.next_visit_label,
     )
 
 

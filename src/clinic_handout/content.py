@@ -39,6 +39,7 @@ class Stretch:
     image: Path | None = None  # the clinic's photo, used instead of the figure
     image_side: str = "right"  # the side the photo shows being stretched
     video_url: str | None = None  # a video of the stretch: a QR code in its card
+    per: str = "side"  # what the dose counts: each side (side), each foot (foot), or the whole body (none)
 
 
 @dataclass(frozen=True)
@@ -74,14 +75,19 @@ class Cause:
 class Section:
     heading: str
     items: tuple[str, ...]
+    setup: tuple[str, ...] = ()  # the rules' safe set-up (chair, socks), printed beside them
 
 
 @dataclass(frozen=True)
 class Safety:
     heading: str
+    pointer: str  # page 1's pointer to this notice; {page} is the page it is printed on
     items: tuple[str, ...]
-    see_doctor_heading: str
-    see_doctor: tuple[str, ...]
+    next_day: str  # what to do when it hurts more the next day
+    urgent_heading: str  # stop now and go to a hospital
+    urgent: tuple[str, ...]
+    soon_heading: str  # see a doctor before going on
+    soon: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -156,6 +162,24 @@ class ImageFile(Kind):
         return path
 
 
+class PageTemplate(Text):
+    """Text holding {page} once, and no other braces: the page number is put in when the handout is laid out."""
+
+    def __init__(self):
+        super().__init__()
+        self.expected = "{page} を1回だけ含む文 (text with {page} once, e.g. 始める前に、{page}ページの注意をお読みください)"
+        self.doc = "text with {page} once"
+
+    def convert(self, value, at):
+        text = super().convert(value, at)
+        if text is INVALID:
+            return INVALID
+        rest = text.replace("{page}", "", 1)
+        if "{page}" not in text or "{" in rest or "}" in rest:
+            return at.fail(f"\"{text[:40]}\"", self.expected)
+        return text
+
+
 URL = Text(pattern=r"https?://\S+", pattern_doc="http:// か https:// で始まるURL (a web address)")
 
 CLINIC = Record([
@@ -195,15 +219,28 @@ TEXTS = Record([
     Field("rules", Record([
         Field("heading", Text(), "見出し (heading)", required=True),
         Field("items", ListOf(Text(multiline=True), min_items=1), "各項目 (each rule)", required=True),
-    ], make=Section, doc="`heading`, `items`"), "ストレッチの約束 (the general rules)", required=True),
+        Field("setup", ListOf(Text()), "安全な準備 (safe set-up: a chair that cannot roll or tip, no slippery "
+                                       "socks; printed beside the rules)", default=()),
+    ], make=Section, doc="`heading`, `items`, `setup`"), "ストレッチの約束 (the general rules)", required=True),
     Field("note_heading", Text(), "担当者のメモの見出し (heading of the practitioner's note)", default="担当者より"),
     Field("safety", Record([
         Field("heading", Text(), "見出し (heading)", required=True),
-        Field("items", ListOf(Text(multiline=True), min_items=1), "注意 (the safety notice)", required=True),
-        Field("see_doctor_heading", Text(), "すぐ受診のサイン見出し (heading of the red flags)", required=True),
-        Field("see_doctor", ListOf(Text(multiline=True), min_items=1), "すぐ受診のサイン (red flags)",
+        Field("pointer", PageTemplate(), "1ページ目の案内 (page 1's pointer to the notice; {page}: its page)",
               required=True),
-    ], make=Safety, doc="`heading`, `items`, `see_doctor_heading`, `see_doctor`"),
+        Field("items", ListOf(Text(multiline=True), min_items=1),
+              "注意 (the notice: who asks first, strong pain, when to go on)", required=True),
+        Field("next_day", Text(multiline=True), "次の日に痛みが増したとき (if it hurts more the next day)",
+              required=True),
+        Field("urgent_heading", Text(), "今すぐ病院へ、の見出し (stop now, go to a hospital: heading)",
+              required=True),
+        Field("urgent", ListOf(Text(multiline=True), min_items=1), "今すぐ病院へのサイン (red flags for now)",
+              required=True),
+        Field("soon_heading", Text(), "続ける前に医師へ、の見出し (see a doctor before going on: heading)",
+              required=True),
+        Field("soon", ListOf(Text(multiline=True), min_items=1), "続ける前に医師へのサイン (red flags for soon)",
+              required=True),
+    ], make=Safety, doc="`heading`, `pointer`, `items`, `next_day`, `urgent_heading`, `urgent`, `soon_heading`, "
+                        "`soon`"),
           "安全のための注意 (the safety notice; always printed, in a box)", required=True),
     Field("checklist", Record([
         Field("heading", Text(), "見出し (heading)", default=DEFAULT_CHECKLIST.heading),
@@ -239,6 +276,9 @@ STRETCH_FIELDS = [
     Field("image_side", OneOf(["right", "left"]), "写真で伸ばしている側 (the side the photo shows; it is "
                                                  "mirrored for the other)", default="right"),
     Field("video_url", URL, "動画のURL (a video of the stretch: printed as a QR code in its card)"),
+    Field("per", OneOf(["side", "foot", "none"]),
+          "量の数え方 (what the dose counts: side = each side, e.g. 左右それぞれ5回で1セット; foot = a massage of "
+          "each foot for hold_seconds, e.g. 片足約1分ずつ; none = one for the whole body)", default="side"),
 ]
 
 

@@ -11,7 +11,17 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Frame, Image, KeepTogether, PageBreak, PageTemplate, Spacer, Table
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    Image,
+    KeepTogether,
+    PageBreak,
+    PageTemplate,
+    Spacer,
+    Table,
+)
 
 from . import __version__, fonts
 from .compose import Card, Handout, japanese_day
@@ -52,6 +62,20 @@ def grid(rows, widths, *commands, padding=(0, 0, 0, 0), split=True, **options) -
     return Table(rows, colWidths=widths, style=style, splitInRow=int(split), **options)
 
 
+class SafetyMark(Flowable):
+    """Takes no room; notes the page the safety notice is drawn on, for page 1's pointer to it."""
+
+    def __init__(self, template: HandoutTemplate):
+        super().__init__()
+        self.template = template
+
+    def wrap(self, available_width, available_height):
+        return 0, 0
+
+    def draw(self):
+        self.template.drawn_safety_page = self.canv.getPageNumber()
+
+
 class HandoutTemplate:
     """The page: A4 portrait, margins, the footer, the styles and the story of one handout."""
 
@@ -61,23 +85,29 @@ class HandoutTemplate:
         # Large print: every size times 14/12, so body text is 14 pt and nothing is below 12.25 pt.
         self.k = k = LARGE_PRINT_PT / BODY_PT if handout.large_print else 1.0
         self.width = A4[0] - 2 * MARGIN_X
+        # The page the safety notice lands on: 2 for the standard handout; build() checks it.
+        self.safety_page = self.drawn_safety_page = 2
         self.styles = {
             "title": _style("title", 18 * k, bold=True, leading=1.35),
             "for_whom": _style("for_whom", BODY_PT * k, leading=1.5),
             "clinic": _style("clinic", BODY_PT * k, bold=True, leading=1.4),
             "name": _style("name", 20 * k, bold=True, leading=1.3),
             "meta": _style("meta", BODY_PT * k, alignment=TA_RIGHT, leading=1.4),
+            "meta2": _style("meta2", BODY_PT * k, alignment=TA_RIGHT, leading=1.15),  # two lines beside the name
             "h2": _style("h2", 14 * k, bold=True, leading=1.3, textColor=colors.white),
             "h3": _style("h3", 13 * k, bold=True, leading=1.45),
             "body": _style("body", BODY_PT * k),
+            "cell": _style("cell", BODY_PT * k, leading=1.45),
             "area": _style("area", BODY_PT * k, bold=True, leading=1.4),
             "item": _style("item", BODY_PT * k, leading=1.5, leftIndent=15 * k, bulletIndent=0),
+            "safety": _style("safety", BODY_PT * k, leading=1.4, leftIndent=15 * k, bulletIndent=0),
             "list": _style("list", BODY_PT * k, leading=1.45, leftIndent=17 * k, bulletIndent=2),
             "step": _style("step", BODY_PT * k, leading=1.45, leftIndent=19 * k, bulletIndent=0),
             "card_title": _style("card_title", 14 * k, bold=True, leading=1.3),
             "number": _style("number", 15 * k, bold=True, leading=1.2, alignment=TA_CENTER, textColor=colors.white),
             "target": _style("target", BODY_PT * k, leading=1.4),
             "dose": _style("dose", 14 * k, bold=True, leading=1.3, alignment=TA_CENTER),
+            "dose_detail": _style("dose_detail", BODY_PT * k, leading=1.3, alignment=TA_CENTER),
             "small": _style("small", 10.5 * k, leading=1.45),
             "qr": _style("qr", 10.5 * k, leading=1.2, alignment=TA_CENTER),
             "tick_head": _style("tick_head", 10.5 * k, bold=True, leading=1.35, alignment=TA_CENTER),
@@ -152,13 +182,16 @@ class HandoutTemplate:
         if h.clinic.logo:
             logo = Image(str(h.clinic.logo), width=40 * mm, height=10 * mm, kind="proportional", hAlign="LEFT")
             clinic = grid([[logo, clinic]], [logo.drawWidth + 3 * mm, None], ("VALIGN", *ALL, "BOTTOM"))
-        who = f"担当：{self.text(h.practitioner)}" if h.practitioner else ""
+        meta = [f"担当：{self.text(h.practitioner)}"] if h.practitioner else []
+        # The next visit on every handout: the date when it is known, else blanks to fill in by hand.
+        visit = japanese_day(h.next_visit) if h.next_visit else "＿＿月＿＿日（＿＿）"
+        meta.append(f"{self.text(h.next_visit_label)}：{visit}")
         rows = [[clinic, Paragraph(h.date_text, s["meta"])],
                 [Paragraph(self.text(h.title), s["title"]), Spacer(0, 0)],
-                [Paragraph(f"{self.text(h.patient_name)} 様", s["name"]), Paragraph(who, s["meta"])]]
+                [Paragraph(f"{self.text(h.patient_name)} 様", s["name"]), Paragraph("<br/>".join(meta), s["meta2"])]]
         qr_url = h.clinic.qr_url or h.clinic.url
         left = self.width - (QR_SIZE + 6 * mm if qr_url else 0)
-        table = grid(rows, [left * 0.7, left * 0.3],
+        table = grid(rows, [left * 0.55, left * 0.45],
                     ("VALIGN", *ALL, "BOTTOM"), ("SPAN", (0, 1), (1, 1)),
                     ("BOTTOMPADDING", (0, 1), (-1, 1), 3), ("LINEBELOW", (0, 1), (-1, 1), 2, INK),
                     ("TOPPADDING", (0, 2), (-1, 2), 3), ("BOTTOMPADDING", (0, 2), (-1, 2), 2),
@@ -179,9 +212,12 @@ class HandoutTemplate:
     def _area_causes(self) -> Table:
         """The part of the cause that fits the patient's area: one labelled row per area."""
         s = self.styles
-        rows = [[Paragraph(self.text(part.heading), s["area"]), Paragraph(self.text(part.text), s["body"])]
+        rows = [[Paragraph(self.text(part.heading), s["area"]), Paragraph(self.text(part.text), s["cell"])]
                 for part in self.handout.area_causes]
-        label = 36 * mm * self.k
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        label = max(36 * mm * self.k, 12 + max(stringWidth(part.heading, fonts.BOLD, s["area"].fontSize)
+                                                 for part in self.handout.area_causes))
         return grid(rows, [label, self.width - label],
                     ("BOX", *ALL, 1, INK), ("INNERGRID", *ALL, 0.75, INK), ("BACKGROUND", (0, 0), (0, -1), TINT),
                     ("VALIGN", *ALL, "MIDDLE"), padding=(6, 6, 2, 4))
@@ -195,11 +231,12 @@ class HandoutTemplate:
                       ("VALIGN", *ALL, "MIDDLE"), padding=(0, 0, 0, 2), rowHeights=[tile])
         dose_width = inner * 0.5
         dose_text = self.text(card.dose_line)
-        if card.side_label:  # the side on the dose's line when it fits: a card one line shorter
-            one_line = f"{card.dose_line}　{card.side_label}"
-            fits = stringWidth(one_line, fonts.BOLD, s["dose"].fontSize) <= dose_width - 10
-            dose_text += ("　" if fits else "<br/>") + self.text(card.side_label)
-        dose = grid([[Paragraph(dose_text, s["dose"])]], [dose_width],
+        # What the dose counts on the dose's line when it fits (a card one line shorter), else below it.
+        one_line = f"{card.dose_line}　{card.dose_detail}"
+        fits = stringWidth(one_line, fonts.BOLD, s["dose"].fontSize) <= dose_width - 10
+        detail = Paragraph(self.text(card.dose_detail), s["dose_detail"])
+        dose = grid([[[Paragraph(dose_text + "　" + self.text(card.dose_detail), s["dose"])] if fits
+                      else [Paragraph(dose_text, s["dose"]), detail]]], [dose_width],
                     ("BACKGROUND", *ALL, TINT), ("BOX", *ALL, 1, INK), ("VALIGN", *ALL, "MIDDLE"),
                     padding=(4, 4, 2, 3.5))
         named = Paragraph(self.text(card.title), s["card_title"])
@@ -238,27 +275,38 @@ class HandoutTemplate:
                     ("SPAN", (0, 0), (-1, 0)))
 
     def _rules(self) -> Table:
-        """The general rules, in a tinted box."""
+        """The general rules, in a tinted box: the rules and the safe set-up side by side, then the pointer
+        to the page of the safety notice."""
         rules, s = self.handout.rules, self.styles
         items = [Paragraph(self.text(item), s["list"], bulletText=f"{i}.") for i, item in enumerate(rules.items, 1)]
+        if rules.setup:
+            setup = [Paragraph(self.text(item), s["list"], bulletText="●") for item in rules.setup]
+            inner = self.width - 16
+            items = [grid([[items, setup]], [inner * 0.55, inner * 0.45], ("VALIGN", *ALL, "TOP"))]
+        pointer = self.text(self.handout.safety.pointer.replace("{page}", str(self.safety_page)))
+        items.append(Paragraph(f"<b>{pointer}</b>", s["list"], bulletText="▶"))
         return self._box([Paragraph(self.text(rules.heading), s["h3"])] + items, border=1, background=TINT)
 
     def _note(self) -> Table:
-        heading = f"<b>{self.text(self.handout.note_heading)}：</b>" + "<br/>" * ("\n" in self.handout.note)
-        return self._box([Paragraph(heading + self.text(self.handout.note), self.styles["body"])], border=1)
+        heading = f"<b>{self.text(self.handout.note_heading)}：</b>"  # inline: a two-line note takes two lines
+        return self._box([Paragraph(heading + self.text(self.handout.note), self.styles["cell"])], border=1)
 
     def _safety(self) -> Table:
-        """The safety notice: a heavy box in every handout, whatever the prescription says."""
+        """The safety notice: a heavy box in every handout, whatever the prescription says. The red flags
+        sit side by side: stop and go to a hospital now (a heavy box), and see a doctor before going on."""
         safety, s = self.handout.safety, self.styles
         parts = [Paragraph(f"【重要】{self.text(safety.heading)}", s["h3"])]
-        parts += [Paragraph(self.text(item), s["item"], bulletText="●") for item in safety.items]
-        parts += [Spacer(1, 1.5 * mm), Paragraph(self.text(safety.see_doctor_heading), s["h3"])]
-        half = (len(safety.see_doctor) + 1) // 2
-        columns = [[Paragraph(self.text(flag), s["item"], bulletText="■") for flag in safety.see_doctor[start:end]]
-                   for start, end in ((0, half), (half, len(safety.see_doctor)))]
-        column_width = (self.width - 20) / 2
-        parts.append(grid([columns], [column_width, column_width], ("VALIGN", *ALL, "TOP"), padding=(0, 6, 0, 0)))
-        return self._box(parts, border=2.5, background=SAFETY_TINT, padding=(10, 10, 6, 9))
+        parts += [Paragraph(self.text(item), s["safety"], bulletText="●") for item in safety.items + (safety.next_day,)]
+        column_width = (self.width - 20 - 4 * mm) / 2
+        columns = []
+        for heading, flags, border in ((safety.urgent_heading, safety.urgent, 2),
+                                       (safety.soon_heading, safety.soon, 1)):
+            lines = [Paragraph(self.text(heading), s["area"])]
+            lines += [Paragraph(self.text(flag), s["safety"], bulletText="■") for flag in flags]
+            columns.append(grid([[lines]], [column_width], ("BOX", *ALL, border, INK),
+                                ("BACKGROUND", *ALL, colors.white), padding=(6, 6, 2, 4)))
+        parts += [Spacer(1, 1 * mm), grid([columns], [column_width + 4 * mm, column_width], ("VALIGN", *ALL, "TOP"))]
+        return self._box([SafetyMark(self), *parts], border=2.5, background=SAFETY_TINT, padding=(10, 10, 5, 7))
 
     def _box(self, parts: list, border: float, background=None, rounded=False, padding=(8, 8, 4, 6)) -> Table:
         commands = [("BOX", *ALL, border, INK)]
@@ -291,6 +339,14 @@ class HandoutTemplate:
         label.drawOn(canvas, MARGIN_X + self.width - 20 * mm, FOOTER_BOTTOM + self.footer_height - 4 - height)
 
     def build(self) -> bytes:
+        """The PDF; laid out again when the safety notice did not land on the page page 1 points to."""
+        pdf = self._build()
+        if self.drawn_safety_page != self.safety_page:
+            self.safety_page = self.drawn_safety_page
+            pdf = self._build()
+        return pdf
+
+    def _build(self) -> bytes:
         h = self.handout
         buffer = io.BytesIO()
         doc = _document(buffer, self.frame_bottom, self.frame_height, self.draw_footer, title=h.pdf_title,
