@@ -87,7 +87,7 @@ def main() -> None:
         here = Path(scratch)
         os.chdir(here)
         screen("new", ["new", "-o", str(here / "today")],
-               ["山田 花子", "2026/11/31", "2026/11/25", "2", "", "", "大場", "", "", "14", "来週", "2026/12/2",
+               ["山田 花子", "2026/11/31", "2026/11/25", "2", "", "", "田中", "", "", "14", "来週", "2026/12/2",
                 "", ""],
                here, shown_args="new -o today")
         pdf, = (here / "today").glob("*.pdf")  # the handout that conversation made, page 1 as printed
@@ -97,7 +97,7 @@ def main() -> None:
         (here / "bad.yaml").write_text("patient:\n  name: 山田 花子\narea: middle\nstretches:\n  - id: hamstring\n"
                                        "    reps: 0\n", encoding="utf-8")
         screen("error", ["build", "bad.yaml"], folder=here)
-        (here / "today.csv").write_text("名前,部位,日付,担当\n山田 花子,両方,2026/11/25,大場 太郎\n"
+        (here / "today.csv").write_text("名前,部位,日付,担当\n山田 花子,両方,2026/11/25,田中 健\n"
                                         "髙橋 﨑子,下,2026/11/25,\n佐藤 一郎,真ん中,2026/11/25,\n",
                                         encoding="cp932")
         screen("batch", ["batch", "today.csv", "-o", "today", "--merge", "today-print.pdf", "--jobs", "1"],

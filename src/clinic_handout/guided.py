@@ -17,13 +17,13 @@ from typing import Any
 import click
 import yaml
 
-from .compose import SIDE_LABELS, dose_line, filename_for, japanese_date, japanese_day
+from .compose import dose_detail, dose_line, filename_for, japanese_date, japanese_day
 from .content import AREA_NAMES, HOLD, REPS, SETS, Content, Dose
 from .prescription import AREA_WORDS, PATIENT, Prescription, prescription_from, prescription_kind
 from .schema import INVALID, At, Kind, LineDict, LineList, Reader, Whole
 
 AREA_CHOICES = [("upper", "腰の上のほう"), ("lower", "腰の下のほう"), ("both", "上と下の両方")]
-SIDE_CHOICES = [(None, "指定なし (左右の区別なし)"), ("right", "右"), ("left", "左"), ("both", "左右それぞれ")]
+SIDE_CHOICES = [(None, "指定なし (左右それぞれ)"), ("right", "右"), ("left", "左"), ("both", "左右それぞれ")]
 YES = {"y", "yes", "はい", "は", "うん", "する", "1"}
 NO = {"n", "no", "いいえ", "いや", "しない", "2"}
 CANCELLED = "中止しました。ファイルは何も作っていません (cancelled; nothing was written)."
@@ -289,8 +289,8 @@ def summary(content: Content, data: dict) -> str:
         stretch = content.catalogue[item["id"]]
         dose = Dose(item.get("hold_seconds", stretch.dose.hold_seconds), item.get("reps", stretch.dose.reps),
                     item.get("sets_per_day", stretch.dose.sets_per_day))
-        side = f"（{SIDE_LABELS[item['side']]}）" if item.get("side") else ""
-        lines.append(f"{n}. {stretch.title}  {dose_line(dose)}{side}")
+        # The card's own words: which side, and what one set is.
+        lines.append(f"{n}. {stretch.title}  {dose_line(dose)}（{dose_detail(dose, stretch.per, item.get('side'))}）")
     days = data.get("checklist_days", content.texts.checklist.days)
     sheet = f"{days}日分" if days else "なし"
     if days and data.get("next_visit"):

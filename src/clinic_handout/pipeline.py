@@ -36,5 +36,5 @@ def standard_page_count(content: Content) -> int:
     from .render import render
 
     standard = Prescription(source=Path("standard"), patient=Patient("山田 花子", None), date=dt.date(2026, 1, 1),
-                            practitioner="大場 太郎", area="both", stretches=None, note=None)
+                            practitioner="田中 健", area="both", stretches=None, note=None)
     return len(PdfReader(io.BytesIO(render(compose(content, standard, standard.date)))).pages)
