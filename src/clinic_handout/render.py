@@ -93,6 +93,7 @@ class HandoutTemplate:
             "clinic": _style("clinic", BODY_PT * k, bold=True, leading=1.4),
             "name": _style("name", 20 * k, bold=True, leading=1.3),
             "meta": _style("meta", BODY_PT * k, alignment=TA_RIGHT, leading=1.4),
+            "pointer": _style("pointer", BODY_PT * k, bold=True, alignment=TA_RIGHT, leading=1.3),
             "meta2": _style("meta2", BODY_PT * k, alignment=TA_RIGHT, leading=1.15),  # two lines beside the name
             "h2": _style("h2", 14 * k, bold=True, leading=1.3, textColor=colors.white),
             "h3": _style("h3", 13 * k, bold=True, leading=1.45),
@@ -184,7 +185,7 @@ class HandoutTemplate:
             clinic = grid([[logo, clinic]], [logo.drawWidth + 3 * mm, None], ("VALIGN", *ALL, "BOTTOM"))
         meta = [f"担当：{self.text(h.practitioner)}"] if h.practitioner else []
         # The next visit on every handout: the date when it is known, else blanks to fill in by hand.
-        visit = japanese_day(h.next_visit) if h.next_visit else "＿＿月＿＿日（＿＿）"
+        visit = japanese_day(h.next_visit) if h.next_visit else "＿＿月＿＿日（＿）"
         meta.append(f"{self.text(h.next_visit_label)}：{visit}")
         rows = [[clinic, Paragraph(h.date_text, s["meta"])],
                 [Paragraph(self.text(h.title), s["title"]), Spacer(0, 0)],
@@ -283,9 +284,12 @@ class HandoutTemplate:
             setup = [Paragraph(self.text(item), s["list"], bulletText="●") for item in rules.setup]
             inner = self.width - 16
             items = [grid([[items, setup]], [inner * 0.55, inner * 0.45], ("VALIGN", *ALL, "TOP"))]
+        # The pointer to the safety notice's page shares the heading's line (a wrap when it does not fit).
         pointer = self.text(self.handout.safety.pointer.replace("{page}", str(self.safety_page)))
-        items.append(Paragraph(f"<b>{pointer}</b>", s["list"], bulletText="▶"))
-        return self._box([Paragraph(self.text(rules.heading), s["h3"])] + items, border=1, background=TINT)
+        heading_width = stringWidth(rules.heading, fonts.BOLD, s["h3"].fontSize) + 6 * mm
+        heading = grid([[Paragraph(self.text(rules.heading), s["h3"]), Paragraph(f"▶ {pointer}", s["pointer"])]],
+                       [heading_width, self.width - 16 - heading_width], ("VALIGN", *ALL, "MIDDLE"))
+        return self._box([heading] + items, border=1, background=TINT)
 
     def _note(self) -> Table:
         heading = f"<b>{self.text(self.handout.note_heading)}：</b>"  # inline: a two-line note takes two lines
