@@ -27,12 +27,17 @@ from .conftest import STANDARD
     ("平成31年4月30日", dt.date(2019, 4, 30)),
     ("２０２６／１／５", dt.date(2026, 1, 5)),  # typed with full-width digits
     ("令和８年１月５日", dt.date(2026, 1, 5)),
+    ("2026/1/5(月)", dt.date(2026, 1, 5)),  # 2026-01-01 is a Thursday, so the 5th is a Monday
+    ("2026年1月5日（月曜日）", dt.date(2026, 1, 5)),
+    ("2026/11/25(水)", dt.date(2026, 11, 25)),
+    ("2026/1/5 0:00", dt.date(2026, 1, 5)),  # a date cell Excel writes with a time format
 ])
 def test_date_forms_of_a_japanese_office(text, expected):
     assert parse_date(text) == expected
 
 
-@pytest.mark.parametrize("text", ["2026/2/30", "2026/13/1", "1/5", "令和元年4月30日", "R0.1.1", "明日", "2026-1"])
+@pytest.mark.parametrize("text", ["2026/2/30", "2026/13/1", "1/5", "令和元年4月30日", "R0.1.1", "明日", "2026-1",
+                                  "2026/1/5(火)", "2026/1/5x", "2026/1/5 25:00:00:00"])
 def test_wrong_dates_are_not_dates(text):
     assert parse_date(text) is None
 

@@ -331,21 +331,36 @@ _ERA = re.compile(r"(?P<era>令和|平成|[rRhH])\s*(?P<y>[0-9]{1,2}|元)\s*(?:[
                   r"(?:[-/.]|月)\s*(?P<d>[0-9]{1,2})\s*日?")
 
 
+WEEKDAYS = "月火水木金土日"
+# What Excel or a person may write after the day: a weekday "(月)" / "（月曜日）", a time "0:00" (a date
+# cell with a time format). A weekday must be the date's own: 2026/1/5(火) is a typo in one of them.
+_AFTER_DAY = re.compile(r"\s*(?:\((?P<weekday>[月火水木金土日])(?:曜日?)?\))?\s*(?:[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)?")
+
+
 def parse_date(text: str) -> dt.date | None:
     """A date as Japanese offices write it (see DATE_FORMS); full-width digits too. None if it is not one."""
-    text = unicodedata.normalize("NFKC", text).strip()  # ２０２６／１／５ and ㋿ become 2026/1/5 and 令和
-    western, era = _WESTERN.fullmatch(text), _ERA.fullmatch(text)
+    text = unicodedata.normalize("NFKC", text).strip()  # ２０２６／１／５, （月） and ㋿ become 2026/1/5, (月), 令和
+    for pattern in (_WESTERN, _ERA):
+        match = pattern.match(text)
+        after = _AFTER_DAY.fullmatch(text, match.end()) if match else None
+        if after:
+            date = _date_of(match)
+            if date is None or (after["weekday"] and WEEKDAYS[date.weekday()] != after["weekday"]):
+                return None
+            return date
+    return None
+
+
+def _date_of(match: re.Match) -> dt.date | None:
     try:
-        if western:
-            return dt.date(int(western["y"]), int(western["m"]), int(western["d"]))
-        if era:
-            offset, start = ERAS[era["era"].lower()]
-            year = 1 if era["y"] == "元" else int(era["y"])
-            date = dt.date(offset + year, int(era["m"]), int(era["d"]))
-            return date if date >= start and year >= 1 else None
+        if "era" not in match.groupdict():
+            return dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
+        offset, start = ERAS[match["era"].lower()]
+        year = 1 if match["y"] == "元" else int(match["y"])
+        date = dt.date(offset + year, int(match["m"]), int(match["d"]))
+        return date if date >= start and year >= 1 else None
     except ValueError:  # 2026/2/30
         return None
-    return None
 
 
 class Date(Kind):
