@@ -143,6 +143,26 @@ def test_rows_after_several_multi_line_notes_are_excel_rows(run, tmp_path):
     assert ":8" not in result.output
 
 
+def test_a_title_above_the_header_is_skipped_with_a_warning_and_rows_stay_excel_rows(run, tmp_path):
+    text = ("11月25日 来院者一覧,,\n"   # row 1: a title
+            ",,\n"                       # row 2: empty
+            "名前,部位,日付\n"             # row 3: the header
+            "山田 花子,両方,2026/11/25\n"  # row 4
+            "木村 次郎,真ん中,2026/11/25\n")  # row 5
+    result = run("batch", write_csv(tmp_path, text), "-o", tmp_path / "out", "--jobs", "1")
+    assert result.exit_code == 1
+    assert "day.csv 1行目 (Excel row 1)" in result.output
+    assert "列名の行（3行目）より上の 1行目 は読み飛ばします" in result.output
+    assert "day.csv 5行目 木村 次郎 (Excel row 5)  部位 (area)" in result.output
+    assert "1 built, 1 failed: 5行目 木村 次郎 (row 5)" in result.output
+
+
+def test_an_empty_csv(run, tmp_path):
+    result = run("validate", write_csv(tmp_path, "\n\n"))
+    assert result.exit_code == 1
+    assert "列名の行がありません（空のファイル）" in result.output
+
+
 # -- CSV: broken files and rows (issue 10, CSV) ----------------------------------------------------
 GOOD = "名前,部位,日付,メモ\n"
 

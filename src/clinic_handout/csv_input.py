@@ -75,19 +75,20 @@ def read_table(path: Path, warnings: list[Problem]) -> tuple[list[tuple[Row, Lin
         return [], [_file_problem(path, *problem)]
     lines, foreign, unreadable = _decode_lines(raw)
     rows = _records("".join(lines), foreign, unreadable)
-    if not rows or not any(cell.strip() for cell in rows[0].cells):
-        return [], [_file_problem(path, "1行目が空です (an empty header row)",
+    header_row = _header_row(rows)
+    if header_row is None:
+        return [], [_file_problem(path, "列名の行がありません（空のファイル） (no header row: an empty file)",
                                   "1行目に列名 (a header row: 名前, 部位, ... / name, area, ...)")]
-    header_row = rows[0]
+    at = header_row.number
     if header_row.problem or not header_row.readable:
         found, expected = header_row.problem or ("読めない文字 (unreadable characters)", RESAVE)
-        return [], [_row_problem(path, 1, "", found, expected)]
+        return [], [_row_problem(path, at, "", found, expected)]
     header = [cell.strip() for cell in header_row.cells]
     if len(header) == 1 and ("\t" in header[0] or ";" in header[0]):
         name = "タブ (tab)" if "\t" in header[0] else "「;」(semicolon)"
-        return [], [_row_problem(path, 1, "", f"区切りが {name} です (the columns are separated by {name})",
+        return [], [_row_problem(path, at, "", f"区切りが {name} です (the columns are separated by {name})",
                                  "コンマ「,」で区切った CSV: " + RESAVE)]
-    columns, problems = _columns(path, header)
+    columns, problems = _columns(path, header, at)
     if problems:
         return [], problems
     width = len(header)
@@ -97,7 +98,15 @@ def read_table(path: Path, warnings: list[Problem]) -> tuple[list[tuple[Row, Lin
     written = {column: header[i] for i, column in enumerate(columns) if column}
     result, unnamed = [], set()
     name_index = columns.index("name")
-    for row in rows[1:]:
+    above = [row.number for row in rows if row.number < at and any(cell.strip() for cell in row.cells)]
+    if above:
+        shown = f"{above[0]}行目" if len(above) == 1 else f"{above[0]}〜{above[-1]}行目"
+        warnings.append(_row_problem(path, above[0], "", f"列名の行（{at}行目）より上の {shown} は読み飛ばします "
+                                     f"(rows above the header row {at} are skipped, e.g. a title)",
+                                     "患者さんの行は列名の行より下に (patients' rows go below the header row)"))
+    for row in rows:
+        if row.number <= at:
+            continue
         if not any(cell.strip() for cell in row.cells) and not row.problem:
             continue  # an empty line or a row of empty cells, as Excel leaves at the end
         row.name = _showable(row.cells[name_index]) if row.readable and name_index < len(row.cells) else ""
@@ -117,7 +126,7 @@ def read_table(path: Path, warnings: list[Problem]) -> tuple[list[tuple[Row, Lin
     ignored += [f"{_letter(i)}列（列名なし / no header）" for i in sorted(unnamed)]
     if ignored:
         hints = "".join(did_you_mean(h, _NAMES) for h, c in zip(header, columns, strict=True) if h and not c)
-        warnings.append(_row_problem(path, 1, "", "使わない列があります。中身は無視します "
+        warnings.append(_row_problem(path, at, "", "使わない列があります。中身は無視します "
                                      f"(ignored columns): {'、'.join(ignored)}",
                                      hints + "使える列 (columns): " + "、".join(
                                          f"{names[1] if len(names) > 1 else names[0]} ({column})"
@@ -318,19 +327,28 @@ def _shape_problem(row: Row, width: int) -> tuple[str, str] | None:
     return None
 
 
-def _columns(path: Path, header: list[str]) -> tuple[list[str | None], list[Problem]]:
+def _header_row(rows: list[Row]) -> Row | None:
+    """The header: the first of the first ten rows that names the required columns (a sheet may have a
+    title above it), else the first row that is not empty (its problems are then reported)."""
+    for row in rows[:10]:
+        if all(column in {_NAMES.get(_key(cell)) for cell in row.cells} for column in REQUIRED):
+            return row
+    return next((row for row in rows[:10] if any(cell.strip() for cell in row.cells)), None)
+
+
+def _columns(path: Path, header: list[str], at: int) -> tuple[list[str | None], list[Problem]]:
     """Each header cell's column (None: not used), or the problems that stop the file."""
     columns = [_NAMES.get(_key(h)) if h else None for h in header]
     problems = []
     for column in dict.fromkeys(c for c in columns if c):
         same = [h for h, c in zip(header, columns, strict=True) if c == column]
         if len(same) > 1:
-            problems.append(_row_problem(path, 1, "", f"同じ列が2回あります (the same column twice): {'、'.join(same)}",
+            problems.append(_row_problem(path, at, "", f"同じ列が2回あります (the same column twice): {'、'.join(same)}",
                                          f"どちらか1つにする (keep one {column} column)"))
     for column in REQUIRED:
         if column not in columns:
             names = "、".join(COLUMNS[column])
-            problems.append(_row_problem(path, 1, COLUMNS[column][1], "列がありません (missing column)",
+            problems.append(_row_problem(path, at, COLUMNS[column][1], "列がありません (missing column)",
                                          f"必ず必要な列。列名は {names} のどれか (a required column)"))
     return columns, problems
 
