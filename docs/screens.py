@@ -86,6 +86,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         here = Path(scratch)
         os.chdir(here)
+        CliRunner().invoke(cli, ["init", "handouts"], catch_exceptions=False)  # the work folder of the guide's 4.
         screen("new", ["new", "-o", str(here / "today")],
                ["山田 花子", "2026/11/31", "2026/11/25", "2", "", "", "田中", "", "", "14", "来週", "2026/12/2",
                 "", ""],

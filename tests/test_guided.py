@@ -2,6 +2,7 @@
 Ctrl-C or the end of input leaves nothing behind, and the files it writes say what was answered."""
 import datetime as dt
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from click.testing import CliRunner
 from clinic_handout import deliver
 from clinic_handout.cli import cli
 
-from .conftest import pdf_text
+from .conftest import REPO, pdf_text
 from .test_frontdesk import font_sizes
 
 # click's own English messages, which the front desk must never see from `handout new`
@@ -238,3 +239,16 @@ def test_a_real_ctrl_c_in_the_middle_leaves_nothing(tmp_path):
     assert "中止しました。ファイルは何も作っていません" in err.decode()
     assert "Traceback" not in err.decode() and "Aborted" not in err.decode()
     assert not folder.exists()
+
+
+def test_it_says_which_clinic_and_content_folder_it_uses(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no ./handouts here: the built-in sample, which it must say
+    sample = converse(tmp_path / "a", ["山田 花子"] + [""] * ENTERS).output
+    assert "医院 (clinic): サンプル接骨院" in sample and "組み込みの見本の内容です" in sample
+    own = tmp_path / "handouts"
+    shutil.copytree(REPO / "handouts", own)
+    clinic = own / "clinic.yaml"
+    clinic.write_text(clinic.read_text(encoding="utf-8").replace("サンプル接骨院", "さくら接骨院"), encoding="utf-8")
+    mine = converse(tmp_path / "b", ["山田 花子"] + [""] * ENTERS).output
+    assert "医院 (clinic): さくら接骨院（内容フォルダ (content folder): handouts）" in mine
+    assert "組み込みの見本" not in mine

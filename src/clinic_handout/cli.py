@@ -426,9 +426,15 @@ def new(folder: Path, content_dir: str | None, large_print: bool) -> None:
     from .compose import compose
     from .pipeline import open_content
     from .render import render
+    from .resources import sample_content_dir
 
-    content = open_content(_content_folder(content_dir))
+    folder_used = _content_folder(content_dir)
+    content = open_content(folder_used)
     today = dt.date.today()
+    click.echo(f"医院 (clinic): {content.clinic.name}（内容フォルダ (content folder): {folder_used}）")
+    if folder_used.resolve() == sample_content_dir().resolve():
+        click.echo("※ 組み込みの見本の内容です。医院の内容で作るには、このフォルダで handout init handouts を"
+                   "してから書きかえてください (the built-in sample: run handout init handouts here first).")
     click.echo("質問に答えてください。Enter だけ押すと（ ）の中の答えになります。やめるときは Ctrl+C。\n"
                "(answer each question; Enter takes the value in brackets; Ctrl+C stops)")
     try:
