@@ -343,7 +343,8 @@ def _columns(path: Path, header: list[str], at: int) -> tuple[list[str | None], 
     for column in dict.fromkeys(c for c in columns if c):
         same = [h for h, c in zip(header, columns, strict=True) if c == column]
         if len(same) > 1:
-            problems.append(_row_problem(path, at, "", f"同じ列が2回あります (the same column twice): {'、'.join(same)}",
+            problems.append(_row_problem(path, at, "",
+                                         f"同じ列が2回あります (the same column twice): {'、'.join(same)}",
                                          f"どちらか1つにする (keep one {column} column)"))
     for column in REQUIRED:
         if column not in columns:
