@@ -113,3 +113,21 @@ def test_no_address_says_where_to_write_it(run, write, clinic, server):  # noqa:
     assert result.exit_code == 1
     assert "送り先のメールアドレスがありません。処方ファイルの patient: の下に email: を書くか" in result.output
     _plain(result.output)
+
+
+def test_the_send_question_answers_a_wrong_answer_in_japanese_and_asks_again(clinic, server, tmp_path):  # noqa: F811
+    from click.testing import CliRunner
+
+    from clinic_handout.cli import cli
+
+    source = tmp_path / "day.csv"
+    source.write_text("名前,部位,日付,メール\n一人目 花子,上,2026/11/25,one@example.com\n", encoding="utf-8")
+    args = ["batch", str(source), "-o", str(tmp_path / "out"), "--content", str(clinic), "--send", "--jobs", "1"]
+    result = CliRunner().invoke(cli, args, input="hai\nn\n")
+    assert result.exit_code == 1
+    assert '"hai" は はい・いいえ ではありません' in result.output and "もう一度入力してください" in result.output
+    assert "invalid input" not in result.output and "Error:" not in result.output
+    assert server.messages == []
+    sent = CliRunner().invoke(cli, args, input="ｙ\n")  # a full-width y from a Japanese keyboard is yes
+    assert sent.exit_code == 0, sent.output
+    assert [m["To"] for m in server.messages] == ["one@example.com"]

@@ -296,9 +296,10 @@ def _send_batch(prepared, outcomes, content, out_dir: Path, yes: bool) -> bool:
         return bool(bad)
     for address, people in shared.items():
         click.echo(f"注意 (warning): {address} は別の患者さんと同じアドレスです (shared by): {'、'.join(people)}")
-    if not yes and not click.confirm(f"{len(waiting)} 件をメールで送ります (send {len(waiting)} mails)"
-                                     + ("。同じアドレスの方がいます (an address is shared)" if shared else ""),
-                                     default=False):
+    from .guided import yes_no  # a Japanese message for an answer that is not yes or no, then asked again
+
+    if not yes and not yes_no(f"{len(waiting)} 件をメールで送ります (send {len(waiting)} mails)"
+                              + ("。同じアドレスの方がいます (an address is shared)" if shared else ""), default=False):
         raise click.Abort()
     stop = {"requested": False}
 
