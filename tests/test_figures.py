@@ -12,6 +12,7 @@ from reportlab.lib.units import mm
 
 from clinic_handout.content import load_content
 from clinic_handout.figures import HEIGHT, POSES, STRETCH, WIDTH, Inset, Pose
+from clinic_handout import pictures
 from clinic_handout.pictures import _prepared_photo, figure, figure_art
 
 from .conftest import SAMPLE, STANDARD, pdf_text
@@ -36,7 +37,8 @@ def flat(drawing: Drawing) -> list:
 CARD = (45 * mm, 27 * mm, 11)
 LARGE = (45 * mm * 14 / 12, 27 * mm * 14 / 12, 11 * 14 / 12)
 SIZES = {"standard": CARD, "large": LARGE}
-CASES = [(name, side, size) for name in sorted(POSES) for side in ("右", "左") for size in SIZES]
+# 左右: a stretch prescribed for both sides shows the right side, labelled 左右.
+CASES = [(name, side, size) for name in sorted(POSES) for side in ("右", "左", "左右") for size in SIZES]
 
 
 @pytest.mark.parametrize("name", sorted(POSES))
@@ -108,7 +110,7 @@ def test_the_sole_close_up_moves_the_big_toe_to_the_other_side():
         inset = [p for p in POSES["foot-sole"].props if isinstance(p, Inset)][0]
         centre_x = WIDTH - inset.centre[0] if mirror else inset.centre[0]
         toes = [s for s in art.shapes if isinstance(s, Circle) and abs(s.cy - inset.centre[1]) < inset.radius
-                and 1.3 <= s.r <= 2.6 and s.cy > inset.centre[1] + 5]
+                and 0.06 * inset.radius <= s.r <= 0.14 * inset.radius and s.cy > inset.centre[1] + 0.3 * inset.radius]
         assert len(toes) == 5
         big = max(toes, key=lambda s: s.r)
         # the right sole seen from below, toes up: the big toe on the viewer's right; the left sole: on the left
@@ -348,3 +350,82 @@ def test_figures_command_writes_the_gallery(run, tmp_path):
     for stretch in load_content(SAMPLE).catalogue.values():
         assert stretch.title in text
     assert len(PdfReader(str(out)).pages) == 1
+
+
+def card_drawings(handout_yaml: str, large_print=False):
+    """The figures of each stretch card as the renderer lays them out (Drawings found in the story)."""
+    import datetime as dt
+
+    from clinic_handout.compose import compose
+    from clinic_handout.prescription import load_prescription
+    from clinic_handout.render import HandoutTemplate
+
+    content = load_content(SAMPLE)
+    path = SAMPLE.parent / "tests" / "_tmp_prescription.yaml"
+    try:
+        path.write_text(handout_yaml, encoding="utf-8")
+        prescription = load_prescription(path, list(content.catalogue), content.glyphs)
+    finally:
+        path.unlink(missing_ok=True)
+    handout = compose(content, prescription, dt.date(2026, 11, 25), large_print)
+    template = HandoutTemplate(handout)
+    found = []
+
+    def walk(node):
+        if isinstance(node, Drawing):
+            found.append(node)
+        for child in getattr(node, "_content", None) or []:
+            walk(child)
+        for row in getattr(node, "_cellvalues", None) or []:
+            for cell in row:
+                for item in cell if isinstance(cell, list | tuple) else [cell]:
+                    walk(item)
+
+    cards = []
+    for card in handout.cards:
+        found = []
+        walk(template._card(card))
+        cards.append((card, [d for d in found if d.width > 30 * mm]))  # not the key's small samples
+    return cards
+
+
+@pytest.mark.parametrize("large_print", [False, True])
+def test_every_card_figure_is_at_least_45_mm_wide_and_fills_it(large_print):
+    cards = card_drawings(STANDARD, large_print)
+    assert len(cards) == 5
+    for card, drawings in cards:
+        assert len(drawings) == 1, card.title
+        drawing = drawings[0]
+        assert drawing.width >= 45 * mm - 0.01, (card.title, drawing.width / mm)
+        x0, _, x1, _ = drawing.getBounds()
+        assert x1 - x0 >= 38 * mm, (card.title, (x1 - x0) / mm)  # the drawing itself, not just its box
+
+
+@pytest.mark.parametrize("side, label, mirrored", [("right", "右", False), ("left", "左", True), ("both", "左右", False)])
+def test_the_figure_label_and_mirror_follow_the_prescription(side, label, mirrored):
+    text = STANDARD + "stretches:\n" + "".join(f"  - id: {n}\n    side: {side}\n" for n in sorted(POSES))
+    for card, (drawing,) in card_drawings(text):
+        texts = [s.text for s in flat(drawing) if isinstance(s, String)]
+        assert label in texts, (card.title, texts)
+        assert card.mirror is mirrored
+        # the black leg is on the side the prescription names: its knee on the right half when mirrored
+        pose = POSES[card.figure]
+        right_x = pose.joints["knee"][0]
+        lines = [s for s in flat(drawing) if isinstance(s, Line) and s.strokeColor == pictures.INK
+                 and s.strokeWidth == 2 * pose.limbs[[limb.tone for limb in pose.limbs].index(STRETCH)].radius[0]]
+        xs = sorted({round(v, 3) for s in lines for v in (s.x1, s.x2)})
+        expected = round(WIDTH - right_x, 3) if mirrored else round(right_x, 3)
+        assert expected in xs, (card.title, expected, xs)
+
+
+def test_the_key_is_printed_once_when_built_in_figures_are_used(build, clinic_with_photos, run, write, tmp_path):
+    result, out = build(STANDARD)
+    assert result.exit_code == 0, result.output
+    text = pdf_text(out)
+    assert text.count("図の見方") == 1
+    for words in ("黒い足：伸ばす足", "灰色：伸びるところ", "うすい線：始めの姿勢"):
+        assert words in text
+    photos = tmp_path / "photos.pdf"  # every card a photo: the key would explain nothing
+    result = run("build", write("q.yaml", STANDARD), "-o", photos, "--content", clinic_with_photos)
+    assert result.exit_code == 0, result.output
+    assert "図の見方" not in pdf_text(photos)

@@ -19,7 +19,7 @@ WHITE = colors.white
 FAR_FILL = colors.Color(0.80, 0.80, 0.80)  # limbs behind the body
 GHOST = colors.Color(0.70, 0.70, 0.70)  # the start pose's outline
 PROP = colors.Color(0.42, 0.42, 0.42)
-PROP_LIGHT = colors.Color(0.86, 0.86, 0.86)
+PROP_LIGHT = colors.Color(0.90, 0.90, 0.90)
 MARK = colors.Color(0.58, 0.58, 0.58)  # the stretched patch: mid grey, so it shows on the black leg and on white
 OUTLINE = 0.75  # a limb's outline, box units
 PHOTO_DPI = 200  # photos are downsampled to this at their printed size
@@ -252,15 +252,20 @@ def _ghost(art: Art, pose: Pose):
         _head(art, joints["head"], pose.head, pose.facing, ghost=True)
 
 
+def _ellipse(cx, cy, rx, ry, angle=0.0, steps=28) -> list:
+    """An ellipse as polygon points, its x axis turned by angle degrees."""
+    a = math.radians(angle)
+    return [(cx + rx * math.cos(t) * math.cos(a) - ry * math.sin(t) * math.sin(a),
+             cy + rx * math.cos(t) * math.sin(a) + ry * math.sin(t) * math.cos(a))
+            for t in (i * 2 * math.pi / steps for i in range(steps))]
+
+
 def _region(art: Art, region):
     """The part that stretches: a mid-grey patch, its dashed black outline over a white one (seen on black)."""
     cx, cy, rx, ry, angle = region
     if not (rx and ry):
         return
-    a = math.radians(angle)
-    points = [(cx + rx * math.cos(t) * math.cos(a) - ry * math.sin(t) * math.sin(a),
-               cy + rx * math.cos(t) * math.sin(a) + ry * math.sin(t) * math.cos(a))
-              for t in (i * 2 * math.pi / 28 for i in range(28))]
+    points = _ellipse(cx, cy, rx, ry, angle)
     art.polygon(points, MARK, WHITE, 1.1)
     flat = [c for p in points + points[:1] for c in p]
     art.shapes.append(PolyLine(flat, strokeColor=INK, strokeWidth=0.8, strokeDashArray=[1.6, 1.2]))
@@ -293,8 +298,9 @@ def _prop(art: Art, prop):
     elif isinstance(prop, Towel):  # a folded towel: two layers and the fold
         art.rect(prop.x0, FLOOR, prop.x1, FLOOR + prop.height, PROP_LIGHT, INK, 0.55)
         fold, open_end = (prop.x1, prop.x0) if prop.fold > 0 else (prop.x0, prop.x1)
-        art.line((open_end + 0.8 * prop.fold, FLOOR + prop.height / 2), (fold - 0.3 * prop.fold, FLOOR + prop.height / 2),
-                 0.4, PROP, solid=False)
+        for level in (1 / 3, 2 / 3):  # the layers of the folded cloth
+            y = FLOOR + prop.height * level
+            art.line((open_end + 0.8 * prop.fold, y), (fold - 0.3 * prop.fold, y), 0.4, PROP, solid=False)
         art.circle((fold, FLOOR + prop.height / 2), prop.height / 2, PROP_LIGHT, INK, 0.55)
 
 
@@ -312,19 +318,20 @@ def _inset(art: Art, inset: Inset, region):
     art.line(heel, ball, 2 * width + 1.6, INK, solid=False)
     art.line(heel, ball, 2 * width, WHITE, solid=False)
     # five toes in an arc over the ball; the big toe (largest) on the inner side: viewer's right for the right sole
-    for across, size in ((0.95, 2.5), (0.45, 1.9), (0.0, 1.75), (-0.42, 1.6), (-0.8, 1.4)):
+    u = r / 19.5  # sizes below were drawn for a close-up of radius 19.5
+    for across, size in ((0.95, 2.5 * u), (0.45, 1.9 * u), (0.0, 1.75 * u), (-0.42, 1.6 * u), (-0.8, 1.4 * u)):
         x = cx + s * across * width * 1.05
-        y = ball[1] + width + size * 0.7 - 2.4 * across * across
+        y = ball[1] + width + size * 0.7 - 2.4 * u * across * across
         art.circle((x, y), size, WHITE, INK, 0.7, solid=False)
     _region(art, region)
-    # two hands below, their thumbs along the sole
+    # two hands holding the heel from its sides (the fingers behind the foot), both thumbs up the sole to the toes
     for side in (-1, 1):
-        palm = (cx + side * 0.36 * r, cy - 0.74 * r)
-        tip = (cx + side * 1.7, cy - 0.05 * r)
-        art.line(palm, tip, 3.0 + 2 * OUTLINE, INK, solid=False)
-        art.line(palm, tip, 3.0, WHITE, solid=False)
-        art.circle(palm, 3.3, WHITE, INK, OUTLINE, solid=False)
-        art.circle((tip[0] - side * 0.1, tip[1] - 0.6), 0.9, PROP_LIGHT, INK, 0.4, solid=False)  # the nail
+        palm = (cx + side * (width + 1.2 * u), cy - 0.46 * r)
+        art.polygon(_ellipse(*palm, 3.0 * u, 4.6 * u, side * 20), WHITE, INK, OUTLINE, solid=False)
+        base, tip = (cx + side * 2.6 * u, cy - 0.40 * r), (cx + side * 1.5 * u, cy + 0.02 * r)
+        art.line(base, tip, 3.0 * u + 2 * OUTLINE, INK, solid=False)
+        art.line(base, tip, 3.0 * u, WHITE, solid=False)
+        art.circle((tip[0], tip[1] - 0.4 * u), 0.9 * u, PROP_LIGHT, INK, 0.4, solid=False)  # the nail
     art.footprint.append(((cx, cy), (cx, cy), r + 0.5))  # the close-up is one solid disc for the labels
 
 
