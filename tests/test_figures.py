@@ -33,10 +33,11 @@ def flat(drawing: Drawing) -> list:
     return out
 
 
-# The sizes a figure is drawn at: (width, height, label pt) on the standard card and in large print.
+# The sizes a figure is drawn at: (width, height, label pt) on the standard card, in large print, in the gallery.
 CARD = (45 * mm, 27 * mm, 11)
 LARGE = (45 * mm * 14 / 12, 27 * mm * 14 / 12, 11 * 14 / 12)
-SIZES = {"standard": CARD, "large": LARGE}
+GALLERY = (58 * mm, 34.8 * mm, 11)
+SIZES = {"standard": CARD, "large": LARGE, "gallery": GALLERY}
 # 左右: a stretch prescribed for both sides shows the right side, labelled 左右.
 CASES = [(name, side, size) for name in sorted(POSES) for side in ("右", "左", "左右") for size in SIZES]
 

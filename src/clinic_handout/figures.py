@@ -176,7 +176,7 @@ POSES: dict[str, Pose] = {
                "far_shoulder": (59.5, 42.5), "hip": (49.5, 27), "far_hip": (56.5, 27), "knee": (38.5, 17),
                "far_knee": (60.5, 17), "elbow": (43.5, 34.5), "hand": (47.5, 29), "far_elbow": (67, 39),
                "far_hand": (78.5, 37.5)},
-        arrows=(Arrow((66, 50), (72, 45), "横へ", (80.5, 53.5)),),
+        arrows=(Arrow((64.5, 46.5), (76, 46.5), "横へ", (82, 53)),),
         label_spots=((30, 24.5), (28.5, 23), (33, 20), (27, 19), (22, 14), (38, 25)),
         caption="太ももの内側"),
     # Seated, the right ankle on the left knee, back straight, leaning forward from the hips.

@@ -12,7 +12,8 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Image
 
 from . import fonts
-from .figures import BODY, FAR, FLOOR, HEIGHT, POSES, STRETCH, WIDTH, Arrow, Chair, Inset, Pose, Towel, Wall
+from .figures import (BODY, FAR, FLOOR, HEIGHT, POSES, SHIN, STRETCH, THIGH, TORSO, WIDTH, Arrow, Chair, Inset, Pose,
+                      Towel, Wall)
 
 INK = colors.Color(0.08, 0.08, 0.08)
 WHITE = colors.white
@@ -25,7 +26,7 @@ OUTLINE = 0.75  # a limb's outline, box units
 PHOTO_DPI = 200  # photos are downsampled to this at their printed size
 LABEL_PT = 11  # the side label (右 / 左), bold
 WORD_PT = 10.5  # an arrow's words
-LABEL_GAP = 6.0  # the side label's box is at most this far (box units) from the stretched leg
+LABEL_GAP_PT = 7.5  # the side label's box is at most this far (points) from the stretched leg's edge
 
 Capsule = tuple[tuple[float, float], tuple[float, float], float]  # a segment and a radius: a shape's footprint
 
@@ -62,7 +63,7 @@ class Art:
     def rect(self, x0, y0, x1, y1, fill, stroke=None, width=0.0, solid=True):
         self.polygon([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], fill, stroke, width, solid)
 
-    def text(self, role, text, size, spots, near=(), gap=LABEL_GAP, font=None):
+    def text(self, role, text, size, spots, near=(), gap=6.0, font=None):
         """Writes text centred on the first spot where its box is free; else the nearest free spot found
         on a grid, searched outwards from the first spot. Raises ValueError if there is none."""
         font = font or fonts.BOLD
@@ -176,10 +177,10 @@ def figure_art(name: str, width: float, height: float, label: str | None = None,
     fonts.primary()  # the label's font
     pose = POSES[name].mirrored() if mirror else POSES[name]
     scale = min(width / WIDTH, height / HEIGHT)
-    return draw_pose(pose, label, label_pt / scale, WORD_PT * label_pt / LABEL_PT / scale), scale
+    return draw_pose(pose, label, label_pt / scale, WORD_PT * label_pt / LABEL_PT / scale, LABEL_GAP_PT / scale), scale
 
 
-def draw_pose(pose: Pose, label: str | None, label_size: float, word_size: float) -> Art:
+def draw_pose(pose: Pose, label: str | None, label_size: float, word_size: float, label_gap: float) -> Art:
     """Back to front: floor, props, the ghosted start, far limbs, body, the black leg, the stretched patch,
     the near arm and hands, the head, the close-up, arrows; then the arrows' words and the side label."""
     art = Art()
@@ -210,7 +211,7 @@ def draw_pose(pose: Pose, label: str | None, label_size: float, word_size: float
         art.text("word", arrow.word, word_size, [arrow.word_at], near=[(arrow.start, arrow.end, 0)], gap=10,
                  font=fonts.BOLD)
     if label:
-        art.text("label", label, label_size, pose.label_spots, near=art.stretched)
+        art.text("label", label, label_size, pose.label_spots, near=art.stretched, gap=label_gap)
     return art
 
 
@@ -336,19 +337,20 @@ def _inset(art: Art, inset: Inset, region):
 
 
 def key_sample(kind: str, width: float, height: float) -> Drawing:
-    """A small sample for the handout's key, drawn as in the figures: the black leg, the grey patch, the
-    faint start pose with an arrow."""
+    """A small sample for the handout's key, drawn as in the figures and at about their scale (a 24 x 18 box):
+    the black leg, the grey patch, the faint start pose with an arrow."""
     art = Art()
     if kind == "leg":
-        _limb(art, [(8, 52), (48, 36), (86, 20)], (7.5, 6.0), STRETCH)
+        _limb(art, [(2, 13), (11, 9), (21, 4)], (THIGH, SHIN), STRETCH)
     elif kind == "patch":
-        _limb(art, [(8, 30), (92, 30)], (12.0,), BODY)
-        _region(art, (50, 30, 30, 14, 0))
+        _limb(art, [(2, 9), (22, 9)], (THIGH + 0.6,), BODY)
+        _region(art, (12, 9, 6.5, 3.4, 0))
     else:
-        _limb(art, [(18, 10), (18, 62)], (10.0,), BODY, ghost=True)
-        _arrow(art, Arrow((34, 40), (88, 40), "", (0, 0)), head=(16, 11), width=5)
-    scale = min(width / 100, height / 75)
-    group = Group(transform=(scale, 0, 0, scale, (width - 100 * scale) / 2, (height - 75 * scale) / 2))
+        _limb(art, [(5, 2), (5, 10)], (TORSO - 1.6,), BODY, ghost=True)
+        _head(art, (5, 14), 3.4, 0, ghost=True)
+        _arrow(art, Arrow((10.5, 9), (23, 9), "", (0, 0)))
+    scale = min(width / 24, height / 18)
+    group = Group(transform=(scale, 0, 0, scale, (width - 24 * scale) / 2, (height - 18 * scale) / 2))
     for shape in art.shapes:
         group.add(shape)
     drawing = Drawing(width, height)
@@ -357,14 +359,14 @@ def key_sample(kind: str, width: float, height: float) -> Drawing:
     return drawing
 
 
-def _arrow(art: Art, arrow: Arrow, head=(3.6, 2.4), width=1.3):
+def _arrow(art: Art, arrow: Arrow):
     (x1, y1), (x2, y2) = arrow.start, arrow.end
     length = ((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5
     ux, uy = (x2 - x1) / length, (y2 - y1) / length
-    head, half = head
+    head, half = 3.6, 2.4
     base = (x2 - ux * head, y2 - uy * head)
     wing = (-uy * half, ux * half)
-    art.line((x1, y1), base, width, INK)
+    art.line((x1, y1), base, 1.3, INK)
     art.polygon([(x2, y2), (base[0] + wing[0], base[1] + wing[1]), (base[0] - wing[0], base[1] - wing[1])], INK,
                 INK, 0.3)
 

@@ -25,6 +25,7 @@ from reportlab.platypus import (
 
 from . import __version__, fonts
 from .compose import Card, Handout, japanese_day
+from .figures import POSES
 from .pictures import key_sample, picture, qr_code
 from .typeset import JapaneseParagraph as Paragraph
 
@@ -103,7 +104,7 @@ class HandoutTemplate:
             "item": _style("item", BODY_PT * k, leading=1.5, leftIndent=15 * k, bulletIndent=0),
             "safety": _style("safety", BODY_PT * k, leading=1.4, leftIndent=15 * k, bulletIndent=0),
             "list": _style("list", BODY_PT * k, leading=1.45, leftIndent=17 * k, bulletIndent=2),
-            "step": _style("step", BODY_PT * k, leading=1.45, leftIndent=19 * k, bulletIndent=0),
+            "step": _style("step", BODY_PT * k, leading=1.4, leftIndent=19 * k, bulletIndent=0),
             "card_title": _style("card_title", 14 * k, bold=True, leading=1.3),
             "number": _style("number", 15 * k, bold=True, leading=1.2, alignment=TA_CENTER, textColor=colors.white),
             "target": _style("target", BODY_PT * k, leading=1.4),
@@ -138,7 +139,7 @@ class HandoutTemplate:
         # The rules open the stretch section, read before the first card; a heading never ends a page.
         opening = self._heading(h.stretches_heading) + [self._rules()]
         if any(card.figure and card.image is None for card in h.cards):  # how to read the figures, once
-            opening += [Spacer(1, 1.5 * mm), self._figure_key()]
+            opening += [Spacer(1, 1 * mm), self._figure_key()]
         story += [Spacer(1, 3 * mm), KeepTogether(opening)]
         for card in h.cards:
             story += [Spacer(1, 2 * mm), KeepTogether(self._card(card))]
@@ -257,23 +258,10 @@ class HandoutTemplate:
         if art is not None:  # the steps beside the picture
             steps = [grid([[steps, art]], [inner - width - 6, width + 6],
                           ("VALIGN", *ALL, "TOP"), ("ALIGN", (1, 0), (1, 0), "RIGHT"))]
-        return self._box([title, Spacer(1, 1.5 * mm), *steps], border=1.25, rounded=True, padding=(8, 8, 4, 4))
+        return self._box([title, Spacer(1, 1 * mm), *steps], border=1.25, rounded=True, padding=(8, 8, 4, 4))
 
     def _figure_key(self) -> Table:
-        """What the figures' black, grey and faint parts mean, in words beside a small sample of each."""
-        s, k = self.styles, self.k
-        size = 7 * mm * k
-        heading = Paragraph("図の見方", s["area"])
-        head_width = stringWidth("図の見方", fonts.BOLD, s["area"].fontSize) + 3 * mm
-        items, widths = [], []
-        for kind, words in (("leg", "黒い足：伸ばす足"), ("patch", "灰色：伸びるところ"), ("ghost", "うすい線：始めの姿勢")):
-            items += [key_sample(kind, size, size * 0.75), Paragraph(words, s["target"])]
-            widths += [size + 1.5 * mm, stringWidth(words, fonts.REGULAR, s["target"].fontSize) + 3.5 * mm]
-        if head_width + sum(widths) <= self.width:  # one line
-            return grid([[heading, *items]], [head_width, *widths[:-1], None], ("VALIGN", *ALL, "MIDDLE"))
-        rows = [[heading, "", ""]] + [items[i:i + 2] + [""] for i in range(0, len(items), 2)]
-        return grid(rows, [size + 1.5 * mm, max(widths[1::2]), None], ("VALIGN", *ALL, "MIDDLE"),
-                    ("SPAN", (0, 0), (-1, 0)))
+        return figure_key(self.width, self.styles["area"], self.styles["target"], self.k)
 
     def _rules(self) -> Table:
         """The general rules, in a tinted box: the rules and the safe set-up side by side, then the pointer
@@ -397,6 +385,23 @@ def _document(buffer, bottom: float, height: float, on_page=None, **metadata) ->
     return doc
 
 
+def figure_key(width: float, heading_style, words_style, k: float = 1.0) -> Table:
+    """What the figures' black, grey and faint parts mean, in words beside a small sample of each:
+    one line when it fits, else the heading over one row per sample."""
+    size = 8 * mm * k
+    heading = Paragraph("図の見方", heading_style)
+    head_width = stringWidth("図の見方", fonts.BOLD, heading_style.fontSize) + 3 * mm
+    items, widths = [], []
+    for kind, words in (("leg", "黒い足：伸ばす足"), ("patch", "灰色：伸びるところ"), ("ghost", "うすい線：始めの姿勢")):
+        items += [key_sample(kind, size, size * 0.7), Paragraph(words, words_style)]
+        widths += [size + 1 * mm, stringWidth(words, fonts.REGULAR, words_style.fontSize) + 3 * mm]
+    if head_width + sum(widths) <= width:  # one line
+        return grid([[heading, *items]], [head_width, *widths[:-1], None], ("VALIGN", *ALL, "MIDDLE"))
+    rows = [[heading, "", ""]] + [items[i:i + 2] + [""] for i in range(0, len(items), 2)]
+    return grid(rows, [size + 1.5 * mm, max(widths[1::2]), None], ("VALIGN", *ALL, "MIDDLE"),
+                ("SPAN", (0, 0), (-1, 0)))
+
+
 def render(handout: Handout) -> bytes:
     """The handout as PDF bytes: the same handout always gives the same bytes."""
     return HandoutTemplate(handout).build()
@@ -410,14 +415,19 @@ def render_gallery(content) -> bytes:
     body = _style("body", leading=1.45)
     width, height = 58 * mm, 34.8 * mm
     rows = [[Paragraph("図の一覧（右側 ／ 左側）", title), "", ""]]
+    if any(stretch.figure and stretch.image is None for stretch in content.catalogue.values()):
+        rows.append([figure_key(A4[0] - 2 * MARGIN_X, heading, body), "", ""])  # as the handout explains them
     for stretch in content.catalogue.values():
         name = [Paragraph(chain.markup(stretch.title), heading), Paragraph(f"id: {chain.markup(stretch.id)}", body),
                 Paragraph("写真: " + chain.markup(stretch.image.name) if stretch.image else
                           ("図: " + stretch.figure if stretch.figure else "図なし"), body)]
+        if stretch.image is None and stretch.figure:
+            name.append(Paragraph(f"灰色：{POSES[stretch.figure].caption}", body))
         right = picture(stretch.figure, stretch.image, width, height, "右", stretch.image_side == "left")
         left = picture(stretch.figure, stretch.image, width, height, "左", stretch.image_side == "right")
         rows.append([name, right or "", left or ""])
-    table = grid(rows, [None, width + 6, width + 6], ("SPAN", (0, 0), (-1, 0)), ("VALIGN", *ALL, "MIDDLE"),
+    key_row = [("SPAN", (0, 1), (-1, 1))] if len(rows) > len(content.catalogue) + 1 else []
+    table = grid(rows, [None, width + 6, width + 6], ("SPAN", (0, 0), (-1, 0)), *key_row, ("VALIGN", *ALL, "MIDDLE"),
                  ("LINEBELOW", (0, 1), (-1, -1), 0.5, RULE), ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
                  ("TOPPADDING", (0, 1), (-1, -1), 4), split=False, repeatRows=1)
     buffer = io.BytesIO()
