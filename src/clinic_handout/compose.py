@@ -119,11 +119,13 @@ def compose(content: Content, prescription: Prescription, today: dt.date, large_
         dose = Dose(choice.hold_seconds or base.hold_seconds, choice.reps or base.reps,
                     choice.sets_per_day or base.sets_per_day)
         side = choice.side
+        # No side named: a stretch done on each side is labelled 左右 in its figure, as its dose says.
         # A figure shows the right side unless it is mirrored; a photo shows its image_side.
         mirror = side == "left" if stretch.image is None else side in ("left", "right") and side != stretch.image_side
         cards.append(Card(number, stretch.title, stretch.target, stretch.steps, dose_line(dose),
                           dose_detail(dose, stretch.per, side), stretch.cautions, choice.note, stretch.figure, stretch.image,
-                          mirror, FIGURE_LABELS.get(side), stretch.video_url))
+                          mirror, FIGURE_LABELS.get(side or ("both" if stretch.per != "none" else "")),
+                          stretch.video_url))
     date = prescription.date or today
     days = content.texts.checklist.days if prescription.checklist_days is None else prescription.checklist_days
     area = prescription.area
