@@ -131,7 +131,7 @@ def test_send_over_starttls_with_authentication(run, write, clinic, server, tmp_
     result = run("send", source, "--content", clinic)
     assert result.exit_code == 0, result.output
     mail, = server.messages
-    assert mail["Subject"] == "【サンプル接骨院】山田 花子様 ストレッチのご案内"
+    assert mail["Subject"] == "【サンプル接骨院】山田 花子 様 ストレッチのご案内"  # spaced as in the body
     assert mail["To"] == "hanako@example.com" and "clinic@example.com" in mail["From"]
     body = mail.get_body(("plain",)).get_content()
     assert "山田 花子 様" in body and "電話 03-0000-0000" in body and "受付時間" in body

@@ -141,6 +141,7 @@ def validate(files: tuple[Path, ...], content_dir: str | None) -> None:
     from .content import catalogue_ids, fallback_fonts, load_content
     from .fonts import GlyphCheck, font_chain
     from .prescription import load_prescription
+    from .wording import check_content, note_problems, prescription_notes
 
     folder = _content_folder(content_dir)
     problems: list[Problem] = []
@@ -173,24 +174,41 @@ def validate(files: tuple[Path, ...], content_dir: str | None) -> None:
                     batch_check(entry, ids, glyphs)
                 except InputError as exc:
                     problems += exc.problems
+                if not isinstance(entry.data, list):  # a YAML file that could be read, or a CSV row
+                    problems += note_problems(entry.source, entry.data, entry.field_prefix, entry.line)
             continue
         try:
             load_prescription(file, ids, glyphs)
         except InputError as exc:
             problems += exc.problems
+        problems += prescription_notes(file)
+    # The proof-reader: the words of the 柔道整復 rules (errors) and the sample's leftovers (warnings).
+    wording_errors, leftovers = check_content(folder, sample=_is_sample(folder)) if folder.is_dir() else ([], [])
+    problems += wording_errors
+    _report_warnings(leftovers)
+    if leftovers:
+        click.echo("注意 (warning): 見本の値が残っています。医院の情報に書きかえてください "
+                   f"({len(leftovers)} leftover(s) of the sample: put in the clinic's own details)", err=True)
     checked = f"{folder}" + (f" + {len(files)} 処方ファイル (prescription files)" if files else "")
     if problems:
         _report_problems(problems, checked + " ")
         sys.exit(1)
-    from .pipeline import standard_page_count
+    from .pipeline import standard_page_count, third_page_causes
 
     pages = standard_page_count(content)
     if pages > 2:
-        click.echo(f"注意 (warning): 標準のハンドアウト（area: both、メモなし）が {pages} ページになります。"
-                   f"texts.yaml か stretches.yaml の文を短くしてください "
-                   f"(the standard handout takes {pages} pages; at most 2 are promised: shorten the texts)", err=True)
+        causes = "".join(f"\n  原因 (cause): {cause}" for cause in third_page_causes(content))
+        click.echo(f"注意 (warning): 標準のハンドアウト（area: both、メモなし）が {pages} ページになります "
+                   f"(the standard handout takes {pages} pages; at most 2 are promised).{causes}", err=True)
     click.echo(f"問題ありません (no problems): {checked}; "
                f"標準のハンドアウト (standard handout): {pages} ページ (pages)")
+
+
+def _is_sample(folder: Path) -> bool:
+    """The built-in sample content itself (its example.com and 見本区 are what a sample holds)."""
+    from .resources import sample_content_dir
+
+    return folder.resolve() == sample_content_dir().resolve()
 
 
 @cli.command()

@@ -107,6 +107,19 @@ def dose_text(card: Card) -> str:
     return f"{card.dose_line}（{card.dose_detail}）"
 
 
+def stretches_text(handout: Handout) -> str:
+    """The chosen stretches with their doses, one a line, in the card's words (for the mail)."""
+    return "\n".join(f"{card.number}. {card.title}　{dose_text(card)}" for card in handout.cards)
+
+
+def safety_text(safety: Safety) -> str:
+    """The sheet's red flags and next-day advice as plain text, in the sheet's words (for the mail), so no
+    text the patient gets sends an urgent symptom anywhere but to a hospital."""
+    lines = [f"■ {safety.urgent_heading}", *(f"　・{flag}" for flag in safety.urgent),
+             f"■ {safety.soon_heading}", *(f"　・{flag}" for flag in safety.soon), safety.next_day]
+    return "\n".join(lines)
+
+
 def compose(content: Content, prescription: Prescription, today: dt.date, large_print: bool = False) -> Handout:
     texts = content.texts
     chosen = prescription.stretches

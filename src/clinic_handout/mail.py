@@ -20,18 +20,23 @@ from email.message import EmailMessage
 from email.utils import formataddr, formatdate, parseaddr
 from pathlib import Path
 
-from .compose import Handout, japanese_date
+from .compose import Handout, japanese_date, safety_text, stretches_text
 from .errors import HandoutError, InputError, Problem
 from .schema import INVALID, Email, Field, Kind, OneOf, Record, Text, Whole, check_file
 
-PLACEHOLDERS = ("name", "clinic", "phone", "hours", "date", "url", "password_note")
-DEFAULT_SUBJECT = "【{clinic}】{name}様 ストレッチのご案内"
+PLACEHOLDERS = ("name", "clinic", "phone", "hours", "date", "url", "password_note", "stretches", "safety")
+DEFAULT_SUBJECT = "【{clinic}】{name} 様 ストレッチのご案内"
+# Right on any day (the handout's date, not 本日), and the sheet's own words for the doses and the red flags.
 DEFAULT_BODY = """{name} 様
 
-{clinic}です。本日はご来院ありがとうございました。
-お渡ししたストレッチのご案内を、PDF でお送りします。
+{clinic}です。{date}のストレッチのご案内を、PDF でお送りします。
 {password_note}
-痛みが強いときや、しびれが出たときは、無理をせず、ご連絡ください。
+【あなたのストレッチ】
+{stretches}
+
+【安全のために】
+{safety}
+くわしくは、PDF の【重要】をお読みください。
 
 ――――――――――
 {clinic}
@@ -138,9 +143,9 @@ def message(settings: MailSettings, handout: Handout, clinic_hours: str, to: str
     clinic = handout.clinic
     values = {"name": handout.patient_name, "clinic": clinic.name, "phone": clinic.phone, "hours": clinic_hours,
               "date": japanese_date(handout.date), "url": clinic.url or "",
-              "password_note": settings.password_note.format(name=handout.patient_name, clinic=clinic.name,
-                                                              phone=clinic.phone, hours=clinic_hours, date="",
-                                                              url="", password_note="") if encrypted else ""}
+              "stretches": stretches_text(handout), "safety": safety_text(handout.safety), "password_note": ""}
+    if encrypted:
+        values["password_note"] = settings.password_note.format(**values)
     mail = EmailMessage()
     mail["Subject"] = settings.subject.format(**values)
     mail["From"] = formataddr((clinic.name, settings.sender))

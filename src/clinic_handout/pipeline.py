@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 from .compose import Handout, compose
 from .content import Content, load_content
-from .prescription import Patient, Prescription, load_prescription
+from .prescription import Patient, PrescribedStretch, Prescription, load_prescription
 
 
 def open_content(folder: Path, allow_missing_glyphs: bool = False) -> Content:
@@ -27,14 +28,66 @@ def build_pdf(prescription_file: Path, content: Content, today: dt.date | None =
     return handout, render(handout)
 
 
-def standard_page_count(content: Content) -> int:
-    """Pages of the contract's standard handout (area both, default stretches, no note) from this content."""
+STANDARD = Prescription(source=Path("standard"), patient=Patient("山田 花子", None), date=dt.date(2026, 1, 1),
+                        practitioner="田中 健", area="both", stretches=None, note=None)
+
+
+def _pages(content: Content, prescription: Prescription) -> int:
     import io
 
     from pypdf import PdfReader
 
     from .render import render
 
-    standard = Prescription(source=Path("standard"), patient=Patient("山田 花子", None), date=dt.date(2026, 1, 1),
-                            practitioner="田中 健", area="both", stretches=None, note=None)
-    return len(PdfReader(io.BytesIO(render(compose(content, standard, standard.date)))).pages)
+    return len(PdfReader(io.BytesIO(render(compose(content, prescription, prescription.date)))).pages)
+
+
+def standard_page_count(content: Content) -> int:
+    """Pages of the contract's standard handout (area both, default stretches, no note) from this content."""
+    return _pages(content, STANDARD)
+
+
+def _characters(texts) -> int:
+    return sum(len(t) for t in texts if t)
+
+
+def third_page_causes(content: Content) -> list[str]:
+    """Why the standard handout takes more than two pages, measured against the built-in sample: too many
+    stretches chosen for `both` (proved by laying out the sample's count), or texts longer than the sample's."""
+    from .resources import sample_content_dir
+
+    sample = load_content(sample_content_dir())
+    causes = []
+    chosen, usual = content.default_selection("both"), len(sample.default_selection("both"))
+    if len(chosen) > usual:
+        fewer = replace(STANDARD, stretches=tuple(PrescribedStretch(s) for s in chosen[:usual]))
+        fits = _pages(content, fewer) <= 2
+        causes.append(f"area: both で選ばれるストレッチが {len(chosen)} 個あります（見本は {usual} 個"
+                      + (f"。{usual} 個なら2ページに収まります" if fits else "") + "）。stretches.yaml の areas を"
+                      f"見直してください (area both chooses {len(chosen)} stretches, the sample {usual}"
+                      + (f"; with {usual} it fits two pages" if fits else "") + ": check `areas` in stretches.yaml)")
+        if fits:
+            return causes
+
+    def texts_of(c: Content) -> dict[str, int]:
+        t, stretches = c.texts, [c.catalogue[s] for s in c.default_selection("both")]
+        return {
+            "texts.yaml の for_whom と cause (the cause)": _characters(
+                [t.for_whom, *t.cause.paragraphs, t.cause.upper.text, t.cause.lower.text, t.cause.closing]),
+            "texts.yaml の rules (the rules)": _characters([*t.rules.items, *t.rules.setup]),
+            "texts.yaml の safety (the safety notice)": _characters(
+                [*t.safety.items, t.safety.next_day, *t.safety.urgent, *t.safety.soon, t.safety.urgent_heading,
+                 t.safety.soon_heading]),
+            "stretches.yaml の steps と cautions (the steps)": _characters(
+                [line for s in stretches for line in (*s.steps, *s.cautions)]),
+            "clinic.yaml の hours と address (the footer)": _characters([*c.clinic.hours, c.clinic.address]),
+        }
+
+    mine, theirs = texts_of(content), texts_of(sample)
+    longer = sorted(((mine[k] - theirs[k], k) for k in mine if mine[k] > theirs[k] * 1.1), reverse=True)
+    causes += [f"{name} が {mine[name]} 文字（見本は {theirs[name]} 文字） "
+               f"({mine[name]} characters, the sample has {theirs[name]})" for _, name in longer]
+    if not causes:
+        causes.append("文の長さ・ストレッチの数は見本と同じくらいです。写真やロゴの大きさを確認してください "
+                      "(texts and stretch count are like the sample's: check photos and the logo)")
+    return causes
