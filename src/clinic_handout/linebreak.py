@@ -14,11 +14,19 @@ Rules (W3C JLREQ, as `../shared/japanese-typesetting.md` states them):
   follows a unit (`1日|2セット`) where it can.
 Spaces after a word stay at the end of its line and do not count towards the width; the lines
 joined give back the text exactly.
+
+Phrase-aware breaking (`break_phrases`, for short texts: headings, captions, table headers, the
+footer) takes a level for each place the text may break: ITEM (after a full-width space between
+items), PHRASE (a phrase boundary, from phrases.py), or nothing (a place only kinsoku allows).
+Each line ends at the last place that fits with the highest level, so a line breaks between
+phrases unless one phrase is wider than the whole line; kinsoku still holds, since only the places
+between atoms count. `mend_tail` pulls a last line of one to three characters together with the
+phrase before it (any paragraph, short or long), where that phrase fits on the last line.
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 CLOSING_BRACKETS = "’”）〕］｝〉》」』】〙〗〟｠)]}"
 NO_START = frozenset(
@@ -144,3 +152,102 @@ def _split_long(text, widths, a, b, first_line, limit) -> list[tuple[int, int]]:
         pieces.append((start, end))
         start = end
     return pieces
+
+
+ITEM, PHRASE = 2, 1  # levels of a place to break: between items (after 　), between phrases
+MIN_TAIL = 4  # a last line shorter than this many characters takes the phrase before it when it can
+# The costs of break_phrases: a line; a break by its level; a last line under MIN_TAIL characters.
+LINE_COST, KINSOKU_ONLY_COST, SHORT_TAIL_COST = 10.0, 20.0, 5.0
+BREAK_COST = {ITEM: 0.0, PHRASE: 0.5}
+
+
+def _visible_end(text: str, start: int, end: int) -> int:
+    while end > start and text[end - 1] in SPACES:
+        end -= 1
+    return end
+
+
+def break_phrases(text: str, widths: Sequence[float], max_widths: Sequence[float],
+                  levels: dict[int, int]) -> list[tuple[int, int]]:
+    """Line ranges for a short text, breaking between phrases (see the module's text).
+
+    levels maps a position (a break before text[position]) to ITEM or PHRASE; a position that is not
+    between two atoms is ignored, so kinsoku and whole tokens still hold. Of all the ways to break,
+    the one with the lowest cost wins (costs below, in this order of weight): fewest lines; no break
+    that only kinsoku allows; no last line under MIN_TAIL characters; items before phrases; lines of
+    even length (a title of two lines breaks near its middle, at a phrase), the earlier lines longer.
+    """
+    assert len(widths) == len(text)
+    n = len(text)
+    if n == 0:
+        return [(0, 0)]
+    prefix = [0.0]
+    for w in widths:
+        prefix.append(prefix[-1] + w)
+    steady = len(max_widths) - 1
+
+    def limit(line: int) -> float:
+        return max_widths[min(line, steady)] + FUZZ
+
+    places = [0]  # where a line may start: between atoms; a token wider than a line gives its own places
+    for a, b in atoms(text):
+        if prefix[_visible_end(text, a, b)] - prefix[a] > limit(steady):
+            places += [end for _, end in _split_long(text, widths, a, b, steady, limit)]
+        else:
+            places.append(b)
+
+    def cost(i: int, j: int, line: int) -> float | None:
+        a, b = places[i], places[j]
+        used, available = prefix[_visible_end(text, a, b)] - prefix[a], limit(line)
+        if used > available and j > i + 1:
+            return None
+        slack = ((available - min(used, available)) / available) ** 2
+        if b < n:  # an earlier line's slack weighs a little more: of two even choices, the longer first line
+            return LINE_COST + 1.1 * slack + BREAK_COST.get(levels.get(b, 0), KINSOKU_ONLY_COST)
+        short = i > 0 and len(text[a:_visible_end(text, a, b)]) < MIN_TAIL
+        return LINE_COST + slack + (SHORT_TAIL_COST if short else 0.0)
+
+    # best[(i, line)] = (cost of setting text from places[i] on, starting on that line, next place)
+    best: dict[tuple[int, int], tuple[float, int]] = {}
+    last = len(places) - 1
+    for line in range(steady, -1, -1):
+        for i in range(last - 1, -1, -1):
+            choice = None
+            for j in range(i + 1, last + 1):
+                here = cost(i, j, line)
+                if here is None:
+                    break
+                rest = 0.0 if j == last else best[(j, min(line + 1, steady))][0]
+                if choice is None or here + rest <= choice[0]:
+                    choice = (here + rest, j)
+            best[(i, line)] = choice
+    lines, i, line = [], 0, 0
+    while i < last:
+        j = best[(i, min(line, steady))][1]
+        lines.append((places[i], places[j]))
+        i, line = j, line + 1
+    return lines
+
+
+def mend_tail(text: str, widths: Sequence[float], max_widths: Sequence[float], lines: list[tuple[int, int]],
+              levels: Callable[[], dict[int, int]]) -> list[tuple[int, int]]:
+    """lines, with a last line of fewer than MIN_TAIL characters moved back to the last place of
+    level PHRASE or more on the line before, where the new last line still fits and has MIN_TAIL
+    characters (the line before keeps at least one atom). Unchanged when no such place exists.
+
+    levels() gives the levels of text's places (called only when the last line is short).
+    """
+    if len(lines) < 2:
+        return lines
+    (a, _), (c, d) = lines[-2], lines[-1]
+    if len(text[c:_visible_end(text, c, d)]) >= MIN_TAIL:
+        return lines
+    available = max_widths[min(len(lines) - 1, len(max_widths) - 1)] + FUZZ
+    places, edges = levels(), {end for _, end in atoms(text)}
+    for place in range(c - 1, a, -1):
+        if sum(widths[place:_visible_end(text, place, d)]) > available:
+            break
+        tail = text[place:_visible_end(text, place, d)]
+        if places.get(place, 0) >= PHRASE and place in edges and len(tail) >= MIN_TAIL:
+            return lines[:-2] + [(a, place), (place, d)]
+    return lines

@@ -1,10 +1,16 @@
-"""ReportLab's Paragraph with Japanese line breaking (linebreak.py) in place of its greedy CJK split."""
+"""ReportLab's Paragraph with Japanese line breaking (linebreak.py) in place of its greedy CJK split.
+
+A style with `phrases=True` (headings, captions, table headers, the footer) breaks between phrases
+(linebreak.break_phrases with phrases.py's BudouX levels); any other keeps the JLREQ greedy fill and
+mends a last line of one to three characters (linebreak.mend_tail).
+"""
 from __future__ import annotations
 
 from reportlab.pdfbase.pdfmetrics import getAscentDescent, getFont
 from reportlab.platypus.paragraph import FragLine, Paragraph, ParaLines, _handleBulletWidth
 
-from .linebreak import SPACES, break_lines
+from .linebreak import SPACES, break_lines, break_phrases, mend_tail
+from .phrases import phrase_levels
 
 
 class JapaneseParagraph(Paragraph):
@@ -33,11 +39,11 @@ class JapaneseParagraph(Paragraph):
             return ParaLines(kind=0, fontSize=style.fontSize, fontName=style.fontName, textColor=style.textColor,
                              lines=[], ascent=style.fontSize, descent=-0.2 * style.fontSize)
         lines: list = []
-        segment = _Segment()
+        segment = _Segment(getattr(style, "phrases", False))
         for frag in self.frags:
             if hasattr(frag, "lineBreak"):  # <br/>: the text so far ends with a forced break
                 lines += segment.lines(maxWidths, len(lines), forced=frag)
-                segment = _Segment()
+                segment = _Segment(segment.phrases)
             else:
                 segment.add(frag)
         if segment.text:
@@ -48,7 +54,8 @@ class JapaneseParagraph(Paragraph):
 class _Segment:
     """The text between forced line breaks, with each character's width and the frag it comes from."""
 
-    def __init__(self):
+    def __init__(self, phrases: bool):
+        self.phrases = phrases  # break between phrases (a short text), else JLREQ greedy with a mended tail
         self.text = ""
         self.widths: list[float] = []
         self.runs: list[tuple] = []  # (frag, start, end)
@@ -63,7 +70,12 @@ class _Segment:
 
     def lines(self, max_widths, first_line: int, forced=None) -> list:
         text, widths = self.text, self.widths
-        ranges = break_lines(text, widths, list(max_widths[first_line:]) or [max_widths[-1]])
+        widths_here = list(max_widths[first_line:]) or [max_widths[-1]]
+        if self.phrases:
+            ranges = break_phrases(text, widths, widths_here, phrase_levels(text))
+        else:
+            ranges = mend_tail(text, widths, widths_here, break_lines(text, widths, widths_here),
+                               lambda: phrase_levels(text))
         lines = []
         for number, (start, end) in enumerate(ranges):
             max_width = max_widths[min(first_line + number, len(max_widths) - 1)]
