@@ -28,6 +28,7 @@ class Card:
     mirror: bool = False  # show the picture mirrored: the left side
     figure_label: str | None = None  # 右 / 左 / 左右, drawn beside the stretched limb
     video_url: str | None = None
+    sets_per_day: int = 1  # the tick-sheet has a box for each set
 
 
 @dataclass(frozen=True)
@@ -136,9 +137,9 @@ def compose(content: Content, prescription: Prescription, today: dt.date, large_
         # A figure shows the right side unless it is mirrored; a photo shows its image_side.
         mirror = side == "left" if stretch.image is None else side in ("left", "right") and side != stretch.image_side
         cards.append(Card(number, stretch.title, stretch.target, stretch.steps, dose_line(dose),
-                          dose_detail(dose, stretch.per, side), stretch.cautions, choice.note, stretch.figure, stretch.image,
-                          mirror, FIGURE_LABELS.get(side or ("both" if stretch.per != "none" else "")),
-                          stretch.video_url))
+                          dose_detail(dose, stretch.per, side), stretch.cautions, choice.note, stretch.figure,
+                          stretch.image, mirror, FIGURE_LABELS.get(side or ("both" if stretch.per != "none" else "")),
+                          stretch.video_url, dose.sets_per_day))
     date = prescription.date or today
     days = content.texts.checklist.days if prescription.checklist_days is None else prescription.checklist_days
     area = prescription.area

@@ -101,7 +101,8 @@ class Checklist:
 
 DEFAULT_CHECKLIST = Checklist(
     heading="ストレッチ記録表",
-    intro="できた日に ○ をつけましょう。その日の痛みを 0（痛くない）〜 10（とても痛い）で書きましょう。",
+    intro="1セットするごとに、四角に ○ を1つつけましょう。"
+          "その日の痛みを 0（痛くない）〜 10（とても痛い）で書きましょう。",
     pain_heading="痛み（0〜10）", next_visit_label="次回のご来院", days=0)
 
 

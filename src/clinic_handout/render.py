@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 from reportlab import rl_config
 from reportlab.lib import colors
@@ -12,6 +13,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
+    ActionFlowable,
     BaseDocTemplate,
     Flowable,
     Frame,
@@ -38,6 +40,7 @@ LARGE_PRINT_PT = 14
 FIGURE_WIDTH, FIGURE_HEIGHT = 45 * mm, 27 * mm  # a stretch card's picture: wide enough to copy from (issue 14)
 QR_SIZE = 19 * mm  # the clinic's QR code: about 0.6 mm a module, easy for a phone camera
 VIDEO_QR_SIZE = 15 * mm
+QR_CAPTION_MAX = 34 * mm  # the widest the QR code's column grows for its caption (times k in large print)
 LEADING = 1.7
 INK = colors.black
 RULE = colors.Color(0.35, 0.35, 0.35)
@@ -46,10 +49,12 @@ SAFETY_TINT = colors.Color(0.96, 0.96, 0.96)
 ALL = ((0, 0), (-1, -1))
 
 
-def _style(name, size=BODY_PT, bold=False, leading=LEADING, **extra) -> ParagraphStyle:
+def _style(name, size=BODY_PT, bold=False, leading=LEADING, phrases=False, **extra) -> ParagraphStyle:
+    """A paragraph style in the bundled font; phrases=True for a short text (heading, caption, table
+    header, footer), whose lines break between phrases (typeset.py)."""
     return ParagraphStyle(name, fontName=fonts.BOLD if bold else fonts.REGULAR, fontSize=size,
                           leading=round(size * leading, 1), wordWrap="CJK", bulletFontName=fonts.REGULAR,
-                          bulletFontSize=size, **{"textColor": INK, **extra})
+                          bulletFontSize=size, phrases=phrases, **{"textColor": INK, **extra})
 
 
 def grid(rows, widths, *commands, padding=(0, 0, 0, 0), split=True, **options) -> Table:
@@ -77,6 +82,65 @@ class SafetyMark(Flowable):
         self.template.drawn_safety_page = self.canv.getPageNumber()
 
 
+TICK_ROW = 9 * mm  # a day's row of the tick-sheet (times k in large print)
+TICK_BOX, TICK_GAP = 5 * mm, 2 * mm  # a box to tick, for a pen: the same in large print
+TICK_BOX_SMALL, TICK_GAP_SMALL = 4 * mm, 1.5 * mm
+TICK_PADDING = 3
+
+
+class TickBoxes(Flowable):
+    """count empty squares to tick, centred, in as many lines as the cell's width needs."""
+
+    def __init__(self, count: int, size: float, gap: float):
+        super().__init__()
+        self.count, self.size, self.gap = count, size, gap
+
+    def wrap(self, available_width, _available_height):
+        self.per_line = max(1, int((available_width + self.gap) // (self.size + self.gap)))
+        lines = -(-self.count // self.per_line)
+        self.width = available_width
+        self.height = lines * self.size + (lines - 1) * self.gap
+        return self.width, self.height
+
+    def draw(self):
+        canvas, step = self.canv, self.size + self.gap
+        canvas.setStrokeColor(INK)
+        canvas.setLineWidth(1)
+        for index in range(self.count):
+            line, place = divmod(index, self.per_line)
+            in_line = min(self.per_line, self.count - line * self.per_line)
+            left = (self.width - (in_line * step - self.gap)) / 2
+            canvas.rect(left + place * step, self.height - self.size - line * step, self.size, self.size,
+                        stroke=1, fill=0)
+
+
+def _width(markup_free_text: str, style: ParagraphStyle) -> float:
+    """The width of a one-line text in a style (the bundled font; for sizing columns)."""
+    return stringWidth(markup_free_text, style.fontName, style.fontSize)
+
+
+# -- PAGE RULES: how the blocks of a handout fall onto pages (HandoutTemplate.story, .build) ----------
+# 1. Keep with next: a section heading is one block with what follows it (the stretch heading with
+#    the rules box), so a heading never ends a page.
+# 2. Whole: the header, the rules box, each stretch card, a short note, the safety notice and the
+#    tick-sheet never split over two pages (a block with whole=True).
+# 3. The safety notice shares its page: when it would stand alone on a page, the block before it
+#    (a card or the note) moves onto its page, if the two fit on one page and the page it leaves
+#    stays at least MIN_FILL full.
+# 4. The tick-sheet follows on the page of the safety notice when it fits there whole; else it
+#    starts the next page. It is one page for 14 days in standard and large print.
+MIN_FILL = 0.5
+# Tests (tests/test_pages.py) check these on every sample at both sizes, from the PDF.
+
+
+@dataclass
+class Block:
+    role: str  # header, cause, stretches, card, note, safety, tick-sheet
+    flowables: list
+    whole: bool = True  # rule 2: never split over pages
+    space: float = 0.0  # space before it, when it does not start a page
+
+
 class HandoutTemplate:
     """The page: A4 portrait, margins, the footer, the styles and the story of one handout."""
 
@@ -88,31 +152,33 @@ class HandoutTemplate:
         self.width = A4[0] - 2 * MARGIN_X
         # The page the safety notice lands on: 2 for the standard handout; build() checks it.
         self.safety_page = self.drawn_safety_page = 2
+        short = {"phrases": True}  # short texts: break between phrases
         self.styles = {
-            "title": _style("title", 18 * k, bold=True, leading=1.35),
-            "for_whom": _style("for_whom", BODY_PT * k, leading=1.5),
-            "clinic": _style("clinic", BODY_PT * k, bold=True, leading=1.4),
-            "name": _style("name", 20 * k, bold=True, leading=1.3),
-            "meta": _style("meta", BODY_PT * k, alignment=TA_RIGHT, leading=1.4),
-            "pointer": _style("pointer", BODY_PT * k, bold=True, alignment=TA_RIGHT, leading=1.3),
-            "meta2": _style("meta2", BODY_PT * k, alignment=TA_RIGHT, leading=1.15),  # two lines beside the name
-            "h2": _style("h2", 14 * k, bold=True, leading=1.3, textColor=colors.white),
-            "h3": _style("h3", 13 * k, bold=True, leading=1.45),
+            "title": _style("title", 18 * k, bold=True, leading=1.35, **short),
+            "for_whom": _style("for_whom", BODY_PT * k, leading=1.5, **short),
+            "clinic": _style("clinic", BODY_PT * k, bold=True, leading=1.4, **short),
+            "name": _style("name", 20 * k, bold=True, leading=1.3, **short),
+            "meta": _style("meta", BODY_PT * k, alignment=TA_RIGHT, leading=1.4, **short),
+            "pointer": _style("pointer", BODY_PT * k, bold=True, alignment=TA_RIGHT, leading=1.3, **short),
+            "meta2": _style("meta2", BODY_PT * k, alignment=TA_RIGHT, leading=1.15, **short),  # beside the name
+            "h2": _style("h2", 14 * k, bold=True, leading=1.3, textColor=colors.white, **short),
+            "h3": _style("h3", 13 * k, bold=True, leading=1.45, **short),
             "body": _style("body", BODY_PT * k),
             "cell": _style("cell", BODY_PT * k, leading=1.45),
-            "area": _style("area", BODY_PT * k, bold=True, leading=1.4),
+            "area": _style("area", BODY_PT * k, bold=True, leading=1.4, **short),
             "item": _style("item", BODY_PT * k, leading=1.5, leftIndent=15 * k, bulletIndent=0),
             "safety": _style("safety", BODY_PT * k, leading=1.4, leftIndent=15 * k, bulletIndent=0),
-            "list": _style("list", BODY_PT * k, leading=1.45, leftIndent=17 * k, bulletIndent=2),
+            "flag": _style("flag", BODY_PT * k, leading=1.4, leftIndent=15 * k, bulletIndent=0, **short),
+            "list": _style("list", BODY_PT * k, leading=1.45, leftIndent=17 * k, bulletIndent=2, **short),
             "step": _style("step", BODY_PT * k, leading=1.4, leftIndent=19 * k, bulletIndent=0),
-            "card_title": _style("card_title", 14 * k, bold=True, leading=1.3),
+            "card_title": _style("card_title", 14 * k, bold=True, leading=1.3, **short),
             "number": _style("number", 15 * k, bold=True, leading=1.2, alignment=TA_CENTER, textColor=colors.white),
-            "target": _style("target", BODY_PT * k, leading=1.4),
-            "dose": _style("dose", 14 * k, bold=True, leading=1.3, alignment=TA_CENTER),
-            "dose_detail": _style("dose_detail", BODY_PT * k, leading=1.3, alignment=TA_CENTER),
-            "small": _style("small", 10.5 * k, leading=1.45),
-            "qr": _style("qr", 10.5 * k, leading=1.2, alignment=TA_CENTER),
-            "tick_head": _style("tick_head", 10.5 * k, bold=True, leading=1.35, alignment=TA_CENTER),
+            "target": _style("target", BODY_PT * k, leading=1.4, **short),
+            "dose": _style("dose", 14 * k, bold=True, leading=1.3, alignment=TA_CENTER, **short),
+            "dose_detail": _style("dose_detail", BODY_PT * k, leading=1.3, alignment=TA_CENTER, **short),
+            "small": _style("small", 10.5 * k, leading=1.45, **short),
+            "qr": _style("qr", 10.5 * k, leading=1.2, alignment=TA_CENTER, **short),
+            "tick_head": _style("tick_head", 10.5 * k, bold=True, leading=1.35, alignment=TA_CENTER, **short),
             "page": _style("page", 10.5 * k, bold=True, alignment=TA_RIGHT, leading=1.45),
         }
         self.footer = self._footer()
@@ -126,56 +192,119 @@ class HandoutTemplate:
         return self.chain.markup(value)
 
     # -- the story ------------------------------------------------------------------------
-    def story(self) -> list:
+    def blocks(self) -> list[Block]:
+        """What the handout says, in reading order, as blocks for the page rules (PAGE RULES below)."""
         h, s = self.handout, self.styles
-        story = [self._header(), Spacer(1, 2 * mm)]
+        blocks = [Block("header", [self._header(), Spacer(1, 2 * mm)], whole=True)]
         if h.for_whom:
-            story += [Paragraph(self.text(h.for_whom), s["for_whom"]), Spacer(1, 2 * mm)]
-        story += self._heading(h.cause_heading)
-        story += [Paragraph(self.text(p), s["body"]) for p in h.cause_paragraphs]
-        story += [Spacer(1, 1.5 * mm), self._area_causes()]
+            blocks[0].flowables += [Paragraph(self.text(h.for_whom), s["for_whom"]), Spacer(1, 2 * mm)]
+        cause = [*self._heading(h.cause_heading), *(Paragraph(self.text(p), s["body"]) for p in h.cause_paragraphs),
+                 Spacer(1, 1.5 * mm), self._area_causes()]
         if h.cause_closing:
-            story += [Spacer(1, 1.5 * mm), Paragraph(self.text(h.cause_closing), s["body"])]
-        # The rules open the stretch section, read before the first card; a heading never ends a page.
+            cause += [Spacer(1, 1.5 * mm), Paragraph(self.text(h.cause_closing), s["body"])]
+        blocks.append(Block("cause", cause, whole=False))
+        # The rules open the stretch section, read before the first card; then how to read the figures, once.
         opening = self._heading(h.stretches_heading) + [self._rules()]
-        if any(card.figure and card.image is None for card in h.cards):  # how to read the figures, once
+        if any(card.figure and card.image is None for card in h.cards):
             opening += [Spacer(1, 1 * mm), self._figure_key()]
-        story += [Spacer(1, 3 * mm), KeepTogether(opening)]
-        for card in h.cards:
-            story += [Spacer(1, 2 * mm), KeepTogether(self._card(card))]
+        blocks.append(Block("stretches", opening, space=3 * mm))
+        blocks += [Block("card", [self._card(card)], space=2 * mm) for card in h.cards]
         if h.note:
             note = self._note()
             # A short note stays whole; a long one starts right here and flows over the pages.
             short = note.wrap(self.width, A4[1])[1] < self.frame_height / 3
-            story += [Spacer(1, 3 * mm), KeepTogether(note) if short else note]
-        story += [Spacer(1, 3 * mm), KeepTogether(self._safety())]
+            blocks.append(Block("note", [note], whole=short, space=3 * mm))
+        blocks.append(Block("safety", [self._safety()], space=3 * mm))
         if h.checklist:
-            story += [PageBreak(), *self._checklist()]
+            blocks.append(Block("tick-sheet", self._checklist(), space=4 * mm))
+        return blocks
+
+    def story(self, room_before_safety: float | None = None) -> list:
+        """The blocks as ReportLab's story under the PAGE RULES. room_before_safety: the safety notice
+        stood alone on a page, the page before had this much room left (rule 3 applies)."""
+        blocks = self.blocks()
+        for block in blocks:
+            for flowable in block.flowables:
+                flowable._block = block.role  # build() reads back where each block landed (rule 3)
+        if room_before_safety is not None:
+            at = next(i for i, block in enumerate(blocks) if block.role == "safety")
+            before, safety = blocks[at - 1], blocks[at]
+            together = [*before.flowables, Spacer(1, safety.space), *safety.flowables]
+            left = room_before_safety + self._height(before.flowables) + before.space
+            if before.whole and self._height(together) <= self.frame_height and \
+                    1 - left / self.frame_height >= MIN_FILL:  # rule 3: the block before moves along
+                blocks[at - 1:at + 1] = [Block("safety", together, space=before.space)]
+        story: list = []
+        for block in blocks:
+            if block.role == "tick-sheet" and not self._fits_on_one_page(block.flowables):
+                story.append(PageBreak())  # rule 4: longer than a page, the tick-sheet starts its own
+            elif story and block.space:
+                story.append(Spacer(1, block.space))
+            story += [KeepTogether(block.flowables)] if block.whole else block.flowables  # rules 1 and 2
         return story
 
+    def _fits_on_one_page(self, flowables: list) -> bool:
+        return self._height(flowables) <= self.frame_height
+
+    def _height(self, flowables: list) -> float:
+        return sum(f.wrap(self.width, self.frame_height)[1] for f in flowables)
+
     def _checklist(self) -> list:
-        """The tick-sheet: a row a day, a box a stretch, the pain score; on its own page, black and white."""
-        h, s = self.handout, self.styles
-        sheet = h.checklist
+        """The tick-sheet: a row a day; for each stretch a box a set (1日2セット: two boxes), the pain
+        score; black and white. Columns are as wide as their headers need (the pain heading on one
+        line); a stretch's header breaks between phrases."""
+        h, s, k = self.handout, self.styles, self.k
+        sheet, head = h.checklist, s["tick_head"]
+        padding = TICK_PADDING * k
+        date_width = max(_width(japanese_day(day), s["target"]) for day in h.checklist_dates) + 2 * padding
+        pain_width = max(_width(sheet.pain_heading, head) + 2 * padding + 1, 20 * mm * k)
+        pain_width = min(pain_width, self.width * 0.25)  # a clinic's long heading breaks between phrases
+        column = (self.width - date_width - pain_width) / len(h.cards)
         heads = [Paragraph("日付", s["area"])]
-        heads += [Paragraph(f"{card.number}<br/>{self.text(card.title.removesuffix('のストレッチ'))}", s["tick_head"])
+        heads += [Paragraph(f"{card.number}<br/>{self.text(card.title.removesuffix('のストレッチ'))}", head)
                   for card in h.cards]
-        heads.append(Paragraph(self.text(sheet.pain_heading), s["tick_head"]))
-        rows = [heads] + [[Paragraph(japanese_day(day), s["target"])] + [""] * (len(h.cards) + 1)
+        heads.append(Paragraph(self.text(sheet.pain_heading), head))
+        box, gap = TICK_BOX, TICK_GAP
+        if self._tick_rows_height(box, gap, column, padding) > self._tick_room(heads, column, date_width, pain_width):
+            box, gap = TICK_BOX_SMALL, TICK_GAP_SMALL  # many sets: smaller boxes keep 14 days on one page
+        row_height = max(TICK_ROW * k, self._tick_row_height(box, gap, column, padding))
+        rows = [heads] + [[Paragraph(japanese_day(day), s["target"])]
+                          + [TickBoxes(card.sets_per_day, box, gap) for card in h.cards] + [""]
                           for day in h.checklist_dates]
-        date_width, pain_width = 34 * mm * self.k, 26 * mm * self.k
-        box = (self.width - date_width - pain_width) / len(h.cards)
-        table = grid(rows, [date_width] + [box] * len(h.cards) + [pain_width],
+        table = grid(rows, [date_width] + [column] * len(h.cards) + [pain_width],
                      ("GRID", *ALL, 0.9, INK), ("BACKGROUND", (0, 0), (-1, 0), TINT),
                      ("VALIGN", *ALL, "MIDDLE"), ("ALIGN", (1, 0), (-1, 0), "CENTER"),
-                     padding=(5, 3, 3, 4), repeatRows=1, rowHeights=[None] + [9.5 * mm * self.k] * len(rows[1:]))
-        parts = self._heading(sheet.heading) + [Paragraph(f"{self.text(h.patient_name)} 様", s["area"]),
-                                                 Paragraph(self.text(sheet.intro), s["body"]), Spacer(1, 2 * mm),
-                                                 table]
+                     padding=(padding, padding, 3, 4), repeatRows=1,
+                     rowHeights=[None] + [row_height] * len(rows[1:]))
+        parts = self._checklist_top() + [table]
         if h.next_visit:
             parts += [Spacer(1, 4 * mm), Paragraph(f"{self.text(sheet.next_visit_label)}：{japanese_day(h.next_visit)}",
                                                    s["card_title"])]
         return parts
+
+    def _checklist_top(self) -> list:
+        h, s = self.handout, self.styles
+        return self._heading(h.checklist.heading) + [Paragraph(f"{self.text(h.patient_name)} 様", s["area"]),
+                                                      Paragraph(self.text(h.checklist.intro), s["body"]),
+                                                      Spacer(1, 2 * mm)]
+
+    def _tick_row_height(self, box: float, gap: float, column: float, padding: float) -> float:
+        """The height a day's row needs for the most boxes of any stretch in a column this wide."""
+        most = max(card.sets_per_day for card in self.handout.cards)
+        lines = TickBoxes(most, box, gap).wrap(column - 2 * padding, A4[1])[1]
+        return lines + 2 * padding
+
+    def _tick_rows_height(self, box, gap, column, padding) -> float:
+        row = max(TICK_ROW * self.k, self._tick_row_height(box, gap, column, padding))
+        return row * len(self.handout.checklist_dates)
+
+    def _tick_room(self, heads, column, date_width, pain_width) -> float:
+        """The height left for the days' rows on a page of their own, under the heading and intro."""
+        top = sum(f.wrap(self.width, self.frame_height)[1] for f in self._checklist_top())
+        header = grid([heads], [date_width] + [column] * len(self.handout.cards) + [pain_width],
+                      padding=(TICK_PADDING * self.k,) * 2 + (3, 4)).wrap(self.width, self.frame_height)[1]
+        extra = 16 * mm * self.k if self.handout.next_visit else 0
+        return self.frame_height - top - header - extra
 
     def _header(self) -> Table:
         """Clinic and date; the title over a heavy rule; the patient's name with 様 and the practitioner."""
@@ -192,7 +321,9 @@ class HandoutTemplate:
                 [Paragraph(self.text(h.title), s["title"]), Spacer(0, 0)],
                 [Paragraph(f"{self.text(h.patient_name)} 様", s["name"]), Paragraph("<br/>".join(meta), s["meta2"])]]
         qr_url = h.clinic.qr_url or h.clinic.url
-        left = self.width - (QR_SIZE + 6 * mm if qr_url else 0)
+        # The QR column is as wide as its caption on one line (up to a limit; a longer one breaks at phrases).
+        caption = min(max(QR_SIZE, _width(h.clinic.qr_caption, s["qr"]) + 2), QR_CAPTION_MAX * self.k)
+        left = self.width - (caption + 6 * mm if qr_url else 0)
         table = grid(rows, [left * 0.55, left * 0.45],
                     ("VALIGN", *ALL, "BOTTOM"), ("SPAN", (0, 1), (1, 1)),
                     ("BOTTOMPADDING", (0, 1), (-1, 1), 3), ("LINEBELOW", (0, 1), (-1, 1), 2, INK),
@@ -202,7 +333,7 @@ class HandoutTemplate:
             return table
         # The clinic's QR code at the top right of the first page, where the header has room.
         code = [qr_code(qr_url, QR_SIZE), Paragraph(self.text(h.clinic.qr_caption), s["qr"])]
-        return grid([[table, code]], [left, QR_SIZE + 6 * mm], ("VALIGN", *ALL, "BOTTOM"),
+        return grid([[table, code]], [left, caption + 6 * mm], ("VALIGN", *ALL, "BOTTOM"),
                     ("ALIGN", (1, 0), (1, 0), "RIGHT"))
 
     def _heading(self, title: str) -> list:
@@ -294,7 +425,7 @@ class HandoutTemplate:
         for heading, flags, border in ((safety.urgent_heading, safety.urgent, 2),
                                        (safety.soon_heading, safety.soon, 1)):
             lines = [Paragraph(self.text(heading), s["area"])]
-            lines += [Paragraph(self.text(flag), s["safety"], bulletText="■") for flag in flags]
+            lines += [Paragraph(self.text(flag), s["flag"], bulletText="■") for flag in flags]
             columns.append(grid([[lines]], [column_width], ("BOX", *ALL, border, INK),
                                 ("BACKGROUND", *ALL, colors.white), padding=(6, 6, 2, 4)))
         parts += [Spacer(1, 1 * mm), grid([columns], [column_width + 4 * mm, column_width], ("VALIGN", *ALL, "TOP"))]
@@ -311,9 +442,13 @@ class HandoutTemplate:
     # -- every page ----------------------------------------------------------------------
     def _footer(self) -> Table:
         clinic = self.handout.clinic
-        first = f"<b>{self.text(clinic.name)}</b>　電話 <b>{self.text(clinic.phone)}</b>　{self.text(clinic.address)}"
-        hours = f"{self.text(clinic.hours_label)}：" + "　".join(self.text(line) for line in clinic.hours)
-        contact = "　".join(self.text(v) for v in (clinic.url, clinic.email) if v)
+        # Items apart by a full-width space, written as a character reference: ReportLab turns a typed
+        # one into a plain space. A line longer than the footer breaks between items first (typeset.py).
+        gap = "&#12288;"
+        first = (f"<b>{self.text(clinic.name)}</b>{gap}電話 <b>{self.text(clinic.phone)}</b>"
+                 f"{gap}{self.text(clinic.address)}")
+        hours = f"{self.text(clinic.hours_label)}：" + gap.join(self.text(line) for line in clinic.hours)
+        contact = gap.join(self.text(v) for v in (clinic.url, clinic.email) if v)
         lines = [first, hours] + ([contact] if contact else [])
         return grid([[Paragraph("<br/>".join(lines), self.styles["small"])]], [self.width - 22 * mm],
                     padding=(0, 0, 4, 0))
@@ -331,14 +466,21 @@ class HandoutTemplate:
         label.drawOn(canvas, MARGIN_X + self.width - 20 * mm, FOOTER_BOTTOM + self.footer_height - 4 - height)
 
     def build(self) -> bytes:
-        """The PDF; laid out again when the safety notice did not land on the page page 1 points to."""
-        pdf = self._build()
+        """The PDF; laid out again when the safety notice would stand alone on a page (rule 3), and
+        when it did not land on the page that page 1 points to."""
+        room = None
+        pdf, pages = self._build(self.story())
+        alone = [number for number, page in pages.items() if set(page.blocks) == {"safety"}]
+        if alone and alone[0] - 1 in pages:
+            room = pages[alone[0] - 1].room
+            pdf, _ = self._build(self.story(room_before_safety=room))
         if self.drawn_safety_page != self.safety_page:
             self.safety_page = self.drawn_safety_page
-            pdf = self._build()
+            pdf, _ = self._build(self.story(room_before_safety=room))
         return pdf
 
-    def _build(self) -> bytes:
+    def _build(self, story: list) -> tuple[bytes, dict[int, Landed]]:
+        """The PDF of story, and for each page the blocks drawn on it and the room left under them."""
         h = self.handout
         buffer = io.BytesIO()
         doc = _document(buffer, self.frame_bottom, self.frame_height, self.draw_footer, title=h.pdf_title,
@@ -366,8 +508,24 @@ class HandoutTemplate:
                     super().showPage()
                 super().save()
 
-        doc.build(self.story(), canvasmaker=NumberedCanvas)
-        return buffer.getvalue()
+        pages: dict[int, Landed] = {}
+
+        def after(flowable) -> None:
+            if not isinstance(flowable, (Spacer, ActionFlowable)):
+                page = pages.setdefault(doc.page, Landed([], self.frame_height))
+                page.blocks.append(getattr(flowable, "_block", None))  # None: a part of a split block
+                page.room = min(page.room, doc.frame._y - self.frame_bottom)
+
+        doc.afterFlowable = after
+        doc.build(story, canvasmaker=NumberedCanvas)
+        return buffer.getvalue(), pages
+
+
+@dataclass
+class Landed:
+    """What build() saw of one page: the blocks drawn on it, the room left under them (points)."""
+    blocks: list[str | None]
+    room: float
 
 
 def _document(buffer, bottom: float, height: float, on_page=None, **metadata) -> BaseDocTemplate:
