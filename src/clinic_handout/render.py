@@ -121,7 +121,7 @@ def _width(markup_free_text: str, style: ParagraphStyle) -> float:
 
 # -- PAGE RULES: how the blocks of a handout fall onto pages (HandoutTemplate.story, .build) ----------
 # 1. Keep with next: a section heading is one block with what follows it (the stretch heading with
-#    the rules box), so a heading never ends a page.
+#    the rules box), so a heading never ends a page; the key to the figures is one with the first card.
 # 2. Whole: the header, the rules box, each stretch card, a short note, the safety notice and the
 #    tick-sheet never split over two pages (a block with whole=True).
 # 3. The safety notice shares its page: when it would stand alone on a page, the block before it
@@ -203,12 +203,12 @@ class HandoutTemplate:
         if h.cause_closing:
             cause += [Spacer(1, 1.5 * mm), Paragraph(self.text(h.cause_closing), s["body"])]
         blocks.append(Block("cause", cause, whole=False))
-        # The rules open the stretch section, read before the first card; then how to read the figures, once.
-        opening = self._heading(h.stretches_heading) + [self._rules()]
-        if any(card.figure and card.image is None for card in h.cards):
-            opening += [Spacer(1, 1 * mm), self._figure_key()]
-        blocks.append(Block("stretches", opening, space=3 * mm))
+        # The rules open the stretch section, read before the first card.
+        blocks.append(Block("stretches", self._heading(h.stretches_heading) + [self._rules()], space=3 * mm))
         blocks += [Block("card", [self._card(card)], space=2 * mm) for card in h.cards]
+        if any(card.figure and card.image is None for card in h.cards):  # how to read the figures, once:
+            first = blocks[-len(h.cards)]  # over the first card, and on its page (rule 1)
+            first.flowables[:0] = [self._figure_key(), Spacer(1, 1 * mm)]
         if h.note:
             note = self._note()
             # A short note stays whole; a long one starts right here and flows over the pages.
