@@ -100,6 +100,18 @@ def allowed_breaks(text: str) -> set[int]:
     return places
 
 
+def phrase_at(text: str, end: int) -> str:
+    """The BudouX phrase of text that a break after `end` non-space characters falls inside (a phrase
+    wider than the whole line has to break somewhere inside; JLREQ then decides where)."""
+    seen = 0
+    for chunk in PARSER.parse(text):
+        size = len(norm(chunk))
+        if seen < end < seen + size:
+            return norm(chunk)
+        seen += size
+    return ""
+
+
 def em(text: str) -> float:
     return sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.5 for ch in text)
 
@@ -141,12 +153,18 @@ def built(tmp_path_factory, content):
 
 def short_texts(h) -> list[str]:
     """The short texts of a handout: headings, title, captions, labels, table headers, the footer."""
-    texts = [h.title, h.for_whom, h.cause_heading, h.stretches_heading, h.rules.heading,
-             f"【重要】{h.safety.heading}", h.safety.see_doctor_heading, *h.safety.see_doctor, *h.rules.items,
-             f"{h.patient_name} 様", h.clinic.qr_caption, *(part.heading for part in h.area_causes)]
-    for card in h.cards:  # the side goes on the dose's line when it fits there, else on a line of its own
-        dose = f"{card.dose_line}　{card.side_label}" if card.side_label else card.dose_line
-        texts += [card.title, f"ねらい：{card.target}", (dose, card.dose_line)]
+    texts = [h.title, h.for_whom, h.cause_heading, h.stretches_heading, h.rules.heading, *h.rules.items,
+             *h.rules.setup, f"【重要】{h.safety.heading}", h.safety.urgent_heading, *h.safety.urgent,
+             h.safety.soon_heading, *h.safety.soon, f"{h.patient_name} 様", h.clinic.qr_caption,
+             *(part.heading for part in h.area_causes)]
+    visit = h.next_visit
+    texts.append(f"{h.next_visit_label}：" + (f"{visit.month}月{visit.day}日（{'月火水木金土日'[visit.weekday()]}）"
+                                             if visit else "＿＿月＿＿日（＿）"))
+    if h.practitioner:
+        texts.append(f"担当：{h.practitioner}")
+    for card in h.cards:  # the dose's detail goes on the dose's line when it fits there, else under it
+        one_line = f"{card.dose_line}　{card.dose_detail}"
+        texts += [card.title, f"ねらい：{card.target}", (one_line, card.dose_line), (one_line, card.dose_detail)]
     clinic = h.clinic
     texts += [f"{clinic.name}　電話 {clinic.phone}　{clinic.address}",
               f"{clinic.hours_label}：" + "　".join(clinic.hours)]
@@ -168,7 +186,9 @@ def test_short_texts_break_only_between_phrases(built, name):
         for para, lines in places:
             ends = [sum(map(len, lines[:i + 1])) for i in range(len(lines) - 1)]
             checked += 1
-            bad += [f"p{para.page} {text!r}: {' / '.join(lines)}" for end in ends if end not in allowed]
+            widest = max(em(line) for line in lines)
+            bad += [f"p{para.page} {text!r}: {' / '.join(lines)}" for end in ends
+                    if end not in allowed and em(phrase_at(text, end)) <= widest]
     assert checked and not bad, "\n".join(bad)
 
 
@@ -188,7 +208,7 @@ def test_the_broken_words_of_the_issue_are_whole(built, name):
 def test_no_one_or_two_character_last_line_a_phrase_break_avoids(built, name):
     b = built[name]
     h = b.handout
-    texts = [*h.cause_paragraphs, *h.safety.items]
+    texts = [*h.cause_paragraphs, *h.safety.items, h.safety.next_day]
     for card in h.cards:
         texts += [*card.steps, *card.cautions]
     bad = []
@@ -214,7 +234,7 @@ def test_page_rules(built, name):
     """render.py's PAGE RULES, read back from where the texts are drawn."""
     b = built[name]
     h = b.handout
-    safety_first, safety_last = f"【重要】{h.safety.heading}", h.safety.see_doctor[-1]
+    safety_first, safety_last = f"【重要】{h.safety.heading}", h.safety.soon[-1]
     # Rule 2, whole: the safety notice, each card and the tick-sheet on one page each.
     assert page_of(b, safety_first) == page_of(b, safety_last), "the safety notice is split"
     for card in h.cards:

@@ -42,7 +42,8 @@ def short_texts() -> list[str]:
     content = load_content(SAMPLE)
     texts = content.texts
     found = [texts.title, texts.cause.heading, texts.stretches_heading, texts.rules.heading, texts.safety.heading,
-             texts.safety.see_doctor_heading, *texts.safety.see_doctor, texts.checklist.pain_heading,
+             texts.safety.urgent_heading, *texts.safety.urgent, texts.safety.soon_heading, *texts.safety.soon,
+             texts.checklist.pain_heading,
              content.clinic.address]
     for stretch in content.catalogue.values():
         found += [stretch.title, stretch.target, stretch.title.removesuffix("のストレッチ")]

@@ -313,18 +313,21 @@ class HandoutTemplate:
         if h.clinic.logo:
             logo = Image(str(h.clinic.logo), width=40 * mm, height=10 * mm, kind="proportional", hAlign="LEFT")
             clinic = grid([[logo, clinic]], [logo.drawWidth + 3 * mm, None], ("VALIGN", *ALL, "BOTTOM"))
-        meta = [f"担当：{self.text(h.practitioner)}"] if h.practitioner else []
+        meta = [f"担当：{h.practitioner}"] if h.practitioner else []
         # The next visit on every handout: the date when it is known, else blanks to fill in by hand.
         visit = japanese_day(h.next_visit) if h.next_visit else "＿＿月＿＿日（＿）"
-        meta.append(f"{self.text(h.next_visit_label)}：{visit}")
+        meta.append(f"{h.next_visit_label}：{visit}")
         rows = [[clinic, Paragraph(h.date_text, s["meta"])],
                 [Paragraph(self.text(h.title), s["title"]), Spacer(0, 0)],
-                [Paragraph(f"{self.text(h.patient_name)} 様", s["name"]), Paragraph("<br/>".join(meta), s["meta2"])]]
+                [Paragraph(f"{self.text(h.patient_name)} 様", s["name"]),
+                 Paragraph("<br/>".join(self.text(line) for line in meta), s["meta2"])]]
         qr_url = h.clinic.qr_url or h.clinic.url
         # The QR column is as wide as its caption on one line (up to a limit; a longer one breaks at phrases).
         caption = min(max(QR_SIZE, _width(h.clinic.qr_caption, s["qr"]) + 2), QR_CAPTION_MAX * self.k)
         left = self.width - (caption + 6 * mm if qr_url else 0)
-        table = grid(rows, [left * 0.55, left * 0.45],
+        # The practitioner and the next visit each on one line, where the name leaves room for them.
+        right = min(max(left * 0.3, max(_width(line, s["meta2"]) for line in meta) + 4), left * 0.6)
+        table = grid(rows, [left - right, right],
                     ("VALIGN", *ALL, "BOTTOM"), ("SPAN", (0, 1), (1, 1)),
                     ("BOTTOMPADDING", (0, 1), (-1, 1), 3), ("LINEBELOW", (0, 1), (-1, 1), 2, INK),
                     ("TOPPADDING", (0, 2), (-1, 2), 3), ("BOTTOMPADDING", (0, 2), (-1, 2), 2),
