@@ -10,9 +10,9 @@ from pypdf import PdfReader
 from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, PolyLine, String
 from reportlab.lib.units import mm
 
+from clinic_handout import pictures
 from clinic_handout.content import load_content
 from clinic_handout.figures import HEIGHT, POSES, STRETCH, WIDTH, Inset, Pose
-from clinic_handout import pictures
 from clinic_handout.pictures import _prepared_photo, figure, figure_art
 
 from .conftest import SAMPLE, STANDARD, pdf_text
@@ -403,8 +403,8 @@ def test_every_card_figure_is_at_least_45_mm_wide_and_fills_it(large_print):
 
 
 # No side named: every sample stretch is done on each side (or each foot), as its dose line says: 左右.
-@pytest.mark.parametrize("side, label, mirrored", [("right", "右", False), ("left", "左", True), ("both", "左右", False),
-                                                   (None, "左右", False)])
+@pytest.mark.parametrize("side, label, mirrored", [("right", "右", False), ("left", "左", True),
+                                                   ("both", "左右", False), (None, "左右", False)])
 def test_the_figure_label_and_mirror_follow_the_prescription(side, label, mirrored):
     text = STANDARD + "stretches:\n" + "".join(f"  - id: {n}\n" + (f"    side: {side}\n" if side else "")
                                                for n in sorted(POSES))

@@ -12,8 +12,24 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Image
 
 from . import fonts
-from .figures import (BODY, FAR, FLOOR, HEIGHT, POSES, SHIN, STRETCH, THIGH, TORSO, WIDTH, Arrow, Chair, Inset, Pose,
-                      Towel, Wall)
+from .figures import (
+    BODY,
+    FAR,
+    FLOOR,
+    HEIGHT,
+    POSES,
+    SHIN,
+    STRETCH,
+    THIGH,
+    TORSO,
+    WIDTH,
+    Arrow,
+    Chair,
+    Inset,
+    Pose,
+    Towel,
+    Wall,
+)
 
 INK = colors.Color(0.08, 0.08, 0.08)
 WHITE = colors.white
@@ -72,7 +88,7 @@ class Art:
         candidates = list(spots) + [(start[0] + dx, start[1] + dy) for dx, dy in _GRID]
         for cx, cy in candidates:
             box = (cx - width / 2 - 0.6, cy - size * 0.55, cx + width / 2 + 0.6, cy + size * 0.55)
-            if not (0 <= box[0] and box[2] <= WIDTH and 0 <= box[1] and box[3] <= HEIGHT):
+            if not (box[0] >= 0 and box[2] <= WIDTH and box[1] >= 0 and box[3] <= HEIGHT):
                 continue
             if near and min(_box_distance(box, c) for c in near) > gap:
                 continue
@@ -88,7 +104,8 @@ class Art:
 
 
 # Offsets tried after a text's own spots, nearest first: a 1.5-unit grid 60 units either way.
-_GRID = sorted(((i * 1.5, j * 1.5) for i in range(-40, 41) for j in range(-40, 41)), key=lambda p: p[0] ** 2 + p[1] ** 2)
+_GRID = sorted(((i * 1.5, j * 1.5) for i in range(-40, 41) for j in range(-40, 41)),
+               key=lambda p: p[0] ** 2 + p[1] ** 2)
 
 
 def _polygon_footprint(points, radius) -> list[Capsule]:

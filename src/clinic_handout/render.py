@@ -553,7 +553,8 @@ def figure_key(width: float, heading_style, words_style, k: float = 1.0) -> Tabl
     heading = Paragraph("図の見方", heading_style)
     head_width = stringWidth("図の見方", fonts.BOLD, heading_style.fontSize) + 3 * mm
     items, widths = [], []
-    for kind, words in (("leg", "黒い足：伸ばす足"), ("patch", "灰色：伸びるところ"), ("ghost", "うすい線：始めの姿勢")):
+    for kind, words in (("leg", "黒い足：伸ばす足"), ("patch", "灰色：伸びるところ"),
+                        ("ghost", "うすい線：始めの姿勢")):
         items += [key_sample(kind, size, size * 0.7), Paragraph(words, words_style)]
         widths += [size + 1 * mm, stringWidth(words, fonts.REGULAR, words_style.fontSize) + 3 * mm]
     if head_width + sum(widths) <= width:  # one line
