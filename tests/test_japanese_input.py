@@ -381,3 +381,10 @@ def test_an_abort_at_a_question_is_said_in_japanese(run, write, tmp_path):
                                       str(tmp_path / "c"), "--send", "--jobs", "1"], input="")
     assert result.exit_code == 1
     assert "中止しました (aborted)" in result.output and "Aborted!" not in result.output
+
+
+def test_hint_lines_count_as_yaml_does_not_at_a_vertical_tab():
+    from clinic_handout.yaml_hints import mistakes
+
+    text = "patient:\n  name: 山田\nnote: 朝\x0b夜\narea：both\n"  # a VT (Word's Shift+Enter) is not a line break
+    assert [line for line, _, _ in mistakes(text)] == [4]

@@ -33,6 +33,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 REQUIRED = ("name", "area")
 CELL_LIMIT = 5000  # characters in one cell: a longer one is a swallowed file, not a note
+MAX_ROWS = 10_000  # a day's list; more is another file given by mistake, and would take minutes to read
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
 RESAVE = "Excel で「名前を付けて保存」→「CSV UTF-8 (コンマ区切り)」か「CSV (コンマ区切り)」で保存し直す " \
          "(save it from Excel as CSV UTF-8 or CSV)"
@@ -74,8 +75,8 @@ def read_table(path: Path, warnings: list[Problem]) -> tuple[list[tuple[Row, Lin
     if problem:
         return [], [_file_problem(path, *problem)]
     lines, foreign, unreadable = _decode_lines(raw)
-    rows = _records("".join(lines), foreign, unreadable)
-    header_row = _header_row(rows)
+    text = "".join(lines)
+    header_row = _header_row(_records(text, foreign, unreadable, limit=10))
     if header_row is None:
         return [], [_file_problem(path, "列名の行がありません（空のファイル） (no header row: an empty file)",
                                   "1行目に列名 (a header row: 名前, 部位, ... / name, area, ...)")]
@@ -94,7 +95,10 @@ def read_table(path: Path, warnings: list[Problem]) -> tuple[list[tuple[Row, Lin
     width = len(header)
     # A second pass with the header's width: an unclosed quote that swallows whole rows is then told apart
     # from a note with a line break.
-    rows = _records("".join(lines), foreign, unreadable, width)
+    rows = _records(text, foreign, unreadable, width)
+    if len(rows) > MAX_ROWS:
+        return [], [_file_problem(path, f"行が多すぎます ({MAX_ROWS:,}行を超えています / more than {MAX_ROWS:,} rows)",
+                                  f"1日分の一覧、{MAX_ROWS:,}行まで (a day's list: at most {MAX_ROWS:,} rows)")]
     written = {column: header[i] for i, column in enumerate(columns) if column}
     result, unnamed = [], set()
     name_index = columns.index("name")
@@ -195,6 +199,10 @@ def _decode_lines(raw: bytes) -> tuple[list[str], set[int], set[int]]:
     in the file's minority encoding (one Shift_JIS row in a UTF-8 file) and of lines in neither."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+    try:  # the common case, whole: a UTF-8 file
+        return re.split(r"(?<=\n)", raw.decode("utf-8")), set(), set()
+    except UnicodeDecodeError:
+        pass
     chunks = re.split(rb"(?<=\n)", raw)
     kinds = []
     for chunk in chunks:
@@ -228,12 +236,17 @@ def decode_csv(raw: bytes) -> str:
     return "".join(_decode_lines(raw)[0])
 
 
-def _records(text: str, foreign: set[int], unreadable: set[int], width: int | None = None) -> list[Row]:
-    """Splits text into records (RFC 4180, as Excel writes: quoted cells may hold , " and line breaks)."""
+def _records(text: str, foreign: set[int], unreadable: set[int], width: int | None = None,
+             limit: int = MAX_ROWS + 1) -> list[Row]:
+    """Splits text into records (RFC 4180, as Excel writes: quoted cells may hold , " and line breaks).
+
+    Linear in the file's length: after one quote that never closes, quoted cells may no longer span
+    lines, so a hostile file of lone quotes is not read again and again to its end."""
     rows: list[Row] = []
-    position, line = 0, 0
-    while position < len(text):
-        cells, problem, end, end_line = _record(text, position, line, width)
+    position, line, one_line_quotes = 0, 0, False
+    while position < len(text) and len(rows) < limit:
+        cells, problem, end, end_line = _record(text, position, line, width, one_line_quotes)
+        one_line_quotes = one_line_quotes or problem == _unclosed()
         lines = set(range(line, end_line + 1))
         row = Row(len(rows) + 1, cells, problem, readable=not lines & unreadable)
         if not row.readable:
@@ -249,7 +262,12 @@ def _records(text: str, foreign: set[int], unreadable: set[int], width: int | No
     return rows
 
 
-def _record(text: str, start: int, line: int, width: int | None) -> tuple[list[str], tuple | None, int, int]:
+_IN_QUOTES = re.compile(r'["\n]')
+_OUTSIDE = re.compile(r'[,\r\n"]')
+
+
+def _record(text: str, start: int, line: int, width: int | None,
+            one_line_quotes: bool = False) -> tuple[list[str], tuple | None, int, int]:
     """One record from start: (cells, problem, where the next record starts, the record's last line)."""
     cells: list[str] = []
     cell: list[str] = []
@@ -258,9 +276,14 @@ def _record(text: str, start: int, line: int, width: int | None) -> tuple[list[s
     opened_at, opened_line = start, line
     i, n = start, len(text)
     while i < n:
-        ch = text[i]
         if quoted:
-            if ch == '"':
+            stop = _IN_QUOTES.search(text, i)
+            if stop is None:
+                cell.append(text[i:])
+                break
+            cell.append(text[i:stop.start()])
+            i = stop.start()
+            if text[i] == '"':
                 if text.startswith('""', i):
                     cell.append('"')
                     i += 2
@@ -272,17 +295,30 @@ def _record(text: str, start: int, line: int, width: int | None) -> tuple[list[s
                                "値の中の「\"」は「\"\"」と2つ重ねるか、値全体を \"…\" で囲む "
                                "(write \" inside a value as \"\", or quote the whole value)")
                 continue
-            if ch == "\n":
-                line += 1
-                following = text[i + 1: text.find("\n", i + 1) if "\n" in text[i + 1:] else n]
-                if width and width >= 3 and following.count(",") >= width - 1:
-                    # The quote opened on this row never closes: the next lines are rows, not a note.
-                    return cells + ["".join(cell)], _unclosed(), i + 1, line - 1
-            cell.append(ch)
+            line += 1  # a line break inside quotes
+            next_break = text.find("\n", i + 1)
+            following = text[i + 1: next_break if next_break != -1 else n]
+            if one_line_quotes or (width and width >= 3 and following.count(",") >= width - 1):
+                # The quote opened on this row never closes: the next lines are rows, not a note.
+                return cells + ["".join(cell)], _unclosed(), i + 1, line - 1
+            cell.append("\n")
             i += 1
             continue
-        if ch == '"' and fresh:
-            quoted, fresh, opened_at, opened_line = True, False, i, line
+        stop = _OUTSIDE.search(text, i)
+        if stop is None:
+            cell.append(text[i:])
+            fresh = fresh and i == n
+            break
+        if stop.start() > i:
+            cell.append(text[i:stop.start()])
+            fresh = False
+        i = stop.start()
+        ch = text[i]
+        if ch == '"':
+            if fresh:
+                quoted, fresh, opened_at, opened_line = True, False, i, line
+            else:
+                cell.append('"')  # a quote inside an unquoted value is kept as typed: 山田 "花子"
             i += 1
             continue
         if ch == ",":
@@ -290,12 +326,8 @@ def _record(text: str, start: int, line: int, width: int | None) -> tuple[list[s
             cell, fresh = [], True
             i += 1
             continue
-        if ch in "\r\n":
-            end = i + 2 if text.startswith("\r\n", i) else i + 1
-            return cells + ["".join(cell)], problem or _too_long(cells + ["".join(cell)]), end, line
-        cell.append(ch)
-        fresh = False
-        i += 1
+        end = i + 2 if text.startswith("\r\n", i) else i + 1
+        return cells + ["".join(cell)], problem or _too_long(cells + ["".join(cell)]), end, line
     if quoted:  # the file ended inside a quote: read on from the line after the one it opened on
         restart = text.find("\n", opened_at) + 1 or n
         return cells + ["".join(cell)], _unclosed(), restart, opened_line

@@ -24,7 +24,9 @@ Hint = tuple[int, str, str]  # (line, found, expected), Japanese first
 def _structure_lines(text: str):
     """(line number, line) of each line that is YAML structure: not a comment, not inside a `|` block."""
     block_indent = None
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Lines as YAML counts them: str.splitlines would also break at a VT or FF (Word's Shift+Enter)
+    # and shift every line number after it.
+    for number, line in enumerate(re.split(r"\r\n|[\r\n\x85\u2028\u2029]", text), start=1):
         stripped = line.strip(" \t\u3000")
         indent = len(line) - len(line.lstrip(" "))
         if block_indent is not None:
