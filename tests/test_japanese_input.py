@@ -388,3 +388,12 @@ def test_hint_lines_count_as_yaml_does_not_at_a_vertical_tab():
 
     text = "patient:\n  name: 山田\nnote: 朝\x0b夜\narea：both\n"  # a VT (Word's Shift+Enter) is not a line break
     assert [line for line, _, _ in mistakes(text)] == [4]
+
+
+def test_a_file_of_more_rows_than_a_day_is_refused_whole(run, tmp_path):
+    text = "名前,部位\n" + "山田,上\n" * 10_001
+    result = run("validate", write_csv(tmp_path, text))
+    assert result.exit_code == 1
+    assert "行が多すぎます (10,000行を超えています / more than 10,000 rows)" in result.output
+    ok = run("validate", write_csv(tmp_path, "名前,部位\n" + "山田,上\n" * 100, name="ok.csv"))
+    assert ok.exit_code == 0, ok.output
