@@ -168,10 +168,11 @@ def _visible_end(text: str, start: int, end: int) -> int:
 
 
 def break_phrases(text: str, widths: Sequence[float], max_widths: Sequence[float],
-                  levels: dict[int, int]) -> list[tuple[int, int]]:
+                  levels: Callable[[], dict[int, int]]) -> list[tuple[int, int]]:
     """Line ranges for a short text, breaking between phrases (see the module's text).
 
-    levels maps a position (a break before text[position]) to ITEM or PHRASE; a position that is not
+    levels() maps a position (a break before text[position]) to ITEM or PHRASE (called only when the
+    text needs more than one line); a position that is not
     between two atoms is ignored, so kinsoku and whole tokens still hold. Of all the ways to break,
     the one with the lowest cost wins (costs below, in this order of weight): fewest lines; no break
     that only kinsoku allows; no last line under MIN_TAIL characters; items before phrases; lines of
@@ -189,6 +190,9 @@ def break_phrases(text: str, widths: Sequence[float], max_widths: Sequence[float
     def limit(line: int) -> float:
         return max_widths[min(line, steady)] + FUZZ
 
+    if prefix[_visible_end(text, 0, n)] <= limit(0):  # one line: most short texts
+        return [(0, n)]
+    levels = levels()
     places = [0]  # where a line may start: between atoms; a token wider than a line gives its own places
     for a, b in atoms(text):
         if prefix[_visible_end(text, a, b)] - prefix[a] > limit(steady):

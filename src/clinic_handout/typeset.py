@@ -72,7 +72,7 @@ class _Segment:
         text, widths = self.text, self.widths
         widths_here = list(max_widths[first_line:]) or [max_widths[-1]]
         if self.phrases:
-            ranges = break_phrases(text, widths, widths_here, phrase_levels(text))
+            ranges = break_phrases(text, widths, widths_here, lambda: phrase_levels(text))
         else:
             ranges = mend_tail(text, widths, widths_here, break_lines(text, widths, widths_here),
                                lambda: phrase_levels(text))
