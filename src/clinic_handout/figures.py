@@ -155,7 +155,7 @@ POSES: dict[str, Pose] = {
         ghost={"head": (44, 51), "neck": (41, 42), "hip": (38, 23), "shoulder": (41, 39), "elbow": (51, 35),
                "hand": (60, 38)},
         arrows=(Arrow((29, 33), (41, 33), "前へ", (19, 33)),),
-        label_spots=((23.5, 19), (25, 19), (20, 16), (13, 16), (35, 3), (28, 24)),
+        label_spots=((23.5, 20.5), (19, 20.5), (23.5, 19), (20.5, 19)),
         caption="股関節の前"),
     # Standing, seen from the front, holding a chair: the right leg out to the side, heel down, toes up;
     # bending the left knee moves the hips sideways.
@@ -176,8 +176,8 @@ POSES: dict[str, Pose] = {
                "far_shoulder": (59.5, 42.5), "hip": (49.5, 27), "far_hip": (56.5, 27), "knee": (38.5, 17),
                "far_knee": (60.5, 17), "elbow": (43.5, 34.5), "hand": (47.5, 29), "far_elbow": (67, 39),
                "far_hand": (78.5, 37.5)},
-        arrows=(Arrow((64.5, 46.5), (76, 46.5), "横へ", (82, 53)),),
-        label_spots=((30, 24.5), (28.5, 23), (33, 20), (27, 19), (22, 14), (38, 25)),
+        arrows=(Arrow((64.5, 46.5), (76, 46.5), "横へ", (82, 54.5)),),
+        label_spots=((30, 24.5), (27, 26), (28.5, 23), (27, 23)),
         caption="太ももの内側"),
     # Seated, the right ankle on the left knee, back straight, leaning forward from the hips.
     "buttock": Pose(
@@ -191,7 +191,7 @@ POSES: dict[str, Pose] = {
         ghost={"head": (40, 51.5), "neck": (39, 42), "shoulder": (39.5, 39.5), "elbow": (46, 33.5),
                "hand": (55, 32)},
         arrows=(Arrow((43, 58.5), (55, 54.5), "前へ", (71.5, 54)),),
-        label_spots=((69.5, 30.5), (44, 19), (38, 14), (47, 36), (63, 22)),
+        label_spots=((71, 30.5), (75.5, 30.5), (69.5, 30.5), (74, 30.5)),
         caption="お尻"),
     # On the front edge of a chair set against a wall: the right leg forward, heel down, leaning forward.
     "hamstring": Pose(
@@ -205,7 +205,7 @@ POSES: dict[str, Pose] = {
         ghost={"head": (38.5, 51.5), "neck": (37, 42), "shoulder": (37.5, 39.5), "elbow": (43, 31),
                "hand": (47, 23.5)},
         arrows=(Arrow((41.5, 58.5), (53, 54.5), "前へ", (69.5, 54)),),
-        label_spots=((63, 22.5), (63, 18), (70, 16), (58, 3), (40, 12)),
+        label_spots=((63, 22.5), (64.5, 24)),
         caption="太ももの裏"),
     # Seated, the right ankle on the left knee, both thumbs on the sole; the close-up shows the thumbs
     # sliding from the heel towards the toes.
@@ -219,6 +219,6 @@ POSES: dict[str, Pose] = {
                                                       Inset((80, 36), 18.5, (44, 27))),
         region=(80, 36.4, 4.3, 10.9, 0),
         arrows=(Arrow((67.5, 27), (67.5, 45), "指へ", (58, 55)),),
-        label_spots=((44, 36), (38, 14), (48, 18)),
+        label_spots=((44, 37.5), (45.5, 39), (44, 36)),
         caption="足の裏"),
 }

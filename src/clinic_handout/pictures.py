@@ -163,6 +163,11 @@ def _box_distance(box, capsule: Capsule) -> float:
 
 
 def _box_touches(box, capsule: Capsule, margin: float = 0.5) -> bool:
+    (ax, ay), (bx, by), radius = capsule
+    reach = radius + margin
+    if (min(ax, bx) - reach > box[2] or max(ax, bx) + reach < box[0] or min(ay, by) - reach > box[3]
+            or max(ay, by) + reach < box[1]):
+        return False  # far apart: the capsule's bounding box does not reach the text's box
     return _box_distance(box, capsule) <= margin
 
 
