@@ -397,3 +397,12 @@ def test_a_file_of_more_rows_than_a_day_is_refused_whole(run, tmp_path):
     assert "行が多すぎます (10,000行を超えています / more than 10,000 rows)" in result.output
     ok = run("validate", write_csv(tmp_path, "名前,部位\n" + "山田,上\n" * 100, name="ok.csv"))
     assert ok.exit_code == 0, ok.output
+
+
+def test_a_note_with_a_line_break_after_a_broken_quote_is_still_one_cell(run, tmp_path):
+    text = GOOD + "一郎,上,2026/1/5,\"朝に\n二郎,下,2026/1/5,\n三郎,両方,2026/1/5,\"夜に\n寝る前\"\n"
+    result = run("batch", write_csv(tmp_path, text), "-o", tmp_path / "out", "--jobs", "1")
+    assert "2 built, 1 failed: 2行目 一郎 (row 2)" in result.output
+    from .conftest import pdf_text
+    note = pdf_text(tmp_path / "out" / "2026-01-05_三郎.pdf")
+    assert "夜に" in note and "寝る前" in note

@@ -245,8 +245,10 @@ def _records(text: str, foreign: set[int], unreadable: set[int], width: int | No
     rows: list[Row] = []
     position, line, one_line_quotes = 0, 0, False
     while position < len(text) and len(rows) < limit:
-        cells, problem, end, end_line = _record(text, position, line, width, one_line_quotes)
-        one_line_quotes = one_line_quotes or problem == _unclosed()
+        cells, problem, end, end_line, to_the_end = _record(text, position, line, width, one_line_quotes)
+        # A quote that ran to the end of the file: later quotes may not span lines either (reading each to
+        # the end again would be quadratic). One found by the look-ahead leaves later notes alone.
+        one_line_quotes = one_line_quotes or to_the_end
         lines = set(range(line, end_line + 1))
         row = Row(len(rows) + 1, cells, problem, readable=not lines & unreadable)
         if not row.readable:
@@ -267,8 +269,9 @@ _OUTSIDE = re.compile(r'[,\r\n"]')
 
 
 def _record(text: str, start: int, line: int, width: int | None,
-            one_line_quotes: bool = False) -> tuple[list[str], tuple | None, int, int]:
-    """One record from start: (cells, problem, where the next record starts, the record's last line)."""
+            one_line_quotes: bool = False) -> tuple[list[str], tuple | None, int, int, bool]:
+    """One record from start: (cells, problem, where the next record starts, the record's last line,
+    whether an unclosed quote ran to the end of the file)."""
     cells: list[str] = []
     cell: list[str] = []
     problem = None
@@ -300,7 +303,7 @@ def _record(text: str, start: int, line: int, width: int | None,
             following = text[i + 1: next_break if next_break != -1 else n]
             if one_line_quotes or (width and width >= 3 and following.count(",") >= width - 1):
                 # The quote opened on this row never closes: the next lines are rows, not a note.
-                return cells + ["".join(cell)], _unclosed(), i + 1, line - 1
+                return cells + ["".join(cell)], _unclosed(), i + 1, line - 1, False
             cell.append("\n")
             i += 1
             continue
@@ -327,11 +330,11 @@ def _record(text: str, start: int, line: int, width: int | None,
             i += 1
             continue
         end = i + 2 if text.startswith("\r\n", i) else i + 1
-        return cells + ["".join(cell)], problem or _too_long(cells + ["".join(cell)]), end, line
+        return cells + ["".join(cell)], problem or _too_long(cells + ["".join(cell)]), end, line, False
     if quoted:  # the file ended inside a quote: read on from the line after the one it opened on
         restart = text.find("\n", opened_at) + 1 or n
-        return cells + ["".join(cell)], _unclosed(), restart, opened_line
-    return cells + ["".join(cell)], problem or _too_long(cells + ["".join(cell)]), n, line
+        return cells + ["".join(cell)], _unclosed(), restart, opened_line, True
+    return cells + ["".join(cell)], problem or _too_long(cells + ["".join(cell)]), n, line, False
 
 
 def _unclosed() -> tuple[str, str]:
