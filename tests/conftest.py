@@ -1,4 +1,5 @@
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,18 @@ def build(run, write, tmp_path):
         return run("build", source, "-o", out, *extra), out
 
     return _build
+
+
+@pytest.fixture
+def clinic(tmp_path):
+    """A copy of the sample content folder, as a clinic's own folder: to edit or to break."""
+    folder = tmp_path / "clinic"
+    shutil.copytree(SAMPLE, folder)
+    return folder
+
+
+def edit(path, old, new):
+    """Replaces text in a file; the old text must be there."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new), encoding="utf-8")

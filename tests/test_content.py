@@ -1,6 +1,5 @@
 """The clinic's content folder: the sample is valid, and each kind of mistake a clinic makes is caught."""
 import base64
-import shutil
 
 import pytest
 from pypdf import PdfReader
@@ -8,24 +7,10 @@ from pypdf import PdfReader
 from clinic_handout.content import load_content
 from clinic_handout.errors import InputError
 
-from .conftest import SAMPLE, STANDARD, pdf_text
+from .conftest import SAMPLE, STANDARD, edit, pdf_text
 
 # A 2 x 1 pixel PNG.
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAIAAAABCAIAAAB7QOjdAAAAEElEQVR4nGNgYGD4z8DAAAAGAQH/VPTgNgAAAABJRU5ErkJggg==")  # noqa: E501
-
-
-@pytest.fixture
-def clinic(tmp_path):
-    """A copy of the sample content folder to break."""
-    folder = tmp_path / "clinic"
-    shutil.copytree(SAMPLE, folder)
-    return folder
-
-
-def edit(path, old, new):
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def test_sample_content_and_every_sample_prescription_validate(run):

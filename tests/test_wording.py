@@ -3,7 +3,6 @@ and `validate` as the owner's proof-reader. Every expectation is written out her
 code under test."""
 import email
 import re
-import shutil
 from email import policy
 
 import pytest
@@ -12,26 +11,12 @@ from pypdf import PdfReader
 from clinic_handout.compose import dose_detail
 from clinic_handout.content import Dose
 
-from .conftest import SAMPLE, STANDARD, pdf_text
+from .conftest import SAMPLE, STANDARD, edit, pdf_text
 
 # The sheet's urgent signs, as a patient must read them in every text they get.
 URGENT = ["尿や便が出にくい・もれる", "お尻や股（また）がしびれる", "足のしびれや力の弱さが急に進む"]
 URGENT_WHERE = ["病院（整形外科）", "救急"]
 SOON = ["じっとしていても、夜も痛む", "熱があって、腰も痛む", "転んだ・しりもちの後から痛む", "ストレッチで足がしびれる"]
-
-
-@pytest.fixture
-def clinic(tmp_path):
-    """A clinic's own content folder, made from the sample (its leftovers included)."""
-    folder = tmp_path / "clinic"
-    shutil.copytree(SAMPLE, folder)
-    return folder
-
-
-def edit(path, old, new):
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 # -- doses -------------------------------------------------------------------------------------
