@@ -158,15 +158,21 @@ def merge(pdfs: list[bytes]) -> bytes:
     """One print-ready PDF: each handout starts on a new sheet when printed double-sided."""
     from pypdf import PdfReader, PdfWriter
 
+    from .tagging import merge_structures
+
     writer = PdfWriter()
+    readers = []
     for pdf in pdfs:
         reader = PdfReader(io.BytesIO(pdf))
+        readers.append((reader, len(writer.pages)))
         for page in reader.pages:
             writer.add_page(page)
         if len(reader.pages) % 2:
             box = reader.pages[-1].mediabox
             writer.add_blank_page(float(box.width), float(box.height))
-    writer.add_metadata({"/Title": "印刷用ハンドアウト (handouts for printing)", "/Producer": "clinic-handout"})
+    title = "印刷用ハンドアウト (handouts for printing)"
+    writer.add_metadata({"/Title": title, "/Producer": "clinic-handout"})
+    merge_structures(writer, readers, title)  # still tagged: each handout a Part, in order
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

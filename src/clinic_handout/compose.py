@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .content import AREA_NAMES, AreaCause, Checklist, Clinic, Content, Dose, Safety, Section
+from .content import AREA_NAMES, AreaCause, Checklist, Clinic, Content, Dose, Safety, Section, Stretch
 from .fonts import FallbackFont
 from .prescription import PrescribedStretch, Prescription
 
@@ -29,6 +29,7 @@ class Card:
     figure_label: str | None = None  # 右 / 左 / 左右, drawn beside the stretched limb
     video_url: str | None = None
     sets_per_day: int = 1  # the tick-sheet has a box for each set
+    alt: str = ""  # the picture in words, for a screen reader
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,16 @@ def safety_text(safety: Safety) -> str:
     return "\n".join(lines)
 
 
+ALT_SIDES = {"right": "右側", "left": "左側", "both": "左右"}
+
+
+def figure_alt(stretch: Stretch, side: str | None) -> str:
+    """The picture in words, for a screen reader: the catalogue's `alt`, else the stretch's name; then the
+    side the picture shows (右側 / 左側 / 左右, as its label)."""
+    words = stretch.alt or f"{stretch.title}をしている人の図"
+    return f"{words}（{ALT_SIDES[side]}）" if side in ALT_SIDES else words
+
+
 def compose(content: Content, prescription: Prescription, today: dt.date, large_print: bool = False) -> Handout:
     texts = content.texts
     chosen = prescription.stretches
@@ -139,7 +150,8 @@ def compose(content: Content, prescription: Prescription, today: dt.date, large_
         cards.append(Card(number, stretch.title, stretch.target, stretch.steps, dose_line(dose),
                           dose_detail(dose, stretch.per, side), stretch.cautions, choice.note, stretch.figure,
                           stretch.image, mirror, FIGURE_LABELS.get(side or ("both" if stretch.per != "none" else "")),
-                          stretch.video_url, dose.sets_per_day))
+                          stretch.video_url, dose.sets_per_day,
+                          figure_alt(stretch, side or ("both" if stretch.per != "none" else None))))
     date = prescription.date or today
     days = content.texts.checklist.days if prescription.checklist_days is None else prescription.checklist_days
     area = prescription.area

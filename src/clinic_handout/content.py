@@ -40,6 +40,7 @@ class Stretch:
     image_side: str = "right"  # the side the photo shows being stretched
     video_url: str | None = None  # a video of the stretch: a QR code in its card
     per: str = "side"  # what the dose counts: each side (side), each foot (foot), or the whole body (none)
+    alt: str | None = None  # the picture in words, for a screen reader (default: from the title and side)
 
 
 @dataclass(frozen=True)
@@ -280,6 +281,8 @@ STRETCH_FIELDS = [
     Field("per", OneOf(["side", "foot", "none"]),
           "量の数え方 (what the dose counts: side = each side, e.g. 左右それぞれ5回で1セット; foot = a massage of "
           "each foot for hold_seconds, e.g. 片足約1分ずつ; none = one for the whole body)", default="side"),
+    Field("alt", Text(max_length=100), "図の説明 (the picture in words, read aloud by a screen reader; "
+                                       "default: 名前 + をしている人の図)"),
 ]
 
 

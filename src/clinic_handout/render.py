@@ -26,9 +26,10 @@ from reportlab.platypus import (
 )
 
 from . import __version__, fonts
-from .compose import Card, Handout, japanese_day
+from .compose import Card, Handout, figure_alt, japanese_day
 from .figures import POSES
 from .pictures import key_sample, picture, qr_code
+from .tagging import Node, TaggingCanvas, finish
 from .typeset import JapaneseParagraph as Paragraph
 
 # 17 mm leaves room for a 12-14 pt 。 hanging past the frame while staying inside a 12 mm page margin.
@@ -193,30 +194,39 @@ class HandoutTemplate:
 
     # -- the story ------------------------------------------------------------------------
     def blocks(self) -> list[Block]:
-        """What the handout says, in reading order, as blocks for the page rules (PAGE RULES below)."""
+        """What the handout says, in reading order, as blocks for the page rules (PAGE RULES below).
+
+        Also self.root: the structure tree of the tagged PDF (tagging.py), in reading order. Each part
+        adds its elements under the node it is given, in the order a person reads them aloud."""
         h, s = self.handout, self.styles
-        blocks = [Block("header", [self._header(), Spacer(1, 2 * mm)], whole=True)]
+        root = self.root = Node("Document")
+        blocks = [Block("header", [self._header(root), Spacer(1, 2 * mm)], whole=True)]
         if h.for_whom:
-            blocks[0].flowables += [Paragraph(self.text(h.for_whom), s["for_whom"]), Spacer(1, 2 * mm)]
-        cause = [*self._heading(h.cause_heading), *(Paragraph(self.text(p), s["body"]) for p in h.cause_paragraphs),
-                 Spacer(1, 1.5 * mm), self._area_causes()]
+            blocks[0].flowables += [root.leaf("P", Paragraph(self.text(h.for_whom), s["for_whom"])),
+                                    Spacer(1, 2 * mm)]
+        sect = root.add("Sect")
+        cause = [*self._heading(h.cause_heading, sect),
+                 *(sect.leaf("P", Paragraph(self.text(p), s["body"])) for p in h.cause_paragraphs),
+                 Spacer(1, 1.5 * mm), self._area_causes(sect)]
         if h.cause_closing:
-            cause += [Spacer(1, 1.5 * mm), Paragraph(self.text(h.cause_closing), s["body"])]
+            cause += [Spacer(1, 1.5 * mm), sect.leaf("P", Paragraph(self.text(h.cause_closing), s["body"]))]
         blocks.append(Block("cause", cause, whole=False))
         # The rules open the stretch section, read before the first card.
-        blocks.append(Block("stretches", self._heading(h.stretches_heading) + [self._rules()], space=3 * mm))
-        blocks += [Block("card", [self._card(card)], space=2 * mm) for card in h.cards]
+        sect = root.add("Sect")
+        blocks.append(Block("stretches", self._heading(h.stretches_heading, sect) + [self._rules(sect)], space=3 * mm))
+        key = sect.add("Div")  # the key to the figures is read before the first card
+        blocks += [Block("card", [self._card(card, sect.add("Sect"))], space=2 * mm) for card in h.cards]
         if any(card.figure and card.image is None for card in h.cards):  # how to read the figures, once:
             first = blocks[-len(h.cards)]  # over the first card, and on its page (rule 1)
-            first.flowables[:0] = [self._figure_key(), Spacer(1, 1 * mm)]
+            first.flowables[:0] = [self._figure_key(key), Spacer(1, 1 * mm)]
         if h.note:
-            note = self._note()
+            note = self._note(root)
             # A short note stays whole; a long one starts right here and flows over the pages.
             short = note.wrap(self.width, A4[1])[1] < self.frame_height / 3
             blocks.append(Block("note", [note], whole=short, space=3 * mm))
-        blocks.append(Block("safety", [self._safety()], space=3 * mm))
+        blocks.append(Block("safety", [self._safety(root.add("Sect"))], space=3 * mm))
         if h.checklist:
-            blocks.append(Block("tick-sheet", self._checklist(), space=4 * mm))
+            blocks.append(Block("tick-sheet", self._checklist(root.add("Sect")), space=4 * mm))
         return blocks
 
     def story(self, room_before_safety: float | None = None) -> list:
@@ -249,7 +259,7 @@ class HandoutTemplate:
     def _height(self, flowables: list) -> float:
         return sum(f.wrap(self.width, self.frame_height)[1] for f in flowables)
 
-    def _checklist(self) -> list:
+    def _checklist(self, sect: Node) -> list:
         """The tick-sheet: a row a day; for each stretch a box a set (1日2セット: two boxes), the pain
         score; black and white. Columns are as wide as their headers need (the pain heading on one
         line); a stretch's header breaks between phrases."""
@@ -260,33 +270,38 @@ class HandoutTemplate:
         pain_width = max(_width(sheet.pain_heading, head) + 2 * padding + 1, 20 * mm * k)
         pain_width = min(pain_width, self.width * 0.25)  # a clinic's long heading breaks between phrases
         column = (self.width - date_width - pain_width) / len(h.cards)
-        heads = [Paragraph("日付", s["area"])]
-        heads += [Paragraph(f"{card.number}<br/>{self.text(card.title.removesuffix('のストレッチ'))}", head)
-                  for card in h.cards]
-        heads.append(Paragraph(self.text(sheet.pain_heading), head))
+        top = self._checklist_top(sect)
+        # Tagged: a table, its first row and each day's date header cells; the boxes to tick are artifacts.
+        cells = sect.table(len(h.checklist_dates) + 1, len(h.cards) + 2, header_rows=1, header_columns=1)
+        heads = [cells[0][0].leaf("P", Paragraph("日付", s["area"]))]
+        heads += [cell.leaf("P", Paragraph(f"{card.number}<br/>{self.text(card.title.removesuffix('のストレッチ'))}",
+                                           head)) for cell, card in zip(cells[0][1:], h.cards, strict=False)]
+        heads.append(cells[0][-1].leaf("P", Paragraph(self.text(sheet.pain_heading), head)))
         box, gap = TICK_BOX, TICK_GAP
         if self._tick_rows_height(box, gap, column, padding) > self._tick_room(heads, column, date_width, pain_width):
             box, gap = TICK_BOX_SMALL, TICK_GAP_SMALL  # many sets: smaller boxes keep 14 days on one page
         row_height = max(TICK_ROW * k, self._tick_row_height(box, gap, column, padding))
-        rows = [heads] + [[Paragraph(japanese_day(day), s["target"])]
+        rows = [heads] + [[row[0].leaf("P", Paragraph(japanese_day(day), s["target"]))]
                           + [TickBoxes(card.sets_per_day, box, gap) for card in h.cards] + [""]
-                          for day in h.checklist_dates]
+                          for row, day in zip(cells[1:], h.checklist_dates, strict=True)]
         table = grid(rows, [date_width] + [column] * len(h.cards) + [pain_width],
                      ("GRID", *ALL, 0.9, INK), ("BACKGROUND", (0, 0), (-1, 0), TINT),
                      ("VALIGN", *ALL, "MIDDLE"), ("ALIGN", (1, 0), (-1, 0), "CENTER"),
                      padding=(padding, padding, 3, 4), repeatRows=1,
                      rowHeights=[None] + [row_height] * len(rows[1:]))
-        parts = self._checklist_top() + [table]
+        parts = top + [table]
         if h.next_visit:
-            parts += [Spacer(1, 4 * mm), Paragraph(f"{self.text(sheet.next_visit_label)}：{japanese_day(h.next_visit)}",
-                                                   s["card_title"])]
+            parts += [Spacer(1, 4 * mm), sect.leaf("P", Paragraph(
+                f"{self.text(sheet.next_visit_label)}：{japanese_day(h.next_visit)}", s["card_title"]))]
         return parts
 
-    def _checklist_top(self) -> list:
+    def _checklist_top(self, sect: Node | None = None) -> list:
+        """The tick-sheet's heading, name and how to fill it in (tagged under sect; untagged to measure)."""
         h, s = self.handout, self.styles
-        return self._heading(h.checklist.heading) + [Paragraph(f"{self.text(h.patient_name)} 様", s["area"]),
-                                                      Paragraph(self.text(h.checklist.intro), s["body"]),
-                                                      Spacer(1, 2 * mm)]
+        sect = sect or Node("Sect")
+        return self._heading(h.checklist.heading, sect) + [
+            sect.leaf("P", Paragraph(f"{self.text(h.patient_name)} 様", s["area"])),
+            sect.leaf("P", Paragraph(self.text(h.checklist.intro), s["body"])), Spacer(1, 2 * mm)]
 
     def _tick_row_height(self, box: float, gap: float, column: float, padding: float) -> float:
         """The height a day's row needs for the most boxes of any stretch in a column this wide."""
@@ -306,21 +321,24 @@ class HandoutTemplate:
         extra = 16 * mm * self.k if self.handout.next_visit else 0
         return self.frame_height - top - header - extra
 
-    def _header(self) -> Table:
-        """Clinic and date; the title over a heavy rule; the patient's name with 様 and the practitioner."""
+    def _header(self, root: Node) -> Table:
+        """Clinic and date; the title over a heavy rule; the patient's name with 様 and the practitioner.
+        Read aloud: the title, the name, the practitioner and next visit, the date, the clinic, its QR code."""
         h, s = self.handout, self.styles
-        clinic = Paragraph(self.text(h.clinic.name), s["clinic"])
+        title, name, meta_node, date, clinic_node = (root.add(role) for role in ("H1", "P", "P", "P", "P"))
+        clinic = clinic_node.mark(Paragraph(self.text(h.clinic.name), s["clinic"]))
         if h.clinic.logo:
             logo = Image(str(h.clinic.logo), width=40 * mm, height=10 * mm, kind="proportional", hAlign="LEFT")
+            logo = root.leaf("Figure", logo, alt=f"{h.clinic.name}のロゴ")
             clinic = grid([[logo, clinic]], [logo.drawWidth + 3 * mm, None], ("VALIGN", *ALL, "BOTTOM"))
         meta = [f"担当：{h.practitioner}"] if h.practitioner else []
         # The next visit on every handout: the date when it is known, else blanks to fill in by hand.
         visit = japanese_day(h.next_visit) if h.next_visit else "＿＿月＿＿日（＿）"
         meta.append(f"{h.next_visit_label}：{visit}")
-        rows = [[clinic, Paragraph(h.date_text, s["meta"])],
-                [Paragraph(self.text(h.title), s["title"]), Spacer(0, 0)],
-                [Paragraph(f"{self.text(h.patient_name)} 様", s["name"]),
-                 Paragraph("<br/>".join(self.text(line) for line in meta), s["meta2"])]]
+        rows = [[clinic, date.mark(Paragraph(h.date_text, s["meta"]))],
+                [title.mark(Paragraph(self.text(h.title), s["title"])), Spacer(0, 0)],
+                [name.mark(Paragraph(f"{self.text(h.patient_name)} 様", s["name"])),
+                 meta_node.mark(Paragraph("<br/>".join(self.text(line) for line in meta), s["meta2"]))]]
         qr_url = h.clinic.qr_url or h.clinic.url
         # The QR column is as wide as its caption on one line (up to a limit; a longer one breaks at phrases).
         caption = min(max(QR_SIZE, _width(h.clinic.qr_caption, s["qr"]) + 2), QR_CAPTION_MAX * self.k)
@@ -335,21 +353,23 @@ class HandoutTemplate:
         if not qr_url:
             return table
         # The clinic's QR code at the top right of the first page, where the header has room.
-        code = [qr_code(qr_url, QR_SIZE), Paragraph(self.text(h.clinic.qr_caption), s["qr"])]
+        code = [root.leaf("Figure", qr_code(qr_url, QR_SIZE), alt=f"QRコード：{qr_url}"),
+                root.leaf("P", Paragraph(self.text(h.clinic.qr_caption), s["qr"]))]
         return grid([[table, code]], [left, caption + 6 * mm], ("VALIGN", *ALL, "BOTTOM"),
                     ("ALIGN", (1, 0), (1, 0), "RIGHT"))
 
-    def _heading(self, title: str) -> list:
+    def _heading(self, title: str, sect: Node) -> list:
         """A section heading: white bold text on a black band (keep it with what follows)."""
-        band = grid([[Paragraph(self.text(title), self.styles["h2"])]], [self.width], ("BACKGROUND", *ALL, INK),
-                    padding=(8, 8, 1, 4))
+        band = grid([[sect.leaf("H2", Paragraph(self.text(title), self.styles["h2"]))]], [self.width],
+                    ("BACKGROUND", *ALL, INK), padding=(8, 8, 1, 4))
         return [band, Spacer(1, 1.5 * mm)]
 
-    def _area_causes(self) -> Table:
-        """The part of the cause that fits the patient's area: one labelled row per area."""
-        s = self.styles
-        rows = [[Paragraph(self.text(part.heading), s["area"]), Paragraph(self.text(part.text), s["cell"])]
-                for part in self.handout.area_causes]
+    def _area_causes(self, sect: Node) -> Table:
+        """The part of the cause that fits the patient's area: one labelled row per area (its row header)."""
+        s, parts = self.styles, self.handout.area_causes
+        cells = sect.table(len(parts), 2, header_columns=1)
+        rows = [[cells[r][0].leaf("P", Paragraph(self.text(part.heading), s["area"])),
+                 cells[r][1].leaf("P", Paragraph(self.text(part.text), s["cell"]))] for r, part in enumerate(parts)]
         from reportlab.pdfbase.pdfmetrics import stringWidth
 
         label = max(36 * mm * self.k, 12 + max(stringWidth(part.heading, fonts.BOLD, s["area"].fontSize)
@@ -358,77 +378,97 @@ class HandoutTemplate:
                     ("BOX", *ALL, 1, INK), ("INNERGRID", *ALL, 0.75, INK), ("BACKGROUND", (0, 0), (0, -1), TINT),
                     ("VALIGN", *ALL, "MIDDLE"), padding=(6, 6, 2, 4))
 
-    def _card(self, card: Card) -> Table:
-        """One stretch: number, title and target beside the dose, then the numbered steps."""
+    def _card(self, card: Card, sect: Node) -> Table:
+        """One stretch: number, title and target beside the dose, then the numbered steps.
+        Tagged: a one-row table, the number and the title (a heading) heading the dose and the video's QR
+        code; then the picture, the target, the steps, the cautions and the note."""
         s = self.styles
         inner = self.width - 2 * 8
         tile = 9 * mm * self.k
-        number = grid([[Paragraph(str(card.number), s["number"])]], [tile], ("BACKGROUND", *ALL, INK),
-                      ("VALIGN", *ALL, "MIDDLE"), padding=(0, 0, 0, 2), rowHeights=[tile])
+        head, dose_cell, *video_cell = sect.table(1, 2 + bool(card.video_url), header_columns=1)[0]
+        number_node, heading = head.add("P"), head.add("H3")
+        number = grid([[number_node.mark(Paragraph(str(card.number), s["number"]))]], [tile],
+                      ("BACKGROUND", *ALL, INK), ("VALIGN", *ALL, "MIDDLE"), padding=(0, 0, 0, 2), rowHeights=[tile])
         dose_width = inner * 0.5
         dose_text = self.text(card.dose_line)
         # What the dose counts on the dose's line when it fits (a card one line shorter), else below it.
         one_line = f"{card.dose_line}　{card.dose_detail}"
         fits = stringWidth(one_line, fonts.BOLD, s["dose"].fontSize) <= dose_width - 10
-        detail = Paragraph(self.text(card.dose_detail), s["dose_detail"])
-        dose = grid([[[Paragraph(dose_text + "　" + self.text(card.dose_detail), s["dose"])] if fits
-                      else [Paragraph(dose_text, s["dose"]), detail]]], [dose_width],
+        dose = grid([[[dose_cell.leaf("P", Paragraph(dose_text + "　" + self.text(card.dose_detail), s["dose"]))]
+                      if fits else [dose_cell.leaf("P", Paragraph(dose_text, s["dose"])),
+                                    dose_cell.leaf("P", Paragraph(self.text(card.dose_detail), s["dose_detail"]))]]],
+                    [dose_width],
                     ("BACKGROUND", *ALL, TINT), ("BOX", *ALL, 1, INK), ("VALIGN", *ALL, "MIDDLE"),
                     padding=(4, 4, 2, 3.5))
-        named = Paragraph(self.text(card.title), s["card_title"])
+        named = heading.mark(Paragraph(self.text(card.title), s["card_title"]))
         row, widths = [number, named, dose], [tile + 2 * mm, inner - tile - 2 * mm - dose_width, dose_width]
         if card.video_url:  # a QR code for the stretch's video, after the dose
-            row.append([qr_code(card.video_url, VIDEO_QR_SIZE), Paragraph("動画", s["qr"])])
+            row.append([video_cell[0].leaf("Figure", qr_code(card.video_url, VIDEO_QR_SIZE),
+                                           alt=f"動画のQRコード：{card.video_url}"),
+                        video_cell[0].leaf("P", Paragraph("動画", s["qr"]))])
             widths = [widths[0], widths[1] - VIDEO_QR_SIZE - 4 * mm, widths[2], VIDEO_QR_SIZE + 4 * mm]
         title = grid([row], widths, ("VALIGN", *ALL, "MIDDLE"), ("ALIGN", (-1, 0), (-1, 0), "RIGHT"))
         # What it aims at heads the steps: beside the picture there is room for it, and the title row stays one line.
-        steps = [Paragraph(f"ねらい：{self.text(card.target)}", s["target"])]
-        steps += [Paragraph(self.text(step), s["step"], bulletText=f"{i}.") for i, step in enumerate(card.steps, 1)]
-        steps += [Paragraph(self.text(c), s["item"], bulletText="※") for c in card.cautions]
-        if card.note:
-            steps += [Paragraph(f"<b>担当者より：</b>{self.text(card.note)}", s["item"], bulletText="★")]
         width, height = FIGURE_WIDTH * self.k, FIGURE_HEIGHT * self.k
         art = picture(card.figure, card.image, width, height, card.figure_label, card.mirror, label_pt=11 * self.k)
+        if art is not None:
+            art = sect.leaf("Figure", art, alt=card.alt)
+        steps = [sect.leaf("P", Paragraph(f"ねらい：{self.text(card.target)}", s["target"]))]
+        numbered = sect.add("L")
+        steps += [numbered.item(Paragraph(self.text(step), s["step"], bulletText=f"{i}."))
+                  for i, step in enumerate(card.steps, 1)]
+        marked = sect.add("L")
+        steps += [marked.item(Paragraph(self.text(c), s["item"], bulletText="※")) for c in card.cautions]
+        if card.note:
+            steps += [marked.item(Paragraph(f"<b>担当者より：</b>{self.text(card.note)}", s["item"], bulletText="★"))]
         if art is not None:  # the steps beside the picture
             steps = [grid([[steps, art]], [inner - width - 6, width + 6],
                           ("VALIGN", *ALL, "TOP"), ("ALIGN", (1, 0), (1, 0), "RIGHT"))]
         return self._box([title, Spacer(1, 1 * mm), *steps], border=1.25, rounded=True, padding=(8, 8, 4, 4))
 
-    def _figure_key(self) -> Table:
-        return figure_key(self.width, self.styles["area"], self.styles["target"], self.k)
+    def _figure_key(self, node: Node) -> Table:
+        return figure_key(self.width, self.styles["area"], self.styles["target"], self.k, node)
 
-    def _rules(self) -> Table:
+    def _rules(self, sect: Node) -> Table:
         """The general rules, in a tinted box: the rules and the safe set-up side by side, then the pointer
         to the page of the safety notice."""
         rules, s = self.handout.rules, self.styles
-        items = [Paragraph(self.text(item), s["list"], bulletText=f"{i}.") for i, item in enumerate(rules.items, 1)]
+        heading_node, pointer_node, numbered = sect.add("H3"), sect.add("P"), sect.add("L")
+        items = [numbered.item(Paragraph(self.text(item), s["list"], bulletText=f"{i}."))
+                 for i, item in enumerate(rules.items, 1)]
         if rules.setup:
-            setup = [Paragraph(self.text(item), s["list"], bulletText="●") for item in rules.setup]
+            marked = sect.add("L")
+            setup = [marked.item(Paragraph(self.text(item), s["list"], bulletText="●")) for item in rules.setup]
             inner = self.width - 16
             items = [grid([[items, setup]], [inner * 0.55, inner * 0.45], ("VALIGN", *ALL, "TOP"))]
         # The pointer to the safety notice's page shares the heading's line (a wrap when it does not fit).
         pointer = self.text(self.handout.safety.pointer.replace("{page}", str(self.safety_page)))
         heading_width = stringWidth(rules.heading, fonts.BOLD, s["h3"].fontSize) + 6 * mm
-        heading = grid([[Paragraph(self.text(rules.heading), s["h3"]), Paragraph(f"▶ {pointer}", s["pointer"])]],
+        heading = grid([[heading_node.mark(Paragraph(self.text(rules.heading), s["h3"])),
+                         pointer_node.mark(Paragraph(f"▶ {pointer}", s["pointer"]))]],
                        [heading_width, self.width - 16 - heading_width], ("VALIGN", *ALL, "MIDDLE"))
         return self._box([heading] + items, border=1, background=TINT)
 
-    def _note(self) -> Table:
+    def _note(self, root: Node) -> Table:
         heading = f"<b>{self.text(self.handout.note_heading)}：</b>"  # inline: a two-line note takes two lines
-        return self._box([Paragraph(heading + self.text(self.handout.note), self.styles["cell"])], border=1)
+        return self._box([root.leaf("P", Paragraph(heading + self.text(self.handout.note), self.styles["cell"]))],
+                         border=1)
 
-    def _safety(self) -> Table:
+    def _safety(self, sect: Node) -> Table:
         """The safety notice: a heavy box in every handout, whatever the prescription says. The red flags
         sit side by side: stop and go to a hospital now (a heavy box), and see a doctor before going on."""
         safety, s = self.handout.safety, self.styles
-        parts = [Paragraph(f"【重要】{self.text(safety.heading)}", s["h3"])]
-        parts += [Paragraph(self.text(item), s["safety"], bulletText="●") for item in safety.items + (safety.next_day,)]
+        parts = [sect.leaf("H2", Paragraph(f"【重要】{self.text(safety.heading)}", s["h3"]))]
+        marked = sect.add("L")
+        parts += [marked.item(Paragraph(self.text(item), s["safety"], bulletText="●"))
+                  for item in safety.items + (safety.next_day,)]
         column_width = (self.width - 20 - 4 * mm) / 2
         columns = []
         for heading, flags, border in ((safety.urgent_heading, safety.urgent, 2),
                                        (safety.soon_heading, safety.soon, 1)):
-            lines = [Paragraph(self.text(heading), s["area"])]
-            lines += [Paragraph(self.text(flag), s["flag"], bulletText="■") for flag in flags]
+            lines = [sect.leaf("H3", Paragraph(self.text(heading), s["area"]))]  # the first column read first
+            listed = sect.add("L")
+            lines += [listed.item(Paragraph(self.text(flag), s["flag"], bulletText="■")) for flag in flags]
             columns.append(grid([[lines]], [column_width], ("BOX", *ALL, border, INK),
                                 ("BACKGROUND", *ALL, colors.white), padding=(6, 6, 2, 4)))
         parts += [Spacer(1, 1 * mm), grid([columns], [column_width + 4 * mm, column_width], ("VALIGN", *ALL, "TOP"))]
@@ -480,7 +520,7 @@ class HandoutTemplate:
         if self.drawn_safety_page != self.safety_page:
             self.safety_page = self.drawn_safety_page
             pdf, _ = self._build(self.story(room_before_safety=room))
-        return pdf
+        return finish(pdf, self.root, self.handout.pdf_title)  # the tree of the story last built
 
     def _build(self, story: list) -> tuple[bytes, dict[int, Landed]]:
         """The PDF of story, and for each page the blocks drawn on it and the room left under them."""
@@ -492,7 +532,7 @@ class HandoutTemplate:
         pdf_date = f"D:{h.date:%Y%m%d}000000+09'00'"
         template = self
 
-        class NumberedCanvas(Canvas):
+        class NumberedCanvas(TaggingCanvas):
             """Holds each page until the total is known, then writes `page / total` on it."""
 
             def __init__(self, *args, **kwargs):
@@ -546,16 +586,18 @@ def _document(buffer, bottom: float, height: float, on_page=None, **metadata) ->
     return doc
 
 
-def figure_key(width: float, heading_style, words_style, k: float = 1.0) -> Table:
+def figure_key(width: float, heading_style, words_style, k: float = 1.0, node: Node | None = None) -> Table:
     """What the figures' black, grey and faint parts mean, in words beside a small sample of each:
-    one line when it fits, else the heading over one row per sample."""
+    one line when it fits, else the heading over one row per sample. Tagged under node: the words
+    (the samples are artifacts: the words say it)."""
     size = 8 * mm * k
-    heading = Paragraph("図の見方", heading_style)
+    node = node or Node("Div")
+    heading = node.leaf("P", Paragraph("図の見方", heading_style))
     head_width = stringWidth("図の見方", fonts.BOLD, heading_style.fontSize) + 3 * mm
     items, widths = [], []
     for kind, words in (("leg", "黒い足：伸ばす足"), ("patch", "灰色：伸びるところ"),
                         ("ghost", "うすい線：始めの姿勢")):
-        items += [key_sample(kind, size, size * 0.7), Paragraph(words, words_style)]
+        items += [key_sample(kind, size, size * 0.7), node.leaf("P", Paragraph(words, words_style))]
         widths += [size + 1 * mm, stringWidth(words, fonts.REGULAR, words_style.fontSize) + 3 * mm]
     if head_width + sum(widths) <= width:  # one line
         return grid([[heading, *items]], [head_width, *widths[:-1], None], ("VALIGN", *ALL, "MIDDLE"))
@@ -576,23 +618,28 @@ def render_gallery(content) -> bytes:
     heading = _style("h3", 13, bold=True, leading=1.45)
     body = _style("body", leading=1.45)
     width, height = 58 * mm, 34.8 * mm
-    rows = [[Paragraph("図の一覧（右側 ／ 左側）", title), "", ""]]
+    # Tagged: the title, the key, then a table with a row a stretch, its name heading the row (tagging.py).
+    root = Node("Document")
+    rows = [[root.leaf("H1", Paragraph("図の一覧（右側 ／ 左側）", title)), "", ""]]
     if any(stretch.figure and stretch.image is None for stretch in content.catalogue.values()):
-        rows.append([figure_key(A4[0] - 2 * MARGIN_X, heading, body), "", ""])  # as the handout explains them
-    for stretch in content.catalogue.values():
-        name = [Paragraph(chain.markup(stretch.title), heading), Paragraph(f"id: {chain.markup(stretch.id)}", body),
-                Paragraph("写真: " + chain.markup(stretch.image.name) if stretch.image else
-                          ("図: " + stretch.figure if stretch.figure else "図なし"), body)]
+        rows.append([figure_key(A4[0] - 2 * MARGIN_X, heading, body, node=root.add("Div")), "", ""])
+    cells = root.table(len(content.catalogue), 3, header_columns=1)
+    for row, stretch in zip(cells, content.catalogue.values(), strict=True):
+        name = [row[0].leaf("H2", Paragraph(chain.markup(stretch.title), heading)),
+                row[0].leaf("P", Paragraph(f"id: {chain.markup(stretch.id)}", body)),
+                row[0].leaf("P", Paragraph("写真: " + chain.markup(stretch.image.name) if stretch.image else
+                                           ("図: " + stretch.figure if stretch.figure else "図なし"), body))]
         if stretch.image is None and stretch.figure:
-            name.append(Paragraph(f"灰色：{POSES[stretch.figure].caption}", body))
+            name.append(row[0].leaf("P", Paragraph(f"灰色：{POSES[stretch.figure].caption}", body)))
         right = picture(stretch.figure, stretch.image, width, height, "右", stretch.image_side == "left")
         left = picture(stretch.figure, stretch.image, width, height, "左", stretch.image_side == "right")
-        rows.append([name, right or "", left or ""])
+        rows.append([name] + [cell.leaf("Figure", art, alt=figure_alt(stretch, side)) if art else ""
+                              for cell, art, side in ((row[1], right, "right"), (row[2], left, "left"))])
     key_row = [("SPAN", (0, 1), (-1, 1))] if len(rows) > len(content.catalogue) + 1 else []
     table = grid(rows, [None, width + 6, width + 6], ("SPAN", (0, 0), (-1, 0)), *key_row, ("VALIGN", *ALL, "MIDDLE"),
                  ("LINEBELOW", (0, 1), (-1, -1), 0.5, RULE), ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
                  ("TOPPADDING", (0, 1), (-1, -1), 4), split=False, repeatRows=1)
     buffer = io.BytesIO()
     doc = _document(buffer, MARGIN_TOP, A4[1] - 2 * MARGIN_TOP, title="図の一覧", author=content.clinic.name)
-    doc.build([table])
-    return buffer.getvalue()
+    doc.build([table], canvasmaker=TaggingCanvas)
+    return finish(buffer.getvalue(), root, "図の一覧")

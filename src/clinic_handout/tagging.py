@@ -1,0 +1,336 @@
+"""Tagged PDF (PDF/UA-1): the structure tree a screen reader follows, and the marked content it points at.
+
+The one seam with the renderer: render.py builds a tree of `Node`s in reading order while it builds
+the story, and hands the flowables that draw a node's content to `Node.mark` (or `Node.leaf`,
+`Node.item`). Each returned flowable draws exactly as before, inside a marked-content sequence
+(`/P <</MCID n>> BDC ... EMC`) written by `TaggingCanvas`. Everything else on a page (boxes, rules,
+tints, the footer, the page numbers, table headers repeated on a new page) is an artifact: the
+canvas opens `/Artifact BMC` at the start of every page and each tagged flowable interrupts it.
+
+`finish` then writes, with pypdf, the structure tree (StructTreeRoot, the ParentTree, /StructParents
+on every page), /MarkInfo, /Tabs /S, and the XMP metadata with the PDF/UA identifier. The order of
+the tree is the order render.py built it in, not the order things were drawn; `merge` joins tagged
+PDFs into one tagged PDF (one Part per handout).
+
+Only standard structure types are used, so no RoleMap is needed.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable
+
+LEAF_ROLES = frozenset({"P", "H1", "H2", "H3", "Lbl", "LBody", "Figure", "Caption", "Span", "Note"})
+
+
+@dataclass(frozen=True)
+class Content:
+    """A marked-content sequence: page index (0-based) and its MCID on that page."""
+    page: int
+    mcid: int
+
+
+class Node:
+    """A structure element: a standard role, children in reading order, and optional alternative text
+    (Figure) or table attributes (TH scope, column span)."""
+
+    def __init__(self, role: str, alt: str | None = None, **attributes):
+        self.role = role
+        self.alt = alt
+        self.attributes = attributes  # e.g. Scope="Column", ColSpan=3 (the /Table attribute owner)
+        self.kids: list[Node | Content] = []
+
+    def add(self, role: str, alt: str | None = None, **attributes) -> Node:
+        """A new child element, after the ones added before it."""
+        child = Node(role, alt, **attributes)
+        self.kids.append(child)
+        return child
+
+    def mark(self, flowable: Flowable) -> Flowable:
+        """The flowable, whose drawing becomes this element's content (a flowable split over pages
+        stays one element)."""
+        return Tagged(flowable, self)
+
+    def leaf(self, role: str, flowable: Flowable, alt: str | None = None) -> Flowable:
+        """A new child element whose content is what flowable draws."""
+        return self.add(role, alt).mark(flowable)
+
+    def item(self, paragraph: Flowable) -> Flowable:
+        """A list item (LI) of this L: the paragraph's bullet becomes its Lbl, its text its LBody."""
+        li = self.add("LI")
+        return Tagged(paragraph, li.add("Lbl"), body=li.add("LBody"))
+
+    def table(self, rows: int, columns: int, header_rows: int = 0, header_columns: int = 0) -> list[list[Node]]:
+        """A Table child with rows x columns cells (TR / TH / TD); header cells say what they head."""
+        table = self.add("Table")
+        cells = []
+        for r in range(rows):
+            tr = table.add("TR")
+            cells.append([tr.add("TH", Scope="Column") if r < header_rows else
+                          tr.add("TH", Scope="Row") if c < header_columns else tr.add("TD")
+                          for c in range(columns)])
+        return cells
+
+    def walk(self):
+        yield self
+        for kid in self.kids:
+            if isinstance(kid, Node):
+                yield from kid.walk()
+
+
+class Tagged(Flowable):
+    """Wraps a flowable: lays out exactly as it (every attribute is the wrapped flowable's), and draws it
+    inside a marked-content sequence of its node. Drawn a second time (a table's header row repeated on
+    the next page), it stays an artifact."""
+
+    def __init__(self, flowable, node: Node, body: Node | None = None):
+        self.__dict__.update(_inner=flowable, _node=node, _body=body, _drawn=False)
+
+    def __getattr__(self, name):
+        return getattr(self.__dict__["_inner"], name)
+
+    def __setattr__(self, name, value):
+        setattr(self._inner, name, value)
+
+    def __delattr__(self, name):
+        delattr(self._inner, name)
+
+    def wrap(self, availWidth, availHeight):
+        return self._inner.wrap(availWidth, availHeight)
+
+    def wrapOn(self, canv, aW, aH):
+        return self._inner.wrapOn(canv, aW, aH)
+
+    def split(self, availWidth, availHeight):
+        return [self._part(part, first=i == 0) for i, part in enumerate(self._inner.split(availWidth, availHeight))]
+
+    def splitOn(self, canv, aW, aH):
+        return [self._part(part, first=i == 0) for i, part in enumerate(self._inner.splitOn(canv, aW, aH))]
+
+    def _part(self, part, first: bool) -> Tagged:
+        if not first and self._body is not None:  # a list item's second half has no bullet: all LBody
+            return Tagged(part, self._body)
+        return Tagged(part, self._node, self._body)
+
+    def drawOn(self, canvas, x, y, _sW=0):
+        tagging = isinstance(canvas, TaggingCanvas) and not self._drawn
+        self.__dict__["_drawn"] = True
+        if not tagging:
+            return self._inner.drawOn(canvas, x, y, _sW)
+        if self._body is not None and getattr(self._inner, "bulletText", None):
+            canvas.begin_split(self._node, self._body)
+        else:
+            canvas.begin(self._node if self._body is None else self._body)
+        try:
+            self._inner.drawOn(canvas, x, y, _sW)
+        finally:
+            canvas.end()
+
+
+class TaggingCanvas(Canvas):
+    """A canvas that writes marked content: an artifact unless a Tagged flowable is drawing."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._mcids: dict[int, int] = {}  # page number -> MCIDs used
+        self._open: Node | None = None
+        self._pending: list[Node] = []
+        self._texts = 0
+
+    def _mark(self, node: Node) -> None:
+        if node.role not in LEAF_ROLES and node.role not in ("TH", "TD"):
+            raise ValueError(f"{node.role} groups other elements; it has no content of its own")
+        page = self.getPageNumber()
+        mcid = self._mcids.get(page, 0)
+        self._mcids[page] = mcid + 1
+        node.kids.append(Content(page - 1, mcid))
+        self.addLiteral(f"EMC\n/{node.role} <</MCID {mcid}>> BDC")
+        self._open = node
+
+    def begin(self, node: Node) -> None:
+        if self._open is not None:
+            raise ValueError(f"a tagged {node.role} inside a tagged {self._open.role}: tag one of them only")
+        self._texts = 0
+        self._mark(node)
+
+    def begin_split(self, label: Node, body: Node) -> None:
+        """A bulleted paragraph: its first text object (ReportLab draws the bullet first) is the label,
+        the rest is the body."""
+        self.begin(label)
+        self._pending = [body]
+
+    def drawText(self, textobject):
+        if self._pending and self._texts == 1:
+            self.addLiteral("EMC\n/Artifact BMC")  # closes the label's sequence, as _mark expects
+            self._mark(self._pending.pop())
+        self._texts += 1
+        super().drawText(textobject)
+
+    def end(self) -> None:
+        self.addLiteral("EMC\n/Artifact BMC")
+        self._open, self._pending = None, []
+
+    def showPage(self):
+        self._code.insert(0, "/Artifact BMC")
+        self._code.append("EMC")
+        super().showPage()
+
+
+# -- the structure tree, written with pypdf -----------------------------------------------------------
+
+def finish(pdf: bytes, root: Node, title: str, lang: str = "ja-JP") -> bytes:
+    """The PDF with its structure tree, /MarkInfo, /Tabs /S and PDF/UA metadata added."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    write_structure(writer, root, title, lang)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def read_structure(reader, first_page: int = 0) -> Node | None:
+    """A tagged PDF's structure tree as Nodes (pages counted from first_page), or None if untagged."""
+    tree = reader.trailer["/Root"].get("/StructTreeRoot")
+    if tree is None:
+        return None
+    pages = {page.indirect_reference.idnum: first_page + i for i, page in enumerate(reader.pages)}
+
+    def element(obj, page):
+        obj = obj.get_object()
+        node = Node(str(obj["/S"])[1:], str(obj["/Alt"]) if "/Alt" in obj else None,
+                    **{str(k)[1:]: (int(v) if isinstance(v, int) else str(v)[1:] if str(v).startswith("/") else str(v))
+                       for k, v in obj.get("/A", {}).items() if k != "/O"})
+        page = pages.get(obj.raw_get("/Pg").idnum) if "/Pg" in obj else page
+        kids = obj.get("/K", [])
+        for kid in kids if isinstance(kids, list) else [kids]:
+            kid = kid.get_object() if hasattr(kid, "get_object") else kid
+            if isinstance(kid, int):
+                node.kids.append(Content(page, int(kid)))
+            elif kid.get("/Type") == "/MCR":
+                node.kids.append(Content(pages[kid.raw_get("/Pg").idnum] if "/Pg" in kid else page, int(kid["/MCID"])))
+            else:
+                node.kids.append(element(kid, page))
+        return node
+
+    kids = tree.get_object().get("/K", [])
+    roots = [element(kid, None) for kid in (kids if isinstance(kids, list) else [kids])]
+    if len(roots) == 1:
+        return roots[0]
+    document = Node("Document")
+    document.kids = roots
+    return document
+
+
+def write_structure(writer, root: Node, title: str, lang: str = "ja-JP") -> None:
+    """Adds root as the writer's structure tree: elements, ParentTree, /StructParents, /Tabs,
+    /MarkInfo, /Lang, DisplayDocTitle, and XMP metadata that says PDF/UA-1."""
+    from pypdf.generic import (
+        ArrayObject,
+        BooleanObject,
+        DictionaryObject,
+        NameObject,
+        NumberObject,
+        StreamObject,
+        TextStringObject,
+    )
+
+    pages = [page.indirect_reference for page in writer.pages]
+    used: dict[int, dict[int, object]] = {}  # page -> MCID -> element
+    tree = DictionaryObject({NameObject("/Type"): NameObject("/StructTreeRoot")})
+    tree_ref = writer._add_object(tree)  # pypdf's only way to make an indirect object (private name, here only)
+
+    def build(node: Node, parent_ref):
+        elem = DictionaryObject({NameObject("/Type"): NameObject("/StructElem"), NameObject("/S"): NameObject(
+            "/" + node.role), NameObject("/P"): parent_ref})
+        ref = writer._add_object(elem)
+        if node.alt is not None:
+            elem[NameObject("/Alt")] = TextStringObject(node.alt)
+        if node.attributes:
+            attributes = DictionaryObject({NameObject("/O"): NameObject("/Table")})
+            for key, value in node.attributes.items():
+                attributes[NameObject("/" + key)] = NumberObject(value) if isinstance(value, int) else NameObject(
+                    "/" + value)
+            elem[NameObject("/A")] = attributes
+        kids = ArrayObject()
+        for kid in node.kids:
+            if isinstance(kid, Content):
+                if "/Pg" not in elem:
+                    elem[NameObject("/Pg")] = pages[kid.page]
+                if elem["/Pg"] == pages[kid.page]:
+                    kids.append(NumberObject(kid.mcid))
+                else:
+                    kids.append(DictionaryObject({NameObject("/Type"): NameObject("/MCR"),
+                                                  NameObject("/Pg"): pages[kid.page],
+                                                  NameObject("/MCID"): NumberObject(kid.mcid)}))
+                used.setdefault(kid.page, {})[kid.mcid] = ref
+            elif _has_content(kid):
+                kids.append(build(kid, ref))
+        # One kid is written alone, not in an array: readers accept both, and so does pdfua's heading check.
+        elem[NameObject("/K")] = kids[0] if len(kids) == 1 else kids
+        return ref
+
+    tree[NameObject("/K")] = ArrayObject([build(root, tree_ref)])
+    numbers = ArrayObject()
+    for index in sorted(used):
+        mcids = used[index]
+        missing = set(range(len(mcids))) ^ set(mcids)
+        if missing:
+            raise ValueError(f"page {index + 1}: marked content without an element: {sorted(missing)}")
+        numbers += [NumberObject(index), writer._add_object(ArrayObject(mcids[m] for m in range(len(mcids))))]
+        page = writer.pages[index]
+        page[NameObject("/StructParents")] = NumberObject(index)
+    for page in writer.pages:
+        page[NameObject("/Tabs")] = NameObject("/S")
+    tree[NameObject("/ParentTree")] = writer._add_object(DictionaryObject({NameObject("/Nums"): numbers}))
+    tree[NameObject("/ParentTreeNextKey")] = NumberObject(len(pages))
+
+    catalog = writer.root_object
+    catalog[NameObject("/StructTreeRoot")] = tree_ref
+    catalog[NameObject("/MarkInfo")] = DictionaryObject({NameObject("/Marked"): BooleanObject(True)})
+    catalog[NameObject("/Lang")] = TextStringObject(lang)
+    preferences = catalog.get("/ViewerPreferences")
+    preferences = preferences.get_object() if preferences is not None else DictionaryObject()
+    preferences[NameObject("/DisplayDocTitle")] = BooleanObject(True)
+    catalog[NameObject("/ViewerPreferences")] = preferences
+    metadata = StreamObject()
+    metadata[NameObject("/Type")] = NameObject("/Metadata")
+    metadata[NameObject("/Subtype")] = NameObject("/XML")
+    metadata.set_data(_xmp(title, lang).encode("utf-8"))
+    catalog[NameObject("/Metadata")] = writer._add_object(metadata)
+
+
+def _has_content(node: Node) -> bool:
+    """Whether an element is kept: it holds drawn content somewhere below, or it is a table cell."""
+    return node.role in ("TH", "TD", "TR") or any(
+        isinstance(kid, Content) or _has_content(kid) for kid in node.kids)
+
+
+def _xmp(title: str, lang: str) -> str:
+    return f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"
+    xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/">
+   <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{escape(title)}</rdf:li></rdf:Alt></dc:title>
+   <dc:language><rdf:Bag><rdf:li>{escape(lang)}</rdf:li></rdf:Bag></dc:language>
+   <pdfuaid:part>1</pdfuaid:part>
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>
+<?xpacket end="w"?>"""
+
+
+def merge_structures(writer, readers, title: str, lang: str = "ja-JP") -> None:
+    """Gives writer, whose pages were copied from tagged PDFs, their structure trees joined in one
+    Document, each PDF's as a Part. readers: (reader, index of its first page in writer)."""
+    root = Node("Document")
+    for reader, first_page in readers:
+        document = read_structure(reader, first_page)
+        if document is not None:
+            document.role = "Part"
+            root.kids.append(document)
+    write_structure(writer, root, title, lang)

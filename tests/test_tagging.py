@@ -1,0 +1,270 @@
+"""Tagged PDF (PDF/UA-1 as far as tools here check it): the structure a screen reader follows.
+
+The structure tree is walked with pypdf; the text of each element comes from poppler's
+`pdfinfo -struct-text`; `pdfua` (PyPI) and `qpdf --check` are checkers nobody here wrote.
+"""
+import datetime as dt
+import io
+import re
+import shutil
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from clinic_handout.batch import merge
+from clinic_handout.compose import compose
+from clinic_handout.content import load_content
+from clinic_handout.mail import encrypt
+from clinic_handout.prescription import load_prescription
+from clinic_handout.render import render, render_gallery
+
+from .conftest import SAMPLE
+
+TODAY = dt.date(2026, 11, 25)
+LEAVES = {"P", "H1", "H2", "H3", "Lbl", "LBody", "Figure"}
+
+
+@pytest.fixture(scope="module")
+def content():
+    return load_content(SAMPLE)
+
+
+def handout(content, tmp_path, text: str, large_print=False) -> Path:
+    source = tmp_path / "p.yaml"
+    source.write_text(text, encoding="utf-8")
+    path = tmp_path / ("large.pdf" if large_print else "p.pdf")
+    prescription = load_prescription(source, list(content.catalogue))
+    path.write_bytes(render(compose(content, prescription, TODAY, large_print=large_print)))
+    return path
+
+
+SAMPLE_PRESCRIPTION = (SAMPLE / "patients" / "yamada-hanako.yaml").read_text(encoding="utf-8")
+TICK_SHEET = SAMPLE_PRESCRIPTION.replace("area: both", "area: both\nchecklist_days: 31\nnext_visit: 2026-12-09")
+
+
+@pytest.fixture(scope="module")
+def samples(content, tmp_path_factory):
+    """Every kind of PDF the tool writes: handout, large print, tick-sheet (large: it runs over pages),
+    the gallery, a merged print file."""
+    paths = {"standard": handout(content, tmp_path_factory.mktemp("standard"), SAMPLE_PRESCRIPTION),
+             "large": handout(content, tmp_path_factory.mktemp("large"), SAMPLE_PRESCRIPTION, large_print=True),
+             "tick": handout(content, tmp_path_factory.mktemp("tick"), TICK_SHEET, large_print=True)}
+    tmp = tmp_path_factory.mktemp("more")
+    paths["gallery"] = tmp / "gallery.pdf"
+    paths["gallery"].write_bytes(render_gallery(content))
+    paths["merged"] = tmp / "merged.pdf"
+    paths["merged"].write_bytes(merge([paths["standard"].read_bytes(), paths["tick"].read_bytes()]))
+    return paths
+
+
+# -- reading the structure ------------------------------------------------------------------------
+
+class Elem:
+    def __init__(self, obj, parent=None):
+        self.role = str(obj["/S"])[1:]
+        self.alt = str(obj["/Alt"]) if "/Alt" in obj else None
+        self.attributes = {str(k): str(v) for k, v in obj.get("/A", {}).items()}
+        self.parent = parent
+        kids = obj.get("/K", [])
+        kids = [k.get_object() for k in (kids if isinstance(kids, list) else [kids])]
+        self.mcids = [k for k in kids if isinstance(k, int) or k.get("/Type") == "/MCR"]
+        self.kids = [Elem(k, self) for k in kids if not isinstance(k, int) and k.get("/Type") != "/MCR"]
+
+    def walk(self):
+        yield self
+        for kid in self.kids:
+            yield from kid.walk()
+
+
+def structure(path: Path) -> Elem:
+    tree = PdfReader(str(path)).trailer["/Root"]["/StructTreeRoot"]
+    kids = tree["/K"]
+    (root,) = kids if isinstance(kids, list) else [kids]
+    return Elem(root)
+
+
+def struct_text(path: Path) -> str:
+    """The text of the tagged content in tree order, as poppler reads it (whitespace removed)."""
+    out = subprocess.run(["pdfinfo", "-struct-text", str(path)], capture_output=True, text=True, check=True).stdout
+    return re.sub(r"\s+", "", "".join(re.findall(r'^\s*"(.*)"$', out, flags=re.M)))
+
+
+def visible_text(path: Path) -> str:
+    out = subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return re.sub(r"\s+", "", out)
+
+
+# -- the tests ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", ["standard", "large", "tick", "gallery", "merged"])
+def test_checkers_nobody_here_wrote_find_nothing(samples, kind):
+    from pdfua import validate
+
+    path = samples[kind]
+    report = validate(str(path))
+    assert [(f.rule_id, f.message) for f in report.findings] == []
+    assert [(o.rule_id, o.skipped_reason) for o in report.skipped] == []  # every rule ran
+    assert shutil.which("qpdf"), "qpdf is needed (Debian package qpdf; .ci/run installs it)"
+    check = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
+    assert check.returncode == 0 and "No syntax or stream encoding errors found" in check.stdout, check.stdout
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Tagged:\s+yes$", info, re.M)
+
+
+@pytest.mark.parametrize("kind", ["standard", "large", "tick", "gallery", "merged"])
+def test_document_says_it_is_tagged_japanese_pdf_ua(samples, kind):
+    reader = PdfReader(str(samples[kind]))
+    catalog = reader.trailer["/Root"]
+    assert catalog["/MarkInfo"]["/Marked"] is True or catalog["/MarkInfo"]["/Marked"] == True  # noqa: E712
+    assert catalog["/Lang"] == "ja-JP"
+    assert catalog["/ViewerPreferences"]["/DisplayDocTitle"] == True  # noqa: E712
+    xmp = catalog["/Metadata"].get_data().decode("utf-8")
+    assert "<pdfuaid:part>1</pdfuaid:part>" in xmp and 'xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/"' in xmp
+    for number, page in enumerate(reader.pages):
+        assert page["/Tabs"] == "/S"
+        if "/StructParents" in page:  # a blank page of a merged file draws nothing
+            assert page["/StructParents"] == number
+
+
+def test_every_figure_says_what_it_shows(samples, content):
+    root = structure(samples["standard"])
+    alts = [e.alt for e in root.walk() if e.role == "Figure"]
+    # The sample prescription: hip-flexor on the right, then inner-thigh, buttock, hamstring, foot-sole with no
+    # side; the clinic's QR code first. Default words: the stretch's name + をしている人の図, then the side.
+    assert alts == ["QRコード：https://example.com/",
+                    "股関節の前のストレッチをしている人の図（右側）",
+                    "太ももの内側のストレッチをしている人の図",
+                    "お尻のストレッチをしている人の図",
+                    "太ももの裏のストレッチをしている人の図",
+                    "足の裏ほぐしをしている人の図"]
+    gallery = [e.alt for e in structure(samples["gallery"]).walk() if e.role == "Figure"]
+    assert len(gallery) == 2 * len(content.catalogue) and all(gallery)
+    assert gallery[:2] == ["股関節の前のストレッチをしている人の図（右側）",
+                           "股関節の前のストレッチをしている人の図（左側）"]
+
+
+def test_catalogue_alt_replaces_the_default(content, tmp_path):
+    from dataclasses import replace
+
+    hip = replace(content.catalogue["hip-flexor"], alt="いすにつかまり片ひざをついて体を前へ出す図")
+    changed = replace(content, catalogue={**content.catalogue, "hip-flexor": hip})
+    source = tmp_path / "p.yaml"
+    source.write_text(SAMPLE_PRESCRIPTION, encoding="utf-8")
+    path = tmp_path / "alt.pdf"
+    path.write_bytes(render(compose(changed, load_prescription(source, list(content.catalogue)), TODAY)))
+    alts = [e.alt for e in structure(path).walk() if e.role == "Figure"]
+    assert alts[1] == "いすにつかまり片ひざをついて体を前へ出す図（右側）"
+
+
+@pytest.mark.parametrize("kind", ["standard", "tick", "gallery", "merged"])
+def test_tables_rows_cells_and_their_headers(samples, kind):
+    tables = [e for e in structure(samples[kind]).walk() if e.role == "Table"]
+    assert tables
+    for table in tables:
+        assert table.kids and {row.role for row in table.kids} == {"TR"}
+        cells = [cell for row in table.kids for cell in row.kids]
+        assert {cell.role for cell in cells} <= {"TH", "TD"}
+        headers = [cell for cell in cells if cell.role == "TH"]
+        assert headers, "every table has header cells"
+        assert all(cell.attributes.get("/Scope") in ("/Row", "/Column") for cell in headers)
+        widths = {len(row.kids) for row in table.kids}
+        assert len(widths) == 1, "every row has as many cells"
+
+
+def test_tick_sheet_header_row_is_tagged_once_though_printed_on_every_page(samples, content):
+    reader = PdfReader(str(samples["tick"]))
+    sheet_pages = [page for page in reader.pages if "記録表" in (page.extract_text() or "")
+                   or "日付" in (page.extract_text() or "")]
+    (sheet,) = [e for e in structure(samples["tick"]).walk() if e.role == "Table" and len(e.kids) > 2]
+    assert len(sheet.kids) == 1 + 31  # the header row and a row a day
+    assert [c.role for c in sheet.kids[0].kids] == ["TH"] * (len(content.default_selection("both")) + 2)
+    assert all(row.kids[0].role == "TH" and row.kids[0].attributes["/Scope"] == "/Row" for row in sheet.kids[1:])
+    printed = sum((page.extract_text() or "").count("日付") for page in sheet_pages)
+    assert printed >= 2, "large print runs the sheet over two pages (else this test proves nothing)"
+    assert struct_text(samples["tick"]).count("日付") == 1
+
+
+def test_reading_order_is_the_order_a_person_reads_aloud(samples, content):
+    root = structure(samples["standard"])
+    roles = [e.role for e in root.walk() if e.role in ("H1", "H2", "H3")]
+    assert roles[0] == "H1" and roles.count("H1") == 1
+    text = struct_text(samples["standard"])
+    texts = content.texts
+    order = [texts.title, "山田花子様", texts.cause.heading, texts.cause.paragraphs[0].replace(" ", ""),
+             texts.stretches_heading, texts.rules.heading]
+    for stretch_id in ("hip-flexor", "inner-thigh", "buttock", "hamstring", "foot-sole"):
+        stretch = content.catalogue[stretch_id]
+        order += [stretch.title, stretch.steps[0].replace(" ", ""), stretch.steps[-1].replace(" ", "")]
+    order += ["痛みが強い日はお休みしてください。", texts.safety.heading, texts.safety.items[0].replace(" ", ""),
+              texts.safety.see_doctor_heading, *[flag.replace(" ", "") for flag in texts.safety.see_doctor]]
+    positions = [text.find(re.sub(r"\s+", "", words)) for words in order]
+    assert -1 not in positions, [w for w, p in zip(order, positions, strict=True) if p == -1]
+    assert positions == sorted(positions), "the safety notice after the stretches, the red flags column by column"
+    # A step's number is its label, the text its body
+    items = [e for e in root.walk() if e.role == "LI"]
+    assert items and all([k.role for k in item.kids] == ["Lbl", "LBody"] for item in items)
+
+
+def artifacts(content, pages) -> Counter:
+    """What one handout prints outside its content: the footer and `n / total` on every page, and the
+    tick-sheet's header row again on each further page the sheet runs onto."""
+    clinic = content.clinic
+    footer = (f"{clinic.name}電話{clinic.phone}{clinic.address}{clinic.hours_label}：{''.join(clinic.hours)}"
+              f"{clinic.url or ''}{clinic.email or ''}")
+    cards = [content.catalogue[i] for i in ("hip-flexor", "inner-thigh", "buttock", "hamstring", "foot-sole")]
+    head = "日付" + "".join(f"{n}{c.title.removesuffix('のストレッチ')}" for n, c in enumerate(cards, 1))
+    head += content.texts.checklist.pain_heading
+    sheet_pages = sum("日付" in (page.extract_text() or "") for page in pages)
+    printed = "".join(footer + f"{n}/{len(pages)}" for n in range(1, len(pages) + 1)) + head * max(0, sheet_pages - 1)
+    return Counter(re.sub(r"\s+", "", printed))
+
+
+@pytest.mark.parametrize("kind", ["standard", "large", "tick", "gallery", "merged"])
+def test_every_printed_character_is_tagged_except_footer_and_page_numbers(samples, content, kind):
+    """What pdftotext sees on the pages, less what poppler finds in the structure, is exactly the
+    footer, the page numbers and a repeated table header: nothing printed is lost to a screen reader,
+    and the footer is not read in the middle of the content."""
+    path = samples[kind]
+    parts = {"gallery": [], "merged": ["standard", "tick"]}.get(kind, [kind])  # the gallery has no footer
+    expected = sum((artifacts(content, PdfReader(str(samples[part])).pages) for part in parts), Counter())
+    assert Counter(visible_text(path)) - Counter(struct_text(path)) == expected
+    assert Counter(struct_text(path)) - Counter(visible_text(path)) == Counter()
+
+
+def test_structure_elements_hold_content_only_at_the_leaves(samples):
+    for kind in ("standard", "gallery"):
+        for e in structure(samples[kind]).walk():
+            if e.mcids:
+                assert e.role in LEAVES, e.role
+            if e.role == "Figure":
+                assert e.alt
+
+
+def test_encrypted_handout_keeps_its_tags_and_lets_assistive_technology_read(samples):
+    from pypdf.constants import UserAccessPermissions
+
+    data = encrypt(samples["standard"].read_bytes(), "秘密のパスワード")
+    reader = PdfReader(io.BytesIO(data))
+    assert reader.is_encrypted
+    permissions = int(reader.trailer["/Encrypt"]["/P"])
+    assert permissions & UserAccessPermissions.EXTRACT_TEXT_AND_GRAPHICS  # bit 10: extraction for accessibility
+    reader.decrypt("秘密のパスワード")
+    assert "/StructTreeRoot" in reader.trailer["/Root"]
+    assert reader.trailer["/Root"]["/MarkInfo"]["/Marked"]
+
+
+def test_merged_file_keeps_each_handout_as_a_part_on_its_own_pages(samples):
+    root = structure(samples["merged"])
+    assert [part.role for part in root.kids] == ["Part", "Part"]
+    reader = PdfReader(str(samples["merged"]))
+    first = len(PdfReader(str(samples["standard"])).pages)
+    pages = {page.indirect_reference.idnum: i for i, page in enumerate(reader.pages)}
+    # Each part's first element (its H1) is on its own first page: the second handout starts after the
+    # first, padded to an even count for double-sided printing.
+    raw = reader.trailer["/Root"]["/StructTreeRoot"]["/K"]
+    document = raw[0] if isinstance(raw, list) else raw
+    starts = [pages[part["/K"][0].get_object().raw_get("/Pg").idnum] for part in document["/K"]]
+    assert starts == [0, first + first % 2]
