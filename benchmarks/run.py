@@ -63,6 +63,34 @@ def warm(count: int, folder: Path) -> tuple[float, float]:
     return statistics.median(rates["handout"]), statistics.median(rates["floor"])
 
 
+def tagging_cost(count: int, folder: Path) -> tuple[float, float, int, int]:
+    """Warm ms a handout with and without the tags (tagging.py), and the PDF's bytes each way.
+
+    Without: render.py's TaggingCanvas and finish swapped for ReportLab's Canvas and nothing, the
+    same story drawn untagged (what tests/test_tagging.py checks draws the same)."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    from clinic_handout import render
+    from clinic_handout.pipeline import build_pdf, open_content
+
+    content = open_content(REPO / "handouts")
+    path = folder / "cost.yaml"
+    path.write_text(PRESCRIPTION, encoding="utf-8")
+    tagged = (render.TaggingCanvas, render.finish)
+    untagged = (Canvas, lambda pdf, *_: pdf)
+    times, sizes = {"with": [], "without": []}, {}
+    for _ in range(3):  # interleaved rounds
+        for name, (canvas, finish) in (("with", tagged), ("without", untagged)):
+            render.TaggingCanvas, render.finish = canvas, finish
+            start = time.perf_counter()
+            for _ in range(count):
+                _, pdf = build_pdf(path, content, dt.date(2026, 11, 25))
+            times[name].append((time.perf_counter() - start) / count * 1000)
+            sizes[name] = len(pdf)
+    render.TaggingCanvas, render.finish = tagged
+    return statistics.median(times["with"]), statistics.median(times["without"]), sizes["with"], sizes["without"]
+
+
 def batch_csv(folder: Path, count: int) -> Path:
     rows = ["name,area,date"] + [f"患者 {i}号,{('upper', 'lower', 'both')[i % 3]},2026-11-25" for i in range(count)]
     path = folder / "day.csv"
@@ -101,6 +129,7 @@ def main() -> None:
                 seconds = timed([handout, "batch", str(source), "-o", f"out{jobs}", "--jobs", str(jobs)], folder)
                 batch[jobs] = min(batch.get(jobs, seconds), seconds)
         warm_handout, warm_floor = warm(args.warm, folder)
+        tag_ms, untagged_ms, tag_bytes, untagged_bytes = tagging_cost(args.warm, folder)
     median = {k: statistics.median(v) for k, v in cold.items()}
     rows = {
         "cold handout build, median s": round(median["build"], 3),
@@ -116,6 +145,10 @@ def main() -> None:
         "sample both PDF, bytes (target <= 100 KB)": size,
         "peak memory, handout build, MiB": round(memory, 1),
         "peak memory, floor, MiB": round(floor_memory, 1),
+        "warm ms a handout, tagged": round(tag_ms, 1),
+        "warm ms a handout, untagged (the same story)": round(untagged_ms, 1),
+        "sample both PDF untagged, bytes": untagged_bytes,
+        "sample both PDF tagged, bytes": tag_bytes,
     }
     width = max(map(len, rows))
     print(f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores, "

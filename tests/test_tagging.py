@@ -268,3 +268,35 @@ def test_merged_file_keeps_each_handout_as_a_part_on_its_own_pages(samples):
     document = raw[0] if isinstance(raw, list) else raw
     starts = [pages[part["/K"][0].get_object().raw_get("/Pg").idnum] for part in document["/K"]]
     assert starts == [0, first + first % 2]
+
+
+def test_tagging_changes_nothing_that_is_drawn(content, tmp_path, monkeypatch):
+    """The page contents of the tagged handout, less the marked-content operators, are the contents of the
+    same handout drawn by ReportLab's own canvas with no tags."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    from clinic_handout import render as render_module
+
+    tagged = PdfReader(handout(content, tmp_path, TICK_SHEET, large_print=True))
+    monkeypatch.setattr(render_module, "TaggingCanvas", Canvas)
+    monkeypatch.setattr(render_module, "finish", lambda pdf, *_: pdf)
+    (tmp_path / "plain").mkdir()
+    plain = PdfReader(handout(content, tmp_path / "plain", TICK_SHEET, large_print=True))
+    assert "/StructTreeRoot" not in plain.trailer["/Root"]
+    marker = re.compile(rb"^(/\w+ <</MCID \d+>> BDC|/Artifact BMC|EMC)$")
+    assert len(tagged.pages) == len(plain.pages)
+    for with_tags, without in zip(tagged.pages, plain.pages, strict=True):
+        drawn = [line for line in with_tags.get_contents().get_data().splitlines() if not marker.match(line)]
+        assert drawn == without.get_contents().get_data().splitlines()
+
+
+def test_a_list_items_label_is_its_bullet(samples, content):
+    out = subprocess.run(["pdfinfo", "-struct-text", str(samples["standard"])], capture_output=True, text=True,
+                         check=True).stdout
+    labels = re.findall(r'^\s*Lbl.*\n\s*"(.*)"$', out, flags=re.M)
+    bodies = re.findall(r'^\s*LBody.*\n\s*"(.*)"$', out, flags=re.M)
+    rules = content.texts.rules.items
+    assert labels[:len(rules)] == [f"{i}." for i in range(1, len(rules) + 1)]
+    assert [re.sub(r"\s+", "", b) for b in bodies[:len(rules)]] == [re.sub(r"\s+", "", r) for r in rules]
+    assert {"※", "★", "●", "■"} <= set(labels)
+    assert all(re.fullmatch(r"\d+\.|[※★●■]", label) for label in labels)
