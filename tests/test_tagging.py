@@ -42,7 +42,7 @@ def handout(content, tmp_path, text: str, large_print=False) -> Path:
 
 
 SAMPLE_PRESCRIPTION = (SAMPLE / "patients" / "yamada-hanako.yaml").read_text(encoding="utf-8")
-TICK_SHEET = SAMPLE_PRESCRIPTION.replace("area: both", "area: both\nchecklist_days: 31\nnext_visit: 2026-12-09")
+TICK_SHEET = SAMPLE_PRESCRIPTION.replace("area: both", "area: both\nchecklist_days: 31")  # over two pages
 
 
 @pytest.fixture(scope="module")
@@ -132,14 +132,15 @@ def test_document_says_it_is_tagged_japanese_pdf_ua(samples, kind):
 def test_every_figure_says_what_it_shows(samples, content):
     root = structure(samples["standard"])
     alts = [e.alt for e in root.walk() if e.role == "Figure"]
-    # The sample prescription: hip-flexor on the right, then inner-thigh, buttock, hamstring, foot-sole with no
-    # side; the clinic's QR code first. Default words: the stretch's name + をしている人の図, then the side.
+    # The sample prescription: inner-thigh on the right, the others with no side, so done on both sides
+    # (foot-sole: each foot); the clinic's QR code first. Default words: the stretch's name + をしている人の図,
+    # then the side the picture is labelled with.
     assert alts == ["QRコード：https://example.com/",
-                    "股関節の前のストレッチをしている人の図（右側）",
-                    "太ももの内側のストレッチをしている人の図",
-                    "お尻のストレッチをしている人の図",
-                    "太ももの裏のストレッチをしている人の図",
-                    "足の裏ほぐしをしている人の図"]
+                    "股関節の前のストレッチをしている人の図（左右）",
+                    "太ももの内側のストレッチをしている人の図（右側）",
+                    "お尻のストレッチをしている人の図（左右）",
+                    "太ももの裏のストレッチをしている人の図（左右）",
+                    "足の裏ほぐしをしている人の図（左右）"]
     gallery = [e.alt for e in structure(samples["gallery"]).walk() if e.role == "Figure"]
     assert len(gallery) == 2 * len(content.catalogue) and all(gallery)
     assert gallery[:2] == ["股関節の前のストレッチをしている人の図（右側）",
@@ -149,14 +150,14 @@ def test_every_figure_says_what_it_shows(samples, content):
 def test_catalogue_alt_replaces_the_default(content, tmp_path):
     from dataclasses import replace
 
-    hip = replace(content.catalogue["hip-flexor"], alt="いすにつかまり片ひざをついて体を前へ出す図")
-    changed = replace(content, catalogue={**content.catalogue, "hip-flexor": hip})
+    thigh = replace(content.catalogue["inner-thigh"], alt="いすにつかまり足を横に開いてひざを曲げる図")
+    changed = replace(content, catalogue={**content.catalogue, "inner-thigh": thigh})
     source = tmp_path / "p.yaml"
     source.write_text(SAMPLE_PRESCRIPTION, encoding="utf-8")
     path = tmp_path / "alt.pdf"
     path.write_bytes(render(compose(changed, load_prescription(source, list(content.catalogue)), TODAY)))
     alts = [e.alt for e in structure(path).walk() if e.role == "Figure"]
-    assert alts[1] == "いすにつかまり片ひざをついて体を前へ出す図（右側）"
+    assert alts[2] == "いすにつかまり足を横に開いてひざを曲げる図（右側）"
 
 
 @pytest.mark.parametrize("kind", ["standard", "tick", "gallery", "merged"])
@@ -198,8 +199,9 @@ def test_reading_order_is_the_order_a_person_reads_aloud(samples, content):
     for stretch_id in ("hip-flexor", "inner-thigh", "buttock", "hamstring", "foot-sole"):
         stretch = content.catalogue[stretch_id]
         order += [stretch.title, stretch.steps[0].replace(" ", ""), stretch.steps[-1].replace(" ", "")]
-    order += ["痛みが強い日はお休みしてください。", texts.safety.heading, texts.safety.items[0].replace(" ", ""),
-              texts.safety.see_doctor_heading, *[flag.replace(" ", "") for flag in texts.safety.see_doctor]]
+    safety = texts.safety
+    order += ["まずは1週間、続けてみましょう。", safety.heading, safety.items[0], safety.next_day,
+              safety.urgent_heading, *safety.urgent, safety.soon_heading, *safety.soon]
     positions = [text.find(re.sub(r"\s+", "", words)) for words in order]
     assert -1 not in positions, [w for w, p in zip(order, positions, strict=True) if p == -1]
     assert positions == sorted(positions), "the safety notice after the stretches, the red flags column by column"
