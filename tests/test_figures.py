@@ -14,6 +14,7 @@ from clinic_handout import pictures
 from clinic_handout.content import load_content
 from clinic_handout.figures import HEIGHT, POSES, STRETCH, WIDTH, Inset, Pose
 from clinic_handout.pictures import _prepared_photo, figure, figure_art
+from clinic_handout.tagging import unwrap
 
 from .conftest import SAMPLE, STANDARD, pdf_text
 
@@ -373,6 +374,7 @@ def card_drawings(handout_yaml: str, large_print=False):
     found = []
 
     def walk(node):
+        node = unwrap(node)  # a tagged flowable (tagging.py) holds the drawing
         if isinstance(node, Drawing):
             found.append(node)
         for child in getattr(node, "_content", None) or []:

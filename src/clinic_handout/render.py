@@ -378,11 +378,11 @@ class HandoutTemplate:
                     ("BOX", *ALL, 1, INK), ("INNERGRID", *ALL, 0.75, INK), ("BACKGROUND", (0, 0), (0, -1), TINT),
                     ("VALIGN", *ALL, "MIDDLE"), padding=(6, 6, 2, 4))
 
-    def _card(self, card: Card, sect: Node) -> Table:
+    def _card(self, card: Card, sect: Node | None = None) -> Table:
         """One stretch: number, title and target beside the dose, then the numbered steps.
         Tagged: a one-row table, the number and the title (a heading) heading the dose and the video's QR
         code; then the picture, the target, the steps, the cautions and the note."""
-        s = self.styles
+        s, sect = self.styles, sect or Node("Sect")  # no sect: untagged (a test looking at one card)
         inner = self.width - 2 * 8
         tile = 9 * mm * self.k
         head, dose_cell, *video_cell = sect.table(1, 2 + bool(card.video_url), header_columns=1)[0]

@@ -130,6 +130,11 @@ class Tagged(Flowable):
             canvas.end()
 
 
+def unwrap(flowable):
+    """The flowable itself, whether or not it was tagged (for code that looks inside a story)."""
+    return flowable._inner if isinstance(flowable, Tagged) else flowable
+
+
 class TaggingCanvas(Canvas):
     """A canvas that writes marked content: an artifact unless a Tagged flowable is drawing."""
 
