@@ -53,7 +53,7 @@ def test_content_folder_lookup_order(run, write, tmp_path, monkeypatch):
     out = tmp_path / "out.pdf"
 
     def clinic_in_pdf():
-        assert run("build", source, "-o", out, *extra).exit_code == 0
+        assert run("build", source, "-o", out, "--overwrite", *extra).exit_code == 0
         return pdf_text(out)
 
     extra = []

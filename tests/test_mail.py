@@ -59,6 +59,8 @@ class Inbox:
         self.refuse = set()  # recipients answered 550
         self.fail_next = 0  # DATA answered 451 this many times
         self.delay = 0.0
+        self.envelopes = []  # the RCPT TO addresses of each mail delivered
+        self.password = PASSWORD
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
@@ -73,6 +75,7 @@ class Inbox:
         if self.delay:
             await asyncio.sleep(self.delay)
         self.raw.append(envelope.content)
+        self.envelopes.append(list(envelope.rcpt_tos))
         self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
 
@@ -96,7 +99,7 @@ def server(tmp_path):
     inbox = Inbox()
 
     def authenticate(server, session, envelope, mechanism, auth_data):
-        return AuthResult(success=auth_data.login == b"clinic" and auth_data.password == PASSWORD.encode(),
+        return AuthResult(success=auth_data.login == b"clinic" and auth_data.password == inbox.password.encode(),
                           handled=False)  # let the server answer 535 itself
 
     port = free_port()
@@ -302,11 +305,3 @@ def test_validate_checks_the_mail_settings(run, clinic):
     assert result.exit_code == 1
     assert "mail.yaml:3  securty" in result.output and "'security'" in result.output
     assert "mail.yaml:5  subject" in result.output and "{name}" in result.output
-
-
-def test_send_takes_a_given_pdf(run, write, clinic, server, tmp_path):
-    pdf = tmp_path / "given.pdf"
-    pdf.write_bytes(b"%PDF-1.4 a clinic's own file")
-    result = run("send", write("p.yaml", PATIENT), "--content", clinic, "--pdf", pdf)
-    assert result.exit_code == 0, result.output
-    assert attachment(server.messages[0]).get_content() == pdf.read_bytes()

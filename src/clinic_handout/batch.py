@@ -42,6 +42,7 @@ class Outcome:
     label: str
     path: Path | None = None
     problems: list[Problem] = field(default_factory=list)
+    pdf: bytes | None = None  # the bytes written to path: what `--send` attaches, never re-read from disk
 
 
 def read_entries(path: Path, warnings: list[Problem] | None = None) -> tuple[list[Entry], list[Problem]]:
@@ -211,10 +212,22 @@ def prepare(source: Path, content: Content) -> Prepared:
 
 def build(prepared: Prepared, content: Content, out_dir: Path, today: dt.date, jobs: int = 1,
           large_print: bool = False, allow_missing_glyphs: bool = False, merge_to: Path | None = None,
-          progress: Callable[[int], None] = lambda _: None) -> list[Outcome]:
-    """Renders and writes one PDF per good entry (and the merged print file); outcomes in input order."""
+          progress: Callable[[int], None] = lambda _: None, overwrite: bool = False) -> list[Outcome]:
+    """Renders and writes one PDF per good entry (and the merged print file); outcomes in input order.
+
+    A file already in out_dir with the same bytes (a re-run) is left as it is; one with other bytes is
+    replaced only with overwrite, else that entry fails (its outcome has no path) and is in
+    prepared.failed. The merged file follows the same rule."""
     from .compose import filename_for
-    from .deliver import write_atomically
+    from .deliver import existing_differs, refuse_existing, write_atomically
+    from .errors import HandoutError
+
+    def refused(label: str, path: Path, error: HandoutError) -> Outcome:
+        failure = Outcome(label, problems=[Problem(path, None, "", str(error),
+                                                   "--overwrite を付ける、または別の出力先 (add --overwrite, or write "
+                                                   "elsewhere)")])
+        prepared.failed.append(failure)
+        return Outcome(label)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     prescriptions = [p for _, p in prepared.good]
@@ -222,8 +235,20 @@ def build(prepared: Prepared, content: Content, out_dir: Path, today: dt.date, j
     outcomes, pdfs = [], []
     rendered = render_all(prescriptions, content, today, jobs, large_print, allow_missing_glyphs, progress)
     for (label, _), name, pdf in zip(prepared.good, names, rendered, strict=True):
-        outcomes.append(Outcome(label, write_atomically(out_dir / name, pdf)))
+        path = out_dir / name
         pdfs.append(pdf)
+        try:
+            if not overwrite and existing_differs(path, pdf):
+                raise refuse_existing(path)
+            outcomes.append(Outcome(label, write_atomically(path, pdf), pdf=pdf))
+        except HandoutError as error:  # this row's file only: the others are still written
+            outcomes.append(refused(label, path, error))
     if merge_to is not None and pdfs:
-        write_atomically(merge_to, merge(pdfs))
+        merged = merge(pdfs)
+        try:
+            if not overwrite and existing_differs(merge_to, merged):
+                raise refuse_existing(merge_to)
+            write_atomically(merge_to, merged)
+        except HandoutError as error:
+            refused("--merge", merge_to, error)
     return outcomes

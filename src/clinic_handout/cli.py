@@ -16,6 +16,9 @@ ALLOW_MISSING = click.option(
     "--allow-missing-glyphs", is_flag=True,
     help="フォントにない文字を 〓 で印刷 (print a character no font has as 〓, with a warning, instead of "
          "refusing: for when a handout must go out now).")
+OVERWRITE = click.option("--overwrite", is_flag=True,
+                         help="中身の違う既存のファイルを置きかえる (replace an existing file with different contents; "
+                              "without it such a file is kept and the command refuses).")
 LARGE_PRINT = click.option("--large-print", is_flag=True,
                            help="大きな文字 (body text 14 pt instead of 12; more pages are fine).")
 
@@ -61,6 +64,7 @@ class _HandoutGroup(click.Group):
             click.echo("PDF は作っていません (nothing was written).", err=True)
         except HandoutError as exc:
             click.echo(f"エラー (error): {exc}", err=True)
+            ctx.exit(getattr(exc, "exit_code", 1))
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
         except Exception:
@@ -90,6 +94,11 @@ def cli(verbose: bool) -> None:
     """
 
 
+def _files(folder: Path) -> list[Path]:
+    """The files of an input folder (the content folder, a batch folder): no output may be one of them."""
+    return [p for p in Path(folder).rglob("*") if p.is_file()] if Path(folder).is_dir() else []
+
+
 def _content_folder(option: str | None) -> Path:
     from .content import content_folder
 
@@ -103,22 +112,27 @@ def _content_folder(option: str | None) -> Path:
 @click.option("--content", "content_dir", type=click.Path(file_okay=False), help=CONTENT_HELP)
 @ALLOW_MISSING
 @LARGE_PRINT
+@OVERWRITE
 def build(prescription: Path, output: Path | None, content_dir: str | None, allow_missing_glyphs: bool,
-          large_print: bool) -> None:
+          large_print: bool, overwrite: bool) -> None:
     """処方ファイルから PDF を1つ作ります (build one handout PDF).
 
     \b
     Example:
       handout build handouts/patients/yamada-hanako.yaml -o hanako.pdf
-    Prints the path of the PDF it wrote.
+    Prints the path of the PDF it wrote. A PDF already there with the same contents (a re-run) is
+    kept; one with other contents is replaced only with --overwrite.
     """
     from .compose import default_filename
-    from .deliver import write_atomically
+    from .deliver import check_outputs, write_new
     from .pipeline import build_pdf, open_content
 
-    content = open_content(_content_folder(content_dir), allow_missing_glyphs)
+    folder = _content_folder(content_dir)
+    content = open_content(folder, allow_missing_glyphs)
     handout, pdf = build_pdf(prescription, content, large_print=large_print)
-    path = write_atomically(output or Path(default_filename(handout)), pdf)
+    output = output or Path(default_filename(handout))
+    check_outputs({"-o": output}, {"prescription": prescription, "--content": _files(folder)})
+    path = write_new(output, pdf, overwrite)
     for warning in content.glyphs.warnings:
         click.echo(f"警告 (warning): 〓 で印刷しました (printed as 〓): {warning}", err=True)
     click.echo(str(path))
@@ -169,6 +183,9 @@ def validate(files: tuple[Path, ...], content_dir: str | None) -> None:
             entries, found = read_entries(file, warnings)
             _report_warnings(warnings)
             problems += found
+            if not entries and not found:  # as batch says: an empty folder or CSV makes nothing
+                problems.append(Problem(file, None, "", "処方がありません (no prescriptions)",
+                                        "CSV の行か YAML の処方 (CSV rows or prescription files)"))
             for entry in entries:
                 try:
                     batch_check(entry, ids, glyphs)
@@ -251,8 +268,9 @@ def stretches(content_dir: str | None, as_json: bool) -> None:
               help="作ったハンドアウトをメールで送る (email each handout; a send log in the output folder "
                    "makes a re-run send only what has not been sent).")
 @click.option("--yes", is_flag=True, help="確認せずに送る (send without asking).")
+@OVERWRITE
 def batch(source: Path, out_dir: Path, merge_to: Path | None, jobs: int | None, content_dir: str | None,
-          allow_missing_glyphs: bool, large_print: bool, send_mail: bool, yes: bool) -> None:
+          allow_missing_glyphs: bool, large_print: bool, send_mail: bool, yes: bool, overwrite: bool) -> None:
     """まとめて作ります (build one PDF per patient from a CSV, a folder of YAML files, or a YAML list).
 
     \b
@@ -264,28 +282,42 @@ def batch(source: Path, out_dir: Path, merge_to: Path | None, jobs: int | None, 
     UTF-8 or Excel's Shift_JIS. Other columns are ignored with a warning.
     A bad row is reported with its Excel row and the patient's name, and the others are still
     built; the exit status is then 1.
+    A re-run into the same folder keeps the PDFs whose contents are the same; a PDF with other
+    contents is replaced only with --overwrite (else that row fails). --merge must be outside the
+    output folder and no input.
     """
     import datetime as dt
 
     from . import batch as batches
+    from .deliver import check_outputs, same_file
+    from .errors import OutputRefused
     from .pipeline import open_content
 
-    content = open_content(_content_folder(content_dir), allow_missing_glyphs)
+    folder = _content_folder(content_dir)
+    if merge_to is not None:
+        if same_file(merge_to.parent, out_dir) or merge_to.suffix.lower() != ".pdf":
+            raise OutputRefused(f"--merge {merge_to}: 印刷用の PDF は出力フォルダ {out_dir} の外に、.pdf の名前で "
+                                "作ってください。何も書いていません (the print file goes outside the output folder, "
+                                "where it can never be taken for a patient's handout, and ends in .pdf; "
+                                "nothing was written)")
+        check_outputs({"--merge": merge_to}, {"SOURCE": [source, *_files(source)], "--content": _files(folder)})
+    content = open_content(folder, allow_missing_glyphs)
     prepared = batches.prepare(source, content)
     _report_warnings(prepared.warnings)
     with click.progressbar(length=len(prepared.good), label="作成中 (building)", file=sys.stderr,
                            hidden=len(prepared.good) <= 3) as bar:
         outcomes = batches.build(prepared, content, out_dir, dt.date.today(), jobs or batches.default_jobs(),
-                                 large_print, allow_missing_glyphs, merge_to, bar.update)
+                                 large_print, allow_missing_glyphs, merge_to, bar.update, overwrite)
     for warning in content.glyphs.warnings:
         click.echo(f"警告 (warning): 〓 で印刷しました (printed as 〓): {warning}", err=True)
     for failure in prepared.failed:
         _report_problems(failure.problems, f"{failure.label} ")
-    if merge_to and outcomes:
+    built = [o for o in outcomes if o.path]
+    if merge_to and built and not any(f.label == "--merge" for f in prepared.failed):
         click.echo(f"印刷用 (for printing): {merge_to}")
     failed = ", ".join(f.label for f in prepared.failed)
-    click.echo(f"{len(outcomes)} 件作成、{len(prepared.failed)} 件失敗 "
-               f"({len(outcomes)} built, {len(prepared.failed)} failed{': ' + failed if failed else ''})")
+    click.echo(f"{len(built)} 件作成、{len(prepared.failed)} 件失敗 "
+               f"({len(built)} built, {len(prepared.failed)} failed{': ' + failed if failed else ''})")
     unsent = _send_batch(prepared, outcomes, content, out_dir, yes) if send_mail else False
     if prepared.failed or unsent:
         sys.exit(1)
@@ -301,14 +333,14 @@ def _send_batch(prepared, outcomes, content, out_dir: Path, yes: bool) -> bool:
 
     today = dt.date.today()
     deliveries = [mailing.Delivery(label, compose(content, prescription, today), prescription.patient.email,
-                                   outcome.path)
-                  for (label, prescription), outcome in zip(prepared.good, outcomes, strict=True)]
+                                   outcome.path, outcome.pdf)
+                  for (label, prescription), outcome in zip(prepared.good, outcomes, strict=True) if outcome.path]
     sendable, bad, shared = mailing.check_addresses(deliveries)
     for label, problem in bad:
         click.echo(f"エラー (error): {label}: {problem}", err=True)
     settings = mailing.load_settings(content.folder)
     log = mailing.SendLog(out_dir / "send-log.jsonl")
-    waiting = [d for d in sendable if mailing.send_key(d.path.name, d.address, d.path.read_bytes()) not in log.sent]
+    waiting = [d for d in sendable if mailing.send_key(d.path.name, d.address, d.pdf) not in log.sent]
     if not waiting:
         click.echo(f"送る分はありません (nothing to send): {len(sendable)} already sent")
         return bool(bad)
@@ -330,7 +362,9 @@ def _send_batch(prepared, outcomes, content, out_dir: Path, yes: bool) -> bool:
     try:
         sent, skipped, failed = mailing.send_all(waiting, settings, _smtp_password(settings), log,
                                                  lambda: stop["requested"],
-                                                 lambda d: click.echo(f"送信 (sent): {d.label} {d.address}"))
+                                                 lambda d, bcc: click.echo(f"送信 (sent): {d.label} {d.address}" + (
+                                                     f"（控え bcc は届いていません / archive copy refused: {bcc}）"
+                                                     if bcc else "")))
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -363,8 +397,9 @@ def _smtp_password(settings) -> str | None:
 @click.option("--encrypt", is_flag=True,
               help="PDF にパスワード (AES-256; from $HANDOUT_PDF_PASSWORD or asked; never put in the mail).")
 @click.option("--content", "content_dir", type=click.Path(file_okay=False), help=CONTENT_HELP)
+@OVERWRITE
 def send(prescription: Path, to: str | None, pdf_file: Path | None, eml: Path | None, dry_run: bool,
-         encrypt: bool, content_dir: str | None) -> None:
+         encrypt: bool, content_dir: str | None, overwrite: bool) -> None:
     """ハンドアウトをメールで送ります (email a patient their handout).
 
     \b
@@ -388,8 +423,8 @@ def send(prescription: Path, to: str | None, pdf_file: Path | None, eml: Path | 
     folder = _content_folder(content_dir)
     content = open_content(folder)
     patient = load_prescription(prescription, list(content.catalogue), content.glyphs)  # read once
-    handout = compose(content, patient, dt.date.today())
-    pdf = pdf_file.read_bytes() if pdf_file else render(handout)  # a given PDF: the mail's texts only
+    today = dt.date.today()
+    handout = compose(content, patient, today)
     address = to or patient.patient.email
     if not mailing.valid_address(address):
         if not address:
@@ -397,6 +432,16 @@ def send(prescription: Path, to: str | None, pdf_file: Path | None, eml: Path | 
                                "email: を書くか、--to で送り先を指定してください (no email address)")
         raise HandoutError(f"{prescription}: 「{address}」はメールアドレスの形ではありません。"
                            "綴りを確かめてください（例: name@example.com） (not an email address)")
+    pdf = render(handout)
+    if pdf_file:  # only this prescription's handout, byte for byte: never another patient's file
+        pdf = _check_given_pdf(pdf_file, prescription,
+                               [lambda: pdf, lambda: render(compose(content, patient, today, True))])
+    if eml:
+        from .deliver import check_outputs, refuse_existing
+
+        check_outputs({"--eml": eml}, {"prescription": prescription, "--pdf": pdf_file, "--content": _files(folder)})
+        if not overwrite and eml.exists():  # a mail has a fresh Date each time: never the same bytes
+            raise refuse_existing(eml)
     settings = mailing.template_settings(folder, content.clinic.email)
     if encrypt:
         password = os.environ.get("HANDOUT_PDF_PASSWORD") or click.prompt(
@@ -416,12 +461,36 @@ def send(prescription: Path, to: str | None, pdf_file: Path | None, eml: Path | 
     settings = mailing.load_settings(folder)
     mailer = mailing.Mailer(settings, _smtp_password(settings))
     try:
-        mailing.send_with_retries(mailer, mail)
+        bcc_refused = mailing.send_with_retries(mailer, mail, address)
     except (mailing.smtplib.SMTPException, OSError) as error:
         raise HandoutError(f"送れませんでした (not sent) to {address}: {mailing.describe(error, settings)}") from None
     finally:
         mailer.close()
     click.echo(f"送信しました (sent): {address} {mail['Message-ID']}")
+    if bcc_refused:
+        click.echo(f"注意 (warning): 控え (bcc) {settings.bcc} はサーバーに断られました。控えは届いていません "
+                   f"(the archive copy was refused and not delivered: {mailing.describe_reply(bcc_refused)})",
+                   err=True)
+
+
+def _check_given_pdf(pdf_file: Path, prescription: Path, builds) -> bytes:
+    """`send --pdf`: the file must be the very handout this prescription makes (the output is
+    deterministic, so a fresh build has the same bytes: standard or large print); anything else is
+    refused, never attached."""
+    import hashlib
+
+    from .inputs import PDF_LIMIT, read_limited
+
+    given = read_limited(pdf_file, PDF_LIMIT)
+    if not given.startswith(b"%PDF-"):
+        raise HandoutError(f"{pdf_file}: PDF ではありません。添付しません (not a PDF; nothing was sent)")
+    digest = hashlib.sha256(given).digest()
+    if any(hashlib.sha256(build()).digest() == digest for build in builds):
+        return given
+    raise HandoutError(f"{pdf_file} は {prescription} のハンドアウトではありません（別の患者さんの、"
+                       f"または古い・手を加えたファイルです）。送っていません "
+                       f"(the PDF is not the handout {prescription} makes today: another patient's, an older or "
+                       f"an edited file; nothing was sent. Leave out --pdf to send a fresh build)")
 
 
 @cli.command()
@@ -480,11 +549,13 @@ def figures(output: Path, content_dir: str | None) -> None:
     Example:
       handout figures -o figures.pdf
     """
-    from .deliver import write_atomically
+    from .deliver import check_outputs, write_atomically
     from .pipeline import open_content
     from .render import render_gallery
 
-    content = open_content(_content_folder(content_dir))
+    folder = _content_folder(content_dir)
+    check_outputs({"-o": output}, {"--content": _files(folder)})
+    content = open_content(folder)
     click.echo(str(write_atomically(output, render_gallery(content))))
 
 

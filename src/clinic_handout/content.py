@@ -151,15 +151,31 @@ class ImageFile(Kind):
             return at.fail(f"\"{text}\" (内容フォルダの外 / outside the content folder)", self.expected)
         if not path.is_file():
             return at.fail(f"\"{text}\" (ファイルがありません / no such file)", self.expected)
-        head = path.read_bytes()[:8]
+        from .inputs import IMAGE_LIMIT, MB, read_limited
+
+        try:
+            head = read_limited(path, IMAGE_LIMIT)[:8]
+        except InputError as error:
+            return at.fail(f"\"{text}\" ({error.problems[0].found})", f"{self.expected}、{IMAGE_LIMIT // MB} MB まで")
         if not (head.startswith(b"\x89PNG") or head.startswith(b"\xff\xd8")):
             return at.fail(f"\"{text}\" (PNG でも JPEG でもない / not a PNG or JPEG)", self.expected)
+        import warnings
+
         from PIL import Image, UnidentifiedImageError
 
         try:
-            with Image.open(path) as image:
-                image.load()  # decodes the whole file: a truncated or corrupt image is caught here
-        except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as exc:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                with Image.open(path) as image:
+                    pixels = image.width * image.height  # from the header, before anything is decoded
+                    if pixels > MAX_PHOTO_PIXELS:
+                        return at.fail(f"\"{text}\" ({image.width}×{image.height} = {pixels / 1e6:.0f} メガピクセル / "
+                                       "megapixels)", f"{MAX_PHOTO_PIXELS // 1_000_000} メガピクセルまでの写真 "
+                                       f"(a photo of at most {MAX_PHOTO_PIXELS // 1_000_000} megapixels: a handout "
+                                       "prints it a few centimetres wide)")
+                    image.load()  # decodes the whole file: a truncated or corrupt image is caught here
+        except (OSError, UnidentifiedImageError, SyntaxError, ValueError, Image.DecompressionBombError,
+                Image.DecompressionBombWarning) as exc:
             return at.fail(f"\"{text}\" (読めない画像 / cannot be read: {exc})", self.expected)
         return path
 
@@ -180,6 +196,11 @@ class PageTemplate(Text):
         if "{page}" not in text or "{" in rest or "}" in rest:
             return at.fail(f"\"{text[:40]}\"", self.expected)
         return text
+
+
+# A photo is printed at most a few centimetres wide at 200 dpi (under a megapixel); 40 megapixels is
+# any camera's full size. Larger is a mistake or a decompression bomb (Pillow itself warns at 89).
+MAX_PHOTO_PIXELS = 40_000_000
 
 
 URL = Text(pattern=r"https?://\S+", pattern_doc="http:// か https:// で始まるURL (a web address)")

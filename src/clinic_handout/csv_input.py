@@ -66,11 +66,13 @@ def is_table(path: Path) -> bool:
 def read_table(path: Path, warnings: list[Problem]) -> tuple[list[tuple[Row, LineDict | Problem, dict]], list[Problem]]:
     """The rows of a CSV as prescription data: [(row, data or the row's Problem if it is broken, headers
     as written)], and the problems that stop the whole file. Ignored columns are appended to warnings."""
+    from .errors import InputError
+    from .inputs import CSV_LIMIT, read_limited
+
     try:
-        raw = path.read_bytes()
-    except OSError as error:
-        return [], [_file_problem(path, f"読めません (cannot read: {error.strerror})",
-                                  "読めるファイル (a readable file)")]
+        raw = read_limited(path, CSV_LIMIT)  # a FIFO, /dev/zero or a 2 GB file: refused at once (issue 10)
+    except InputError as error:
+        return [], error.problems
     problem = _not_a_csv(raw)
     if problem:
         return [], [_file_problem(path, *problem)]

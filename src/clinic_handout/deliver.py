@@ -1,9 +1,95 @@
-"""Puts finished bytes where the user asked: whole or not at all."""
+"""Puts finished bytes where the user asked: whole or not at all, and never over something given.
+
+The rules every command's output paths follow (README, "What the tool refuses"):
+- an output is never an input of the same command, nor another output of it (exit 2);
+- an output is never written onto a device, a FIFO, a folder or through a symbolic link (exit 2);
+- a regular file already there is replaced only when its bytes are the same (a re-run) or when the
+  user said --overwrite; otherwise the command refuses and suggests --overwrite.
+"""
+from __future__ import annotations
+
 import os
+import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
-from .errors import HandoutError
+from .errors import HandoutError, OutputRefused
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """The same file: one path resolved (symbolic links, `..`) equals the other, or a hard link to it."""
+    if os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b)):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def check_outputs(outputs: dict[str, Path | None], inputs: dict[str, Path | Iterable[Path] | None]) -> None:
+    """Refuses (OutputRefused, exit 2) an output that is an input or another output of the same command.
+
+    outputs and inputs map the option that named a path (`-o`, `--merge`, `prescription`) to it;
+    an input may also be several paths (the files of a folder)."""
+    given = [(option, Path(path)) for option, path in outputs.items() if path is not None]
+    read = []
+    for option, paths in inputs.items():
+        if paths is None:
+            continue
+        for path in [paths] if isinstance(paths, (str, os.PathLike)) else paths:
+            read.append((option, Path(path)))
+    for i, (option, path) in enumerate(given):
+        for other, source in read:
+            if same_file(path, source):
+                raise OutputRefused(f"{option} {path} は入力の {other} {source} と同じファイルです。何も書いていません "
+                                    f"(the output {path} is the input {source}: it would be destroyed; "
+                                    "nothing was written. Choose another output name)")
+        for other, second in given[i + 1:]:
+            if same_file(path, second):
+                raise OutputRefused(f"{option} と {other} が同じファイル {path} です。何も書いていません "
+                                    f"({option} and {other} name the same file; nothing was written)")
+
+
+def check_target(path: Path) -> None:
+    """Refuses a path that is a symbolic link, a device, a FIFO, a folder or another non-regular file."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise HandoutError(f"{path}: 保存できません (cannot write: {exc.strerror})") from exc
+    if stat.S_ISLNK(mode):
+        raise OutputRefused(f"{path} はシンボリックリンクです。リンク先を上書きしないよう、書いていません "
+                            "(a symbolic link: nothing is written through it; choose another name)")
+    if not stat.S_ISREG(mode):
+        kind = "フォルダ (a folder)" if stat.S_ISDIR(mode) else "デバイスなど (a device, FIFO or socket)"
+        raise OutputRefused(f"{path} は {kind} です。書いていません (not a regular file; nothing was written)")
+
+
+def existing_differs(path: Path, data: bytes) -> bool:
+    """A regular file is already at path with other bytes than data (a re-run writing the same bytes is not)."""
+    check_target(path)
+    try:
+        if os.stat(path).st_size != len(data):
+            return True
+        return Path(path).read_bytes() != data
+    except FileNotFoundError:
+        return False
+
+
+def refuse_existing(path: Path) -> OutputRefused:
+    return OutputRefused(f"{path} は既にあり、中身が違います。上書きしていません。"
+                         "置きかえるなら --overwrite を付けるか、"
+                         f"-o で別の名前にしてください (the file exists with different contents and was not "
+                         "replaced: add --overwrite to replace it, or choose another name with -o)")
+
+
+def write_new(path: Path, data: bytes, overwrite: bool = False) -> Path:
+    """write_atomically, but a different file already at path is replaced only with overwrite."""
+    if not overwrite and existing_differs(path, data):
+        raise refuse_existing(path)
+    return write_atomically(path, data)
 
 
 def _umask() -> int:
@@ -18,6 +104,7 @@ def write_atomically(path: Path, data: bytes) -> Path:
     A failure leaves no file behind and an existing file at path untouched.
     """
     path = Path(path)
+    check_target(path)  # never through a symbolic link, never onto /dev/null or a FIFO
     folder = path.parent
     if not folder.is_dir():
         raise HandoutError(f"{path}: 保存先のフォルダがありません (the folder {folder} does not exist)")

@@ -35,3 +35,10 @@ class InputError(HandoutError):
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class OutputRefused(HandoutError):
+    """An output path that would destroy something: an input, another output, a different file already
+    there, a device or a symbolic link. The command writes nothing and exits with status 2."""
+
+    exit_code = 2

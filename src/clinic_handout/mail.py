@@ -9,13 +9,17 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import io
 import ipaddress
 import json
 import os
 import smtplib
 import ssl
+import string
 import time
+from base64 import b64encode
 from dataclasses import dataclass
+from email.generator import BytesGenerator
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, parseaddr
 from pathlib import Path
@@ -49,17 +53,29 @@ DEFAULT_PASSWORD_NOTE = ("PDF にはパスワードをかけています。"
 
 
 class Template(Text):
-    """Text with {name}-style placeholders, checked when the settings are read, not when a mail goes out."""
+    """Text with {name}-style placeholders, checked when the settings are read, not when a mail goes out.
+
+    Only the documented placeholders, each bare: no attribute or index access ({name.__class__},
+    {name[0]}), no format spec ({name:>99999999}) and no conversion ({name!r}).
+    """
 
     def convert(self, value, at):
         text = super().convert(value, at)
         if text is INVALID:
             return INVALID
+        allowed = "{" + "}, {".join(PLACEHOLDERS) + "}"
+        expected = (f"使える差し込み (placeholders): {allowed}。"
+                    "{ } そのものは {{ }} と書く (write {{ for a brace)")
         try:
-            text.format(**{key: "" for key in PLACEHOLDERS})
-        except (KeyError, IndexError, ValueError) as error:
-            allowed = "{" + "}, {".join(PLACEHOLDERS) + "}"
-            return at.fail(f"{text[:30]}… ({error})", f"使える差し込み (placeholders): {allowed}")
+            parts = list(string.Formatter().parse(text))
+        except ValueError as error:
+            return at.fail(f"{text[:30]}… ({error})", expected)
+        for _, field, spec, conversion in parts:
+            if field is None:
+                continue
+            if field not in PLACEHOLDERS or spec or conversion:
+                shown = "{" + field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+                return at.fail(f"{shown} (使えない差し込み / not a placeholder)", expected)
         return text
 
 
@@ -165,6 +181,7 @@ def message_id(settings: MailSettings, key: str) -> str:
 
 
 def valid_address(address: str | None) -> bool:
+    """One plain address, exactly as typed (see schema.Email): nothing smtplib or a server could read otherwise."""
     if not address:
         return False
     return Email().pattern.fullmatch(address) is not None
@@ -190,20 +207,64 @@ class Mailer:
             if s.security == "none" and not s.loopback:  # load_settings refuses this already; never log in in clear
                 raise HandoutError("認証は暗号化した接続でだけ行います (authentication only over TLS)")
             smtp.ehlo_or_helo_if_needed()
+            password = self.password or ""
             if "PLAIN" in smtp.esmtp_features.get("auth", "").upper().split():
                 # Over TLS, PLAIN alone: login() would try the next mechanism after a refusal, and a
                 # wrong password must be one clear 535, not a retry that waits for a timeout.
-                smtp.user, smtp.password = s.username, self.password or ""
-                smtp.auth("PLAIN", smtp.auth_plain)
+                # PLAIN is UTF-8 (RFC 4616); smtplib would encode it as ASCII and fail on パスワード.
+                token = b64encode(f"\0{s.username}\0{password}".encode()).decode("ascii")
+                code, reply = smtp.docmd("AUTH", "PLAIN " + token)
+                if code != 235:
+                    raise smtplib.SMTPAuthenticationError(code, reply)
             else:
-                smtp.login(s.username, self.password or "")
+                if not (s.username + password).isascii():
+                    raise HandoutError("このサーバーでは ASCII 以外の文字のユーザー名・パスワードは使えません "
+                                       "(the server offers no AUTH PLAIN: a user name or password with "
+                                       "non-ASCII characters cannot be sent; use one in ASCII letters)")
+                smtp.login(s.username, password)
         return smtp
 
-    def send(self, mail: EmailMessage) -> None:
+    def send(self, mail: EmailMessage, to: str) -> tuple[int, bytes] | None:
+        """Sends mail to `to` (and the bcc copy); returns the bcc's refusal, or None.
+
+        The patient's RCPT comes first and alone: if the server refuses it, nothing is sent at all
+        (not even the bcc copy) and SMTPRecipientsRefused is raised. smtplib's sendmail would
+        instead return refused recipients as a dict when another one was accepted.
+        """
         if self.smtp is None:
             self.smtp = self._connect()
-        recipients = [mail["To"]] + ([self.settings.bcc] if self.settings.bcc else [])
-        self.smtp.send_message(mail, from_addr=self.settings.sender, to_addrs=recipients)
+        smtp, sender = self.smtp, self.settings.sender
+        smtp.ehlo_or_helo_if_needed()
+        code, reply = smtp.mail(sender)
+        if code != 250:
+            self._abort(code)
+            raise smtplib.SMTPSenderRefused(code, reply, sender)
+        code, reply = smtp.rcpt(to)
+        if code not in (250, 251):
+            self._abort(code)
+            raise smtplib.SMTPRecipientsRefused({to: (code, reply)})
+        bcc_refused = None
+        bcc = self.settings.bcc
+        if bcc and bcc.lower() != to.lower():
+            code, reply = smtp.rcpt(bcc)
+            if code not in (250, 251):
+                bcc_refused = (code, reply)
+        with io.BytesIO() as flat:
+            BytesGenerator(flat, policy=mail.policy.clone(linesep="\r\n")).flatten(mail, linesep="\r\n")
+            data = flat.getvalue()
+        code, reply = smtp.data(data)
+        if code != 250:
+            self._abort(code)
+            raise smtplib.SMTPDataError(code, reply)
+        return bcc_refused
+
+    def _abort(self, code: int) -> None:
+        if code == 421:
+            self.smtp.close()
+            self.smtp = None
+        else:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self.smtp.rset()
 
     def close(self) -> None:
         if self.smtp is not None:
@@ -221,20 +282,27 @@ def temporary(error: Exception) -> bool:
     return isinstance(error, (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError))
 
 
-def send_with_retries(mailer: Mailer, mail: EmailMessage, attempts: int = 4, first_wait: float | None = None) -> None:
-    """Sends, retrying temporary failures with waits of 1, 2, 4 s; raises the last error."""
+def send_with_retries(mailer: Mailer, mail: EmailMessage, to: str, attempts: int = 4,
+                      first_wait: float | None = None) -> tuple[int, bytes] | None:
+    """Sends to `to`, retrying temporary failures with waits of 1, 2, 4 s; raises the last error.
+
+    Returns the server's refusal of the bcc copy, or None."""
     if first_wait is None:
         first_wait = float(os.environ.get("HANDOUT_SMTP_RETRY_WAIT", "1"))
     for attempt in range(attempts):
         try:
-            mailer.send(mail)
-            return
+            return mailer.send(mail, to)
         except (smtplib.SMTPException, OSError) as error:
             if isinstance(error, (smtplib.SMTPServerDisconnected, OSError)):
                 mailer.smtp = None  # reconnect on the next try
             if not temporary(error) or attempt == attempts - 1:
                 raise
             time.sleep(first_wait * 2 ** attempt)
+
+
+def describe_reply(reply: tuple[int, bytes | str]) -> str:
+    code, text = reply
+    return f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
 
 
 def describe(error: Exception, settings: MailSettings | None = None) -> str:
@@ -305,12 +373,13 @@ def hours_text(handout: Handout) -> str:
 
 @dataclass
 class Delivery:
-    """One handout to send: who, where, which file."""
+    """One handout to send: who, where, and the very bytes that were built and written for them."""
 
     label: str
     handout: Handout
     address: str | None
     path: Path
+    pdf: bytes
 
 
 def check_addresses(deliveries: list[Delivery]) -> tuple[list[Delivery], list[tuple[str, str]],
@@ -343,7 +412,7 @@ def send_all(deliveries: list[Delivery], settings: MailSettings, password: str |
         for delivery in deliveries:
             if stop_requested():
                 break
-            pdf = delivery.path.read_bytes()
+            pdf = delivery.pdf  # the bytes built for this row, never re-read from a path another step may replace
             key = send_key(delivery.path.name, delivery.address, pdf)
             if key in log.sent:
                 skipped += 1
@@ -353,16 +422,18 @@ def send_all(deliveries: list[Delivery], settings: MailSettings, password: str |
             entry = {"patient": delivery.handout.patient_name, "address": delivery.address,
                      "file": delivery.path.name, "message_id": mail["Message-ID"], "key": key}
             try:
-                send_with_retries(mailer, mail, first_wait=retry_wait)
+                bcc_refused = send_with_retries(mailer, mail, delivery.address, first_wait=retry_wait)
             except (smtplib.SMTPException, OSError) as error:
                 log.write(**entry, outcome="failed", error=describe(error))
                 failed.append((delivery.label, describe(error)))
                 if isinstance(error, smtplib.SMTPAuthenticationError):
                     break  # every other mail would fail the same way
                 continue
+            if bcc_refused:
+                entry["bcc_refused"] = f"{settings.bcc}: {describe_reply(bcc_refused)}"
             log.write(**entry, outcome="sent")
             sent += 1
-            report(delivery)
+            report(delivery, entry.get("bcc_refused"))
     finally:
         mailer.close()
     return sent, skipped, failed

@@ -65,6 +65,9 @@ class Prescription:
     next_visit: dt.date | None = None
 
 
+# A note of 5000 characters is about four pages in the standard print; more is a pasted document.
+NOTE_LIMIT = 5000
+
 PATIENT = Record([
     Field("name", Text(max_length=40), "患者さんのお名前 (printed with 様, exactly as typed)", required=True),
     Field("email", Email(), "メールアドレス (used by `handout send`)"),
@@ -129,7 +132,8 @@ def prescription_kind(catalogue_ids: list[str] | None) -> Record:
         Field("area", OneOf(AREAS, aliases=AREA_WORDS), "腰のどこが痛むか (where the lower back hurts)", required=True),
         Field("stretches", ListOf(StretchChoice(catalogue_ids), min_items=1),
               "ストレッチ (the chosen stretches; when absent, the area's default selection)"),
-        Field("note", Text(multiline=True), "担当者からのメモ (free text from the practitioner)"),
+        Field("note", Text(multiline=True, max_length=NOTE_LIMIT),
+              "担当者からのメモ (free text from the practitioner)"),
         Field("large_print", Flag(), "大きな文字 (body text 14 pt instead of 12; more pages are fine)",
               default=False),
         Field("checklist_days", Whole(0, 31), "記録表の日数 (a tick-sheet for this many days from the date; "

@@ -18,7 +18,8 @@ from typing import Any, Protocol
 
 import yaml
 
-from .errors import Problem
+from .errors import InputError, Problem
+from .inputs import UTF16_FOUND, YAML_LIMIT, read_limited, utf16
 
 
 class LineDict(dict):
@@ -82,13 +83,11 @@ _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
     """Parses one UTF-8 YAML file (a byte-order mark is fine); returns (data, problems)."""
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return None, [Problem(path, None, "", "ファイルがありません (no such file)",
-                              "存在するファイル (an existing file)")]
-    except OSError as exc:
-        return None, [Problem(path, None, "", f"読めません (cannot read: {exc.strerror})",
-                              "読めるファイル (a readable file)")]
+        raw = read_limited(path, YAML_LIMIT)
+    except InputError as exc:
+        return None, exc.problems
+    if utf16(raw):
+        return None, [Problem(path, None, "", UTF16_FOUND, "UTF-8 で保存したファイル (save the file as UTF-8)")]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -100,7 +99,9 @@ def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
     hints = mistakes(text)  # a full-width colon or space, a tab, an IME dash: on their real line
     if hints:
         return None, [Problem(path, line, "", found, expected) for line, found, expected in hints]
-    loader = _Loader(text)
+    # Characters YAML refuses or reads as line breaks are carried through as markers, so that the
+    # field holding one reports it with its name and line (Text.convert); see _FORBIDDEN.
+    loader = _Loader(text.translate(_MARK))
     try:
         data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
@@ -122,6 +123,60 @@ def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
     return data, problems
 
 
+# -- characters no field may hold ----------------------------------------------------------------
+# Bidirectional controls reorder what is shown (a file name or mail subject that reads differently
+# from what it is); they never reach a handout, a file name or a mail header.
+BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+# Control characters (VT from Word's Shift+Enter, FF, ESC, NUL, ...; tab and line breaks are fine),
+# C1 controls with NEL (U+0085), LINE/PARAGRAPH SEPARATOR, lone surrogates, non-characters, bidi
+# controls, and the markers read_yaml puts in place of a character YAML itself refuses.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff"
+                        "\U000f0000-\U000fffff" + BIDI + "]")
+# What leaves nothing visible: white space, zero-width characters, variation selectors, fillers.
+_INVISIBLE = re.compile("[\\s\u200b\u200c\u200d\u2060\ufeff\u180e\u115f\u1160\u3164\uffa0\ufe00-\ufe0f"
+                        "\U000e0100-\U000e01ef" + BIDI + "]")
+_MARK = {c: 0xF0000 + c for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0),
+                                  0x2028, 0x2029, 0xFFFE, 0xFFFF]}
+_CHAR_NAMES = {0x00: "NUL", 0x0B: "垂直タブ (VT: Word's Shift+Enter)", 0x0C: "改ページ (FF: form feed)", 0x1B: "ESC",
+               0x85: "NEL (U+0085)", 0x2028: "行区切り (LINE SEPARATOR)", 0x2029: "段落区切り (PARAGRAPH SEPARATOR)",
+               0x7F: "DEL"}
+
+
+def _original(ch: str) -> int:
+    code = ord(ch)
+    return code - 0xF0000 if 0xF0000 <= code <= 0xFFFFF else code
+
+
+def describe_char(ch: str) -> str:
+    code = _original(ch)
+    if 0xD800 <= code <= 0xDFFF:
+        name = "対のないサロゲート (a lone surrogate)"
+    elif ch in BIDI:
+        name = "双方向制御文字 (a bidi control)"
+    else:
+        name = _CHAR_NAMES.get(code, "制御文字 (a control character)")
+    return f"U+{code:04X} {name}"
+
+
+def visible(text: str) -> str:
+    """text with every forbidden character written as <U+XXXX>: a message never prints an ESC to a terminal."""
+    return _FORBIDDEN.sub(lambda m: f"<U+{_original(m.group()):04X}>", text)
+
+
+def check_characters(value: str, at: At) -> bool:
+    """Reports the first forbidden character of value, or an invisible-only value; True when fine."""
+    bad = _FORBIDDEN.search(value)
+    if bad:
+        at.fail(f"{describe_char(bad.group())} at character {bad.start() + 1}: {show(value)}",
+                "ふつうの文字だけ (printable text only: retype the value, or delete the invisible character)")
+        return False
+    if value and not _INVISIBLE.sub("", value):
+        at.fail("見えない文字だけ (only invisible characters: zero-width spaces, variation selectors, ...)",
+                "見える文字 (visible text)")
+        return False
+    return True
+
+
 def show(value: Any) -> str:
     """How a found value is shown in a message."""
     if value is None:
@@ -130,7 +185,7 @@ def show(value: Any) -> str:
         return f"{'yes' if value else 'no'} (はい/いいえ; a yes/no value)"
     if isinstance(value, str):
         short = value if len(value) <= 40 else value[:40] + "…"
-        return f"\"{short}\""
+        return f"\"{visible(short)}\""
     if isinstance(value, dict):
         return "項目の集まり (a mapping)"
     if isinstance(value, list):
@@ -220,6 +275,9 @@ class Text(Kind):
             return at.fail(show(value), f"{self.expected}。数字だけなら \"…\" で囲む (quote it: \"{value}\")")
         if not isinstance(value, str):
             return at.fail(show(value), self.expected)
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+        if not check_characters(value, at):  # before strip(): it would silently drop a trailing VT or U+2028
+            return INVALID
         text = value.strip()
         if not text:
             return at.fail(show(None), self.expected)
@@ -364,24 +422,44 @@ def _date_of(match: re.Match) -> dt.date | None:
 
 
 class Date(Kind):
-    expected = f"日付。次のどれかの形 (a date, one of): {DATE_FORMS}"
-    doc = "date: `2026-11-25`, `2026/1/5`, `2026年1月5日`, `令和8年1月5日` or `R8.1.5`"
+    # A handout's dates are this century or the next: 9999-12-31 is a typo, and a tick-sheet of 31
+    # days after it would run past the last date Python knows.
+    FIRST, LAST = dt.date(2000, 1, 1), dt.date(2199, 12, 31)
+    expected = f"日付、2000〜2199年。次のどれかの形 (a date from 2000 to 2199, one of): {DATE_FORMS}"
+    doc = "date from 2000 to 2199: `2026-11-25`, `2026/1/5`, `2026年1月5日`, `令和8年1月5日` or `R8.1.5`"
 
     def convert(self, value, at):
         if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
+            value = value.date()
         if isinstance(value, str) and (date := parse_date(value)) is not None:
-            return date
+            value = date
+        if isinstance(value, dt.date):
+            return value if self.FIRST <= value <= self.LAST else at.fail(value.isoformat(), self.expected)
         return at.fail(show(value), self.expected)
+
+
+# One address, exactly as typed: ASCII letters, digits and the dot-atom signs before one @, and a
+# domain of dot-separated labels. Everything smtplib or a server could read as a different or a
+# second address is outside it: commas, spaces, quotes, <angle brackets>, (comments), =?RFC 2047?=
+# words, a bare local part, and non-ASCII (an international address needs SMTPUTF8, not supported).
+_ATOM = r"[A-Za-z0-9!#$%&'*+/^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+EMAIL_PATTERN = rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})*\.[A-Za-z]{{2,63}}"
 
 
 class Email(Text):
     def __init__(self):
-        super().__init__(pattern=r"[^@\s]+@[^@\s]+\.[^@\s]+",
-                         pattern_doc="メールアドレス (an email address, e.g. name@example.com)")
-        self.doc = "email address"
+        super().__init__(pattern=EMAIL_PATTERN,
+                         pattern_doc="メールアドレス1つ、半角英数字で (one email address in ASCII, e.g. "
+                                     "name@example.com; no commas, spaces, quotes, <>, or ＠ and other "
+                                     "full-width letters)",
+                         max_length=254)
+        self.doc = "one email address (ASCII, at most 254 characters)"
+
+    def convert(self, value, at):
+        if isinstance(value, str) and "=?" in value:
+            return at.fail(f"{show(value)} (エンコードされた語 / an RFC 2047 encoded word)", self.expected)
+        return super().convert(value, at)
 
 
 class ListOf(Kind):
