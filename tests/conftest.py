@@ -62,7 +62,7 @@ def build(run, write, tmp_path):
     def _build(yaml_text: str, *extra):
         source = write("p.yaml", yaml_text)
         out = tmp_path / "out.pdf"
-        return run("build", source, "-o", out, *extra), out
+        return run("build", source, "-o", out, "--overwrite", *extra), out  # each call replaces the last
 
     return _build
 

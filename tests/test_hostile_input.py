@@ -155,7 +155,7 @@ def test_a_date_at_the_edge_of_the_calendar_is_a_message(run, write, field):
     else:
         text += "next_visit: 9999-12-31\n"
     result = run("build", write("p.yaml", text))
-    assert result.exit_code == 1 and field in result.output and "2199-12-31" in result.output, result.output
+    assert result.exit_code == 1 and field in result.output and "2199" in result.output, result.output
 
 
 def test_the_last_allowed_date_with_a_full_tick_sheet_builds(run, write):

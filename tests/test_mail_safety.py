@@ -101,7 +101,7 @@ def test_send_pdf_refuses_a_file_that_is_not_a_pdf(run, write, clinic, server, t
 def test_send_refuses_an_address_that_could_be_read_otherwise(run, write, clinic, server, address):
     result = run("send", write("p.yaml", PATIENT), "--content", clinic, "--to", address)
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert "no valid address" in result.output
+    assert "not an email address" in result.output
     assert server.messages == []
 
 
@@ -177,8 +177,9 @@ def test_a_refused_bcc_is_said_and_logged_not_hidden(run, clinic, server, tmp_pa
 # -- the bytes just built, never a file re-read -----------------------------------------------------
 
 def test_batch_send_attaches_the_bytes_it_built_even_if_the_file_is_replaced(clinic, server, tmp_path, monkeypatch):
-    import click
     from click.testing import CliRunner
+
+    from clinic_handout import guided
 
     from clinic_handout.cli import cli
 
@@ -193,7 +194,7 @@ def test_batch_send_attaches_the_bytes_it_built_even_if_the_file_is_replaced(cli
         second.write_bytes(b"%PDF-1.4 replaced")
         return True
 
-    monkeypatch.setattr(click, "confirm", swap_then_confirm)
+    monkeypatch.setattr(guided, "yes_no", swap_then_confirm)
     result = CliRunner().invoke(cli, ["batch", str(batch_csv(tmp_path)), "-o", str(out), "--content", str(clinic),
                                       "--send", "--jobs", "1"])
     assert result.exit_code == 0, result.output

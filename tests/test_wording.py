@@ -88,7 +88,7 @@ def test_page_one_points_to_the_page_of_the_safety_notice(build):
 def _mail_body(run, write, tmp_path, content=None):
     source = write("p.yaml", STANDARD.replace("  name: 山田 花子\n", "  name: 山田 花子\n  email: a@example.com\n"))
     eml = tmp_path / "m.eml"
-    args = ["send", source, "--eml", eml] + (["--content", content] if content else [])
+    args = ["send", source, "--eml", eml, "--overwrite"] + (["--content", content] if content else [])
     result = run(*args)
     assert result.exit_code == 0, result.output
     return email.message_from_bytes(eml.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()

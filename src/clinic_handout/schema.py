@@ -425,7 +425,7 @@ class Date(Kind):
     # A handout's dates are this century or the next: 9999-12-31 is a typo, and a tick-sheet of 31
     # days after it would run past the last date Python knows.
     FIRST, LAST = dt.date(2000, 1, 1), dt.date(2199, 12, 31)
-    expected = f"日付、2000〜2199年。次のどれかの形 (a date from 2000 to 2199, one of): {DATE_FORMS}"
+    expected = f"日付。次のどれかの形 (a date, one of): {DATE_FORMS}。2000〜2199年 (from 2000 to 2199)"
     doc = "date from 2000 to 2199: `2026-11-25`, `2026/1/5`, `2026年1月5日`, `令和8年1月5日` or `R8.1.5`"
 
     def convert(self, value, at):
