@@ -41,6 +41,8 @@ LARGE_PRINT_PT = 14
 FIGURE_WIDTH, FIGURE_HEIGHT = 45 * mm, 27 * mm  # a stretch card's picture: wide enough to copy from (issue 14)
 QR_SIZE = 19 * mm  # the clinic's QR code: about 0.6 mm a module, easy for a phone camera
 VIDEO_QR_SIZE = 15 * mm
+GUTTER = 4 * mm  # between the two columns of a list (times k in large print)
+HANG = 1.6  # a bulleted line's indent, in em: a full-width bullet and ReportLab's 0.6 em after it
 QR_CAPTION_MAX = 34 * mm  # the widest the QR code's column grows for its caption (times k in large print)
 LEADING = 1.7
 INK = colors.black
@@ -167,10 +169,13 @@ class HandoutTemplate:
             "body": _style("body", BODY_PT * k),
             "cell": _style("cell", BODY_PT * k, leading=1.45),
             "area": _style("area", BODY_PT * k, bold=True, leading=1.4, **short),
-            "item": _style("item", BODY_PT * k, leading=1.5, leftIndent=15 * k, bulletIndent=0),
-            "safety": _style("safety", BODY_PT * k, leading=1.4, leftIndent=15 * k, bulletIndent=0),
-            "flag": _style("flag", BODY_PT * k, leading=1.4, leftIndent=15 * k, bulletIndent=0, **short),
-            "list": _style("list", BODY_PT * k, leading=1.45, leftIndent=17 * k, bulletIndent=2, **short),
+            # A bulleted line's text starts HANG after its bullet's start on every line: ReportLab starts the
+            # first line after a full-width bullet and 0.6 em, so a smaller indent misaligns the lines after it.
+            "item": _style("item", BODY_PT * k, leading=1.5, leftIndent=HANG * BODY_PT * k, bulletIndent=0),
+            "safety": _style("safety", BODY_PT * k, leading=1.4, leftIndent=HANG * BODY_PT * k, bulletIndent=0),
+            "flag": _style("flag", BODY_PT * k, leading=1.4, leftIndent=HANG * BODY_PT * k, bulletIndent=0, **short),
+            "list": _style("list", BODY_PT * k, leading=1.45, leftIndent=2 + HANG * BODY_PT * k, bulletIndent=2,
+                           **short),
             "step": _style("step", BODY_PT * k, leading=1.4, leftIndent=19 * k, bulletIndent=0),
             "card_title": _style("card_title", 14 * k, bold=True, leading=1.3, **short),
             "number": _style("number", 15 * k, bold=True, leading=1.2, alignment=TA_CENTER, textColor=colors.white),
@@ -440,7 +445,8 @@ class HandoutTemplate:
             marked = sect.add("L")
             setup = [marked.item(Paragraph(self.text(item), s["list"], bulletText="●")) for item in rules.setup]
             inner = self.width - 16
-            items = [grid([[items, setup]], [inner * 0.55, inner * 0.45], ("VALIGN", *ALL, "TOP"))]
+            items = [grid([[items, setup]], [inner * 0.55, inner * 0.45], ("VALIGN", *ALL, "TOP"),
+                          ("RIGHTPADDING", (0, 0), (0, 0), GUTTER * self.k))]  # a clear gutter between the lists
         # The pointer to the safety notice's page shares the heading's line (a wrap when it does not fit).
         pointer = self.text(self.handout.safety.pointer.replace("{page}", str(self.safety_page)))
         heading_width = stringWidth(rules.heading, fonts.BOLD, s["h3"].fontSize) + 6 * mm
