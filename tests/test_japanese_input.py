@@ -111,8 +111,9 @@ def test_japanese_headers_and_values_excel_rows_and_one_warning(run, tmp_path):
     result = run("batch", write_csv(tmp_path, JAPANESE, "cp932"), "-o", tmp_path / "out", "--jobs", "1")
     assert result.exit_code == 1
     out = result.output
-    # one warning, naming both ignored columns
-    assert out.count("注意 (warning)") == 1 and "「No.」、「受付番号」" in out
+    # a warning naming both ignored columns, and one that 備考 is printed on the patient's page
+    assert out.count("注意 (warning)") == 2 and "「No.」、「受付番号」" in out
+    assert "「備考」の列はハンドアウトに印刷されます" in out
     # the note with a line break is still Excel row 2: 木村 is row 3 (file line 4), named
     assert "day.csv 3行目 木村 次郎 (Excel row 3)  部位 (area)" in out and '"真ん中"' in out
     assert "2 built, 1 failed: 3行目 木村 次郎 (row 3)" in out
@@ -406,3 +407,10 @@ def test_a_note_with_a_line_break_after_a_broken_quote_is_still_one_cell(run, tm
     from .conftest import pdf_text
     note = pdf_text(tmp_path / "out" / "2026-01-05_三郎.pdf")
     assert "夜に" in note and "寝る前" in note
+
+
+def test_a_memo_column_is_printed_without_a_privacy_warning_and_an_empty_remark_column_says_nothing(run, tmp_path):
+    memo = run("validate", write_csv(tmp_path, "名前,部位,メモ\n山田,上,朝に\n", name="memo.csv"))
+    assert memo.exit_code == 0 and "印刷されます" not in memo.output
+    empty = run("validate", write_csv(tmp_path, "名前,部位,備考\n山田,上,\n", name="empty.csv"))
+    assert empty.exit_code == 0 and "印刷されます" not in empty.output

@@ -131,3 +131,28 @@ def test_the_send_question_answers_a_wrong_answer_in_japanese_and_asks_again(cli
     sent = CliRunner().invoke(cli, args, input="ｙ\n")  # a full-width y from a Japanese keyboard is yes
     assert sent.exit_code == 0, sent.output
     assert [m["To"] for m in server.messages] == ["one@example.com"]
+
+
+def test_the_pdf_password_is_asked_twice_in_japanese(clinic, server, tmp_path, monkeypatch):  # noqa: F811
+    from click.testing import CliRunner
+    from pypdf import PdfReader
+
+    from clinic_handout.cli import cli
+
+    monkeypatch.delenv("HANDOUT_PDF_PASSWORD", raising=False)
+    source = tmp_path / "p.yaml"
+    source.write_text(PATIENT, encoding="utf-8")
+    eml = tmp_path / "m.eml"
+    # empty, then two entries that differ, then the same twice
+    result = CliRunner().invoke(cli, ["send", str(source), "--content", str(clinic), "--encrypt", "--eml", str(eml)],
+                                input="\nabc\nabd\nxyz123\nxyz123\n")
+    assert result.exit_code == 0, result.output
+    assert "パスワードが空です" in result.output and "2回の入力が違います。もう一度入力してください" in result.output
+    assert "do not match" not in result.output and "Error:" not in result.output
+    import email
+    from email import policy
+    mail = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
+    pdf = next(mail.iter_attachments()).get_content()
+    import io
+    reader = PdfReader(io.BytesIO(pdf))
+    assert reader.is_encrypted and reader.decrypt("xyz123") and not PdfReader(io.BytesIO(pdf)).decrypt("abc")

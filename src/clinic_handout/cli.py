@@ -376,6 +376,20 @@ def _send_batch(prepared, outcomes, content, out_dir: Path, yes: bool) -> bool:
     return bool(failed or bad or left)
 
 
+def _new_password() -> str:
+    """A PDF password typed twice; a mismatch or an empty one is said in Japanese and asked again
+    (click's own confirmation says "Error: The two entered values do not match.")."""
+    while True:
+        first = click.prompt("PDF のパスワード (PDF password)", hide_input=True, default="", show_default=False)
+        if not first:
+            click.echo("  ※ パスワードが空です。入力してください (the password is empty)", err=True)
+            continue
+        if click.prompt("もう一度同じパスワード (the same password again)", hide_input=True, default="",
+                        show_default=False) == first:
+            return first
+        click.echo("  ※ 2回の入力が違います。もう一度入力してください (the two entries differ; try again)", err=True)
+
+
 def _smtp_password(settings) -> str | None:
     """The mail password: from the environment, else asked for; never from a file or an argument."""
     import os
@@ -444,8 +458,7 @@ def send(prescription: Path, to: str | None, pdf_file: Path | None, eml: Path | 
             raise refuse_existing(eml)
     settings = mailing.template_settings(folder, content.clinic.email)
     if encrypt:
-        password = os.environ.get("HANDOUT_PDF_PASSWORD") or click.prompt(
-            "PDF のパスワード (PDF password)", hide_input=True, confirmation_prompt=True)
+        password = os.environ.get("HANDOUT_PDF_PASSWORD") or _new_password()
         pdf = mailing.encrypt(pdf, password)
     filename = default_filename(handout)
     key = mailing.send_key(filename, address, pdf)

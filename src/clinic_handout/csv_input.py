@@ -128,6 +128,13 @@ def read_table(path: Path, warnings: list[Problem]) -> tuple[list[tuple[Row, Lin
             elif cell.strip() and not header[index]:
                 unnamed.add(index)
         result.append((row, _data(values, row.number), written))
+    remark = written.get("note", "")
+    if _key(remark) == _key("備考") and any(isinstance(data, LineDict) and "note" in data for _, data, _ in result):
+        # 備考 is often the clinic's own remark (支払い, 保険): say once that it goes on the patient's page.
+        warnings.append(_row_problem(path, at, remark, "「備考」の列はハンドアウトに印刷されます "
+                                     "(the 備考 column is printed on the handout as the note)",
+                                     "院内だけのメモは別の名前の列に（例: 院内メモ）(keep notes for the clinic in a "
+                                     "column with another name, e.g. 院内メモ: it is ignored)"))
     ignored = [f"「{h}」" for h, c in zip(header, columns, strict=True) if h and not c]
     ignored += [f"{_letter(i)}列（列名なし / no header）" for i in sorted(unnamed)]
     if ignored:
