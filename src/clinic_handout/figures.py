@@ -154,7 +154,7 @@ POSES: dict[str, Pose] = {
         region=(41.5, 18.5, 5.2, 3.4, 45),
         ghost={"head": (44, 51), "neck": (41, 42), "hip": (38, 23), "shoulder": (41, 39), "elbow": (51, 35),
                "hand": (60, 38)},
-        arrows=(Arrow((29, 33), (41, 33), "前へ", (19, 33)),),
+        arrows=(Arrow((35, 57.8), (48.5, 57.8), "前へ", (24.5, 54)),),
         label_spots=((23.5, 20.5), (19, 20.5), (23.5, 19), (20.5, 19)),
         caption="股関節の前"),
     # Standing, seen from the front, holding a chair: the right leg out to the side, heel down, toes up;
@@ -216,9 +216,9 @@ POSES: dict[str, Pose] = {
                 "shoulder": (28, 35), "elbow": (33.5, 29.5), "hand": (40, 27.5),
                 "far_shoulder": (28, 35), "far_elbow": (34, 30.5), "far_hand": (41, 29)},
         limbs=side_view(), hands=("hand",), props=(Chair(14, depth=19, seat=12.5, back=17),
-                                                      Inset((80, 36), 18.5, (44, 27))),
-        region=(80, 36.4, 4.3, 10.9, 0),
-        arrows=(Arrow((67.5, 27), (67.5, 45), "指へ", (58, 55)),),
+                                                      Inset((79.5, 36.5), 20.5, (44, 27))),
+        region=(79.5, 36.9, 4.75, 12.1, 0),
+        arrows=(Arrow((66.5, 27), (66.5, 46), "指へ", (55, 55)),),
         label_spots=((44, 37.5), (45.5, 39), (44, 36)),
         caption="足の裏"),
 }

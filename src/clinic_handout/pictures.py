@@ -347,14 +347,13 @@ def _inset(art: Art, inset: Inset, region):
         y = ball[1] + width + size * 0.7 - 2.4 * u * across * across
         art.circle((x, y), size, WHITE, INK, 0.7, solid=False)
     _region(art, region)
-    # two hands holding the heel from its sides (the fingers behind the foot), both thumbs up the sole to the toes
+    # two hands holding the heel from below and the sides (fingers behind the foot), both thumbs up the sole
     for side in (-1, 1):
-        palm = (cx + side * (width + 1.2 * u), cy - 0.46 * r)
-        art.polygon(_ellipse(*palm, 3.0 * u, 4.6 * u, side * 20), WHITE, INK, OUTLINE, solid=False)
-        base, tip = (cx + side * 2.6 * u, cy - 0.40 * r), (cx + side * 1.5 * u, cy + 0.02 * r)
+        palm = (cx + side * (width + 2.6 * u), cy - 0.62 * r)
+        art.polygon(_ellipse(*palm, 3.0 * u, 5.2 * u, -side * 35), WHITE, INK, OUTLINE, solid=False)
+        base, tip = (cx + side * (width + 0.2 * u), cy - 0.48 * r), (cx + side * 1.5 * u, cy + 0.02 * r)
         art.line(base, tip, 3.0 * u + 2 * OUTLINE, INK, solid=False)
         art.line(base, tip, 3.0 * u, WHITE, solid=False)
-        art.circle((tip[0], tip[1] - 0.4 * u), 0.9 * u, PROP_LIGHT, INK, 0.4, solid=False)  # the nail
     art.footprint.append(((cx, cy), (cx, cy), r + 0.5))  # the close-up is one solid disc for the labels
 
 
