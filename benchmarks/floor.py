@@ -51,9 +51,10 @@ def story(name: str) -> list:
         parts += [Paragraph(escape(f"※ {c}"), BODY) for c in s.get("cautions", [])]
     safety = TEXTS["safety"]
     parts += [Paragraph(escape(safety["heading"]), H2)]
-    parts += [Paragraph(escape(f"● {item}"), BODY) for item in safety["items"]]
-    parts += [Paragraph(escape(safety["see_doctor_heading"]), H2)]
-    parts += [Paragraph(escape(f"■ {item}"), BODY) for item in safety["see_doctor"]]
+    parts += [Paragraph(escape(f"● {item}"), BODY) for item in [*safety["items"], safety["next_day"]]]
+    for heading, flags in (("urgent_heading", "urgent"), ("soon_heading", "soon")):
+        parts += [Paragraph(escape(safety[heading]), H2)]
+        parts += [Paragraph(escape(f"■ {item}"), BODY) for item in safety[flags]]
     return parts
 
 
