@@ -414,3 +414,12 @@ def test_a_memo_column_is_printed_without_a_privacy_warning_and_an_empty_remark_
     assert memo.exit_code == 0 and "印刷されます" not in memo.output
     empty = run("validate", write_csv(tmp_path, "名前,部位,備考\n山田,上,\n", name="empty.csv"))
     assert empty.exit_code == 0 and "印刷されます" not in empty.output
+
+
+def test_a_stray_nul_or_vt_in_a_cell_is_that_row_and_cell_not_utf16(run, tmp_path):
+    result = run("validate", write_csv(tmp_path, "名前,部位,メモ\n山田,上,朝\x0b夜\n佐藤,下,a\x00b\n鈴木,上,\n"))
+    assert result.exit_code == 1
+    assert "UTF-16" not in result.output
+    assert "day.csv 2行目 山田 (Excel row 2)  メモ (note)" in result.output
+    assert "day.csv 3行目 佐藤 (Excel row 3)  メモ (note)" in result.output
+    assert "鈴木" not in result.output

@@ -191,7 +191,7 @@ def _not_a_csv(raw: bytes) -> tuple[str, str] | None:
 
 def _utf16_without_bom(head: bytes) -> bool:
     """UTF-16 text (NUL bytes, and line breaks that decode as UTF-16); a lone NUL in a CSV is not."""
-    if b"\x00" not in head:
+    if head.count(0) * 10 < len(head):  # UTF-16 has a NUL in every other byte of ASCII; a stray NUL is not it
         return False
     for encoding in ("utf-16-le", "utf-16-be"):
         try:
