@@ -180,7 +180,6 @@ def test_batch_send_attaches_the_bytes_it_built_even_if_the_file_is_replaced(cli
     from click.testing import CliRunner
 
     from clinic_handout import guided
-
     from clinic_handout.cli import cli
 
     out = tmp_path / "out"

@@ -6,9 +6,11 @@ entry is checked on its own: a bad one is reported and the others are still buil
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import os
+import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -123,10 +125,27 @@ def unique_names(names: list[str]) -> list[str]:
 _worker_content: Content | None = None
 
 
-def _start_worker(folder: Path, allow_missing_glyphs: bool) -> None:
+def _die_with_parent(parent: int) -> None:
+    """A worker never outlives the batch: Linux kills it when the parent dies, even by SIGKILL
+    (PR_SET_PDEATHSIG); Ctrl-C is the parent's to handle, so the worker ignores it."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _start_worker(folder: Path, allow_missing_glyphs: bool, parent: int | None = None) -> None:
     global _worker_content
     from .pipeline import open_content
 
+    _die_with_parent(parent if parent is not None else os.getppid())
     _worker_content = open_content(folder, allow_missing_glyphs)
 
 
@@ -147,12 +166,30 @@ def render_all(prescriptions: list[Prescription], content: Content, today: dt.da
             yield _render(prescription, today, large_print)
             progress(1)
         return
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker,
-                             initargs=(content.folder, allow_missing_glyphs)) as pool:
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker,
+                               initargs=(content.folder, allow_missing_glyphs, os.getpid()))
+    try:
         futures = [pool.submit(_render, p, today, large_print) for p in prescriptions]
         for future in futures:
             yield future.result()
             progress(1)
+    except BaseException:  # Ctrl-C, SIGTERM (made KeyboardInterrupt by the CLI), a failed render
+        stop_workers(pool)
+        raise
+    else:
+        pool.shutdown(wait=True)
+
+
+def stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Ends a pool now: queued work cancelled, running workers killed and reaped (no process left)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.kill()
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.join(timeout=10)
 
 
 def merge(pdfs: list[bytes]) -> bytes:
@@ -219,7 +256,7 @@ def build(prepared: Prepared, content: Content, out_dir: Path, today: dt.date, j
     replaced only with overwrite, else that entry fails (its outcome has no path) and is in
     prepared.failed. The merged file follows the same rule."""
     from .compose import filename_for
-    from .deliver import existing_differs, refuse_existing, write_atomically
+    from .deliver import existing_differs, refuse_existing, remove_stale_parts, write_atomically
     from .errors import HandoutError
 
     def refused(label: str, path: Path, error: HandoutError) -> Outcome:
@@ -233,16 +270,19 @@ def build(prepared: Prepared, content: Content, out_dir: Path, today: dt.date, j
     prescriptions = [p for _, p in prepared.good]
     names = unique_names([filename_for(p.patient.name, p.date or today) for p in prescriptions])
     outcomes, pdfs = [], []
+    remove_stale_parts(out_dir)
     rendered = render_all(prescriptions, content, today, jobs, large_print, allow_missing_glyphs, progress)
-    for (label, _), name, pdf in zip(prepared.good, names, rendered, strict=True):
-        path = out_dir / name
-        pdfs.append(pdf)
-        try:
-            if not overwrite and existing_differs(path, pdf):
-                raise refuse_existing(path)
-            outcomes.append(Outcome(label, write_atomically(path, pdf), pdf=pdf))
-        except HandoutError as error:  # this row's file only: the others are still written
-            outcomes.append(refused(label, path, error))
+    with contextlib.closing(rendered):  # an interrupt while a file is written still stops the workers at once
+        pairs = list(zip(prepared.good, names, strict=True))
+        for ((label, _), name), pdf in zip(pairs, rendered, strict=True):
+            path = out_dir / name
+            pdfs.append(pdf)
+            try:
+                if not overwrite and existing_differs(path, pdf):
+                    raise refuse_existing(path)
+                outcomes.append(Outcome(label, write_atomically(path, pdf), pdf=pdf))
+            except HandoutError as error:  # this row's file only: the others are still written
+                outcomes.append(refused(label, path, error))
     if merge_to is not None and pdfs:
         merged = merge(pdfs)
         try:

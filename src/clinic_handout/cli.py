@@ -1,6 +1,7 @@
 """The `handout` command: parses, calls the library, prints. ReportLab is imported only to make a PDF."""
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import sys
@@ -305,7 +306,7 @@ def batch(source: Path, out_dir: Path, merge_to: Path | None, jobs: int | None, 
     prepared = batches.prepare(source, content)
     _report_warnings(prepared.warnings)
     with click.progressbar(length=len(prepared.good), label="作成中 (building)", file=sys.stderr,
-                           hidden=len(prepared.good) <= 3) as bar:
+                           hidden=len(prepared.good) <= 3) as bar, _term_as_interrupt():
         outcomes = batches.build(prepared, content, out_dir, dt.date.today(), jobs or batches.default_jobs(),
                                  large_print, allow_missing_glyphs, merge_to, bar.update, overwrite)
     for warning in content.glyphs.warnings:
@@ -321,6 +322,22 @@ def batch(source: Path, out_dir: Path, merge_to: Path | None, jobs: int | None, 
     unsent = _send_batch(prepared, outcomes, content, out_dir, yes) if send_mail else False
     if prepared.failed or unsent:
         sys.exit(1)
+
+
+@contextlib.contextmanager
+def _term_as_interrupt():
+    """While a batch builds, a plain kill (SIGTERM) stops it like Ctrl-C: the workers are ended and the
+    file being written is removed, instead of the process vanishing mid-write."""
+    import signal
+
+    def interrupt(*_):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _send_batch(prepared, outcomes, content, out_dir: Path, yes: bool) -> bool:

@@ -8,7 +8,9 @@ The rules every command's output paths follow (README, "What the tool refuses"):
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Iterable
@@ -85,6 +87,32 @@ def refuse_existing(path: Path) -> OutputRefused:
                          "replaced: add --overwrite to replace it, or choose another name with -o)")
 
 
+def remove_stale_parts(folder: Path) -> list[Path]:
+    """Removes the temporary files (.NAME.PID.XXXX.part) a killed run (SIGKILL, power cut) left in folder;
+    those of a process still running are kept. Returns what was removed."""
+    removed = []
+    for part in Path(folder).glob(".*.part"):
+        match = re.fullmatch(r"\..+\.(\d+)\.[^.]+\.part", part.name)
+        if not match or _running(int(match[1])):
+            continue
+        with contextlib.suppress(OSError):
+            part.unlink()
+            removed.append(part)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid() or os.name != "posix":  # on Windows os.kill(pid, 0) would end the process
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: it exists
+        return True
+    return True
+
+
 def write_new(path: Path, data: bytes, overwrite: bool = False) -> Path:
     """write_atomically, but a different file already at path is replaced only with overwrite."""
     if not overwrite and existing_differs(path, data):
@@ -109,7 +137,7 @@ def write_atomically(path: Path, data: bytes) -> Path:
     if not folder.is_dir():
         raise HandoutError(f"{path}: 保存先のフォルダがありません (the folder {folder} does not exist)")
     try:
-        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".part", dir=folder)
     except OSError as exc:
         raise HandoutError(f"{path}: 保存できません (cannot write in {folder}: {exc.strerror})") from exc
     try:
