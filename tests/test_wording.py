@@ -211,3 +211,18 @@ def test_a_third_page_from_long_texts_names_the_long_part(run, clinic):
     assert re.search(r"原因 \(cause\): texts.yaml の safety \(the safety notice\) が \d+ 文字（見本は \d+ 文字）",
                      result.output), result.output
     assert "ストレッチが" not in result.output  # the stretch count is the sample's: not blamed
+
+
+def test_the_guided_mode_asks_the_next_visit_without_a_tick_sheet(tmp_path):
+    from click.testing import CliRunner
+
+    from clinic_handout.cli import cli
+
+    # name, date, area, keep, no dose change, practitioner, email, large print, tick-sheet (0), next visit, note, yes
+    answers = ["山田 花子", "2026/11/25", "", "", "", "", "", "", "0", "2026/12/2", "", ""]
+    result = CliRunner().invoke(cli, ["new", "-o", str(tmp_path)], input="".join(a + "\n" for a in answers))
+    assert result.exit_code == 0, result.output
+    assert "次回のご来院： 12月2日（水）" in result.output  # in the summary
+    first = re.sub(r"\s+", "", PdfReader(str(next(tmp_path.glob("*.pdf")))).pages[0].extract_text())
+    assert "次回のご来院：12月2日（水）" in first
+    assert "next_visit: 2026-12-02" in next(tmp_path.glob("*.yaml")).read_text(encoding="utf-8")

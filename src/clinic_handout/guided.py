@@ -225,9 +225,7 @@ class Conversation:
         default = self.content.texts.checklist.days
         self.answers["days"] = ask(f"記録表（チェックシート）の日数 (tick-sheet days; 0: なし)（Enter: {default}）",
                                    with_default(default, number(self.kinds["checklist_days"].kind, "日|日分")))
-        self.answers["next_visit"] = None
-        if self.answers["days"]:
-            self.ask_next_visit()
+        self.ask_next_visit()  # printed on every handout (blanks to fill in when there is none), and on the sheet
 
     def ask_next_visit(self) -> None:
         date = self.answers["date"]
@@ -239,7 +237,8 @@ class Conversation:
                             "(before the handout's date).\n     正しくは (expected): この日か、この日より後の日付")
             return day
 
-        self.answers["next_visit"] = ask("次回のご来院日（記録表に印刷します）(next visit)（Enter: なし）",
+        self.answers["next_visit"] = ask("次回のご来院日（1ページ目と記録表に印刷します）(next visit)"
+                                         "（Enter: なし。手で書き込む空欄を印刷します）",
                                          with_default(None, visit))
 
     def ask_note(self) -> None:
@@ -275,7 +274,7 @@ class Conversation:
             data["large_print"] = True
         if a["days"] != content.texts.checklist.days:
             data["checklist_days"] = a["days"]
-        if a["days"] and a["next_visit"]:
+        if a["next_visit"]:
             data["next_visit"] = a["next_visit"]
         return data
 
@@ -293,8 +292,7 @@ def summary(content: Content, data: dict) -> str:
         lines.append(f"{n}. {stretch.title}  {dose_line(dose)}（{dose_detail(dose, stretch.per, item.get('side'))}）")
     days = data.get("checklist_days", content.texts.checklist.days)
     sheet = f"{days}日分" if days else "なし"
-    if days and data.get("next_visit"):
-        sheet += f"（次回のご来院: {japanese_day(data['next_visit'])}）"
+    visit = japanese_day(data["next_visit"]) if data.get("next_visit") else "なし（手で書き込む空欄）"
     rows = [("お名前", f"{data['patient']['name']} 様"),
             ("日付", japanese_date(data["date"])),
             ("痛む場所", AREA_NAMES[data["area"]]),
@@ -303,6 +301,7 @@ def summary(content: Content, data: dict) -> str:
             ("メール", data["patient"].get("email") or "なし"),
             ("大きな文字", "はい" if data.get("large_print") else "いいえ"),
             ("記録表", sheet),
+            ("次回のご来院", visit),
             ("メモ", data.get("note") or "なし")]
     width = max(len(label) for label, _ in rows)
     text = []
