@@ -241,6 +241,7 @@ def stretches(content_dir: str | None, as_json: bool) -> None:
     """
     from .compose import dose_line
     from .content import load_content
+    from .ruby import plain
 
     content = load_content(_content_folder(content_dir))
     if as_json:
@@ -251,7 +252,7 @@ def stretches(content_dir: str | None, as_json: bool) -> None:
         return
     width = max(len(sid) for sid in content.catalogue)
     for s in content.catalogue.values():
-        click.echo(f"{s.id:<{width}}  {dose_line(s.dose)}  {s.title}（{s.target}）")
+        click.echo(plain(f"{s.id:<{width}}  {dose_line(s.dose)}  {s.title}（{s.target}）"))
 
 
 @cli.command()

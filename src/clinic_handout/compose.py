@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import ruby
 from .content import AREA_NAMES, AreaCause, Checklist, Clinic, Content, Dose, Safety, Section, Stretch
 from .fonts import FallbackFont
 from .prescription import PrescribedStretch, Prescription
@@ -111,7 +112,7 @@ def dose_text(card: Card) -> str:
 
 def stretches_text(handout: Handout) -> str:
     """The chosen stretches with their doses, one a line, in the card's words (for the mail)."""
-    return "\n".join(f"{card.number}. {card.title}　{dose_text(card)}" for card in handout.cards)
+    return ruby.plain("\n".join(f"{card.number}. {card.title}　{dose_text(card)}" for card in handout.cards))
 
 
 def safety_text(safety: Safety) -> str:
@@ -119,7 +120,7 @@ def safety_text(safety: Safety) -> str:
     text the patient gets sends an urgent symptom anywhere but to a hospital."""
     lines = [f"■ {safety.urgent_heading}", *(f"　・{flag}" for flag in safety.urgent),
              f"■ {safety.soon_heading}", *(f"　・{flag}" for flag in safety.soon), safety.next_day]
-    return "\n".join(lines)
+    return ruby.plain("\n".join(lines))  # a mail has no ruby: readings in brackets
 
 
 ALT_SIDES = {"right": "右側", "left": "左側", "both": "左右"}

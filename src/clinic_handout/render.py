@@ -25,7 +25,7 @@ from reportlab.platypus import (
     Table,
 )
 
-from . import __version__, fonts
+from . import __version__, fonts, ruby
 from .compose import Card, Handout, figure_alt, japanese_day
 from .figures import POSES
 from .pictures import key_sample, picture, qr_code
@@ -194,8 +194,8 @@ class HandoutTemplate:
 
     def text(self, value: str) -> str:
         """Text as Paragraph markup: escaped, line breaks kept, never normalised; characters the
-        bundled font lacks in the fallback font that has them."""
-        return self.chain.markup(value)
+        bundled font lacks in the fallback font that has them; ruby groups {股関節|こかんせつ} (ruby.py)."""
+        return ruby.markup(value, self.chain.markup)
 
     # -- the story ------------------------------------------------------------------------
     def blocks(self) -> list[Block]:

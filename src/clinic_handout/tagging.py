@@ -17,6 +17,7 @@ Only standard structure types are used, so no RoleMap is needed.
 from __future__ import annotations
 
 import io
+from contextlib import contextmanager
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -173,6 +174,19 @@ class TaggingCanvas(Canvas):
             self._mark(self._pending.pop())
         self._texts += 1
         super().drawText(textobject)
+
+    @contextmanager
+    def artifact(self):
+        """Draws what the with-block draws as an artifact, in the middle of a tagged flowable (ruby's
+        reading, typeset.py); the element then goes on in a new marked-content sequence."""
+        node = self._open
+        if node is not None:
+            self.addLiteral("EMC\n/Artifact BMC")
+        try:
+            yield
+        finally:
+            if node is not None:
+                self._mark(node)
 
     def end(self) -> None:
         self.addLiteral("EMC\n/Artifact BMC")
