@@ -423,3 +423,25 @@ def test_a_stray_nul_or_vt_in_a_cell_is_that_row_and_cell_not_utf16(run, tmp_pat
     assert "day.csv 2行目 山田 (Excel row 2)  メモ (note)" in result.output
     assert "day.csv 3行目 佐藤 (Excel row 3)  メモ (note)" in result.output
     assert "鈴木" not in result.output
+
+
+def test_stretches_by_their_japanese_title_in_csv_and_yaml(run, tmp_path, write):
+    text = "名前,部位,日付,ストレッチ\n山田 花子,下,2026/1/5,お尻 太ももの裏のストレッチ:20×3×2\n木村 次郎,下,2026/1/5,おしり\n"
+    result = run("batch", write_csv(tmp_path, text), "-o", tmp_path / "out", "--jobs", "1")
+    assert "1 built, 1 failed: 3行目 木村 次郎 (row 3)" in result.output
+    # the message lists each id with the words that stand for it
+    assert '"おしり"' in result.output and "buttock（お尻のストレッチ/お尻）" in result.output
+    from .conftest import pdf_text
+    text = pdf_text(tmp_path / "out" / "2026-01-05_山田花子.pdf")
+    assert "お尻のストレッチ" in text and "太ももの裏のストレッチ" in text and "20秒×3回・1日2セット" in text
+    assert "股関節の前のストレッチ" not in text
+    yaml_result = run("validate", write("p.yaml", STANDARD + "stretches:\n  - 足の裏ほぐし\n  - id: お尻\n    reps: 3\n"))
+    assert yaml_result.exit_code == 0, yaml_result.output
+
+
+def test_title_words_drop_a_short_word_two_stretches_share():
+    from clinic_handout.prescription import title_words
+
+    assert title_words({"a": "お尻のストレッチ", "b": "お尻のストレッチ（強め）", "c": "足の裏ほぐし"}) == {
+        "お尻のストレッチ": "a", "お尻": "a", "お尻のストレッチ（強め）": "b", "足の裏ほぐし": "c"}
+    assert title_words({"a": "お尻のストレッチ", "b": "お尻"}) == {"お尻のストレッチ": "a"}

@@ -82,7 +82,9 @@ def _csv_entries(path: Path, warnings: list[Problem]) -> tuple[list[Entry], list
 
 def check(entry: Entry, content: Content) -> Prescription:
     """The entry as a Prescription, or InputError naming its row or file, column or field."""
-    return check_ids(entry, list(content.catalogue), content.glyphs)
+    from .prescription import catalogue_titles
+
+    return check_ids(entry, catalogue_titles(content), content.glyphs)
 
 
 def check_ids(entry: Entry, catalogue_ids: list[str] | None, glyphs) -> Prescription:

@@ -155,14 +155,14 @@ def validate(files: tuple[Path, ...], content_dir: str | None) -> None:
     from .batch import check_ids as batch_check
     from .content import catalogue_ids, fallback_fonts, load_content
     from .fonts import GlyphCheck, font_chain
-    from .prescription import load_prescription
+    from .prescription import catalogue_titles, load_prescription
     from .wording import check_content, note_problems, prescription_notes
 
     folder = _content_folder(content_dir)
     problems: list[Problem] = []
     try:
         content = load_content(folder, allow_missing_glyphs=False)
-        ids, glyphs = list(content.catalogue), content.glyphs
+        ids, glyphs = catalogue_titles(content), content.glyphs
     except InputError as exc:
         problems += exc.problems
         ids = catalogue_ids(folder) if folder.is_dir() else None
@@ -449,12 +449,12 @@ def send(prescription: Path, to: str | None, pdf_file: Path | None, eml: Path | 
     from .compose import compose, default_filename
     from .deliver import write_atomically
     from .pipeline import open_content
-    from .prescription import load_prescription
+    from .prescription import catalogue_titles, load_prescription
     from .render import render
 
     folder = _content_folder(content_dir)
     content = open_content(folder)
-    patient = load_prescription(prescription, list(content.catalogue), content.glyphs)  # read once
+    patient = load_prescription(prescription, catalogue_titles(content), content.glyphs)  # read once
     today = dt.date.today()
     handout = compose(content, patient, today)
     address = to or patient.patient.email

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .compose import Handout, compose
 from .content import Content, load_content
-from .prescription import Patient, PrescribedStretch, Prescription, load_prescription
+from .prescription import Patient, PrescribedStretch, Prescription, catalogue_titles, load_prescription
 
 
 def open_content(folder: Path, allow_missing_glyphs: bool = False) -> Content:
@@ -23,7 +23,7 @@ def build_pdf(prescription_file: Path, content: Content, today: dt.date | None =
     """
     from .render import render  # ReportLab's platypus: only when a PDF is made
 
-    prescription = load_prescription(prescription_file, list(content.catalogue), content.glyphs)
+    prescription = load_prescription(prescription_file, catalogue_titles(content), content.glyphs)
     handout = compose(content, prescription, today or dt.date.today(), large_print)
     return handout, render(handout)
 

@@ -78,8 +78,10 @@ class StretchChoice(Kind):
     """A catalogue id alone, or a mapping with the id and the patient's own dose."""
 
     def __init__(self, ids):
-        # Without a usable catalogue (validate on a broken content folder) any well-formed id passes here.
-        self.ids = OneOf(ids) if ids is not None else Text(
+        # ids: a list of catalogue ids, or {id: title} so that the title as the front desk writes it
+        # (お尻のストレッチ, or お尻) stands for the id. Without a usable catalogue (validate on a broken
+        # content folder) any well-formed id passes here.
+        self.ids = OneOf(ids, aliases=title_words(ids) if isinstance(ids, dict) else None) if ids is not None else Text(
             pattern=r"[a-z0-9-]+", pattern_doc="ストレッチの id (a catalogue id: see `handout stretches`)")
         self.record = Record([
             Field("id", self.ids, "ストレッチの id (a catalogue id)", required=True),
@@ -120,8 +122,24 @@ class StretchChoice(Kind):
 
 
 _TIMES = r"\s*[×xX*]\s*"
-COMPACT_DOSE = re.compile(rf"(?P<id>[a-z0-9-]+)\s*:\s*(?P<hold_seconds>[0-9]+)\s*秒?{_TIMES}(?P<reps>[0-9]+)\s*回?"
+COMPACT_DOSE = re.compile(rf"(?P<id>[^\s:]+?)\s*:\s*(?P<hold_seconds>[0-9]+)\s*秒?{_TIMES}(?P<reps>[0-9]+)\s*回?"
                           rf"{_TIMES}(?P<sets_per_day>[0-9]+)\s*(?:セット)?")
+
+
+def title_words(titles: dict[str, str]) -> dict[str, str]:
+    """{word: id}: each stretch's title, and the title without its ending のストレッチ (お尻), unless two
+    stretches would share the word (then only the full titles)."""
+    words: dict[str, list[str]] = {}
+    for sid, title in titles.items():
+        for word in dict.fromkeys([title, title.removesuffix("のストレッチ")]):
+            if word and word != sid:
+                words.setdefault(word, []).append(sid)
+    return {word: ids[0] for word, ids in words.items() if len(ids) == 1}
+
+
+def catalogue_titles(content) -> dict[str, str]:
+    """The content's catalogue as {id: title}, for StretchChoice."""
+    return {sid: stretch.title for sid, stretch in content.catalogue.items()}
 
 
 def prescription_kind(catalogue_ids: list[str] | None) -> Record:

@@ -348,7 +348,8 @@ class OneOf(Kind):
         if self.aliases:
             listed = " | ".join(f"{c}（{'/'.join(a for a, to in self.aliases.items() if to == c)}）"
                                 if c in self.aliases.values() else c for c in self.choices)
-        self.expected = f"{listed} のどれか (one of: {listed})"
+        self.expected = f"{listed} のどれか (one of: {' | '.join(self.choices)}, or a word in brackets)" if (
+            self.aliases) else f"{listed} のどれか (one of: {listed})"
         self.doc = doc or f"one of `{'`, `'.join(self.choices)}`" + (
             " (or " + ", ".join(f"`{a}`" for a in self.aliases) + ")" if self.aliases else "")
 
