@@ -14,9 +14,9 @@ from clinic_handout.content import Dose
 from .conftest import SAMPLE, STANDARD, edit, pdf_text
 
 # The sheet's urgent signs, as a patient must read them in every text they get.
-URGENT = ["尿や便が出にくい・もれる", "お尻や股（また）がしびれる", "足のしびれや力の弱さが急に進む"]
+URGENT = ["尿や便が出にくい・もれる", "お尻や股（また）がしびれる", "脚のしびれや力の弱さが急に進む"]
 URGENT_WHERE = ["病院（整形外科）", "救急"]
-SOON = ["じっとしていても、夜も痛む", "熱があって、腰も痛む", "転んだ・しりもちの後から痛む", "ストレッチで足がしびれる"]
+SOON = ["じっとしていても、夜も痛む", "熱があって、腰も痛む", "転んだ・しりもちの後から痛む", "ストレッチで脚がしびれる"]
 
 
 # -- doses -------------------------------------------------------------------------------------
