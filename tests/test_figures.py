@@ -67,7 +67,10 @@ def test_pose_data_is_complete_and_inside_the_box(name):
     assert pose.arrows
     for arrow in pose.arrows:
         assert 1 <= len(arrow.word) <= 5
-    assert sum(limb.tone == STRETCH for limb in pose.limbs) == 1  # exactly one black leg
+    # exactly one black leg: the black limbs together are the right leg's chain, each joint once
+    black = [limb.joints for limb in pose.limbs if limb.tone == STRETCH]
+    chain = [j for joints in black for j in (joints if joints is black[0] else joints[1:])]
+    assert chain == ["hip", "knee", "ankle", "toe"], (name, black)
 
 
 def r3(value):
@@ -210,8 +213,9 @@ INTENDED = {
     "hip-flexor": (("hip", "knee"), (0.0, 0.4), "front"),
     # inner thigh: the middle of the thigh of the leg out to the side, on the side towards the other leg
     "inner-thigh": (("hip", "knee"), (0.25, 0.8), "towards far_knee"),
-    # buttock: at the hip, behind it (the side away from the face), on the seat
-    "buttock": (("hip", "knee"), (0.0, 0.15), "back"),
+    # buttock (seen from the front, figure-4): at the crossed leg's hip, on its outer side, on the body's
+    # outline (the pelvis's edge), above the seat: not on the leg
+    "buttock": (("hip", "knee"), (0.0, 0.3), "outer hip"),
     # back of the thigh: the middle of the straight leg's thigh, underneath it
     "hamstring": (("hip", "knee"), (0.25, 0.8), "below"),
 }
@@ -224,6 +228,13 @@ def test_the_stretched_patch_sits_on_the_intended_part_of_the_intended_leg(name,
     (a, b), (t_min, t_max), where = INTENDED[name]
     cx, cy = pose.region[:2]
     j = pose.joints
+    if where == "outer hip":
+        hip, far_hip, pelvis = j["hip"], j["far_hip"], j["pelvis"]
+        assert abs(cx - far_hip[0]) > abs(hip[0] - far_hip[0])  # beyond the hip, away from the other hip
+        edge = pelvis[0] + (hip[0] - pelvis[0]) / abs(hip[0] - pelvis[0]) * 5.4  # the torso is 5.4 units wide
+        assert abs(cx - edge) < 1.5, (name, mirror, cx, edge)  # on the body's outline
+        assert hip[1] < cy < pelvis[1] + 5  # above the hip joint, below the waist
+        return
     distance, t = segment_distance((cx, cy), j[a], j[b])
     assert distance <= 5.0, (name, mirror, distance)  # on the limb (a thigh is about 6 units thick)
     assert t_min <= t <= t_max, (name, mirror, t)

@@ -33,6 +33,7 @@ class Limb:
     joints: tuple[str, ...]
     radius: tuple[float, ...]
     tone: str = BODY
+    halo: bool = False  # a thin white edge round it: it lies over another part of the same tone (a crossed shin)
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,19 @@ class Chair:
 
     def mirrored(self) -> Chair:
         return replace(self, x=WIDTH - self.x, facing=-self.facing)
+
+
+@dataclass(frozen=True)
+class FrontChair:
+    """A chair without casters seen from the front: seat from x0 to x1, the back's two posts behind the body."""
+
+    x0: float
+    x1: float
+    seat: float = 16.0
+    back: float = 19.0
+
+    def mirrored(self) -> FrontChair:
+        return replace(self, x0=WIDTH - self.x1, x1=WIDTH - self.x0)
 
 
 @dataclass(frozen=True)
@@ -179,19 +193,27 @@ POSES: dict[str, Pose] = {
         arrows=(Arrow((64.5, 46.5), (76, 46.5), "横へ", (82, 54.5)),),
         label_spots=((30, 24.5), (27, 26), (28.5, 23), (27, 23)),
         caption="太ももの内側"),
-    # Seated, the right ankle on the left knee, back straight, leaning forward from the hips.
+    # Seated, seen from the front: a figure-4. The right knee bent and out to the side, the right shin across
+    # the left thigh, the ankle resting just above the left knee; hands on the knee and the ankle; the back
+    # straight, leaning forward from the hips (the head comes down from the faint upright start).
     "buttock": Pose(
-        joints={"head": (56, 46), "neck": (50, 39), "hip": (35, 24.5), "far_hip": (35, 24.5),
-                "knee": (47, 29), "ankle": (57, 28.5), "toe": (62.5, 30.5),
-                "far_knee": (53, 24.5), "far_ankle": (54, 7.5), "far_toe": (60.5, 7),
-                "shoulder": (49, 36.5), "elbow": (53, 30), "hand": (58.5, 31.5),
-                "far_shoulder": (49, 36.5), "far_elbow": (53, 31), "far_hand": (57, 33)},
-        limbs=side_view(), hands=("hand",), props=(Chair(23, depth=23, seat=16.5, back=18),),
-        region=(33.5, 24.5, 4.2, 3.8, 0),
-        ghost={"head": (40, 51.5), "neck": (39, 42), "shoulder": (39.5, 39.5), "elbow": (46, 33.5),
-               "hand": (55, 32)},
-        arrows=(Arrow((43, 58.5), (55, 54.5), "前へ", (71.5, 54)),),
-        label_spots=((71, 30.5), (75.5, 30.5), (69.5, 30.5), (74, 30.5)),
+        joints={"head": (50, 45.5), "neck": (50, 37), "pelvis": (50, 25.5),
+                "shoulder": (44, 35), "far_shoulder": (56, 35),
+                "hip": (46, 21.5), "far_hip": (54, 21.5),
+                "knee": (28, 15.5), "ankle": (58, 29.5), "toe": (63.5, 26),
+                "far_knee": (58, 24), "far_ankle": (58.5, 8.2), "far_toe": (60, 6.8),
+                "elbow": (32.5, 28.5), "hand": (28.5, 19.5), "far_elbow": (62, 32), "far_hand": (57, 32.5)},
+        limbs=(Limb(("pelvis", "neck"), (TORSO + 0.8,)),
+               Limb(("far_hip", "far_knee", "far_ankle", "far_toe"), LEG, FAR),
+               Limb(("hip", "knee"), (THIGH,), STRETCH),
+               Limb(("knee", "ankle", "toe"), (SHIN, FOOT), STRETCH, halo=True),
+               Limb(("shoulder", "elbow", "hand"), ARM), Limb(("far_shoulder", "far_elbow", "far_hand"), ARM)),
+        facing=0, hands=("hand", "far_hand"), props=(FrontChair(35, 65, seat=15.5, back=21),),
+        region=(43.9, 28.4, 3.1, 3.3, 0),
+        ghost={"head": (50, 52), "neck": (50, 43.5), "shoulder": (44, 41.5), "far_shoulder": (56, 41.5),
+               "elbow": (33.5, 33), "far_elbow": (62.5, 36)},
+        arrows=(Arrow((68, 53), (68, 44), "前へ", (77.5, 48.5)),),
+        label_spots=((21, 12), (20.5, 17), (26, 10.5)),
         caption="お尻"),
     # On the front edge of a chair set against a wall: the right leg forward, heel down, leaning forward.
     "hamstring": Pose(

@@ -25,6 +25,7 @@ from .figures import (
     WIDTH,
     Arrow,
     Chair,
+    FrontChair,
     Inset,
     Pose,
     Towel,
@@ -217,7 +218,7 @@ def draw_pose(pose: Pose, label: str | None, label_size: float, word_size: float
     arm_limbs = [limb for limb in pose.limbs if limb.tone == BODY and limb.joints[-1] in pose.hands + ("hand",)]
     for limb in pose.limbs:
         if limb not in arm_limbs:
-            _limb(art, [joints[j] for j in limb.joints], limb.radius, limb.tone)
+            _limb(art, [joints[j] for j in limb.joints], limb.radius, limb.tone, halo=limb.halo)
     _region(art, pose.region)
     for limb in arm_limbs:
         _limb(art, [joints[j] for j in limb.joints], limb.radius, limb.tone)
@@ -237,13 +238,17 @@ def draw_pose(pose: Pose, label: str | None, label_size: float, word_size: float
     return art
 
 
-def _limb(art: Art, points, radii, tone, ghost=False):
-    """A rounded limb: a wide dark stroke, then the fill stroke inside it, so limbs never merge."""
+def _limb(art: Art, points, radii, tone, ghost=False, halo=False):
+    """A rounded limb: a wide dark stroke, then the fill stroke inside it, so limbs never merge. With a halo,
+    a white edge first, so a black shin lying over its own black thigh stays a shin."""
     fill = {STRETCH: INK, BODY: WHITE, FAR: FAR_FILL}[tone]
     outline = GHOST if ghost else INK
     if ghost:
         fill = WHITE
     segments = list(zip(points, points[1:], radii, strict=False))
+    if halo and not ghost:
+        for a, b, r in segments:
+            art.line(a, b, 2 * r + 2 * OUTLINE + 1.6, WHITE)
     for a, b, r in segments:
         art.line(a, b, 2 * r + 2 * OUTLINE * (0.8 if ghost else 1), outline, stretched=tone == STRETCH and not ghost)
     for a, b, r in segments:
@@ -307,6 +312,16 @@ def _prop(art: Art, prop):
         if prop.back:
             art.rect(prop.x - 0.8, seat, prop.x + 0.8, seat + prop.back, PROP)
             art.rect(prop.x - 1.2, seat + prop.back - 1.0, prop.x + 1.2, seat + prop.back + 0.6, PROP)
+    elif isinstance(prop, FrontChair):
+        seat = FLOOR + prop.seat
+        for x in (prop.x0 + 1.5, prop.x1 - 1.5):  # the back's posts, behind the body
+            art.rect(x - 0.8, seat, x + 0.8, seat + prop.back, PROP)
+        art.rect(prop.x0 + 0.7, seat + prop.back - 1.0, prop.x1 - 0.7, seat + prop.back + 0.6, PROP)
+        art.rect(prop.x0, seat - 1.1, prop.x1, seat + 1.1, PROP)  # the seat's front edge
+        for x in (prop.x0 + 0.7, prop.x1 - 0.7):  # front legs straight to the floor: no casters
+            art.rect(x - 0.7, FLOOR, x + 0.7, seat, PROP)
+            art.rect(x - 1.4, FLOOR, x + 1.4, FLOOR + 0.7, PROP)
+        art.rect(prop.x0 + 1.5, FLOOR + 4.5, prop.x1 - 1.5, FLOOR + 5.5, PROP)  # a rail: sturdy
     elif isinstance(prop, Wall):
         top = HEIGHT - 1
         art.rect(prop.x0, FLOOR, prop.x1, top, PROP_LIGHT, PROP, 0.6)
