@@ -426,7 +426,8 @@ def test_a_stray_nul_or_vt_in_a_cell_is_that_row_and_cell_not_utf16(run, tmp_pat
 
 
 def test_stretches_by_their_japanese_title_in_csv_and_yaml(run, tmp_path, write):
-    text = "名前,部位,日付,ストレッチ\n山田 花子,下,2026/1/5,お尻 太ももの裏のストレッチ:20×3×2\n木村 次郎,下,2026/1/5,おしり\n"
+    text = ("名前,部位,日付,ストレッチ\n山田 花子,下,2026/1/5,お尻 太ももの裏のストレッチ:20×3×2\n"
+            "木村 次郎,下,2026/1/5,おしり\n")
     result = run("batch", write_csv(tmp_path, text), "-o", tmp_path / "out", "--jobs", "1")
     assert "1 built, 1 failed: 3行目 木村 次郎 (row 3)" in result.output
     # the message lists each id with the words that stand for it
@@ -435,7 +436,8 @@ def test_stretches_by_their_japanese_title_in_csv_and_yaml(run, tmp_path, write)
     text = pdf_text(tmp_path / "out" / "2026-01-05_山田花子.pdf")
     assert "お尻のストレッチ" in text and "太ももの裏のストレッチ" in text and "20秒×3回・1日2セット" in text
     assert "股関節の前のストレッチ" not in text
-    yaml_result = run("validate", write("p.yaml", STANDARD + "stretches:\n  - 足の裏ほぐし\n  - id: お尻\n    reps: 3\n"))
+    yaml_text = STANDARD + "stretches:\n  - 足の裏ほぐし\n  - id: お尻\n    reps: 3\n"
+    yaml_result = run("validate", write("p.yaml", yaml_text))
     assert yaml_result.exit_code == 0, yaml_result.output
 
 
