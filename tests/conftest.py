@@ -30,6 +30,21 @@ def _no_content_env(monkeypatch):
     monkeypatch.delenv("HANDOUT_CONTENT", raising=False)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _font_cache_of_the_tests(tmp_path_factory):
+    """The tests' parsed fonts go to a folder of their own, never to the user's cache (~/.cache);
+    set here in os.environ, so the processes the tests start inherit it. A test may set its own."""
+    import os
+
+    saved = os.environ.get("HANDOUT_FONT_CACHE")
+    os.environ["HANDOUT_FONT_CACHE"] = str(tmp_path_factory.mktemp("font-cache"))
+    yield
+    if saved is None:
+        os.environ.pop("HANDOUT_FONT_CACHE", None)
+    else:
+        os.environ["HANDOUT_FONT_CACHE"] = saved
+
+
 @pytest.fixture
 def run(tmp_path, monkeypatch):
     """Runs `handout ARGS` in an empty folder (tmp_path); returns click's Result."""

@@ -13,10 +13,12 @@ are put right here:
 """
 from __future__ import annotations
 
+import contextlib
 import marshal
 import os
 import struct
 import sys
+import time
 from dataclasses import dataclass, field
 from functools import cache
 from html import escape
@@ -136,45 +138,119 @@ def font_cache_dir() -> Path | None:
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "clinic-handout" / "fonts"
 
 
+CACHE_FORMAT = b"clinic-handout font cache 2\n"
+CACHE_MAX_FILES = 8  # two faces x a few ReportLab or font versions side by side
+CACHE_MAX_BYTES = 64 * 1024 * 1024  # a parsed face is about 5 MB
+
+
+def _cache_key(path: Path) -> str:
+    """What a cached face belongs to: the font's own bytes (not its name, size or time), the ReportLab
+    version that parsed it, and the Python whose marshal wrote it."""
+    import hashlib
+
+    from reportlab import Version
+
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:24]
+    return f"{path.stem}-{digest}-rl{Version}-py{sys.version_info[0]}{sys.version_info[1]}m{marshal.version}"
+
+
+def _read_cached(cached: Path, key: str) -> dict | None:
+    """The face's fields, only from a whole file this code wrote for this key; None otherwise."""
+    import hashlib
+
+    try:
+        data = cached.read_bytes()
+    except OSError:
+        return None
+    header = CACHE_FORMAT + key.encode() + b"\n"
+    if not data.startswith(header) or len(data) < len(header) + 32:
+        return None
+    digest, payload = data[len(header):len(header) + 32], data[len(header) + 32:]
+    if hashlib.sha256(payload).digest() != digest:  # cut short, or changed by something else
+        return None
+    try:
+        fields = marshal.loads(payload)
+    except (ValueError, EOFError, TypeError):
+        return None
+    return fields if isinstance(fields, dict) and "unitsPerEm" in fields else None
+
+
+def _write_cached(cached: Path, key: str, fields: dict) -> None:
+    import hashlib
+
+    payload = marshal.dumps(fields)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    partial = cached.with_name(f".{cached.name}.{os.getpid()}.part")
+    try:
+        partial.write_bytes(CACHE_FORMAT + key.encode() + b"\n" + hashlib.sha256(payload).digest() + payload)
+        os.replace(partial, cached)
+    finally:
+        partial.unlink(missing_ok=True)
+    evict(cached.parent, keep=cached)
+
+
+def evict(folder: Path, keep: Path | None = None) -> None:
+    """Keeps the cache folder bounded: at most CACHE_MAX_FILES faces and CACHE_MAX_BYTES, the least
+    recently used going first; files of the old format and leftovers of a crash go at once."""
+    entries = []
+    for file in folder.iterdir():
+        try:
+            info = file.stat()
+        except OSError:
+            continue
+        if file.name.endswith(".part"):
+            if time.time() - info.st_mtime > 3600:  # a crashed writer's; a live one renames within a second
+                file.unlink(missing_ok=True)
+            continue
+        if file.suffix != ".marshal":
+            continue
+        entries.append((info.st_mtime, info.st_size, file))
+    entries.sort(reverse=True)  # newest (most recently used) first
+    total = 0
+    for count, (_, size, file) in enumerate(entries, start=1):
+        total += size
+        if file != keep and (count > CACHE_MAX_FILES or total > CACHE_MAX_BYTES):
+            with contextlib.suppress(OSError):
+                file.unlink()
+
+
 def load_ttfont(name: str, path: Path):
     """A ReportLab TTFont for path. Parsing a 4.6 MB font takes about 50 ms on every start; its parsed
-    face is kept with marshal (plain data, no code) in the cache folder and read back in about 15 ms."""
-    from reportlab import Version, rl_config
+    face is kept with marshal (plain data, no code) in the cache folder and read back in about 15 ms.
+
+    The cache is keyed by the font's bytes, ReportLab's and Python's versions, and each file carries
+    its key and a SHA-256 of its data: a stale, foreign, truncated or edited file is never used."""
     from reportlab.pdfbase import ttfonts
 
     folder = font_cache_dir()
-    cached = None
-    if folder is not None:
-        stat = path.stat()
-        cached = folder / f"{path.stem}-{stat.st_size}-{stat.st_mtime_ns}-rl{Version}.marshal"
-        try:
-            fields = marshal.loads(cached.read_bytes())
-        except (OSError, ValueError, EOFError, TypeError):
-            fields = None
-        if isinstance(fields, dict) and "unitsPerEm" in fields:
-            face = ttfonts.TTFontFace.__new__(ttfonts.TTFontFace)
-            face.__dict__.update(fields)
-            ratio = 1000 / face.unitsPerEm
-            face._pdfScale = (lambda x: x) if ratio == 1 else (lambda x: x * ratio)
-            font = ttfonts.TTFont.__new__(ttfonts.TTFont)  # what TTFont.__init__ sets, but the parsing
-            font.fontName, font.face, font.encoding = name, face, ttfonts.TTEncoding()
-            from weakref import WeakKeyDictionary
-
-            font.state = WeakKeyDictionary()
-            font._asciiReadable = rl_config.ttfAsciiReadable
-            font.shapable = not any(ttfonts.fnmatch(name, glob) for glob in ttfonts.unShapedFontGlob)
-            return font
+    if folder is None:
+        return ttfonts.TTFont(name, str(path))
+    key = _cache_key(path)
+    cached = folder / f"{key}.marshal"
+    fields = _read_cached(cached, key)
+    if fields is not None:
+        face = ttfonts.TTFontFace.__new__(ttfonts.TTFontFace)
+        face.__dict__.update(fields)
+        ratio = 1000 / face.unitsPerEm
+        face._pdfScale = (lambda x: x) if ratio == 1 else (lambda x: x * ratio)
+        with contextlib.suppress(OSError):
+            os.utime(cached)  # recently used: evicted last
+        return _font_with_face(ttfonts, name, path, face)
     font = ttfonts.TTFont(name, str(path))
-    if cached is not None:
-        fields = {k: v for k, v in font.face.__dict__.items() if k != "_pdfScale"}
-        try:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            partial = cached.with_suffix(f".{os.getpid()}.part")
-            partial.write_bytes(marshal.dumps(fields))
-            os.replace(partial, cached)
-        except (OSError, ValueError):
-            pass  # no cache then: the next start parses the font again
+    with contextlib.suppress(OSError, ValueError):  # no cache then: the next start parses the font again
+        _write_cached(cached, key, {k: v for k, v in font.face.__dict__.items() if k != "_pdfScale"})
     return font
+
+
+def _font_with_face(ttfonts, name: str, path: Path, face):
+    """TTFont's own __init__, on every ReportLab version, with the parsed face handed in instead of
+    parsed again (copying what __init__ sets broke every second build on ReportLab 4.2 and 4.3)."""
+    parse = ttfonts.TTFontFace
+    ttfonts.TTFontFace = lambda *args, **kwargs: face
+    try:
+        return ttfonts.TTFont(name, str(path))
+    finally:
+        ttfonts.TTFontFace = parse
 
 
 class Face:
