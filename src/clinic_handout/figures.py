@@ -159,17 +159,18 @@ def side_view(far_arm: bool = True) -> tuple[Limb, ...]:
 POSES: dict[str, Pose] = {
     # Kneeling lunge holding a chair back: the right knee down behind on a folded towel, the hips forward.
     "hip-flexor": Pose(
-        joints={"head": (51, 50), "neck": (48, 41), "hip": (44, 22), "far_hip": (44, 22),
-                "knee": (31, 12.2), "ankle": (16, 9.6), "toe": (10, 8.4),
-                "far_knee": (59, 23), "far_ankle": (60, 8.4), "far_toe": (66.5, 7.6),
-                "shoulder": (48, 38), "elbow": (57, 34), "hand": (66.5, 38.6),
-                "far_shoulder": (48, 38), "far_elbow": (57, 35), "far_hand": (66, 39)},
-        limbs=side_view(), hands=("hand",), props=(Chair(68, depth=15, seat=17, back=16), Towel(24, 40, 4.0)),
-        region=(41.5, 18.5, 5.2, 3.4, 45),
-        ghost={"head": (44, 51), "neck": (41, 42), "hip": (38, 23), "shoulder": (41, 39), "elbow": (51, 35),
-               "hand": (60, 38)},
-        arrows=(Arrow((35, 57.8), (48.5, 57.8), "前へ", (24.5, 54)),),
-        label_spots=((23.5, 20.5), (19, 20.5), (23.5, 19), (20.5, 19)),
+        joints={"head": (45, 52.5), "neck": (42.5, 44), "hip": (40, 25.5), "far_hip": (40, 25.5),
+                "knee": (34, 12.0), "ankle": (19.5, 10.2), "toe": (14.5, 6.9),
+                "far_knee": (55, 26), "far_ankle": (56, 8.4), "far_toe": (62.5, 7.6),
+                "shoulder": (42.5, 41), "elbow": (52, 36), "hand": (62.6, 38.6),
+                "far_shoulder": (42.5, 41), "far_elbow": (52, 37), "far_hand": (62, 39)},
+        limbs=side_view(), hands=("hand",),
+        props=(Wall(83.5, 88.5), Chair(64, depth=17, seat=17, back=16), Towel(26, 43, 3.0)),
+        region=(41.6, 21.0, 2.3, 4.0, 22),
+        ghost={"head": (41, 52.5), "neck": (38.5, 44), "hip": (35, 25.5), "shoulder": (38.5, 41),
+               "elbow": (48, 36), "hand": (58, 38.6)},
+        arrows=(Arrow((20, 29.5), (30, 29.5), "前へ", (24.5, 37)),),
+        label_spots=((22.5, 17.5), (20, 17.5), (25.5, 19)),
         caption="股関節の前"),
     # Standing, seen from the front, holding a chair: the right leg out to the side, heel down, toes up;
     # bending the left knee moves the hips sideways.

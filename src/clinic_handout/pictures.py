@@ -333,13 +333,13 @@ def _prop(art: Art, prop):
         while y + w < top:  # hatching: a wall, not a pole
             art.line((room, y), (other, y + w), 0.45, PROP, solid=False)
             y += 3.2
-    elif isinstance(prop, Towel):  # a folded towel: two layers and the fold
-        art.rect(prop.x0, FLOOR, prop.x1, FLOOR + prop.height, PROP_LIGHT, INK, 0.55)
-        fold, open_end = (prop.x1, prop.x0) if prop.fold > 0 else (prop.x0, prop.x1)
-        for level in (1 / 3, 2 / 3):  # the layers of the folded cloth
-            y = FLOOR + prop.height * level
-            art.line((open_end + 0.8 * prop.fold, y), (fold - 0.3 * prop.fold, y), 0.4, PROP, solid=False)
-        art.circle((fold, FLOOR + prop.height / 2), prop.height / 2, PROP_LIGHT, INK, 0.55)
+    elif isinstance(prop, Towel):  # a towel folded flat: three stacked layers, each a little shorter at the open end
+        layer = prop.height / 3
+        for i in range(3):
+            y0 = FLOOR + i * layer
+            inset = 0.9 * i
+            x0, x1 = (prop.x0 + inset, prop.x1) if prop.fold > 0 else (prop.x0, prop.x1 - inset)
+            art.rect(x0, y0, x1, y0 + layer, PROP_LIGHT, INK, 0.45)
 
 
 def _inset(art: Art, inset: Inset, region):
