@@ -66,6 +66,7 @@ class Elem:
     def __init__(self, obj, parent=None):
         self.role = str(obj["/S"])[1:]
         self.alt = str(obj["/Alt"]) if "/Alt" in obj else None
+        self.actual_text = str(obj["/ActualText"]) if "/ActualText" in obj else None
         self.attributes = {str(k): str(v) for k, v in obj.get("/A", {}).items()}
         self.parent = parent
         kids = obj.get("/K", [])
@@ -302,3 +303,11 @@ def test_a_list_items_label_is_its_bullet(samples, content):
     assert [re.sub(r"\s+", "", b) for b in bodies[:len(rules)]] == [re.sub(r"\s+", "", r) for r in rules]
     assert {"※", "★", "●", "■"} <= set(labels)
     assert all(re.fullmatch(r"\d+\.|[※★●■]", label) for label in labels)
+
+
+@pytest.mark.parametrize("kind", ["standard", "merged"])
+def test_header_lines_of_one_paragraph_are_read_apart(samples, kind):
+    """The practitioner and the next visit are one paragraph of two lines: run together, 田中 健 and 次回
+    would read as 健次回; the element says them with a full-width space between."""
+    header = [e for e in structure(samples[kind]).walk() if e.actual_text]
+    assert header[0].actual_text == "担当：田中 健　次回のご来院：12月2日（水）"

@@ -344,6 +344,7 @@ class HandoutTemplate:
                 [title.mark(Paragraph(self.text(h.title), s["title"])), Spacer(0, 0)],
                 [name.mark(Paragraph(f"{self.text(h.patient_name)} 様", s["name"])),
                  meta_node.mark(Paragraph("<br/>".join(self.text(line) for line in meta), s["meta2"]))]]
+        meta_node.actual_text = "　".join(ruby.base(line) for line in meta)  # read aloud with a pause between lines
         qr_url = h.clinic.qr_url or h.clinic.url
         # The QR column is as wide as its caption on one line (up to a limit; a longer one breaks at phrases).
         caption = min(max(QR_SIZE, _width(h.clinic.qr_caption, s["qr"]) + 2), QR_CAPTION_MAX * self.k)

@@ -43,6 +43,7 @@ class Node:
         self.alt = alt
         self.attributes = attributes  # e.g. Scope="Column", ColSpan=3 (the /Table attribute owner)
         self.kids: list[Node | Content] = []
+        self.actual_text: str | None = None  # what to read instead of the drawn text (lines run together)
 
     def add(self, role: str, alt: str | None = None, **attributes) -> Node:
         """A new child element, after the ones added before it."""
@@ -223,6 +224,7 @@ def read_structure(reader, first_page: int = 0) -> Node | None:
         node = Node(str(obj["/S"])[1:], str(obj["/Alt"]) if "/Alt" in obj else None,
                     **{str(k)[1:]: (int(v) if isinstance(v, int) else str(v)[1:] if str(v).startswith("/") else str(v))
                        for k, v in obj.get("/A", {}).items() if k != "/O"})
+        node.actual_text = str(obj["/ActualText"]) if "/ActualText" in obj else None
         page = pages.get(obj.raw_get("/Pg").idnum) if "/Pg" in obj else page
         kids = obj.get("/K", [])
         for kid in kids if isinstance(kids, list) else [kids]:
@@ -269,6 +271,8 @@ def write_structure(writer, root: Node, title: str, lang: str = "ja-JP") -> None
         ref = writer._add_object(elem)
         if node.alt is not None:
             elem[NameObject("/Alt")] = TextStringObject(node.alt)
+        if node.actual_text is not None:
+            elem[NameObject("/ActualText")] = TextStringObject(node.actual_text)
         if node.attributes:
             attributes = DictionaryObject({NameObject("/O"): NameObject("/Table")})
             for key, value in node.attributes.items():
