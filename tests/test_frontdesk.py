@@ -111,7 +111,7 @@ def test_yaml_list_with_a_bad_item(run, tmp_path):
                       "- patient: {name: 二人目}\n  date: 2026-11-25\n  area: top\n", encoding="utf-8")
     result = run("batch", source, "-o", tmp_path / "out", "--jobs", "1")
     assert result.exit_code == 1
-    assert "1 built, 1 failed: item 2" in result.output and "list.yaml:6  [2].area" in result.output
+    assert "1 built, 1 failed: 2人目 二人目 (item 2)" in result.output and "list.yaml:6  [2].area" in result.output
 
 
 def font_sizes(pdf) -> list[float]:

@@ -61,9 +61,19 @@ def read_entries(path: Path, warnings: list[Problem] | None = None) -> tuple[lis
     if problems:
         return [], problems
     if isinstance(data, LineList):
-        return [Entry(f"item {i}", path, item, data.item_lines[i - 1], f"[{i}]")
+        return [Entry(_item_label(i, item), path, item, data.item_lines[i - 1], f"[{i}]")
                 for i, item in enumerate(data, start=1)], []
     return [Entry(path.name, path, data, getattr(data, "line", 1))], []
+
+
+def _item_label(number: int, item: object) -> str:
+    """An item of a YAML list as the front desk finds it: `2人目 木村 次郎 (item 2)`."""
+    from .csv_input import showable
+
+    patient = item.get("patient") if isinstance(item, dict) else None
+    name = patient.get("name") if isinstance(patient, dict) else None
+    name = showable(name) if isinstance(name, str) else ""
+    return f"{number}人目" + (f" {name}" if name else "") + f" (item {number})"
 
 
 def _yaml_file(path: Path):

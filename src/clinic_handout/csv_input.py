@@ -115,7 +115,7 @@ def read_table(path: Path, warnings: list[Problem]) -> tuple[list[tuple[Row, Lin
             continue
         if not any(cell.strip() for cell in row.cells) and not row.problem:
             continue  # an empty line or a row of empty cells, as Excel leaves at the end
-        row.name = _showable(row.cells[name_index]) if row.readable and name_index < len(row.cells) else ""
+        row.name = showable(row.cells[name_index]) if row.readable and name_index < len(row.cells) else ""
         problem = row.problem or _shape_problem(row, width)
         if problem:
             result.append((row, _row_problem(path, row.number, "", *problem, who=row.name), written))
@@ -152,7 +152,7 @@ def row_label(row: Row) -> str:
     return f"{row.number}行目" + (f" {row.name}" if row.name else "") + f" (row {row.number})"
 
 
-def _showable(name: str) -> str:
+def showable(name: str) -> str:
     """A name cell fit to print in a message: one short line of visible characters, else nothing."""
     name = name.split("\n")[0].split(",")[0].strip().strip('"').strip()  # a broken row: up to its first comma
     if len(name) > 40 or any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp") for ch in name):
