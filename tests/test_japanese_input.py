@@ -329,7 +329,7 @@ def test_an_unclosed_quote_is_reported_on_its_own_line_not_where_the_parser_gave
     result = run("validate", write("p.yaml", "\n".join(lines) + "\n"))
     assert result.exit_code == 1
     assert "p.yaml:7\n" in result.output and "「'」が閉じていません" in result.output
-    assert "値の終わりにも「'」を付ける: '右側を重点的に'" in result.output
+    assert "値のすぐ後に「'」を付ける（「#」のメモより前）: note: '右側を重点的に'" in result.output
 
 
 def test_parser_errors_are_said_in_japanese_first(run, write):

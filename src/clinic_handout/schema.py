@@ -221,6 +221,21 @@ class Reader:
         self.problems.append(Problem(self.file, at.line, at.field, found, expected))
         return INVALID
 
+    def typed(self, line: int | None, field: str) -> str:
+        """The value of field as typed on that line of the file (not as YAML read it), or ""."""
+        try:
+            lines = re.split(r"\r\n|[\r\n]", self.file.read_bytes().decode("utf-8-sig"))
+        except (OSError, UnicodeDecodeError):
+            return ""
+        if not line or line > len(lines):
+            return ""
+        value = r"(?P<value>[^\s#'\"][^#]*?)\s*(?:\s#.*)?$"
+        if field.endswith("]"):  # a list item: - 0120123456
+            match = re.match(r"\s*-\s+" + value, lines[line - 1])
+        else:
+            match = re.match(rf"\s*(?:-\s+)?{re.escape(field.rsplit('.', 1)[-1])}\s*:\s+" + value, lines[line - 1])
+        return match["value"] if match else ""
+
 
 @dataclass(frozen=True)
 class At:
@@ -272,7 +287,9 @@ class Text(Kind):
 
     def convert(self, value, at):
         if isinstance(value, (bool, int, float, dt.date)):
-            return at.fail(show(value), f"{self.expected}。数字だけなら \"…\" で囲む (quote it: \"{value}\")")
+            # YAML read 0120123456 as an octal number (21014318): quote it as typed on its line, not as read.
+            typed = at.reader.typed(at.line, at.field) or str(value)
+            return at.fail(typed, f"{self.expected}。数字だけなら \"…\" で囲む (quote it: \"{typed}\")")
         if not isinstance(value, str):
             return at.fail(show(value), self.expected)
         value = value.replace("\r\n", "\n").replace("\r", "\n")

@@ -18,6 +18,8 @@ _COLON_WIDE_SPACE = re.compile(r"^[ \t\u3000]*(?:-[ \t\u3000]+)?(?P<key>" + _KEY
 _IME_BULLET = re.compile(r"^[ \t\u3000]*(?P<mark>[ーｰ－―−‐—・])[ \t\u3000]*(?=[A-Za-z\"'{])")
 _VALUE = re.compile(r"^\s*(?:-\s+)*(?:" + _KEY + r"\s*:\s+)?(?P<value>[\"'].*)$")
 
+_COMMENT = re.compile(r"(?P<body>.*?)(?P<comment>\s+#.*)?$")
+
 Hint = tuple[int, str, str]  # (line, found, expected), Japanese first
 
 
@@ -77,8 +79,13 @@ def unclosed_quote(text: str) -> Hint | None:
         closed = (re.search(r'(?<!\\)(?:\\\\)*"', rest) if quote == '"'
                   else re.search(r"'(?!')", rest.replace("''", "")))
         if not closed:
+            # The quote goes right after the value, before a `# comment`: closed after the comment, the
+            # comment would be part of the value and printed on every handout.
+            body, comment = _COMMENT.match(value.rstrip()).group("body", "comment")
+            fixed = line[: match.start("value")].lstrip(" ") + body + quote + (comment or "")
             return (number, f"「{quote}」が閉じていません (an unclosed quote)",
-                    f"値の終わりにも「{quote}」を付ける: {value.strip()}{quote} (close the quote on the same line)")
+                    f"値のすぐ後に「{quote}」を付ける（「#」のメモより前）: {fixed} "
+                    "(close the quote right after the value, before any # comment)")
     return None
 
 
