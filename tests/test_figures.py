@@ -446,3 +446,14 @@ def test_the_key_is_printed_once_when_built_in_figures_are_used(build, clinic_wi
     result = run("build", write("q.yaml", STANDARD), "-o", photos, "--content", clinic_with_photos)
     assert result.exit_code == 0, result.output
     assert "図の見方" not in pdf_text(photos)
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+def test_the_sole_arrow_says_toes_and_runs_up_the_close_up_from_heel_to_toes(mirror):
+    pose = POSES["foot-sole"].mirrored() if mirror else POSES["foot-sole"]
+    inset = [p for p in pose.props if isinstance(p, Inset)][0]
+    (arrow,) = pose.arrows
+    assert arrow.word == "つま先へ"  # 指へ read as "towards the fingers"
+    (x0, y0), (x1, y1) = arrow.start, arrow.end
+    assert x0 == x1 and y0 < inset.centre[1] - 0.4 * inset.radius and y1 > inset.centre[1]  # heel up to the toes
+    assert abs(x0 - inset.centre[0]) < inset.radius  # inside the close-up, beside the sole

@@ -89,8 +89,9 @@ class Towel:
 
 @dataclass(frozen=True)
 class Inset:
-    """A round close-up of a right sole (toes up, seen from below: the big toe on the viewer's right),
-    two thumbs on it, pointing from `source` (the foot in the main picture)."""
+    """A round close-up of a right sole (toes up, heel down, seen from below: the big toe on the viewer's
+    right), the leg going off behind the heel, two thumbs on it; joined to `source` (the foot in the main
+    picture)."""
 
     centre: Point
     radius: float
@@ -239,9 +240,9 @@ POSES: dict[str, Pose] = {
                 "shoulder": (28, 35), "elbow": (33.5, 29.5), "hand": (40, 27.5),
                 "far_shoulder": (28, 35), "far_elbow": (34, 30.5), "far_hand": (41, 29)},
         limbs=side_view(), hands=("hand",), props=(Chair(14, depth=19, seat=12.5, back=17),
-                                                      Inset((79.5, 36.5), 20.5, (44, 27))),
-        region=(79.5, 36.9, 4.75, 12.1, 0),
-        arrows=(Arrow((66.5, 27), (66.5, 46), "指へ", (55, 55)),),
-        label_spots=((44, 37.5), (45.5, 39), (44, 36)),
+                                                      Inset((81.5, 31), 17.5, (44, 27))),
+        region=(81.9, 29.7, 2.8, 8.3, 0),
+        arrows=(Arrow((69.8, 21.5), (69.8, 41.0), "つま先へ", (80, 54.5)),),
+        label_spots=((53, 21.5), (55.5, 20), (52, 20.5)),
         caption="足の裏"),
 }

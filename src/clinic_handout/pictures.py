@@ -342,8 +342,17 @@ def _prop(art: Art, prop):
             art.rect(x0, y0, x1, y0 + layer, PROP_LIGHT, INK, 0.45)
 
 
+# The close-up's right sole, toes up, in units of a close-up of radius 19.5 (x: + towards the big toe).
+SOLE = [(0.3, -14.2), (2.4, -13.6), (3.7, -11.6), (3.6, -8.6), (2.9, -4.5), (3.3, -0.5), (4.6, 3.2), (5.3, 6.2),
+        (5.0, 8.6), (2.0, 9.4), (-1.5, 9.2), (-4.3, 7.8), (-5.0, 5.0), (-4.6, 0.5), (-4.0, -4.5), (-3.7, -9.0),
+        (-3.3, -12.3), (-1.8, -13.9)]
+TOES = [(3.4, 12.2, 2.3), (0.4, 12.6, 1.6), (-1.8, 12.0, 1.45), (-3.6, 10.8, 1.3), (-5.0, 9.2, 1.2)]  # big toe first
+
+
 def _inset(art: Art, inset: Inset, region):
-    """The close-up: a circle joined to the foot, the sole (toes up), the patch, two hands with thumbs on it."""
+    """The close-up: a circle joined to the foot; the black leg going off behind the heel; the sole as a
+    footprint (heel down, five toes up, the big toe on the inner side); the patch; both hands round the arch
+    with the thumbs side by side on the sole, pointing to the toes."""
     (cx, cy), r, s = inset.centre, inset.radius, inset.sign
     sx, sy = inset.source
     art.circle(inset.source, 3.2, None, INK, 0.6, solid=False)
@@ -351,24 +360,24 @@ def _inset(art: Art, inset: Inset, region):
     d = (dx * dx + dy * dy) ** 0.5
     art.line((sx + dx / d * 3.2, sy + dy / d * 3.2), (cx - dx / d * r, cy - dy / d * r), 0.6, INK, solid=False)
     art.circle((cx, cy), r, WHITE, INK, 1.0, solid=False)
-    heel, ball = (cx, cy - 0.52 * r), (cx, cy + 0.28 * r)
-    width = 0.26 * r
-    art.line(heel, ball, 2 * width + 1.6, INK, solid=False)
-    art.line(heel, ball, 2 * width, WHITE, solid=False)
-    # five toes in an arc over the ball; the big toe (largest) on the inner side: viewer's right for the right sole
-    u = r / 19.5  # sizes below were drawn for a close-up of radius 19.5
-    for across, size in ((0.95, 2.5 * u), (0.45, 1.9 * u), (0.0, 1.75 * u), (-0.42, 1.6 * u), (-0.8, 1.4 * u)):
-        x = cx + s * across * width * 1.05
-        y = ball[1] + width + size * 0.7 - 2.4 * u * across * across
-        art.circle((x, y), size, WHITE, INK, 0.7, solid=False)
+    u = r / 19.5
+
+    def at(x, y):
+        return (cx + s * x * u, cy + y * u)
+
+    # the leg behind the heel, out of the circle towards the knee (black: the leg being cared for)
+    heel, out = at(-1.0, -9.5), at(-9.5, -16.2)
+    art.line(heel, out, 2 * 3.0 * u + 2 * OUTLINE, INK, cap=0, solid=False)
+    art.line(heel, out, 2 * 3.0 * u, INK, cap=0, solid=False)
+    art.polygon([at(*p) for p in SOLE], WHITE, INK, 1.0, solid=False)
+    for x, y, size in TOES:
+        art.circle(at(x, y), size * u, WHITE, INK, 0.7, solid=False)
     _region(art, region)
-    # two hands holding the heel from below and the sides (fingers behind the foot), both thumbs up the sole
-    for side in (-1, 1):
-        palm = (cx + side * (width + 2.6 * u), cy - 0.62 * r)
-        art.polygon(_ellipse(*palm, 3.0 * u, 5.2 * u, -side * 35), WHITE, INK, OUTLINE, solid=False)
-        base, tip = (cx + side * (width + 0.2 * u), cy - 0.48 * r), (cx + side * 1.5 * u, cy + 0.02 * r)
-        art.line(base, tip, 3.0 * u + 2 * OUTLINE, INK, solid=False)
-        art.line(base, tip, 3.0 * u, WHITE, solid=False)
+    for side in (-1, 1):  # the hands wrap the arch from the sides; the thumbs lie on the sole, side by side
+        art.polygon(_ellipse(*at(side * 7.4, -7.0), 2.5 * u, 4.4 * u, 0), WHITE, INK, OUTLINE, solid=False)
+        base, tip = at(side * 5.0, -9.6), at(side * 1.9, -1.6)
+        art.line(base, tip, 2.3 * u + 2 * OUTLINE, INK, solid=False)
+        art.line(base, tip, 2.3 * u, WHITE, solid=False)
     art.footprint.append(((cx, cy), (cx, cy), r + 0.5))  # the close-up is one solid disc for the labels
 
 
