@@ -212,8 +212,9 @@ def test_reading_order_is_the_order_a_person_reads_aloud(samples, content):
 
 
 def artifacts(content, pages) -> Counter:
-    """What one handout prints outside its content: the footer and `n / total` on every page, and the
-    tick-sheet's header row again on each further page the sheet runs onto."""
+    """What one handout prints outside its content: the footer on every page but the last (there it is
+    the clinic's contact, read at the end), `n / total` on every page, and the tick-sheet's header row
+    again on each further page the sheet runs onto."""
     clinic = content.clinic
     footer = (f"{clinic.name}電話{clinic.phone}{clinic.address}{clinic.hours_label}：{''.join(clinic.hours)}"
               f"{clinic.url or ''}{clinic.email or ''}")
@@ -221,7 +222,8 @@ def artifacts(content, pages) -> Counter:
     head = "日付" + "".join(f"{n}{c.title.removesuffix('のストレッチ')}" for n, c in enumerate(cards, 1))
     head += content.texts.checklist.pain_heading
     sheet_pages = sum("日付" in (page.extract_text() or "") for page in pages)
-    printed = "".join(footer + f"{n}/{len(pages)}" for n in range(1, len(pages) + 1)) + head * max(0, sheet_pages - 1)
+    printed = footer * (len(pages) - 1) + "".join(f"{n}/{len(pages)}" for n in range(1, len(pages) + 1))
+    printed += head * max(0, sheet_pages - 1)
     return Counter(re.sub(r"\s+", "", printed))
 
 
@@ -311,3 +313,43 @@ def test_header_lines_of_one_paragraph_are_read_apart(samples, kind):
     would read as 健次回; the element says them with a full-width space between."""
     header = [e for e in structure(samples[kind]).walk() if e.actual_text]
     assert header[0].actual_text == "担当：田中 健　次回のご来院：12月2日（水）"
+
+
+@pytest.mark.parametrize("kind", ["standard", "large", "tick", "merged"])
+def test_clinic_contact_is_read_once_per_handout_after_the_safety_notice(samples, content, kind):
+    """The phone number and address are printed only in the footer: a screen reader hears them once per
+    handout, last, after the safety notice (and the tick-sheet), from the handout's last page; the page
+    numbers are never read."""
+    clinic = content.clinic
+    assert clinic.phone == "03-0000-0000"  # the sample's, so the searches below find something real
+    path = samples[kind]
+    parts = {"merged": ["standard", "tick"]}.get(kind, [kind])
+    text = struct_text(path)
+    phone, address = (re.sub(r"\s+", "", words) for words in (clinic.phone, clinic.address))
+    assert text.count(phone) == text.count(address) == len(parts)
+    ends = [m.end() for m in re.finditer(re.escape(re.sub(r"\s+", "", content.texts.safety.heading)), text)]
+    starts = [m.start() for m in re.finditer(re.escape(content.texts.title), text)] + [len(text)]
+    assert len(ends) == len(parts) and len(starts) == len(parts) + 1
+    for n, (at_phone, at_address) in enumerate(zip((m.start() for m in re.finditer(phone, text)),
+                                                   (m.start() for m in re.finditer(re.escape(address), text)),
+                                                   strict=True)):
+        assert ends[n] < at_phone < starts[n + 1] and ends[n] < at_address < starts[n + 1]
+    out = subprocess.run(["pdfinfo", "-struct-text", str(path)], capture_output=True, text=True, check=True).stdout
+    assert not re.search(r'"\s*\d+\s*/\s*\d+\s*"', out), "a page number is read"
+
+    # The element: the last of each handout, a P on that handout's last page, with pauses between the items.
+    reader = PdfReader(str(path))
+    pages = {page.indirect_reference.idnum: i for i, page in enumerate(reader.pages)}
+    raw = reader.trailer["/Root"]["/StructTreeRoot"]["/K"]
+    document = (raw[0] if isinstance(raw, list) else raw).get_object()
+    handouts = [part.get_object() for part in document["/K"]] if kind == "merged" else [document]
+    first = 0
+    for handout_elem, part in zip(handouts, parts, strict=True):
+        count = len(PdfReader(str(samples[part])).pages)
+        last = handout_elem["/K"][-1].get_object()
+        assert last["/S"] == "/P"
+        assert pages[last.raw_get("/Pg").idnum] == first + count - 1
+        assert str(last["/ActualText"]) == (
+            "サンプル接骨院　電話 03-0000-0000　" + clinic.address + "　" + clinic.hours_label + "："
+            + "　".join(clinic.hours) + "　https://example.com/　info@example.com")
+        first += count + count % 2  # a merged handout starts on an odd page

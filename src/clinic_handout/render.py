@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from reportlab import rl_config
@@ -232,6 +233,10 @@ class HandoutTemplate:
         blocks.append(Block("safety", [self._safety(root.add("Sect"))], space=3 * mm))
         if h.checklist:
             blocks.append(Block("tick-sheet", self._checklist(root.add("Sect")), space=4 * mm))
+        # How to reach the clinic is printed only in the footer: read once, last, from the last page's footer
+        # (the footers of the other pages stay artifacts; _build).
+        self.contact = root.add("P")
+        self.contact.actual_text = self.footer_words  # read aloud with a pause between the items
         return blocks
 
     def story(self, room_before_safety: float | None = None) -> list:
@@ -500,6 +505,9 @@ class HandoutTemplate:
         hours = f"{self.text(clinic.hours_label)}：" + gap.join(self.text(line) for line in clinic.hours)
         contact = gap.join(self.text(v) for v in (clinic.url, clinic.email) if v)
         lines = [first, hours] + ([contact] if contact else [])
+        self.footer_words = "　".join(ruby.base(words) for words in (
+            clinic.name, f"電話 {clinic.phone}", clinic.address,
+            f"{clinic.hours_label}：" + "　".join(clinic.hours), clinic.url, clinic.email) if words)
         return grid([[Paragraph("<br/>".join(lines), self.styles["small"])]], [self.width - 22 * mm],
                     padding=(0, 0, 4, 0))
 
@@ -508,7 +516,8 @@ class HandoutTemplate:
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.75)
         canvas.line(MARGIN_X, top, MARGIN_X + self.width, top)
-        self.footer.drawOn(canvas, MARGIN_X, FOOTER_BOTTOM)
+        with getattr(canvas, "held", nullcontext)():  # tagged on the last page only (_build)
+            self.footer.drawOn(canvas, MARGIN_X, FOOTER_BOTTOM)
 
     def draw_page_number(self, canvas: Canvas, page: int, total: int) -> None:
         label = Paragraph(f"{page} / {total}", self.styles["page"])
@@ -555,6 +564,8 @@ class HandoutTemplate:
                 for number, state in enumerate(self._pages, start=1):
                     self.__dict__.update(state)
                     template.draw_page_number(self, number, len(self._pages))
+                    if number == len(self._pages) and hasattr(self, "tag_held"):
+                        self.tag_held(template.contact)  # the clinic contact: content here, artifact before
                     super().showPage()
                 super().save()
 

@@ -6,6 +6,8 @@ the story, and hands the flowables that draw a node's content to `Node.mark` (or
 (`/P <</MCID n>> BDC ... EMC`) written by `TaggingCanvas`. Everything else on a page (boxes, rules,
 tints, the footer, the page numbers, table headers repeated on a new page) is an artifact: the
 canvas opens `/Artifact BMC` at the start of every page and each tagged flowable interrupts it.
+What is drawn `held` (the footer) stays an artifact unless `tag_held` makes it content on its page
+once every page is known (the clinic's contact, read on a handout's last page only).
 
 `finish` then writes, with pypdf, the structure tree (StructTreeRoot, the ParentTree, /StructParents
 on every page), /MarkInfo, /Tabs /S, and the XMP metadata with the PDF/UA identifier. The order of
@@ -146,15 +148,21 @@ class TaggingCanvas(Canvas):
         self._open: Node | None = None
         self._pending: list[Node] = []
         self._texts = 0
+        self._holding: list[int] | None = None  # where `held` drawing starts, its artifacts start and end
+        self._held: list[int] = []
 
-    def _mark(self, node: Node) -> None:
+    def _marker(self, node: Node) -> str:
+        """The operators that end the artifact and open node's next marked-content sequence on this page."""
         if node.role not in LEAF_ROLES and node.role not in ("TH", "TD"):
             raise ValueError(f"{node.role} groups other elements; it has no content of its own")
         page = self.getPageNumber()
         mcid = self._mcids.get(page, 0)
         self._mcids[page] = mcid + 1
         node.kids.append(Content(page - 1, mcid))
-        self.addLiteral(f"EMC\n/{node.role} <</MCID {mcid}>> BDC")
+        return f"EMC\n/{node.role} <</MCID {mcid}>> BDC"
+
+    def _mark(self, node: Node) -> None:
+        self.addLiteral(self._marker(node))
         self._open = node
 
     def begin(self, node: Node) -> None:
@@ -180,14 +188,42 @@ class TaggingCanvas(Canvas):
     def artifact(self):
         """Draws what the with-block draws as an artifact, in the middle of a tagged flowable (ruby's
         reading, typeset.py); the element then goes on in a new marked-content sequence."""
-        node = self._open
+        node, holding = self._open, self._holding
         if node is not None:
             self.addLiteral("EMC\n/Artifact BMC")
+        if holding is not None:
+            holding.append(len(self._code))
         try:
             yield
         finally:
+            if holding is not None:
+                holding.append(len(self._code))
             if node is not None:
                 self._mark(node)
+
+    @contextmanager
+    def held(self):
+        """Draws what the with-block draws as an artifact, and remembers where it is in the page's content:
+        `tag_held`, called before the page is shown, can make it an element's content after all (the footer's
+        clinic contact: content on a handout's last page only, known when every page is laid out)."""
+        if self._open is not None:
+            raise ValueError(f"held drawing inside a tagged {self._open.role}")
+        self._holding = [len(self._code)]
+        try:
+            yield
+        finally:
+            self._holding.append(len(self._code))
+            self._held, self._holding = self._holding, None
+
+    def tag_held(self, node: Node) -> None:
+        """Makes what `held` drew on this page node's content (less what it drew as an `artifact`)."""
+        bounds = self._held
+        spans = [(start, end) for start, end in zip(bounds[::2], bounds[1::2], strict=True) if start < end]
+        markers = [self._marker(node) for _ in spans]  # MCIDs in drawing order, which is the reading order
+        for (start, end), marker in reversed(list(zip(spans, markers, strict=True))):
+            self._code.insert(end, "EMC\n/Artifact BMC")
+            self._code.insert(start, marker)
+        self._held = []
 
     def end(self) -> None:
         self.addLiteral("EMC\n/Artifact BMC")
