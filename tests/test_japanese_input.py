@@ -219,7 +219,7 @@ def test_a_cell_over_the_limit(run, tmp_path):
 
 @pytest.mark.parametrize("header, found", [
     ("名前,部位,name\n", "同じ列が2回あります (the same column twice): 名前、name"),
-    ("名前,部位,メモ,備考\n", "同じ列が2回あります (the same column twice): メモ、備考"),
+    ("名前,部位,メモ,note\n", "同じ列が2回あります (the same column twice): メモ、note"),
     ("名前;部位\n", "区切りが 「;」(semicolon) です"),
     ("名前\t部位\n", "区切りが タブ (tab) です"),
     ("名前,日付\n", "列がありません (missing column)"),

@@ -29,3 +29,35 @@ def test_an_unquoted_phone_number_is_shown_as_typed(run, clinic, write):
     assert "clinic.yaml:7  phone\n    書かれた値 (found):    0120123456\n" in result.output
     assert '(quote it: "0120123456")' in result.output
     assert "21014318" not in result.output
+
+
+def _csv(tmp_path, text):
+    path = tmp_path / "day.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# 3. A clinic's own memo column (受付メモ, as the guide recommends) is ignored and never steered onto the handout.
+def test_an_internal_memo_column_is_said_to_be_not_printed_and_never_suggested_as_the_memo(run, tmp_path):
+    result = run("batch", _csv(tmp_path, "名前,部位,日付,受付メモ\n山田 花子,両方,2026/1/5,電話で予約\n"),
+                 "-o", tmp_path / "out", "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    assert ("使わない列があります。中身は無視します（印刷されません） (ignored columns, not printed): 「受付メモ」"
+            in result.output)
+    assert "もしかして" not in result.output
+    from .conftest import pdf_text
+    assert "電話で予約" not in pdf_text(tmp_path / "out" / "2026-01-05_山田花子.pdf")
+
+
+# 4. メモ and 備考 side by side (Excel's common layout): メモ is printed, 備考 is ignored, one warning says so.
+def test_memo_and_remark_columns_together_print_the_memo_and_ignore_the_remark(run, tmp_path):
+    text = "名前,部位,日付,メモ,備考\n山田 花子,両方,2026/1/5,右側を重点的に,現金払い\n"
+    result = run("batch", _csv(tmp_path, text), "-o", tmp_path / "out", "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("注意 (warning)") == 1
+    assert ("「メモ」と「備考」の両方があります。「メモ」をハンドアウトに印刷し、「備考」は印刷しません（無視します）"
+            in result.output)
+    assert "「備考」も印刷したいなら、その中身を「メモ」の列に移す" in result.output
+    from .conftest import pdf_text
+    text = pdf_text(tmp_path / "out" / "2026-01-05_山田花子.pdf")
+    assert "右側を重点的に" in text and "現金払い" not in text

@@ -45,6 +45,8 @@ def _key(header: str) -> str:
 
 
 _NAMES = {_key(name): column for column, names in COLUMNS.items() for name in names}
+_SUGGESTED = {name: column for name, column in _NAMES.items() if column != "note"}  # for did-you-mean
+_PRINTED_MEMO = {_key("メモ"), _key("note")}
 
 
 @dataclass
@@ -91,7 +93,7 @@ def read_table(path: Path, warnings: list[Problem]) -> tuple[list[tuple[Row, Lin
         name = "タブ (tab)" if "\t" in header[0] else "「;」(semicolon)"
         return [], [_row_problem(path, at, "", f"区切りが {name} です (the columns are separated by {name})",
                                  "コンマ「,」で区切った CSV: " + RESAVE)]
-    columns, problems = _columns(path, header, at)
+    columns, problems = _columns(path, header, at, warnings)
     if problems:
         return [], problems
     width = len(header)
@@ -135,12 +137,14 @@ def read_table(path: Path, warnings: list[Problem]) -> tuple[list[tuple[Row, Lin
                                      "(the 備考 column is printed on the handout as the note)",
                                      "院内だけのメモは別の名前の列に（例: 院内メモ）(keep notes for the clinic in a "
                                      "column with another name, e.g. 院内メモ: it is ignored)"))
-    ignored = [f"「{h}」" for h, c in zip(header, columns, strict=True) if h and not c]
+    ignored = [f"「{h}」" for h, c in zip(header, columns, strict=True) if h and not c and _key(h) not in _NAMES]
     ignored += [f"{_letter(i)}列（列名なし / no header）" for i in sorted(unnamed)]
     if ignored:
-        hints = "".join(did_you_mean(h, _NAMES) for h, c in zip(header, columns, strict=True) if h and not c)
-        warnings.append(_row_problem(path, at, "", "使わない列があります。中身は無視します "
-                                     f"(ignored columns): {'、'.join(ignored)}",
+        # Never steer an unknown column (受付メモ, 院内メモ) onto the handout: the memo column is not suggested.
+        hints = "".join(did_you_mean(h, _SUGGESTED) for h, c in zip(header, columns, strict=True)
+                        if h and not c and _key(h) not in _NAMES)
+        warnings.append(_row_problem(path, at, "", "使わない列があります。中身は無視します（印刷されません） "
+                                     f"(ignored columns, not printed): {'、'.join(ignored)}",
                                      hints + "使える列 (columns): " + "、".join(
                                          f"{names[1] if len(names) > 1 else names[0]} ({column})"
                                          for column, names in COLUMNS.items())))
@@ -380,10 +384,24 @@ def _header_row(rows: list[Row]) -> Row | None:
     return next((row for row in rows[:10] if any(cell.strip() for cell in row.cells)), None)
 
 
-def _columns(path: Path, header: list[str], at: int) -> tuple[list[str | None], list[Problem]]:
+def _columns(path: Path, header: list[str], at: int,
+             warnings: list[Problem]) -> tuple[list[str | None], list[Problem]]:
     """Each header cell's column (None: not used), or the problems that stop the file."""
     columns = [_NAMES.get(_key(h)) if h else None for h in header]
     problems = []
+    memo = [i for i, h in enumerate(header) if columns[i] == "note" and _key(h) in _PRINTED_MEMO]
+    remarks = [i for i, h in enumerate(header) if columns[i] == "note" and _key(h) == _key("備考")]
+    if len(memo) == 1 and remarks:
+        # Excel's usual layout has both: メモ goes on the handout, 備考 (the clinic's remark) stays in the clinic.
+        for i in remarks:
+            columns[i] = None
+        shown = "、".join(f"「{header[i]}」" for i in remarks)
+        warnings.append(_row_problem(path, at, header[memo[0]],
+                                     f"「{header[memo[0]]}」と{shown}の両方があります。「{header[memo[0]]}」をハンドアウトに"
+                                     f"印刷し、{shown}は印刷しません（無視します） (both {header[memo[0]]} and 備考: "
+                                     f"{header[memo[0]]} is printed as the note, 備考 is ignored)",
+                                     f"{shown}も印刷したいなら、その中身を「{header[memo[0]]}」の列に移す "
+                                     f"(to print it, move it into the {header[memo[0]]} column)"))
     for column in dict.fromkeys(c for c in columns if c):
         same = [h for h, c in zip(header, columns, strict=True) if c == column]
         if len(same) > 1:
