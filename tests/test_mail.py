@@ -57,18 +57,25 @@ class Inbox:
         self.messages = []
         self.raw = []  # the bytes as received
         self.refuse = set()  # recipients answered 550
+        self.refuse_data = False  # DATA answered 554 (a permanent refusal of the message)
+        self.data_attempts = 0
         self.fail_next = 0  # DATA answered 451 this many times
         self.delay = 0.0
         self.envelopes = []  # the RCPT TO addresses of each mail delivered
+        self.rcpt_attempts = []  # every RCPT TO the server was asked, accepted or not
         self.password = PASSWORD
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        self.rcpt_attempts.append(address)
         if address in self.refuse:
             return "550 5.1.1 no such mailbox"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        self.data_attempts += 1
+        if self.refuse_data:
+            return "554 5.7.1 message refused"
         if self.fail_next:
             self.fail_next -= 1
             return "451 4.3.0 try again later"
