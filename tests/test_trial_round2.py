@@ -61,3 +61,39 @@ def test_memo_and_remark_columns_together_print_the_memo_and_ignore_the_remark(r
     from .conftest import pdf_text
     text = pdf_text(tmp_path / "out" / "2026-01-05_山田花子.pdf")
     assert "右側を重点的に" in text and "現金払い" not in text
+
+
+def _clinic_hint(run, clinic, write, old, new):
+    edit(clinic / "clinic.yaml", old, new)
+    result = run("validate", "--content", clinic, write("p.yaml", STANDARD))
+    assert result.exit_code == 1
+    return result.output
+
+
+# 5. An IME dash followed by a space, as a list item, at the margin or indented.
+def test_an_ime_dash_and_a_space_as_a_list_bullet_is_named_on_its_line(run, clinic, write):
+    out = _clinic_hint(run, clinic, write, "  - 土 9:00", "ー 土 9:00")
+    assert "clinic.yaml:14\n    書かれた値 (found):    箇条書きの印が全角の「ー」です" in out
+    assert "半角の「-」と半角スペースにする: - 土 9:00〜14:00（日曜・祝日はお休み）" in out
+    assert "「:」がありません" not in out
+
+
+def test_an_indented_ime_dash_is_not_read_as_a_merged_list(run, clinic, write):
+    out = _clinic_hint(run, clinic, write, "  - 月〜金", "  － 月〜金")
+    assert "clinic.yaml:13\n    書かれた値 (found):    箇条書きの印が全角の「－」です" in out
+    assert "半角の「-」と半角スペースにする: - 月〜金 9:00〜12:00 ・ 15:00〜20:00" in out
+    assert "リスト (a list" not in out
+
+
+# 6. A key and a colon without a space: its own line, and what to type.
+def test_no_space_after_a_colon_is_named_on_its_own_line(run, clinic, write):
+    out = _clinic_hint(run, clinic, write, "name: サンプル接骨院", "name:さくら")
+    assert "clinic.yaml:6\n    書かれた値 (found):    「name:」の後にスペースがありません" in out
+    assert "「:」の後に半角スペースを入れる: name: さくら" in out
+    assert "document start" not in out
+
+
+def test_no_space_after_a_colon_is_not_said_to_be_a_missing_colon(run, clinic, write):
+    out = _clinic_hint(run, clinic, write, "hours_label: 受付時間", "hours_label:受付")
+    assert "clinic.yaml:11\n" in out and "「:」の後に半角スペースを入れる: hours_label: 受付" in out
+    assert "「:」がありません" not in out

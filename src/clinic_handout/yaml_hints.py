@@ -15,7 +15,10 @@ _KEY = r"[A-Za-z_][A-Za-z0-9_]*"
 _BLOCK_START = re.compile(r"^(\s*)(?:-\s+)?(?:" + _KEY + r"\s*:\s*)?[|>][-+0-9]*\s*(?:#.*)?$")
 _FULL_COLON = re.compile(r"^[ \t\u3000]*(?:-[ \t\u3000]+)?(?P<key>" + _KEY + r")[ \t\u3000]*：")
 _COLON_WIDE_SPACE = re.compile(r"^[ \t\u3000]*(?:-[ \t\u3000]+)?(?P<key>" + _KEY + r"):\u3000")
-_IME_BULLET = re.compile(r"^[ \t\u3000]*(?P<mark>[ーｰ－―−‐—・])[ \t\u3000]*(?=[A-Za-z\"'{])")
+# An IME dash as a bullet: followed by a space (ー 土 9:00〜), or straight by a word or a quote (ーbuttock).
+_IME_BULLET = re.compile(r"^[ \t\u3000]*(?P<mark>[ーｰ－―−‐—・])(?:[ \t\u3000]+(?=\S)|(?=[A-Za-z\"'{]))")
+# A key and a half-width colon with no space after it (name:さくら): YAML reads one word, not a key.
+_NO_SPACE = re.compile(r"^[ \t]*(?P<key>" + _KEY + r"):(?P<value>[^\s/].*)$")
 _VALUE = re.compile(r"^\s*(?:-\s+)*(?:" + _KEY + r"\s*:\s+)?(?P<value>[\"'].*)$")
 
 _COMMENT = re.compile(r"(?P<body>.*?)(?P<comment>\s+#.*)?$")
@@ -61,6 +64,10 @@ def mistakes(text: str) -> list[Hint]:
             key = match["key"]
             found.append((number, f"「{key}:」の後が全角スペースです (a full-width space after the colon)",
                           f"「:」の後は半角スペースにする: {key}: … (a half-width space after the colon)"))
+        if match := _NO_SPACE.match(line):
+            key, value = match["key"], match["value"].strip()
+            found.append((number, f"「{key}:」の後にスペースがありません (no space after the colon)",
+                          f"「:」の後に半角スペースを入れる: {key}: {value} (a half-width space after the colon)"))
         if match := _IME_BULLET.match(line):
             item = line[match.end():].strip()
             found.append((number, f"箇条書きの印が全角の「{match['mark']}」です (a full-width dash as a list bullet)",
