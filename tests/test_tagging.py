@@ -275,24 +275,43 @@ def test_merged_file_keeps_each_handout_as_a_part_on_its_own_pages(samples):
     assert starts == [0, first + first % 2]
 
 
-def test_tagging_changes_nothing_that_is_drawn(content, tmp_path, monkeypatch):
+# Ruby groups: in a bulleted item (a stretch's note), in the middle of a line, at a line's end (groups side
+# by side), before a forced line break.
+RUBY = (SAMPLE_PRESCRIPTION.replace("note: 痛む右側だけ、少し長めに伸ばします",
+                                    'note: "痛む{右側|みぎがわ}だけ、少し{長|なが}めに伸ばします"')
+        .replace("note: まずは1週間、続けてみましょう。次回、感想を教えてください。",
+                 'note: "まずは{足底|そくてい}をゆるめます。' + "{股関節|こかんせつ}" * 30 + '{梨状筋|りじょうきん}"'))
+
+
+@pytest.mark.parametrize("text", [TICK_SHEET, RUBY], ids=["tick-sheet", "ruby"])
+def test_tagging_changes_nothing_that_is_drawn(content, tmp_path, monkeypatch, text):
     """The page contents of the tagged handout, less the marked-content operators, are the contents of the
     same handout drawn by ReportLab's own canvas with no tags."""
     from reportlab.pdfgen.canvas import Canvas
 
     from clinic_handout import render as render_module
 
-    tagged = PdfReader(handout(content, tmp_path, TICK_SHEET, large_print=True))
+    tagged = PdfReader(handout(content, tmp_path, text, large_print=True))
     monkeypatch.setattr(render_module, "TaggingCanvas", Canvas)
     monkeypatch.setattr(render_module, "finish", lambda pdf, *_: pdf)
     (tmp_path / "plain").mkdir()
-    plain = PdfReader(handout(content, tmp_path / "plain", TICK_SHEET, large_print=True))
+    plain = PdfReader(handout(content, tmp_path / "plain", text, large_print=True))
     assert "/StructTreeRoot" not in plain.trailer["/Root"]
-    marker = re.compile(rb"^(/\w+ <</MCID \d+>> BDC|/Artifact BMC|EMC)$")
+    marker = re.compile(rb"/\w+ <</MCID \d+>> BDC|/Artifact BMC|\bEMC\b")  # (ruby's copy-text Span stays)
     assert len(tagged.pages) == len(plain.pages)
     for with_tags, without in zip(tagged.pages, plain.pages, strict=True):
-        drawn = [line for line in with_tags.get_contents().get_data().splitlines() if not marker.match(line)]
-        assert drawn == without.get_contents().get_data().splitlines()
+        drawn = marker.sub(b"", with_tags.get_contents().get_data()).split()
+        assert drawn == marker.sub(b"", without.get_contents().get_data()).split()
+    if text is RUBY:  # the bases are marked inside their text objects, and sequences nest in BT .. ET
+        data = b"".join(page.get_contents().get_data() for page in tagged.pages)
+        assert data.count(b"/RB <<") == 2 + 1 + 30 + 1 and data.count(b"/RT <<") == 34
+        for line in data.splitlines():
+            if line.startswith(b"BT"):
+                depth = 0
+                for op in re.findall(rb"\b(BDC|BMC|EMC)\b", line):
+                    depth += 1 if op != b"EMC" else -1
+                    assert depth >= 0
+                assert depth == 0, "a marked-content sequence runs out of a text object"
 
 
 def test_a_list_items_label_is_its_bullet(samples, content):

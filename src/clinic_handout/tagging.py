@@ -26,7 +26,7 @@ from xml.sax.saxutils import escape
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
 
-LEAF_ROLES = frozenset({"P", "H1", "H2", "H3", "Lbl", "LBody", "Figure", "Caption", "Span", "Note"})
+LEAF_ROLES = frozenset({"P", "H1", "H2", "H3", "Lbl", "LBody", "Figure", "Caption", "Span", "Note", "RB", "RT"})
 
 
 @dataclass(frozen=True)
@@ -177,12 +177,53 @@ class TaggingCanvas(Canvas):
         self.begin(label)
         self._pending = [body]
 
-    def drawText(self, textobject):
+    def _to_body(self) -> None:
         if self._pending and self._texts == 1:
             self.addLiteral("EMC\n/Artifact BMC")  # closes the label's sequence, as _mark expects
             self._mark(self._pending.pop())
+
+    def drawText(self, textobject):
+        self._to_body()
         self._texts += 1
-        super().drawText(textobject)
+        if getattr(textobject, "_ruby_node", None) is None:
+            return super().drawText(textobject)
+        # A text object with ruby bases marks its own content inside BT ... ET (marked content and text
+        # objects nest, never overlap): the sequence open out here ends before it, an artifact after it.
+        code = textobject.getCode()
+        if not (code.startswith("BT") and code.endswith("ET")):
+            raise ValueError("a text object that does not end with ET")
+        self._code += ["EMC", code[:-2] + "EMC ET", "/Artifact BMC"]
+
+    @contextmanager
+    def ruby(self, tx, base: str):
+        """A ruby group in the tagged text being drawn: a Ruby element (its ActualText the base) of the open
+        element, with an RB, the base in text object tx (marked up to `ruby_end`), and an RT, what the
+        with-block draws (the reading). Outside a tagged element, the reading is an artifact."""
+        self._to_body()  # a bulleted item draws its bullet (the label) first, then its text
+        node = self._open
+        if node is None:
+            with self.artifact():
+                yield
+            return
+        if getattr(tx, "_ruby_node", None) is None:  # the text before the first group: the element's own
+            tx._ruby_node = node
+            tx._code.insert(1, self._marker(node).removeprefix("EMC\n"))  # after its BT
+        group = node.add("Ruby")
+        group.actual_text = base
+        rb, rt = group.add("RB"), group.add("RT")
+        self.addLiteral(self._marker(rt))
+        try:
+            yield
+        finally:
+            self.addLiteral("EMC\n/Artifact BMC")
+            tx._code.append(self._marker(rb).replace("\n", " "))
+            tx._ruby_open = True
+
+    def ruby_end(self, tx) -> None:
+        """A ruby group's base has been set in tx: what follows is the element's own text again."""
+        if getattr(tx, "_ruby_open", False):
+            tx._code.append(self._marker(tx._ruby_node).replace("\n", " "))
+            tx._ruby_open = False
 
     @contextmanager
     def artifact(self):

@@ -8,7 +8,8 @@ Ruby (ruby.py's `{股関節|こかんせつ}`, arriving as OPEN base SEP reading
 half size, centred above its base (wider than the base, it overhangs both sides evenly); no line
 breaks inside a group (the breaker sees the base as one token); a line with ruby is as tall as it needs
 (autoLeading 'max'), so the reading never runs into the line above; the reading is marked with an empty
-/ActualText, so copying gives the base text only.
+/ActualText, so copying gives the base text only. On a tagging canvas (tagging.py) a group becomes a Ruby
+element: callbacks at the base's start and end mark its RB, and the reading is drawn as its RT.
 """
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ class JapaneseParagraph(Paragraph):
 
     def draw(self):
         self.canv.setNamedCB(RUBY_CALLBACK, _draw_ruby)
+        self.canv.setNamedCB(RUBY_END_CALLBACK, _end_ruby)
         super().draw()
 
     def breakLinesCJK(self, maxWidths):
@@ -131,6 +133,9 @@ class _Segment:
             used = sum(widths[start:visible_end])
             words = self._words(start, end)
             breaks_here = forced is not None and number == len(ranges) - 1
+            ends_group = any(e == end for _, e, _, _ in self.rubies)  # a ruby base ends the line:
+            if ends_group and breaks_here:  # its end is marked before the break, else at the next line's start
+                words.append(_ruby_end(words[-1]))
             if breaks_here:
                 words.append(forced.clone(text=""))
             metrics = [(w.fontSize, *getAscentDescent(w.fontName, w.fontSize)) for w in words] or [(0, 0, 0)]
@@ -151,8 +156,11 @@ class _Segment:
         its reading (ReportLab calls it at the base's position)."""
         text = self.text
         groups = {s: (e, reading, frag) for s, e, reading, frag in self.rubies if start <= s < end}
+        ends = {e for e, _, _ in groups.values()}
         cuts = sorted({start, end} | set(groups) | {e for e, _, _ in groups.values() if e < end})
         words = []
+        if any(e == start and s < start for s, e, _, _ in self.rubies):  # the group before ended the last line
+            words.append(_ruby_end(self.runs[0][0]))
         for frag, a, b in self.runs:
             for left, right in zip(cuts, cuts[1:], strict=False):
                 lo, hi = max(a, left), min(b, right)
@@ -162,21 +170,38 @@ class _Segment:
                     e, reading, first = groups.pop(lo)
                     width = sum(self.widths[lo:e])
                     words.append(first.clone(text="", cbDefn=ABag(kind="onDraw", name=RUBY_CALLBACK, label=(
-                        reading, width, first.fontName, first.fontSize, first.textColor))))
+                        reading, width, first.fontName, first.fontSize, first.textColor, text[lo:e]))))
                 words.append(frag.clone(text=text[lo:hi]))
+                if hi in ends and hi < end:  # after a group's base (never a line's last word: see lines)
+                    words.append(_ruby_end(frag))
         return words
 
 
 RUBY_CALLBACK = "clinic_handout_ruby"
+RUBY_END_CALLBACK = "clinic_handout_ruby_end"
+
+
+def _ruby_end(frag):
+    """A zero-width word that marks where a ruby group's base ends (a tagged PDF's RB ends there).
+    Never a line's last word: ReportLab ends a line on a callback word with an extra empty text."""
+    return frag.clone(text="", cbDefn=ABag(kind="onDraw", name=RUBY_END_CALLBACK, label=None))
+
+
+def _end_ruby(canvas, _kind, _label) -> None:
+    end = getattr(canvas, "ruby_end", None)
+    if end is not None:
+        end(canvas._curr_tx_info["tx"])
 
 
 def _draw_ruby(canvas, _kind, label) -> None:
     """Draws a reading centred above its base, half its size; ReportLab calls this while it sets the
     line, with the base's position in canvas._curr_tx_info (its only way to tell a callback)."""
-    reading, width, font, size, color = label
+    reading, width, font, size, color, base = label
     where = canvas._curr_tx_info
-    # In a tagged PDF the reading is an artifact (tagging.py): a screen reader says the base once.
-    with getattr(canvas, "artifact", nullcontext)():
+    # In a tagged PDF the group is a Ruby element (tagging.py): the base (RB, in the text object), the reading
+    # (RT, drawn here); the element's ActualText is the base, so a screen reader says it once.
+    ruby = getattr(canvas, "ruby", None)
+    with ruby(where["tx"], base) if ruby is not None else nullcontext():
         canvas.saveState()
         canvas.setFillColor(color)
         canvas.setFont(font, size * RUBY_SIZE)
