@@ -12,7 +12,7 @@ from reportlab.lib.units import mm
 
 from clinic_handout import pictures
 from clinic_handout.content import load_content
-from clinic_handout.figures import HEIGHT, POSES, STRETCH, WIDTH, Inset, Pose
+from clinic_handout.figures import FAR, HEIGHT, POSES, STRETCH, WIDTH, Inset, Pose
 from clinic_handout.pictures import _prepared_photo, figure, figure_art
 from clinic_handout.tagging import unwrap
 
@@ -254,6 +254,7 @@ def test_the_stretched_patch_sits_on_the_intended_part_of_the_intended_leg(name,
         fx, fy = j["far_knee"]
         far_cross = (bx - ax) * (fy - ay) - (by - ay) * (fx - ax)
         assert cross * far_cross > 0  # same side of the thigh as the other leg: the inner side
+        assert distance >= 1.5, (name, mirror, distance)  # on its inner edge, not the middle (read as the front)
 
 
 @pytest.mark.parametrize("mirror", [False, True])
@@ -457,3 +458,22 @@ def test_the_sole_arrow_says_toes_and_runs_up_the_close_up_from_heel_to_toes(mir
     (x0, y0), (x1, y1) = arrow.start, arrow.end
     assert x0 == x1 and y0 < inset.centre[1] - 0.4 * inset.radius and y1 > inset.centre[1]  # heel up to the toes
     assert abs(x0 - inset.centre[0]) < inset.radius  # inside the close-up, beside the sole
+
+
+@pytest.mark.parametrize("name", sorted(POSES))
+def test_the_other_leg_has_one_tone_in_every_figure(name):
+    """The leg not being stretched is light grey in every figure (it was white in the front view)."""
+    (limb,) = [limb for limb in POSES[name].limbs if "far_knee" in limb.joints]
+    assert limb.tone == FAR and limb.joints[0] == "far_hip"
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+def test_the_hamstring_hand_rests_on_the_thigh_not_the_knee(mirror):
+    """Pressing on the knee of a straight leg over-straightens it: the hands lie on the middle of the thigh."""
+    pose = POSES["hamstring"].mirrored() if mirror else POSES["hamstring"]
+    j = pose.joints
+    for hand in ("hand", "far_hand"):
+        distance, t = segment_distance(j[hand], j["hip"], j["knee"])
+        assert distance < 5 and 0.3 <= t <= 0.8, (hand, distance, t)
+        knee = ((j[hand][0] - j["knee"][0]) ** 2 + (j[hand][1] - j["knee"][1]) ** 2) ** 0.5
+        assert knee > 5, (hand, knee)

@@ -5,8 +5,8 @@ limbs nearer the viewer are the patient's right side; the front view shows the p
 on the viewer's left. Every pose shows the right leg stretched; mirroring it shows the left.
 
 How a figure reads (the handout's key says the same in words):
-- the leg to stretch is solid black; the rest of the body is white with a black outline, the limbs
-  behind it light grey;
+- the leg to stretch is solid black; the other leg light grey in every figure (side and front views);
+  the rest of the body is white with a black outline, the arm behind it light grey;
 - the part that stretches is a mid-grey patch with a dashed outline;
 - the start of the movement is a faint dashed ghost; an arrow with a word or two shows the movement.
 """
@@ -183,11 +183,11 @@ POSES: dict[str, Pose] = {
                 "far_knee": (67.5, 14.5), "far_ankle": (64, 7.5), "far_toe": (68.5, 7),
                 "elbow": (47.5, 30.5), "hand": (52, 25), "far_elbow": (71, 35), "far_hand": (78.5, 37.5)},
         limbs=(Limb(("pelvis", "neck"), (TORSO + 0.8,)),
-               Limb(("far_hip", "far_knee", "far_ankle", "far_toe"), LEG), Limb(("hip", "knee", "ankle", "toe"), LEG,
-                                                                               STRETCH),
+               Limb(("far_hip", "far_knee", "far_ankle", "far_toe"), LEG, FAR),
+               Limb(("hip", "knee", "ankle", "toe"), LEG, STRETCH),
                Limb(("shoulder", "elbow", "hand"), ARM), Limb(("far_shoulder", "far_elbow", "far_hand"), ARM)),
         facing=0, hands=("far_hand",), props=(Chair(80, depth=14, seat=16, back=17.5),),
-        region=(47.5, 17.8, 5.5, 2.6, 34),
+        region=(48.7, 15.9, 5.0, 2.1, 34),
         ghost={"head": (53, 54.5), "neck": (53, 45.5), "pelvis": (53, 29.5), "shoulder": (47, 42.5),
                "far_shoulder": (59.5, 42.5), "hip": (49.5, 27), "far_hip": (56.5, 27), "knee": (38.5, 17),
                "far_knee": (60.5, 17), "elbow": (43.5, 34.5), "hand": (47.5, 29), "far_elbow": (67, 39),
@@ -222,14 +222,14 @@ POSES: dict[str, Pose] = {
         joints={"head": (54, 46), "neck": (48, 39), "hip": (33, 24.5), "far_hip": (33, 24.5),
                 "knee": (48.5, 17.5), "ankle": (64, 9.6), "toe": (66, 14.5),
                 "far_knee": (49, 24), "far_ankle": (49, 7.5), "far_toe": (55.5, 7),
-                "shoulder": (47, 36.5), "elbow": (49, 28), "hand": (50.5, 20.5),
-                "far_shoulder": (47, 36.5), "far_elbow": (50, 28.5), "far_hand": (52, 21.5)},
+                "shoulder": (47, 36.5), "elbow": (44.5, 30), "hand": (42.5, 24.2),
+                "far_shoulder": (47, 36.5), "far_elbow": (45.5, 30.5), "far_hand": (44, 24.8)},
         limbs=side_view(), hands=("hand",), props=(Chair(19, depth=19, seat=16.5, back=20), Wall(11, 16)),
         region=(40, 18.5, 5.6, 2.6, -25),
-        ghost={"head": (38.5, 51.5), "neck": (37, 42), "shoulder": (37.5, 39.5), "elbow": (43, 31),
-               "hand": (47, 23.5)},
+        ghost={"head": (38.5, 51.5), "neck": (37, 42), "shoulder": (37.5, 39.5), "elbow": (36.5, 32),
+               "hand": (37.5, 26)},
         arrows=(Arrow((41.5, 58.5), (53, 54.5), "前へ", (69.5, 54)),),
-        label_spots=((63, 22.5), (64.5, 24)),
+        label_spots=((62.5, 22), (64.5, 23)),
         caption="太ももの裏"),
     # Seated, the right ankle on the left knee, both thumbs on the sole; the close-up shows the thumbs
     # sliding from the heel towards the toes.

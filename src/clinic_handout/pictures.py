@@ -35,7 +35,7 @@ from .figures import (
 INK = colors.Color(0.08, 0.08, 0.08)
 WHITE = colors.white
 FAR_FILL = colors.Color(0.80, 0.80, 0.80)  # limbs behind the body
-GHOST = colors.Color(0.70, 0.70, 0.70)  # the start pose's outline
+GHOST = colors.Color(0.52, 0.52, 0.52)  # the start pose's outline: faint, but it must survive a laser printer
 PROP = colors.Color(0.42, 0.42, 0.42)
 PROP_LIGHT = colors.Color(0.90, 0.90, 0.90)
 MARK = colors.Color(0.58, 0.58, 0.58)  # the stretched patch: mid grey, so it shows on the black leg and on white
