@@ -118,3 +118,49 @@ def test_a_permanently_refused_message_is_sent_once(run, write, clinic, server):
     result = run("send", write("p.yaml", test_mail.PATIENT), "--content", clinic)
     assert result.exit_code == 1 and "554" in result.output
     assert server.data_attempts == 1 and server.messages == []
+
+
+# -- security: ssl (implicit TLS, port 465) -------------------------------------------------------
+
+@pytest.fixture
+def ssl_server(tmp_path):
+    import ssl
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    cert, key = test_mail.certificate(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    inbox = test_mail.Inbox()
+
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        return AuthResult(success=auth_data.login == b"clinic" and auth_data.password == inbox.password.encode(),
+                          handled=False)
+
+    inbox.port = test_mail.free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port, ssl_context=context,
+                            authenticator=authenticate, auth_required=True,
+                            auth_require_tls=False)  # the whole connection is TLS (aiosmtpd checks STARTTLS)
+    controller.start()
+    yield inbox
+    controller.stop()
+
+
+def test_security_ssl_speaks_tls_from_the_first_byte(run, write, tmp_path, ssl_server, monkeypatch):
+    import shutil
+
+    from .conftest import SAMPLE
+
+    folder = tmp_path / "clinic-ssl"
+    shutil.copytree(SAMPLE, folder)
+    shutil.copy(tmp_path / "cert.pem", folder / "cert.pem")
+    (folder / "mail.yaml").write_text(f"host: 127.0.0.1\nport: {ssl_server.port}\nsecurity: ssl\n"
+                                      "username: clinic\nfrom: clinic@example.com\nca_file: cert.pem\n",
+                                      encoding="utf-8")
+    monkeypatch.setenv("HANDOUT_SMTP_PASSWORD", test_mail.PASSWORD)
+    monkeypatch.setenv("HANDOUT_SMTP_RETRY_WAIT", "0.01")
+    result = run("send", write("p.yaml", test_mail.PATIENT), "--content", folder)
+    # The server speaks only TLS: a client that starts in plain text (starttls, none) gets no greeting.
+    assert result.exit_code == 0, result.output
+    assert [m["To"] for m in ssl_server.messages] == ["hanako@example.com"]
