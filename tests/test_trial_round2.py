@@ -97,3 +97,22 @@ def test_no_space_after_a_colon_is_not_said_to_be_a_missing_colon(run, clinic, w
     out = _clinic_hint(run, clinic, write, "hours_label: 受付時間", "hours_label:受付")
     assert "clinic.yaml:11\n" in out and "「:」の後に半角スペースを入れる: hours_label: 受付" in out
     assert "「:」がありません" not in out
+
+
+# 9. A date without a year, and a day the month does not have: said as such, not as "one of these forms".
+def test_a_date_without_a_year_asks_for_the_year(run, write):
+    import datetime as dt
+    year = dt.date.today().year
+    result = run("validate", write("p.yaml", STANDARD.replace("2026-11-25", "12/2")))
+    assert result.exit_code == 1
+    assert "p.yaml:3  date" in result.output and '"12/2" (年がありません / no year)' in result.output
+    assert f"年も書く: {year}/12/2 のように" in result.output
+    assert "次のどれかの形" not in result.output
+
+
+def test_a_day_the_month_does_not_have_is_said_to_be_missing_from_that_month(run, write):
+    result = run("validate", write("p.yaml", STANDARD.replace("2026-11-25", "2026/2/30")))
+    assert result.exit_code == 1
+    assert '"2026/2/30" (2月30日はありません / no such day)' in result.output
+    assert "2026年2月は28日まで。日を確かめる" in result.output
+    assert "次のどれかの形" not in result.output

@@ -6,6 +6,7 @@ and says what is expected, and its description is what the README's format table
 """
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import difflib
 import re
@@ -407,6 +408,7 @@ _ERA = re.compile(r"(?P<era>令和|平成|[rRhH])\s*(?P<y>[0-9]{1,2}|元)\s*(?:[
                   r"(?:[-/.]|月)\s*(?P<d>[0-9]{1,2})\s*日?")
 
 
+_NO_YEAR = re.compile(r"(?P<m>[0-9]{1,2})\s*(?:/|月)\s*(?P<d>[0-9]{1,2})\s*日?")
 WEEKDAYS = "月火水木金土日"
 # What Excel or a person may write after the day: a weekday "(月)" / "（月曜日）", a time "0:00" (a date
 # cell with a time format). A weekday must be the date's own: 2026/1/5(火) is a typo in one of them.
@@ -453,6 +455,19 @@ class Date(Kind):
             value = date
         if isinstance(value, dt.date):
             return value if self.FIRST <= value <= self.LAST else at.fail(value.isoformat(), self.expected)
+        if isinstance(value, str):
+            text = unicodedata.normalize("NFKC", value).strip()
+            if match := _NO_YEAR.fullmatch(text):
+                year = dt.date.today().year
+                return at.fail(f"{show(value)} (年がありません / no year)",
+                               f"年も書く: {year}/{int(match['m'])}/{int(match['d'])} のように "
+                               f"(add the year, e.g. {year}/{int(match['m'])}/{int(match['d'])})")
+            if (match := _WESTERN.fullmatch(text)) and 1 <= int(match["m"]) <= 12:
+                month = int(match["m"])
+                last = calendar.monthrange(int(match["y"]), month)[1]
+                return at.fail(f"{show(value)} ({month}月{int(match['d'])}日はありません / no such day)",
+                               f"{match['y']}年{month}月は{last}日まで。日を確かめる "
+                               f"(that month has {last} days: check the day)")
         return at.fail(show(value), self.expected)
 
 
