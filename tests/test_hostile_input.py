@@ -196,3 +196,34 @@ def test_an_ordinary_photo_is_still_taken(run, content):
     Image.new("RGB", (1200, 900), "white").save(content / "ok.jpg")
     _photo_content(content, "ok.jpg")
     assert run("validate", "--content", content).exit_code == 0
+
+
+def _laughs(levels=40):
+    """A few KB of YAML whose aliases stand for 2**levels values ("billion laughs")."""
+    lines = ["  l0: &l0 [x, x]"] + [f"  l{i}: &l{i} [*l{i - 1}, *l{i - 1}]" for i in range(1, levels)]
+    return "\n".join(["patient:", "  name: 山田 花子", "date: 2026-11-25", "area: both", "x:", *lines,
+                      f"stretches: [hip-flexor, *l{levels - 1}]", ""])
+
+
+def test_a_billion_laughs_prescription_is_refused_at_its_first_anchor(run, write):
+    # Anchors and aliases are refused where they are written: line 6 holds the first '&'.
+    result = run("validate", write("p.yaml", _laughs()))
+    assert result.exit_code == 1
+    assert "p.yaml:6" in result.output and "アンカー" in result.output and "anchor or alias" in result.output, \
+        result.output
+
+
+def test_a_billion_laughs_file_in_a_batch_folder_does_not_stop_the_others(run, write, tmp_path):
+    folder = tmp_path / "day"
+    folder.mkdir()
+    (folder / "a.yaml").write_text(prescription(name="一人目 花子"), encoding="utf-8")
+    (folder / "bomb.yaml").write_text(_laughs(), encoding="utf-8")
+    result = run("batch", folder, "-o", tmp_path / "out", "--jobs", "1")
+    assert result.exit_code == 1 and "bomb.yaml:6" in result.output, result.output
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["2026-11-25_一人目花子.pdf"]
+
+
+def test_an_alias_alone_is_refused_too(run, write):
+    text = prescription() + "stretches: [hip-flexor, *x]\n"
+    result = run("validate", write("p.yaml", text))
+    assert result.exit_code == 1 and "p.yaml:5" in result.output and "'*'" in result.output, result.output

@@ -105,7 +105,7 @@ class StretchChoice(Kind):
             return INVALID if chosen is INVALID else PrescribedStretch(chosen)
         if isinstance(value, dict):
             return self.record.convert(value, at)
-        return at.fail(str(value), self.expected)
+        return at.fail(show(value), self.expected)
 
 
     def _compact(self, text: str, value: str, at: At):

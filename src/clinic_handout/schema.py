@@ -44,6 +44,21 @@ class _Loader(yaml.SafeLoader):
         super().__init__(stream)
         self.duplicates: list[tuple[int, str]] = []
 
+    def compose_node(self, parent, index):
+        # An anchor (&name) or alias (*name) lets a few lines of YAML stand for billions of values
+        # ("billion laughs"): a prescription or content file never needs one, so they are refused
+        # before anything is built from them.
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise _AnchorFound(event.start_mark.line + 1, "*" if isinstance(event, yaml.AliasEvent) else "&")
+        return super().compose_node(parent, index)
+
+
+class _AnchorFound(Exception):
+    def __init__(self, line: int, sign: str):
+        super().__init__(line, sign)
+        self.line, self.sign = line, sign
+
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     loader.flatten_mapping(node)
@@ -105,6 +120,10 @@ def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
     loader = _Loader(text.translate(_MARK))
     try:
         data = loader.get_single_data()
+    except _AnchorFound as exc:
+        return None, [Problem(path, exc.line, "",
+                              f"YAML のアンカー・別名 '{exc.sign}' (a YAML anchor or alias: & or * before a name)",
+                              "値をそのまま書く (write each value out in full; & and * are not used here)")]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
