@@ -183,7 +183,7 @@ def test_a_later_date_asks_the_next_visit_again(tmp_path):
 
 def test_stopping_at_the_summary_writes_nothing(tmp_path):
     folder = tmp_path / "today"
-    result = converse(folder, ["山田 花子"] + [""] * (ENTERS - 1) + ["n", "9"])  # 9: やめる
+    result = converse(folder, ["山田 花子"] + [""] * (ENTERS - 1) + ["n", "10"])  # 10: やめる
     assert result.exit_code == 1
     assert "やめる（何も作らない）" in result.output
     assert "中止しました。ファイルは何も作っていません" in result.output and not folder.exists()
@@ -252,3 +252,15 @@ def test_it_says_which_clinic_and_content_folder_it_uses(tmp_path, monkeypatch):
     mine = converse(tmp_path / "b", ["山田 花子"] + [""] * ENTERS).output
     assert "医院 (clinic): さくら接骨院（内容フォルダ (content folder): handouts）" in mine
     assert "組み込みの見本" not in mine
+
+
+def test_enter_at_the_fix_menu_goes_back_to_the_summary_and_never_discards(tmp_path):
+    """Issue 11 round 2: Enter at どこを直しますか？ went to やめる and threw every answer away."""
+    folder = tmp_path / "today"
+    result = converse(folder, ["山田 花子"] + [""] * (ENTERS - 1) + ["n", "", ""])  # no, Enter, then yes
+    assert result.exit_code == 0, result.output
+    assert "9) まとめに戻る（どれも直さない）" in result.output and "10) やめる（何も作らない）" in result.output
+    assert "番号で答えてください（Enter: 9）" in result.output
+    assert "中止しました" not in result.output
+    assert len(list(folder.glob("*.pdf"))) == 1
+    assert "`" not in result.output

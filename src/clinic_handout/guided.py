@@ -214,7 +214,7 @@ class Conversation:
 
     def ask_email(self) -> None:
         self.answers["email"] = ask(
-            "患者さんのメールアドレス (email, for `handout send`)（Enter: なし）",
+            "患者さんのメールアドレス (email, for handout send)（Enter: なし）",
             with_default(None, lambda text: by_kind(PATIENT.fields["email"].kind, "patient.email", None,
                                                     halfwidth(text))))
 
@@ -251,11 +251,13 @@ class Conversation:
 
     def fix(self) -> bool:
         """After a no to the summary: asks which answer to change and asks it again; False to stop."""
-        labels = [label for label, _ in self.steps] + ["やめる（何も作らない）"]
-        index = choose("どこを直しますか？ (which answer to change?)", labels, len(labels))
-        if index == len(self.steps):
+        # Enter goes back to the summary: a stray Enter must never throw every answer away.
+        labels = [label for label, _ in self.steps] + ["まとめに戻る（どれも直さない）", "やめる（何も作らない）"]
+        index = choose("どこを直しますか？ (which answer to change?)", labels, len(labels) - 1)
+        if index == len(self.steps) + 1:
             return False
-        self.steps[index][1]()
+        if index < len(self.steps):
+            self.steps[index][1]()
         return True
 
     def data(self) -> dict:
