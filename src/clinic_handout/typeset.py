@@ -38,8 +38,8 @@ class JapaneseParagraph(Paragraph):
         super().__init__(text, style, *args, **kwargs)
 
     def draw(self):
-        self.canv.setNamedCB(RUBY_CALLBACK, _draw_ruby)
-        self.canv.setNamedCB(RUBY_END_CALLBACK, _end_ruby)
+        _set_named_callback(self.canv, RUBY_CALLBACK, _draw_ruby)
+        _set_named_callback(self.canv, RUBY_END_CALLBACK, _end_ruby)
         super().draw()
 
     def breakLinesCJK(self, maxWidths):
@@ -175,6 +175,15 @@ class _Segment:
                 if hi in ends and hi < end:  # after a group's base (never a line's last word: see lines)
                     words.append(_ruby_end(frag))
         return words
+
+
+def _set_named_callback(canvas, name: str, callback) -> None:
+    """An <onDraw> callback where this ReportLab looks for it: newer ones ask canvas.getNamedCB,
+    4.3 (the oldest we allow) looks the name up as an attribute of the canvas."""
+    if hasattr(canvas, "setNamedCB"):
+        canvas.setNamedCB(name, callback)
+    else:
+        setattr(canvas, name, callback)
 
 
 RUBY_CALLBACK = "clinic_handout_ruby"
