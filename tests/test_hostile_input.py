@@ -227,3 +227,46 @@ def test_an_alias_alone_is_refused_too(run, write):
     text = prescription() + "stretches: [hip-flexor, *x]\n"
     result = run("validate", write("p.yaml", text))
     assert result.exit_code == 1 and "p.yaml:5" in result.output and "'*'" in result.output, result.output
+
+
+# Review finding 2: "invisible" is decided by Unicode category, not by a list of a few characters.
+# Each of these leaves nothing on the page (written out: code point and what it is).
+INVISIBLE_BY_CATEGORY = [
+    "\u2061\u00ad",  # FUNCTION APPLICATION + SOFT HYPHEN (Cf)
+    "\u00ad",  # SOFT HYPHEN (Cf)
+    "\u034f",  # COMBINING GRAPHEME JOINER (Mn)
+    "\u2062",  # INVISIBLE TIMES (Cf)
+    "\u2063",  # INVISIBLE SEPARATOR (Cf)
+    "\u2064",  # INVISIBLE PLUS (Cf)
+    "\u2800",  # BRAILLE PATTERN BLANK (So, blank by design)
+    "\ufff9",  # INTERLINEAR ANNOTATION ANCHOR (Cf)
+    "\ufffa",  # INTERLINEAR ANNOTATION SEPARATOR (Cf)
+    "\ufffb",  # INTERLINEAR ANNOTATION TERMINATOR (Cf)
+    "\u3164",  # HANGUL FILLER (Lo, blank by design)
+    "\u1160",  # HANGUL JUNGSEONG FILLER (Lo)
+    "\uffa0",  # HALFWIDTH HANGUL FILLER (Lo)
+    "\U000e0041",  # TAG LATIN CAPITAL LETTER A (Cf)
+    "\u200a\u2009",  # HAIR SPACE + THIN SPACE (Zs)
+]
+
+
+@pytest.mark.parametrize("name", INVISIBLE_BY_CATEGORY, ids=[f"U+{ord(n[0]):04X}-{len(n)}" for n in INVISIBLE_BY_CATEGORY])
+def test_a_name_of_only_invisible_characters_by_category_is_refused_as_invisible(run, write, tmp_path, name):
+    result = run("validate", write("p.yaml", prescription(name=name)))
+    assert result.exit_code == 1 and "p.yaml:2  patient.name" in result.output, result.output
+    assert "見えない文字だけ" in result.output and "only invisible characters" in result.output, result.output
+
+
+def test_a_csv_cell_of_only_invisible_characters_is_refused(run, write, tmp_path):
+    text = "name,area,date\n一人目 花子,upper,2026-11-25\n\u2061\u00ad,lower,2026-11-25\n\u2800,lower,2026-11-25\n"
+    result = run("batch", write("day.csv", text), "-o", tmp_path / "out", "--jobs", "1")
+    assert result.exit_code == 1, result.output
+    assert result.output.count("only invisible characters") == 2, result.output
+    assert "row 3" in result.output and "row 4" in result.output
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["2026-11-25_一人目花子.pdf"]
+
+
+@pytest.mark.parametrize("name", ["山田 花子", "ｱｲｳ", "Zoë", "김민준", "葛\U000e0100城"])
+def test_a_name_with_visible_characters_is_still_taken(run, write, name):
+    result = run("validate", write("p.yaml", prescription(name=name)))
+    assert "only invisible characters" not in result.output, result.output

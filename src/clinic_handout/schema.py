@@ -152,9 +152,19 @@ BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069
 # controls, and the markers read_yaml puts in place of a character YAML itself refuses.
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff"
                         "\U000f0000-\U000fffff" + BIDI + "]")
-# What leaves nothing visible: white space, zero-width characters, variation selectors, fillers.
-_INVISIBLE = re.compile("[\\s\u200b\u200c\u200d\u2060\ufeff\u180e\u115f\u1160\u3164\uffa0\ufe00-\ufe0f"
-                        "\U000e0100-\U000e01ef" + BIDI + "]")
+# What leaves nothing visible, decided by Unicode category: format characters (Cf: zero-width
+# spaces and joiners, soft hyphen, invisible operators U+2061-2064, interlinear annotation marks,
+# tags), combining marks with nothing to sit on (Mn, Me: variation selectors, U+034F), white space
+# (Zs, Zl, Zp), plus the letters and symbols that are blank by design: the Hangul fillers and the
+# empty braille pattern.
+_BLANK_CATEGORIES = {"Cf", "Mn", "Me", "Zs", "Zl", "Zp", "Cc"}
+_BLANK_CHARACTERS = set("\u115f\u1160\u3164\uffa0\u2800\u180e")
+
+
+def _blank(ch: str) -> bool:
+    return ch.isspace() or ch in _BLANK_CHARACTERS or unicodedata.category(ch) in _BLANK_CATEGORIES
+
+
 _MARK = {c: 0xF0000 + c for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0),
                                   0x2028, 0x2029, 0xFFFE, 0xFFFF]}
 _CHAR_NAMES = {0x00: "NUL", 0x0B: "垂直タブ (VT: Word's Shift+Enter)", 0x0C: "改ページ (FF: form feed)", 0x1B: "ESC",
@@ -190,7 +200,7 @@ def check_characters(value: str, at: At) -> bool:
         at.fail(f"{describe_char(bad.group())} at character {bad.start() + 1}: {show(value)}",
                 "ふつうの文字だけ (printable text only: retype the value, or delete the invisible character)")
         return False
-    if value and not _INVISIBLE.sub("", value):
+    if value and all(_blank(ch) for ch in value):
         at.fail("見えない文字だけ (only invisible characters: zero-width spaces, variation selectors, ...)",
                 "見える文字 (visible text)")
         return False
