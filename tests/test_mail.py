@@ -312,3 +312,20 @@ def test_validate_checks_the_mail_settings(run, clinic):
     assert result.exit_code == 1
     assert "mail.yaml:3  securty" in result.output and "'security'" in result.output
     assert "mail.yaml:5  subject" in result.output and "{name}" in result.output
+
+
+def test_an_encrypted_mail_does_not_list_the_stretches_in_clear_text(run, write, clinic, server, tmp_path,
+                                                                     monkeypatch):
+    # Review finding 3: the locked PDF's content (this patient's stretches and doses) is not in the body.
+    monkeypatch.setenv("HANDOUT_PDF_PASSWORD", "desk-1234")
+    source = write("p.yaml", PATIENT)
+    plain_eml, locked_eml = tmp_path / "plain.eml", tmp_path / "locked.eml"
+    assert run("send", source, "--content", clinic, "--eml", plain_eml).exit_code == 0
+    result = run("send", source, "--content", clinic, "--encrypt", "--eml", locked_eml)
+    assert result.exit_code == 0, result.output
+    plain = email.message_from_bytes(plain_eml.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
+    locked = email.message_from_bytes(locked_eml.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
+    assert "1. 股関節の前のストレッチ" in plain and "10秒 × 5回" in plain  # what an unlocked mail lists
+    assert "股関節の前のストレッチ" not in locked and "秒 ×" not in locked and "回 ・ 1日" not in locked, locked
+    assert "【あなたのストレッチ】\n内容は添付の PDF をご覧ください (see the attached PDF)" in locked, locked
+    assert "■ " in locked  # the clinic's one safety notice (the same for every patient) stays

@@ -153,6 +153,9 @@ def load_settings(folder: Path) -> MailSettings:
     return value
 
 
+SEE_THE_PDF = "内容は添付の PDF をご覧ください (see the attached PDF)"
+
+
 def message(settings: MailSettings, handout: Handout, clinic_hours: str, to: str, pdf: bytes, filename: str,
             encrypted: bool, message_id: str) -> EmailMessage:
     """The mail: UTF-8, a Japanese subject, the clinic's signature, the PDF with an RFC 2231 file name."""
@@ -161,6 +164,10 @@ def message(settings: MailSettings, handout: Handout, clinic_hours: str, to: str
               "date": japanese_date(handout.date), "url": clinic.url or "",
               "stretches": stretches_text(handout), "safety": safety_text(handout.safety), "password_note": ""}
     if encrypted:
+        # The PDF is locked, so the mail body must not say in clear text what it hides: this patient's
+        # stretches and doses stay in the PDF only. {safety} stays: it is the clinic's one notice for
+        # every patient (texts.yaml), names nothing personal, and says when to go to a hospital.
+        values["stretches"] = SEE_THE_PDF
         values["password_note"] = settings.password_note.format(**values)
     mail = EmailMessage()
     mail["Subject"] = settings.subject.format(**values)
