@@ -238,3 +238,34 @@ def test_eml_is_a_readable_mail(run, write, clinic, tmp_path):
     eml = tmp_path / "m.eml"
     assert run("send", write("p.yaml", PATIENT), "--content", clinic, "--eml", eml).exit_code == 0
     assert email.message_from_bytes(eml.read_bytes(), policy=policy.default)["To"] == "hanako@example.com"
+
+
+# -- the send log itself (review finding 4) ---------------------------------------------------------
+
+def test_the_send_log_is_never_written_through_a_symbolic_link(run, clinic, server, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("someone else's file\n", encoding="utf-8")
+    (out / "send-log.jsonl").symlink_to(victim)
+    result = run("batch", batch_csv(tmp_path), "-o", out, "--content", clinic, "--send", "--yes", "--jobs", "1")
+    assert result.exit_code == 2, result.output
+    assert "シンボリックリンク" in result.output and "send-log.jsonl" in result.output, result.output
+    assert victim.read_text(encoding="utf-8") == "someone else's file\n"  # not a byte added
+    assert server.messages == []  # nothing sent that could not be logged
+    assert "内部エラー" not in result.output and "Traceback" not in result.output
+
+
+def test_a_send_log_line_that_is_not_an_entry_is_skipped_with_a_warning(run, clinic, server, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "send-log.jsonl").write_text('[1]\n"text"\n{"key": 5, "outcome": "sent"}\n', encoding="utf-8")
+    result = run("batch", batch_csv(tmp_path), "-o", out, "--content", clinic, "--send", "--yes", "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    assert "内部エラー" not in result.output and "Traceback" not in result.output
+    for number in (1, 2, 3):
+        assert f"send-log.jsonl:{number}: 送信記録として読めない行" in result.output, result.output
+    lines = (out / "send-log.jsonl").read_text(encoding="utf-8").splitlines()
+    assert lines[:3] == ["[1]", '"text"', '{"key": 5, "outcome": "sent"}']  # left as they were
+    assert [json.loads(line)["outcome"] for line in lines[3:]] == ["sent", "sent", "sent"]
+    assert len(server.messages) == 3

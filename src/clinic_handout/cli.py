@@ -358,6 +358,10 @@ def _send_batch(prepared, outcomes, content, out_dir: Path, yes: bool) -> bool:
         click.echo(f"エラー (error): {label}: {problem}", err=True)
     settings = mailing.load_settings(content.folder)
     log = mailing.SendLog(out_dir / "send-log.jsonl")
+    for number in log.skipped:
+        click.echo(f"注意 (warning): {log.path}:{number}: 送信記録として読めない行です。読み飛ばしました "
+                   "(not a send-log entry, skipped: a JSON object per line is expected; that line's mail "
+                   "counts as not sent)", err=True)
     waiting = [d for d in sendable if mailing.send_key(d.path.name, d.address, d.pdf) not in log.sent]
     if not waiting:
         click.echo(f"送る分はありません (nothing to send): {len(sendable)} already sent")
