@@ -270,3 +270,27 @@ def test_a_csv_cell_of_only_invisible_characters_is_refused(run, write, tmp_path
 def test_a_name_with_visible_characters_is_still_taken(run, write, name):
     result = run("validate", write("p.yaml", prescription(name=name)))
     assert "only invisible characters" not in result.output, result.output
+
+
+# Review finding 5: a control character at the edge of a CSV cell is refused as it is in YAML,
+# not dropped by str.strip(). (row, character as the message must show it)
+EDGE_CELLS = [("\x0b二人目 花子", 3, "U+000B"), ("三人目 花子\x0c", 4, "U+000C"), ("四人目 花子\x85", 5, "U+0085"),
+              ("\x1c五人目 花子", 6, "U+001C"), ("六人目 花子\x1f", 7, "U+001F")]
+
+
+def test_a_control_character_at_the_edge_of_a_csv_cell_is_refused(run, write, tmp_path):
+    rows = "".join(f"{cell},lower,2026-11-25\n" for cell, _, _ in EDGE_CELLS)
+    text = "name,area,date\n一人目 花子,upper,2026-11-25\n" + rows + "\u3000七人目 花子\t,lower,2026-11-25\n"
+    result = run("batch", write("day.csv", text), "-o", tmp_path / "out", "--jobs", "1")
+    assert result.exit_code == 1, result.output
+    for _, row, code in EDGE_CELLS:
+        assert f"row {row}" in result.output and code in result.output, (row, code, result.output)
+    # spaces (also full-width) and tabs at the edges are still trimmed: rows 2 and 8 are built
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["2026-11-25_一人目花子.pdf",
+                                                                    "2026-11-25_七人目花子.pdf"]
+
+
+def test_a_control_character_at_the_edge_of_a_csv_email_cell_is_refused(run, write, tmp_path):
+    text = "name,area,date,email\n一人目 花子,upper,2026-11-25,hanako@example.com\x0c\n"
+    result = run("validate", write("day.csv", text))
+    assert result.exit_code == 1 and "row 2" in result.output and "U+000C" in result.output, result.output

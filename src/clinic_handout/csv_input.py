@@ -40,6 +40,9 @@ RESAVE = "Excel で「名前を付けて保存」→「CSV UTF-8 (コンマ区�
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's serial day 1 is 1900-01-01 (with its 1900 leap-year quirk)
 
 
+CELL_SPACE = " \t\r\n\u3000"  # what may pad a cell: spaces (also full-width), tabs, line breaks
+
+
 def _key(header: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", header)).lower()
 
@@ -125,8 +128,11 @@ def read_table(path: Path, warnings: list[Problem]) -> tuple[list[tuple[Row, Lin
         values = {}
         for index, cell in enumerate(row.cells[:width]):
             if columns[index]:
-                if cell.strip():
-                    values[columns[index]] = cell.strip()
+                # Only spaces, tabs and line breaks are trimmed: str.strip() would also drop a VT, FF,
+                # NEL, U+2028/2029 or U+001C-001F at the edge of a cell, which the field checks refuse.
+                trimmed = cell.strip(CELL_SPACE)
+                if trimmed:
+                    values[columns[index]] = trimmed
             elif cell.strip() and not header[index]:
                 unnamed.add(index)
         result.append((row, _data(values, row.number), written))
