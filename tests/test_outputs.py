@@ -152,3 +152,42 @@ def test_figures_may_not_overwrite_the_content(run, content):
     before = (content / "stretches.yaml").read_bytes()
     assert run("figures", "--content", content, "-o", content / "stretches.yaml").exit_code == 2
     assert (content / "stretches.yaml").read_bytes() == before
+
+
+def test_merge_in_a_subfolder_of_the_output_folder_is_refused(run, write, tmp_path):
+    # Review finding 6: "outside the output folder" means outside every folder below it too.
+    source = write("day.csv", CSV)
+    out = tmp_path / "out"
+    (out / "sub").mkdir(parents=True)
+    result = run("batch", source, "-o", out, "--merge", out / "sub" / "print.pdf", "--jobs", "1")
+    assert result.exit_code == 2 and "外に" in result.output, result.output
+    assert sorted(p.name for p in out.rglob("*")) == ["sub"]  # nothing written
+    (tmp_path / "print").mkdir()
+    ok = run("batch", source, "-o", out, "--merge", tmp_path / "print" / "print.pdf", "--jobs", "1")
+    assert ok.exit_code == 0, ok.output  # a folder beside the output folder is fine
+
+
+def test_a_batch_row_never_overwrites_its_own_csv_through_a_hard_link(run, write, tmp_path):
+    # Review finding 7: a row's file that is the CSV itself (a hard link) fails; the CSV is untouched.
+    source = write("day.csv", CSV)
+    out = tmp_path / "out"
+    out.mkdir()
+    os.link(source, out / "2026-11-25_一人目花子.pdf")
+    result = run("batch", source, "-o", out, "--jobs", "1", "--overwrite")
+    assert result.exit_code == 1 and "row 2" in result.output and "day.csv" in result.output, result.output
+    assert source.read_text(encoding="utf-8") == CSV
+    assert (out / "2026-11-25_一人目花子.pdf").read_text(encoding="utf-8") == CSV
+    assert (out / "2026-11-25_二人目花子.pdf").is_file()
+
+
+def test_the_print_file_holds_only_handouts_that_were_written(run, write, tmp_path):
+    # Review finding 7: a row reported failed (here its file is a symbolic link) is not printed either.
+    source = write("day.csv", CSV)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "2026-11-25_一人目花子.pdf").symlink_to(tmp_path / "elsewhere.pdf")
+    merged = tmp_path / "print.pdf"
+    result = run("batch", source, "-o", out, "--merge", merged, "--jobs", "1")
+    assert result.exit_code == 1 and "symbolic link" in result.output, result.output
+    text = pdf_text(merged)
+    assert "二人目花子" in text and "一人目花子" not in text, text[:200]

@@ -261,14 +261,17 @@ def prepare(source: Path, content: Content) -> Prepared:
 
 def build(prepared: Prepared, content: Content, out_dir: Path, today: dt.date, jobs: int = 1,
           large_print: bool = False, allow_missing_glyphs: bool = False, merge_to: Path | None = None,
-          progress: Callable[[int], None] = lambda _: None, overwrite: bool = False) -> list[Outcome]:
+          progress: Callable[[int], None] = lambda _: None, overwrite: bool = False,
+          inputs: dict | None = None) -> list[Outcome]:
     """Renders and writes one PDF per good entry (and the merged print file); outcomes in input order.
 
     A file already in out_dir with the same bytes (a re-run) is left as it is; one with other bytes is
     replaced only with overwrite, else that entry fails (its outcome has no path) and is in
-    prepared.failed. The merged file follows the same rule."""
+    prepared.failed. The merged file follows the same rule. No entry's file may be one of inputs (the
+    CSV, a YAML of the folder, a content file; also through a hard or symbolic link): that entry fails.
+    The merged file holds only the entries whose own file was written."""
     from .compose import filename_for
-    from .deliver import existing_differs, refuse_existing, remove_stale_parts, write_atomically
+    from .deliver import check_outputs, check_target, existing_differs, refuse_existing, remove_stale_parts, write_atomically
     from .errors import HandoutError
 
     def refused(label: str, path: Path, error: HandoutError) -> Outcome:
@@ -288,11 +291,13 @@ def build(prepared: Prepared, content: Content, out_dir: Path, today: dt.date, j
         pairs = list(zip(prepared.good, names, strict=True))
         for ((label, _), name), pdf in zip(pairs, rendered, strict=True):
             path = out_dir / name
-            pdfs.append(pdf)
             try:
+                check_target(path)  # a symbolic link is refused as such, before it is compared with the inputs
+                check_outputs({"-o": path}, inputs or {})
                 if not overwrite and existing_differs(path, pdf):
                     raise refuse_existing(path)
                 outcomes.append(Outcome(label, write_atomically(path, pdf), pdf=pdf))
+                pdfs.append(pdf)  # only a handout that was written goes into the print file
             except HandoutError as error:  # this row's file only: the others are still written
                 outcomes.append(refused(label, path, error))
     if merge_to is not None and pdfs:

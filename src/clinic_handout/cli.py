@@ -291,25 +291,27 @@ def batch(source: Path, out_dir: Path, merge_to: Path | None, jobs: int | None, 
     import datetime as dt
 
     from . import batch as batches
-    from .deliver import check_outputs, same_file
+    from .deliver import check_outputs, inside
     from .errors import OutputRefused
     from .pipeline import open_content
 
     folder = _content_folder(content_dir)
     if merge_to is not None:
-        if same_file(merge_to.parent, out_dir) or merge_to.suffix.lower() != ".pdf":
+        if inside(merge_to, out_dir) or merge_to.suffix.lower() != ".pdf":
             raise OutputRefused(f"--merge {merge_to}: 印刷用の PDF は出力フォルダ {out_dir} の外に、.pdf の名前で "
                                 "作ってください。何も書いていません (the print file goes outside the output folder, "
                                 "where it can never be taken for a patient's handout, and ends in .pdf; "
                                 "nothing was written)")
-        check_outputs({"--merge": merge_to}, {"SOURCE": [source, *_files(source)], "--content": _files(folder)})
+    inputs = {"SOURCE": [source, *_files(source)], "--content": _files(folder)}
+    if merge_to is not None:
+        check_outputs({"--merge": merge_to}, inputs)
     content = open_content(folder, allow_missing_glyphs)
     prepared = batches.prepare(source, content)
     _report_warnings(prepared.warnings)
     with click.progressbar(length=len(prepared.good), label="作成中 (building)", file=sys.stderr,
                            hidden=len(prepared.good) <= 3) as bar, _term_as_interrupt():
         outcomes = batches.build(prepared, content, out_dir, dt.date.today(), jobs or batches.default_jobs(),
-                                 large_print, allow_missing_glyphs, merge_to, bar.update, overwrite)
+                                 large_print, allow_missing_glyphs, merge_to, bar.update, overwrite, inputs)
     for warning in content.glyphs.warnings:
         click.echo(f"警告 (warning): 〓 で印刷しました (printed as 〓): {warning}", err=True)
     for failure in prepared.failed:

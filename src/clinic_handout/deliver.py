@@ -29,6 +29,11 @@ def same_file(a: Path, b: Path) -> bool:
         return False
 
 
+def inside(path: Path, folder: Path) -> bool:
+    """path lies in folder or any folder below it (symbolic links and `..` resolved)."""
+    return Path(os.path.realpath(path)).is_relative_to(Path(os.path.realpath(folder)))
+
+
 def check_outputs(outputs: dict[str, Path | None], inputs: dict[str, Path | Iterable[Path] | None]) -> None:
     """Refuses (OutputRefused, exit 2) an output that is an input or another output of the same command.
 
