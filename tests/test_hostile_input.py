@@ -294,3 +294,21 @@ def test_a_control_character_at_the_edge_of_a_csv_email_cell_is_refused(run, wri
     text = "name,area,date,email\n一人目 花子,upper,2026-11-25,hanako@example.com\x0c\n"
     result = run("validate", write("day.csv", text))
     assert result.exit_code == 1 and "row 2" in result.output and "U+000C" in result.output, result.output
+
+
+def test_an_empty_yaml_list_in_a_batch_folder_is_a_message(run, tmp_path):
+    # Review finding 8: `[]` said 「0 件の問題があります」 in batch and nothing in validate.
+    folder = tmp_path / "day"
+    folder.mkdir()
+    (folder / "a.yaml").write_text(prescription(name="一人目 花子"), encoding="utf-8")
+    (folder / "empty.yaml").write_text("[]\n", encoding="utf-8")
+    for command in (("validate", folder), ("batch", folder, "-o", tmp_path / "out", "--jobs", "1")):
+        result = run(*command)
+        assert result.exit_code == 1, result.output
+        assert "empty.yaml:1" in result.output and "患者が1人も書かれていません" in result.output, result.output
+        assert "0 件の問題" not in result.output
+
+
+def test_an_empty_yaml_list_given_as_the_batch_file_is_a_message(run, write, tmp_path):
+    result = run("batch", write("day.yaml", "[]\n"), "-o", tmp_path / "out", "--jobs", "1")
+    assert result.exit_code == 1 and "day.yaml:1" in result.output and "患者が1人も" in result.output, result.output

@@ -60,6 +60,8 @@ def read_entries(path: Path, warnings: list[Problem] | None = None) -> tuple[lis
     data, problems = read_yaml(path)
     if problems:
         return [], problems
+    if isinstance(data, LineList) and not data:
+        return [], [_empty_list(path, data)]
     if isinstance(data, LineList):
         return [Entry(_item_label(i, item), path, item, data.item_lines[i - 1], f"[{i}]")
                 for i, item in enumerate(data, start=1)], []
@@ -78,7 +80,15 @@ def _item_label(number: int, item: object) -> str:
 
 def _yaml_file(path: Path):
     data, problems = read_yaml(path)
+    if not problems and isinstance(data, list) and not data:
+        problems = [_empty_list(path, data)]
     return (problems if problems else data), getattr(data, "line", 1)
+
+
+def _empty_list(path: Path, data: LineList) -> Problem:
+    return Problem(path, getattr(data, "line", None), "", "空のリスト [] (an empty list: no patient in this file)",
+                   "患者が1人も書かれていません。patient: から書いてください (write at least one patient, "
+                   "starting with patient:; or delete the file)")
 
 
 def _csv_entries(path: Path, warnings: list[Problem]) -> tuple[list[Entry], list[Problem]]:
@@ -98,7 +108,7 @@ def check(entry: Entry, content: Content) -> Prescription:
 
 
 def check_ids(entry: Entry, catalogue_ids: list[str] | None, glyphs) -> Prescription:
-    if isinstance(entry.data, list) and all(isinstance(p, Problem) for p in entry.data):
+    if isinstance(entry.data, list) and entry.data and all(isinstance(p, Problem) for p in entry.data):
         raise InputError(entry.data)  # a YAML file of the folder that could not be read
     try:
         return prescription_from(entry.data, entry.source, catalogue_ids, glyphs, entry.field_prefix, entry.line)
