@@ -116,3 +116,12 @@ def test_a_day_the_month_does_not_have_is_said_to_be_missing_from_that_month(run
     assert '"2026/2/30" (2月30日はありません / no such day)' in result.output
     assert "2026年2月は28日まで。日を確かめる" in result.output
     assert "次のどれかの形" not in result.output
+
+
+# Batch: the sample's leftovers (example.com) reached printed handouts without a word: one warning a batch.
+def test_batch_warns_once_about_sample_leftovers_in_the_content_folder(run, clinic, tmp_path):
+    text = "名前,部位,日付\n山田 花子,両方,2026/1/5\n木村 次郎,上,2026/1/5\n"
+    result = run("batch", _csv(tmp_path, text), "-o", tmp_path / "out", "--content", clinic, "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("見本の値が残っています") == 1
+    assert "clinic.yaml:6" in result.output and "どの案内にも印刷されます" in result.output

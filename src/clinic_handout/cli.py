@@ -306,6 +306,15 @@ def batch(source: Path, out_dir: Path, merge_to: Path | None, jobs: int | None, 
     if merge_to is not None:
         check_outputs({"--merge": merge_to}, inputs)
     content = open_content(folder, allow_missing_glyphs)
+    if folder.is_dir() and not _is_sample(folder):
+        from .wording import check_content
+
+        leftovers = check_content(folder, sample=False)[1]
+        if leftovers:  # once for the whole batch, not once a row: the same leftovers are on every handout
+            where = "、".join(dict.fromkeys(f"{p.file.name}:{p.line}" if p.line else p.file.name for p in leftovers))
+            click.echo(f"注意 (warning): 見本の値が残っています（{where}）。どの案内にも印刷されます。"
+                       "handout validate で確かめて、医院の情報に書きかえてください "
+                       f"({len(leftovers)} leftover(s) of the sample are printed on every handout)", err=True)
     prepared = batches.prepare(source, content)
     _report_warnings(prepared.warnings)
     with click.progressbar(length=len(prepared.good), label="作成中 (building)", file=sys.stderr,
