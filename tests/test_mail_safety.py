@@ -38,6 +38,8 @@ HOSTILE_ADDRESSES = [
     "hanako@example.com;other@example.com",
     "hanako@localhost",
     "hanako@@example.com",
+    "a%b.example@c.example.com",  # Postfix/sendmail "percent hack": delivered to a@b.example
+    "b.example!a@c.example.com",  # a UUCP bang path
 ]
 
 
@@ -269,3 +271,20 @@ def test_a_send_log_line_that_is_not_an_entry_is_skipped_with_a_warning(run, cli
     assert lines[:3] == ["[1]", '"text"', '{"key": 5, "outcome": "sent"}']  # left as they were
     assert [json.loads(line)["outcome"] for line in lines[3:]] == ["sent", "sent", "sent"]
     assert len(server.messages) == 3
+
+
+def test_an_empty_to_is_refused_not_replaced_by_the_prescriptions_address(run, write, clinic, server):
+    # --to "" used to fall back to patient.email silently: the desk meant another address.
+    result = run("send", write("p.yaml", PATIENT), "--content", clinic, "--to", "")
+    assert result.exit_code == 1 and "no email address" in result.output, result.output
+    assert server.messages == []
+
+
+@pytest.mark.parametrize("value", ["abc", "-5", "nan", "1e9"])
+def test_a_bad_retry_wait_is_the_default_not_an_internal_error(run, write, clinic, server, monkeypatch, value):
+    monkeypatch.setenv("HANDOUT_SMTP_RETRY_WAIT", value)
+    from clinic_handout.mail import retry_wait
+    assert retry_wait() == 1.0
+    result = run("send", write("p.yaml", PATIENT), "--content", clinic)
+    assert result.exit_code == 0 and "内部エラー" not in result.output, result.output
+    assert len(server.messages) == 1

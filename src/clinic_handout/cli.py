@@ -472,7 +472,7 @@ def send(prescription: Path, to: str | None, pdf_file: Path | None, eml: Path | 
     patient = load_prescription(prescription, catalogue_titles(content), content.glyphs)  # read once
     today = dt.date.today()
     handout = compose(content, patient, today)
-    address = to or patient.patient.email
+    address = patient.patient.email if to is None else to.strip()  # --to "" is no address, not patient.email
     if not mailing.valid_address(address):
         if not address:
             raise HandoutError(f"{prescription}: 送り先のメールアドレスがありません。処方ファイルの patient: の下に "

@@ -289,13 +289,23 @@ def temporary(error: Exception) -> bool:
     return isinstance(error, (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError))
 
 
+def retry_wait() -> float:
+    """HANDOUT_SMTP_RETRY_WAIT (seconds before the first retry; tests set it to 0); anything but a
+    number from 0 to 60 is the default, 1 s, never an internal error."""
+    try:
+        wait = float(os.environ.get("HANDOUT_SMTP_RETRY_WAIT", "1"))
+    except ValueError:
+        return 1.0
+    return wait if 0 <= wait <= 60 else 1.0
+
+
 def send_with_retries(mailer: Mailer, mail: EmailMessage, to: str, attempts: int = 4,
                       first_wait: float | None = None) -> tuple[int, bytes] | None:
     """Sends to `to`, retrying temporary failures with waits of 1, 2, 4 s; raises the last error.
 
     Returns the server's refusal of the bcc copy, or None."""
     if first_wait is None:
-        first_wait = float(os.environ.get("HANDOUT_SMTP_RETRY_WAIT", "1"))
+        first_wait = retry_wait()
     for attempt in range(attempts):
         try:
             return mailer.send(mail, to)

@@ -504,7 +504,9 @@ class Date(Kind):
 # domain of dot-separated labels. Everything smtplib or a server could read as a different or a
 # second address is outside it: commas, spaces, quotes, <angle brackets>, (comments), =?RFC 2047?=
 # words, a bare local part, and non-ASCII (an international address needs SMTPUTF8, not supported).
-_ATOM = r"[A-Za-z0-9!#$%&'*+/^_`{|}~-]+"
+# '%' and '!' are left out too: Postfix and sendmail re-route a%b.example@c.example to b.example
+# ("percent hack") and read ! as a UUCP path, so the mail could go to another host than typed.
+_ATOM = r"[A-Za-z0-9#$&'*+/^_`{|}~-]+"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 EMAIL_PATTERN = rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})*\.[A-Za-z]{{2,63}}"
 
