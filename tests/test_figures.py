@@ -206,6 +206,25 @@ def test_the_side_label_sits_next_to_the_stretched_leg(name, side, size):
     assert to_leg < to_other, (name, side, size, to_leg, to_other)
 
 
+@pytest.mark.parametrize("name, side, size", CASES)
+def test_the_side_label_is_not_stacked_with_the_arrow_or_its_word(name, side, size):
+    # 前へ, its arrow and 左 in one column read as "move to the left" (review 2). Stacked: the label's box
+    # shares a column (x ranges overlap) or a row (y ranges overlap) with an arrow or an arrow's word and is
+    # less than 12 units (a fifth of the figure's height) from it. Diagonally apart is not stacked.
+    width, height, label_pt = SIZES[size]
+    art, scale = figure_art(name, width, height, side, side == "左", label_pt)
+    pose = POSES[name].mirrored() if side == "左" else POSES[name]
+    (box,) = [t[3] for t in art.texts if t[0] == "label"]
+    others = [t[3] for t in art.texts if t[0] == "word"]
+    others += [(min(a.start[0], a.end[0]), min(a.start[1], a.end[1]), max(a.start[0], a.end[0]),
+                max(a.start[1], a.end[1])) for a in pose.arrows]
+    for other in others:
+        gap_x = max(other[0] - box[2], box[0] - other[2], 0)
+        gap_y = max(other[1] - box[3], box[1] - other[3], 0)
+        if gap_x == 0 or gap_y == 0:  # same column or same row
+            assert max(gap_x, gap_y) >= 12, (name, side, size, other, box)
+
+
 # Where each figure's grey patch must be, written out joint by joint (the oracle): the segment of the
 # stretched leg it lies on, how far along it (0 = first joint), and on which side of that segment.
 INTENDED = {

@@ -162,16 +162,16 @@ POSES: dict[str, Pose] = {
     "hip-flexor": Pose(
         joints={"head": (45, 52.5), "neck": (42.5, 44), "hip": (40, 25.5), "far_hip": (40, 25.5),
                 "knee": (34, 12.0), "ankle": (19.5, 10.2), "toe": (14.5, 6.9),
-                "far_knee": (55, 26), "far_ankle": (56, 8.4), "far_toe": (62.5, 7.6),
-                "shoulder": (42.5, 41), "elbow": (52, 36), "hand": (62.6, 38.6),
-                "far_shoulder": (42.5, 41), "far_elbow": (52, 37), "far_hand": (62, 39)},
+                "far_knee": (57.5, 26), "far_ankle": (58.5, 8.4), "far_toe": (65, 7.6),
+                "shoulder": (42.5, 41), "elbow": (53.5, 36), "hand": (65.1, 38.6),
+                "far_shoulder": (42.5, 41), "far_elbow": (53.5, 37), "far_hand": (64.5, 39)},
         limbs=side_view(), hands=("hand",),
-        props=(Wall(83.5, 88.5), Chair(64, depth=17, seat=17, back=16), Towel(26, 43, 3.0)),
-        region=(41.6, 21.0, 2.3, 4.0, 22),
+        props=(Wall(86, 91), Chair(66.5, depth=17, seat=17, back=16), Towel(26, 39.5, 3.0)),
+        region=(41.3, 22.0, 2.3, 4.0, 22),
         ghost={"head": (41, 52.5), "neck": (38.5, 44), "hip": (35, 25.5), "shoulder": (38.5, 41),
-               "elbow": (48, 36), "hand": (58, 38.6)},
-        arrows=(Arrow((20, 29.5), (30, 29.5), "前へ", (24.5, 37)),),
-        label_spots=((22.5, 17.5), (20, 17.5), (25.5, 19)),
+               "elbow": (49.5, 36), "hand": (60.5, 38.6)},
+        arrows=(Arrow((19, 37.5), (30, 37.5), "前へ", (24.5, 45)),),
+        label_spots=((45.5, 12.3), (46.5, 12.3), (47.5, 12.5), (25, 17.5)),  # beside the black thigh, away from 前へ
         caption="股関節の前"),
     # Standing, seen from the front, holding a chair: the right leg out to the side, heel down, toes up;
     # bending the left knee moves the hips sideways.
@@ -243,6 +243,6 @@ POSES: dict[str, Pose] = {
                                                       Inset((81.5, 31), 17.5, (44, 27))),
         region=(81.9, 29.7, 2.8, 8.3, 0),
         arrows=(Arrow((69.8, 21.5), (69.8, 41.0), "つま先へ", (80, 54.5)),),
-        label_spots=((53, 21.5), (55.5, 20), (52, 20.5)),
+        label_spots=((48.5, 34), (49.5, 34.5), (47.5, 33.5), (46, 38.2)),  # over the black foot, off the grey shin
         caption="足の裏"),
 }

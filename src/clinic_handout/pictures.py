@@ -355,10 +355,10 @@ def _inset(art: Art, inset: Inset, region):
     with the thumbs side by side on the sole, pointing to the toes."""
     (cx, cy), r, s = inset.centre, inset.radius, inset.sign
     sx, sy = inset.source
-    art.circle(inset.source, 3.2, None, INK, 0.6, solid=False)
+    art.circle(inset.source, 3.2, None, INK, 0.6)
     dx, dy = cx - sx, cy - sy
     d = (dx * dx + dy * dy) ** 0.5
-    art.line((sx + dx / d * 3.2, sy + dy / d * 3.2), (cx - dx / d * r, cy - dy / d * r), 0.6, INK, solid=False)
+    art.line((sx + dx / d * 3.2, sy + dy / d * 3.2), (cx - dx / d * r, cy - dy / d * r), 0.6, INK)  # a label avoids it
     art.circle((cx, cy), r, WHITE, INK, 1.0, solid=False)
     u = r / 19.5
 
