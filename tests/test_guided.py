@@ -130,7 +130,8 @@ def test_the_summary_is_in_words_not_yaml_keys(tmp_path):
     out = converse(tmp_path, [answer for answer, _, _ in CONVERSATION]).output
     summary = out[out.index("確認してください"):out.index("この内容で作りますか")]
     for words in ("お名前", "鈴木 太郎 様", "2026年1月5日", "腰の下のほう", "太ももの裏のストレッチ",
-                  "20秒 × 3回 ・ 1日2セット（左側だけ3回で1セット）", "担当者", "hanako@example.com", "大きな文字", "はい",
+                  "20秒 × 3回 ・ 1日2セット（左側だけ3回で1セット）", "担当者", "hanako@example.com",
+                 "大きな文字", "はい",
                   "14日分", "次回のご来院", "1月12日（月）", "痛い日は休みましょう"):
         assert words in summary, words
     for key in ("patient", "area", "lower", "hold_seconds", "checklist_days", "large_print", "true", "hamstring"):

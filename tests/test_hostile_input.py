@@ -250,7 +250,8 @@ INVISIBLE_BY_CATEGORY = [
 ]
 
 
-@pytest.mark.parametrize("name", INVISIBLE_BY_CATEGORY, ids=[f"U+{ord(n[0]):04X}-{len(n)}" for n in INVISIBLE_BY_CATEGORY])
+@pytest.mark.parametrize("name", INVISIBLE_BY_CATEGORY,
+                         ids=[f"U+{ord(n[0]):04X}-{len(n)}" for n in INVISIBLE_BY_CATEGORY])
 def test_a_name_of_only_invisible_characters_by_category_is_refused_as_invisible(run, write, tmp_path, name):
     result = run("validate", write("p.yaml", prescription(name=name)))
     assert result.exit_code == 1 and "p.yaml:2  patient.name" in result.output, result.output

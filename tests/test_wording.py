@@ -16,7 +16,8 @@ from .conftest import SAMPLE, STANDARD, edit, pdf_text
 # The sheet's urgent signs, as a patient must read them in every text they get.
 URGENT = ["尿や便が出にくい・もれる", "お尻や股（また）がしびれる", "脚のしびれや力の弱さが急に進む"]
 URGENT_WHERE = ["病院（整形外科）", "救急"]
-SOON = ["じっとしていても、夜も痛む", "熱があって、腰も痛む", "転んだ・しりもちの後から痛む", "ストレッチで脚がしびれる"]
+SOON = ["じっとしていても、夜も痛む", "熱があって、腰も痛む", "転んだ・しりもちの後から痛む",
+        "ストレッチで脚がしびれる"]
 
 
 # -- doses -------------------------------------------------------------------------------------
@@ -57,7 +58,8 @@ stretches:
     eml = tmp_path / "mail.eml"
     assert run("send", write("p.yaml", prescription), "--eml", eml).exit_code == 0
     body = email.message_from_bytes(eml.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
-    for number, (title, line) in enumerate(zip(["太ももの裏のストレッチ", "お尻のストレッチ", "足の裏ほぐし"], lines), 1):
+    titles = ["太ももの裏のストレッチ", "お尻のストレッチ", "足の裏ほぐし"]
+    for number, (title, line) in enumerate(zip(titles, lines, strict=True), 1):
         assert f"{number}. {title}　{line}" in body
 
 
@@ -77,7 +79,8 @@ def test_page_one_points_to_the_page_of_the_safety_notice(build):
     pages = [re.sub(r"\s+", "", p.extract_text()) for p in PdfReader(str(out)).pages]
     assert len(pages) == 2 and "始める前に、2ページの【重要】をお読みください" in pages[0]
     assert "【重要】" in pages[1]
-    note = "".join(f"  {i}行目：痛みが強い日はお休みしてください。次回のご来院の時に、感想を教えてください。\n" for i in range(40))
+    line = "痛みが強い日はお休みしてください。次回のご来院の時に、感想を教えてください。"
+    note = "".join(f"  {i}行目：{line}\n" for i in range(40))
     result, out = build(STANDARD + "note: |\n" + note)  # a long note moves the notice further on
     pages = [re.sub(r"\s+", "", p.extract_text()) for p in PdfReader(str(out)).pages]
     where = next(n for n, page in enumerate(pages, 1) if "【重要】安全のために" in page)
@@ -103,7 +106,8 @@ def test_the_mail_and_the_sheet_send_urgent_signs_to_a_hospital(build, run, writ
             assert words in body and words in sheet, words
         for sentence in re.split(r"[。\n]", body):  # no sentence sends pain or numbness to the clinic alone
             if "しびれ" in sentence or "痛みが強" in sentence or "強い痛み" in sentence:
-                assert "病院" in sentence or "医師" in sentence or "救急" in sentence or sentence.startswith("　・"), sentence
+                assert any(word in sentence for word in ("病院", "医師", "救急")) or sentence.startswith("　・"), \
+                    sentence
         assert "ご連絡ください" not in body
         assert "本日" not in body  # right on any day: the handout's date instead
         assert "2026年11月25日" in body
@@ -146,7 +150,8 @@ def test_validate_flags_forbidden_words_in_practitioners_notes(run, write, word)
     assert "a.yaml:5  note" in out and "b.yaml:7  stretches[1].note" in out and "today.csv:" in out
 
 
-@pytest.mark.parametrize("fine", ["必ずお読みください", "痛みが治まるまで休みます", "施術のご案内", "先に病院で医師にみてもらってください"])
+@pytest.mark.parametrize("fine", ["必ずお読みください", "痛みが治まるまで休みます", "施術のご案内",
+                                  "先に病院で医師にみてもらってください"])
 def test_validate_lets_the_rules_own_words_pass(run, write, fine):
     result = run("validate", write("a.yaml", STANDARD + f"note: {fine}\n"))
     assert result.exit_code == 0, result.output

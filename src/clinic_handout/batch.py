@@ -281,7 +281,14 @@ def build(prepared: Prepared, content: Content, out_dir: Path, today: dt.date, j
     CSV, a YAML of the folder, a content file; also through a hard or symbolic link): that entry fails.
     The merged file holds only the entries whose own file was written."""
     from .compose import filename_for
-    from .deliver import check_outputs, check_target, existing_differs, refuse_existing, remove_stale_parts, write_atomically
+    from .deliver import (
+        check_outputs,
+        check_target,
+        existing_differs,
+        refuse_existing,
+        remove_stale_parts,
+        write_atomically,
+    )
     from .errors import HandoutError
 
     def refused(label: str, path: Path, error: HandoutError) -> Outcome:

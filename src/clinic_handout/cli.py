@@ -296,12 +296,11 @@ def batch(source: Path, out_dir: Path, merge_to: Path | None, jobs: int | None, 
     from .pipeline import open_content
 
     folder = _content_folder(content_dir)
-    if merge_to is not None:
-        if inside(merge_to, out_dir) or merge_to.suffix.lower() != ".pdf":
-            raise OutputRefused(f"--merge {merge_to}: 印刷用の PDF は出力フォルダ {out_dir} の外に、.pdf の名前で "
-                                "作ってください。何も書いていません (the print file goes outside the output folder, "
-                                "where it can never be taken for a patient's handout, and ends in .pdf; "
-                                "nothing was written)")
+    if merge_to is not None and (inside(merge_to, out_dir) or merge_to.suffix.lower() != ".pdf"):
+        raise OutputRefused(f"--merge {merge_to}: 印刷用の PDF は出力フォルダ {out_dir} の外に、.pdf の名前で "
+                            "作ってください。何も書いていません (the print file goes outside the output folder, "
+                            "where it can never be taken for a patient's handout, and ends in .pdf; "
+                            "nothing was written)")
     inputs = {"SOURCE": [source, *_files(source)], "--content": _files(folder)}
     if merge_to is not None:
         check_outputs({"--merge": merge_to}, inputs)

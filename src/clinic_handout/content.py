@@ -185,7 +185,8 @@ class PageTemplate(Text):
 
     def __init__(self):
         super().__init__()
-        self.expected = "{page} を1回だけ含む文 (text with {page} once, e.g. 始める前に、{page}ページの注意をお読みください)"
+        self.expected = ("{page} を1回だけ含む文 "
+                         "(text with {page} once, e.g. 始める前に、{page}ページの注意をお読みください)")
         self.doc = "text with {page} once"
 
     def convert(self, value, at):

@@ -156,7 +156,8 @@ def prescription_kind(catalogue_ids: list[str] | None) -> Record:
               default=False),
         Field("checklist_days", Whole(0, 31), "記録表の日数 (a tick-sheet for this many days from the date; "
                                                "0: none; default: the content folder's)"),
-        Field("next_visit", Date(), "次回の来院日 (printed at the top of every handout, blanks to fill in by hand when absent; and on the tick-sheet)"),
+        Field("next_visit", Date(), "次回の来院日 (printed at the top of every handout, blanks to fill in by hand "
+                                    "when absent; and on the tick-sheet)"),
     ], make=lambda **fields: fields)
 
 
