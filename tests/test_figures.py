@@ -496,3 +496,38 @@ def test_the_hamstring_hand_rests_on_the_thigh_not_the_knee(mirror):
         assert distance < 5 and 0.3 <= t <= 0.8, (hand, distance, t)
         knee = ((j[hand][0] - j["knee"][0]) ** 2 + (j[hand][1] - j["knee"][1]) ** 2) ** 0.5
         assert knee > 5, (hand, knee)
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+def test_the_buttock_leg_is_bent_with_its_knee_at_seat_height(mirror):
+    # review 2: the crossed leg read as one straight rod with its knee near the floor (read as "push the knee
+    # down"). Written out: the knee is out to the side of the hip (at least 15 units), within 3 units of the
+    # seat's top (not near the floor); the thigh and the shin meet at the knee at an angle of at least 8
+    # degrees (a bend); the ankle rests over the other knee (within 3 units sideways, above it).
+    import math
+
+    from clinic_handout.figures import FLOOR, FrontChair
+
+    pose = POSES["buttock"].mirrored() if mirror else POSES["buttock"]
+    j = pose.joints
+    (chair,) = [p for p in pose.props if isinstance(p, FrontChair)]
+    seat_top = FLOOR + chair.seat + 1.1  # the seat is drawn 1.1 units either side of its height
+    hip, knee, ankle, far_knee = j["hip"], j["knee"], j["ankle"], j["far_knee"]
+    assert abs(knee[0] - hip[0]) >= 15
+    assert abs(knee[1] - seat_top) <= 3, (knee, seat_top)
+    to_hip = math.atan2(hip[1] - knee[1], abs(hip[0] - knee[0]))
+    to_ankle = math.atan2(ankle[1] - knee[1], abs(ankle[0] - knee[0]))
+    assert math.degrees(to_ankle - to_hip) >= 8
+    assert abs(ankle[0] - far_knee[0]) <= 3 and ankle[1] > far_knee[1]
+
+
+def test_the_buttock_arrow_says_lean_the_chest_forward():
+    # a downward arrow with 前へ read as "push the knee down": the word names the chest, and the arrow starts
+    # at the faint upright head and ends above the drawn head (the chest comes forward and down)
+    pose = POSES["buttock"]
+    (arrow,) = pose.arrows
+    assert arrow.word == "胸を前へ"
+    ghost_head, head = pose.ghost["head"], pose.joints["head"]
+    assert abs(arrow.start[1] - ghost_head[1]) <= pose.head + 2  # starts beside the ghost head
+    assert head[1] < arrow.end[1] < ghost_head[1]  # ends between the two heads' heights
+    assert abs(arrow.end[0] - head[0]) <= pose.head * 2  # beside the head, not out over the knee

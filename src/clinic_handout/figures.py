@@ -195,26 +195,26 @@ POSES: dict[str, Pose] = {
         arrows=(Arrow((64.5, 46.5), (76, 46.5), "横へ", (82, 54.5)),),
         label_spots=((30, 24.5), (27, 26), (28.5, 23), (27, 23)),
         caption="太ももの内側"),
-    # Seated, seen from the front: a figure-4. The right knee bent and out to the side, the right shin across
-    # the left thigh, the ankle resting just above the left knee; hands on the knee and the ankle; the back
-    # straight, leaning forward from the hips (the head comes down from the faint upright start).
+    # Seated, seen from the front: a figure-4. The right thigh goes out from the hip to a bent knee at seat
+    # height, the right shin comes back up across the left thigh, the ankle resting just above the left knee;
+    # hands on the knee and the ankle; the chest leans forward (arrow from the faint upright head: 胸を前へ).
     "buttock": Pose(
         joints={"head": (50, 45.5), "neck": (50, 37), "pelvis": (50, 25.5),
                 "shoulder": (44, 35), "far_shoulder": (56, 35),
-                "hip": (46, 21.5), "far_hip": (54, 21.5),
-                "knee": (28, 15.5), "ankle": (58, 29.5), "toe": (63.5, 26),
-                "far_knee": (58, 24), "far_ankle": (58.5, 8.2), "far_toe": (60, 6.8),
-                "elbow": (32.5, 28.5), "hand": (28.5, 19.5), "far_elbow": (62, 32), "far_hand": (57, 32.5)},
+                "hip": (46, 23), "far_hip": (54, 23),
+                "knee": (27, 19), "ankle": (57.5, 31), "toe": (63, 28),
+                "far_knee": (58, 25.5), "far_ankle": (58.5, 8.2), "far_toe": (60, 6.8),
+                "elbow": (32.5, 29), "hand": (27.5, 20), "far_elbow": (62, 33.5), "far_hand": (57, 33.5)},
         limbs=(Limb(("pelvis", "neck"), (TORSO + 0.8,)),
                Limb(("far_hip", "far_knee", "far_ankle", "far_toe"), LEG, FAR),
                Limb(("hip", "knee"), (THIGH,), STRETCH),
                Limb(("knee", "ankle", "toe"), (SHIN, FOOT), STRETCH, halo=True),
                Limb(("shoulder", "elbow", "hand"), ARM), Limb(("far_shoulder", "far_elbow", "far_hand"), ARM)),
-        facing=0, hands=("hand", "far_hand"), props=(FrontChair(35, 65, seat=15.5, back=21),),
-        region=(43.9, 28.4, 3.1, 3.3, 0),
+        facing=0, hands=("hand", "far_hand"), props=(FrontChair(35, 65, seat=14, back=22.5),),
+        region=(43.4, 27.2, 2.4, 3.6, 0),
         ghost={"head": (50, 52), "neck": (50, 43.5), "shoulder": (44, 41.5), "far_shoulder": (56, 41.5),
                "elbow": (33.5, 33), "far_elbow": (62.5, 36)},
-        arrows=(Arrow((68, 53), (68, 44), "前へ", (77.5, 48.5)),),
+        arrows=(Arrow((61, 57), (57, 48), "胸を前へ", (78, 52)),),
         label_spots=((21, 12), (20.5, 17), (26, 10.5)),
         caption="お尻"),
     # On the front edge of a chair set against a wall: the right leg forward, heel down, leaning forward.
