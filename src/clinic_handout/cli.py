@@ -202,7 +202,10 @@ def validate(files: tuple[Path, ...], content_dir: str | None) -> None:
         problems += prescription_notes(file)
     # The proof-reader: the words of the 柔道整復 rules (errors) and the sample's leftovers (warnings).
     wording_errors, leftovers = check_content(folder, sample=_is_sample(folder)) if folder.is_dir() else ([], [])
-    problems += wording_errors
+    # One message per place: a field the schema already refused (hours_label: 治療時間 is not one of
+    # 受付時間 | 施術時間) is not reported a second time for its words.
+    places = {_place(p) for p in problems}
+    problems += [p for p in wording_errors if _place(p) not in places]
     _report_warnings(leftovers)
     if leftovers:
         click.echo("注意 (warning): 見本の値が残っています。医院の情報に書きかえてください "
@@ -220,6 +223,10 @@ def validate(files: tuple[Path, ...], content_dir: str | None) -> None:
                    f"(the standard handout takes {pages} pages; at most 2 are promised).{causes}", err=True)
     click.echo(f"問題ありません (no problems): {checked}; "
                f"標準のハンドアウト (standard handout): {pages} ページ (pages)")
+
+
+def _place(problem: Problem) -> tuple[Path, int | None, str]:
+    return problem.file.resolve(), problem.line, problem.field
 
 
 def _is_sample(folder: Path) -> bool:
