@@ -531,3 +531,23 @@ def test_the_buttock_arrow_says_lean_the_chest_forward():
     assert abs(arrow.start[1] - ghost_head[1]) <= pose.head + 2  # starts beside the ghost head
     assert head[1] < arrow.end[1] < ghost_head[1]  # ends between the two heads' heights
     assert abs(arrow.end[0] - head[0]) <= pose.head * 2  # beside the head, not out over the knee
+
+
+def test_ghost_and_patch_outlines_are_thick_and_dark_enough_for_a_home_printer():
+    # review 2: the ghost and the dotted patch outline were thin and faint. Written out for the standard card
+    # (45 mm wide): the ghost's outline ring is at least 0.9 pt wide and no lighter than 45 % grey; the patch's
+    # dashed outline at least 1.2 pt wide, black, each dash at least 2 pt long.
+    drawing = figure("hip-flexor", *CARD[:2], "右", False, CARD[2])
+    (group,) = [s for s in drawing.contents if isinstance(s, Group)]
+    scale = group.transform[0]
+    lines = [s for s in flat(drawing) if isinstance(s, Line)]
+    ghost = [s for s in lines if s.strokeColor == pictures.GHOST]
+    assert ghost and pictures.GHOST.red <= 0.45
+    fills = {(s.x1, s.y1, s.x2, s.y2): s.strokeWidth for s in lines if s.strokeColor == pictures.WHITE}
+    for line in ghost:
+        inner = fills.get((line.x1, line.y1, line.x2, line.y2))
+        if inner is not None:
+            assert (line.strokeWidth - inner) / 2 * scale >= 0.9
+    (patch,) = [s for s in flat(drawing) if isinstance(s, PolyLine) and s.strokeDashArray]
+    assert patch.strokeWidth * scale >= 1.2 and patch.strokeColor == pictures.INK
+    assert patch.strokeDashArray[0] * scale >= 2.0

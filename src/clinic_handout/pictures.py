@@ -35,7 +35,7 @@ from .figures import (
 INK = colors.Color(0.08, 0.08, 0.08)
 WHITE = colors.white
 FAR_FILL = colors.Color(0.80, 0.80, 0.80)  # limbs behind the body
-GHOST = colors.Color(0.52, 0.52, 0.52)  # the start pose's outline: faint, but it must survive a laser printer
+GHOST = colors.Color(0.40, 0.40, 0.40)  # the start pose's outline: lighter than ink, but it must survive a home printer
 PROP = colors.Color(0.42, 0.42, 0.42)
 PROP_LIGHT = colors.Color(0.90, 0.90, 0.90)
 MARK = colors.Color(0.58, 0.58, 0.58)  # the stretched patch: mid grey, so it shows on the black leg and on white
@@ -250,14 +250,14 @@ def _limb(art: Art, points, radii, tone, ghost=False, halo=False):
         for a, b, r in segments:
             art.line(a, b, 2 * r + 2 * OUTLINE + 1.6, WHITE)
     for a, b, r in segments:
-        art.line(a, b, 2 * r + 2 * OUTLINE * (0.8 if ghost else 1), outline, stretched=tone == STRETCH and not ghost)
+        art.line(a, b, 2 * r + 2 * OUTLINE * (1.1 if ghost else 1), outline, stretched=tone == STRETCH and not ghost)
     for a, b, r in segments:
         art.line(a, b, 2 * r, fill, solid=False)
 
 
 def _head(art: Art, centre, radius, facing, ghost=False):
     x, y = centre
-    art.circle(centre, radius, WHITE, GHOST if ghost else INK, OUTLINE * (0.8 if ghost else 1.2))
+    art.circle(centre, radius, WHITE, GHOST if ghost else INK, OUTLINE * (1.1 if ghost else 1.2))
     if ghost:
         return
     if facing:  # profile: a nose and an eye on the side the person faces
@@ -296,7 +296,7 @@ def _region(art: Art, region):
     points = _ellipse(cx, cy, rx, ry, angle)
     art.polygon(points, MARK, WHITE, 1.1)
     flat = [c for p in points + points[:1] for c in p]
-    art.shapes.append(PolyLine(flat, strokeColor=INK, strokeWidth=0.8, strokeDashArray=[1.6, 1.2]))
+    art.shapes.append(PolyLine(flat, strokeColor=INK, strokeWidth=1.05, strokeDashArray=[2.0, 1.1]))  # home printers
 
 
 def _prop(art: Art, prop):
