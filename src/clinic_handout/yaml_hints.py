@@ -19,6 +19,11 @@ _COLON_WIDE_SPACE = re.compile(r"^[ \t\u3000]*(?:-[ \t\u3000]+)?(?P<key>" + _KEY
 _IME_BULLET = re.compile(r"^[ \t\u3000]*(?P<mark>[ーｰ－―−‐—・])(?:[ \t\u3000]+(?=\S)|(?=[A-Za-z\"'{]))")
 # A key and a half-width colon with no space after it (name:さくら): YAML reads one word, not a key.
 _NO_SPACE = re.compile(r"^[ \t]*(?P<key>" + _KEY + r"):(?P<value>[^\s/].*)$")
+# A whole value in curly quotes (“さくら接骨院”, ‘…’): the Mac's smart quotes put in place of YAML's "…".
+# YAML does not read them as quotes, so they would be printed as part of the value. Only a value that
+# starts and ends with one: 「“ゆっくり”と伸ばす」 inside a sentence is Japanese text, not a quote.
+_CURLY_VALUE = re.compile(r"^[ \t]*(?:-[ \t]+)*(?:" + _KEY + r"[ \t]*:[ \t]+)?(?P<value>[“”‘’].*)$")
+_CURLY = "“”‘’"
 _VALUE = re.compile(r"^\s*(?:-\s+)*(?:" + _KEY + r"\s*:\s+)?(?P<value>[\"'].*)$")
 
 _COMMENT = re.compile(r"(?P<body>.*?)(?P<comment>\s+#.*)?$")
@@ -72,7 +77,24 @@ def mistakes(text: str) -> list[Hint]:
             item = line[match.end():].strip()
             found.append((number, f"箇条書きの印が全角の「{match['mark']}」です (a full-width dash as a list bullet)",
                           f"半角の「-」と半角スペースにする: - {item} (a half-width hyphen and a space)"))
+        if hint := _curly_quotes(number, line):
+            found.append(hint)
     return found
+
+
+def _curly_quotes(number: int, line: str) -> Hint | None:
+    match = _CURLY_VALUE.match(line)
+    if not match:
+        return None
+    body, comment = _COMMENT.match(match["value"].rstrip()).group("body", "comment")
+    if len(body) < 2 or body[-1] not in _CURLY or any(q in body[1:-1] for q in _CURLY):
+        return None  # 「“ゆっくり”と“しっかり”」: quotes within the text
+    inner = body[1:-1]
+    quoted = f'"{inner}"' if '"' not in inner else "'" + inner.replace("'", "''") + "'"
+    fixed = line[: match.start("value")].lstrip(" ") + quoted + (comment or "")
+    return (number, f"値が曲がった引用符「{body[0]}…{body[-1]}」で囲まれています。このままでは引用符も印刷されます "
+                    "(curly quotes, e.g. the Mac's smart quotes: they would be printed as part of the value)",
+            f"半角のまっすぐな「\"」で囲む: {fixed} (use straight quotes \"…\")")
 
 
 def unclosed_quote(text: str) -> Hint | None:
