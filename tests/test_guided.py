@@ -53,7 +53,7 @@ CONVERSATION = [
     ("２０秒", SECONDS_Q, None),
     ("3", "回数 (repetitions)", None),
     ("2", "1日のセット数", None),
-    ("7", SIDE_Q, "\"7\" は選べません"),
+    ("4", SIDE_Q, "\"4\" は選べません"),  # three choices: 左右それぞれ is one, not two that read alike
     ("3", SIDE_Q, None),  # left
     ("", SECONDS_Q, None), ("", "回数 (repetitions)", None), ("", "1日のセット数", None), ("", SIDE_Q, None),
     ("大場", "担当者", None),
@@ -124,6 +124,33 @@ def test_the_conversation_writes_what_was_answered(tmp_path):
                                      str(tmp_path / "again.pdf")])
     assert again.exit_code == 0, again.output
     assert pdf_text(tmp_path / "again.pdf") == text
+
+
+SIDE_MENU = ("  左右 (side)\n"
+             "  1) 左右それぞれ (both sides)\n"
+             "  2) 右側だけ (right side only)\n"
+             "  3) 左側だけ (left side only)\n"
+             "番号で答えてください（Enter: 1）")
+
+
+def test_the_side_menu_has_one_both_sides_choice(tmp_path):
+    out = converse(tmp_path, [answer for answer, _, _ in CONVERSATION]).output
+    assert out.count(SIDE_MENU) == 3  # asked for each of the two stretches, once more after the bad "4"
+    assert "指定なし" not in out
+    assert out.count("左右それぞれ") == 3  # the menu only: no second choice with the same words
+
+
+@pytest.mark.parametrize("answer, side", [("", None), ("1", None), ("左右", None), ("2", "right"), ("右", "right"),
+                                          ("3", "left"), ("左側", "left")])
+def test_a_side_answer_is_written_as_the_handout_reads_it(tmp_path, answer, side):
+    answers = [answer for answer, _, _ in CONVERSATION]
+    answers[answers.index("3", [q for _, q, _ in CONVERSATION].index(SIDE_Q))] = answer
+    result = converse(tmp_path, answers)
+    assert result.exit_code == 0, result.output
+    data = yaml.safe_load((tmp_path / "2026-01-05_鈴木太郎.yaml").read_text(encoding="utf-8"))
+    assert data["stretches"][0].get("side") == side
+    detail = {None: "左右それぞれ3回で1セット", "right": "右側だけ3回で1セット", "left": "左側だけ3回で1セット"}[side]
+    assert detail in pdf_text(tmp_path / "2026-01-05_鈴木太郎.pdf").replace("\n", "")
 
 
 def test_the_summary_is_in_words_not_yaml_keys(tmp_path):

@@ -23,7 +23,12 @@ from .prescription import AREA_WORDS, PATIENT, Prescription, prescription_from, 
 from .schema import INVALID, At, Kind, LineDict, LineList, Reader, Whole
 
 AREA_CHOICES = [("upper", "腰の上のほう"), ("lower", "腰の下のほう"), ("both", "上と下の両方")]
-SIDE_CHOICES = [(None, "指定なし (左右それぞれ)"), ("right", "右"), ("left", "左"), ("both", "左右それぞれ")]
+# No side named and side: both print the same card (左右それぞれ5回で1セット), so they are one choice: two
+# labels that read alike made the front desk guess. The words the dose line uses, so the menu says what
+# the handout will say.
+SIDE_CHOICES = [(None, "左右それぞれ (both sides)"), ("right", "右側だけ (right side only)"),
+                ("left", "左側だけ (left side only)")]
+SIDE_WORDS = {"左右": 0, "両方": 0, "右": 1, "右側": 1, "左": 2, "左側": 2}
 YES = {"y", "yes", "はい", "は", "うん", "する", "1"}
 NO = {"n", "no", "いいえ", "いや", "しない", "2"}
 CANCELLED = "中止しました。ファイルは何も作っていません (cancelled; nothing was written)."
@@ -158,7 +163,7 @@ def ask_stretches(content: Content, area: str) -> list:
                 "reps": ask(f"  回数 (repetitions)（Enter: {dose.reps}）", with_default(dose.reps, number(REPS, "回"))),
                 "sets_per_day": ask(f"  1日のセット数 (sets a day)（Enter: {dose.sets_per_day}）",
                                     with_default(dose.sets_per_day, number(SETS, "セット")))}
-        side = SIDE_CHOICES[choose("  左右 (side)", [label for _, label in SIDE_CHOICES])][0]
+        side = SIDE_CHOICES[choose("  左右 (side)", [label for _, label in SIDE_CHOICES], words=SIDE_WORDS)][0]
         if side:
             item["side"] = side
         stretches.append(item)
