@@ -1,13 +1,12 @@
 """Issue 10, item 3: bad input is a message naming file, line and field; never an internal error, a
 hang or a silent change. The characters and limits are written out here, not taken from the code."""
 import os
-import shutil
 import subprocess
 import sys
 
 import pytest
 
-from .conftest import SAMPLE, STANDARD
+from .conftest import STANDARD
 
 # (what a test calls it, the character, its code point as the message must show it)
 CONTROL = [
@@ -166,10 +165,8 @@ def test_the_last_allowed_date_with_a_full_tick_sheet_builds(run, write):
 
 
 @pytest.fixture
-def content(tmp_path):
-    folder = tmp_path / "clinic"
-    shutil.copytree(SAMPLE, folder)
-    return folder
+def content(clinic):
+    return clinic  # conftest's copy of the sample folder
 
 
 def _photo_content(content, image_name):

@@ -2,20 +2,17 @@
 the other outputs of the same command; an existing different file is never silently replaced; a
 symbolic link or a device is never written through."""
 import os
-import shutil
 
 import pytest
 
-from .conftest import SAMPLE, STANDARD, pdf_text
+from .conftest import STANDARD, pdf_text
 
 CSV = "name,area,date\n一人目 花子,upper,2026-11-25\n二人目 花子,lower,2026-11-25\n"
 
 
 @pytest.fixture
-def content(tmp_path):
-    folder = tmp_path / "clinic"
-    shutil.copytree(SAMPLE, folder)
-    return folder
+def content(clinic):
+    return clinic  # conftest's copy of the sample folder
 
 
 def test_build_onto_its_own_prescription_is_refused(run, write):
