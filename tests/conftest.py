@@ -30,6 +30,13 @@ def _no_content_env(monkeypatch):
     monkeypatch.delenv("HANDOUT_CONTENT", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _history_of_the_test(monkeypatch, tmp_path_factory):
+    """Each test's handouts are recorded in a history of its own (set in os.environ, so the processes a
+    test starts inherit it), never beside the repository's handouts/ or in the user's data folder."""
+    monkeypatch.setenv("HANDOUT_DATA", str(tmp_path_factory.mktemp("handout-data")))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _font_cache_of_the_tests(tmp_path_factory):
     """The tests' parsed fonts go to a folder of their own, never to the user's cache (~/.cache);
