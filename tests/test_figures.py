@@ -551,3 +551,58 @@ def test_ghost_and_patch_outlines_are_thick_and_dark_enough_for_a_home_printer()
     (patch,) = [s for s in flat(drawing) if isinstance(s, PolyLine) and s.strokeDashArray]
     assert patch.strokeWidth * scale >= 1.2 and patch.strokeColor == pictures.INK
     assert patch.strokeDashArray[0] * scale >= 2.0
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+def test_the_hip_flexor_is_a_half_kneeling_lunge_on_the_floor(mirror):
+    # review 3: read as "sitting on the edge of a chair with the leg dropped back". Written out, in box units
+    # (floor at y = 6, the shin 2.3 units thick, a side view facing +x, or -x when mirrored):
+    # - no chair in the picture (a chair next to the front thigh read as its seat);
+    # - the back (black) knee rests on the folded towel: over it, its underside within 1 unit of the towel's top;
+    # - the back shin lies back along the floor: the ankle behind the knee, sloping at most 20 degrees;
+    # - the front (grey) foot flat on the floor ahead, its knee over the ankle (within 3 units);
+    # - the front thigh level (the hip and the front knee within 3 units of height), the trunk upright
+    #   (the neck within 10 degrees of straight above the hip);
+    # - the hands on the front knee: above it, within 6 units of its centre (the thigh's 2.9 + the hand's 1.9
+    #   radius, and their outlines).
+    import math
+
+    from clinic_handout.figures import FLOOR, SHIN, Chair, FrontChair, Towel
+
+    pose = POSES["hip-flexor"].mirrored() if mirror else POSES["hip-flexor"]
+    facing = -1 if mirror else 1
+    j = pose.joints
+    assert not [p for p in pose.props if isinstance(p, Chair | FrontChair)]
+    (towel,) = [p for p in pose.props if isinstance(p, Towel)]
+    knee = j["knee"]
+    assert towel.x0 + 2 <= knee[0] <= towel.x1 - 2
+    assert abs((knee[1] - SHIN) - (FLOOR + towel.height)) <= 1.0, (knee, towel)
+    ankle = j["ankle"]
+    assert (knee[0] - ankle[0]) * facing > 10
+    assert math.degrees(math.atan2(knee[1] - ankle[1], abs(knee[0] - ankle[0]))) <= 20
+    far_knee, far_ankle, far_toe = j["far_knee"], j["far_ankle"], j["far_toe"]
+    assert (far_ankle[0] - j["hip"][0]) * facing > 12 and (far_toe[0] - far_ankle[0]) * facing > 4
+    assert far_ankle[1] - FLOOR < 3.5 and far_toe[1] - FLOOR < 2.5
+    assert abs(far_knee[0] - far_ankle[0]) <= 3
+    assert abs(far_knee[1] - j["hip"][1]) <= 3
+    hip, neck = j["hip"], j["neck"]
+    assert math.degrees(math.atan2(abs(neck[0] - hip[0]), neck[1] - hip[1])) <= 10
+    for hand in ("hand", "far_hand"):
+        assert math.dist(j[hand], far_knee) <= 6 and j[hand][1] > far_knee[1], hand
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+def test_the_hip_flexor_arrow_moves_the_hips_forward_from_the_start_pose(mirror):
+    # the start (ghost) has the hips back over the kneeling knee; the arrow is at the pelvis, behind the
+    # ghost's back, level, pointing the way the person faces, and says 腰を前へ (not at the head: that read as
+    # "lean the head and chest forward")
+    pose = POSES["hip-flexor"].mirrored() if mirror else POSES["hip-flexor"]
+    facing = -1 if mirror else 1
+    j, ghost = pose.joints, pose.ghost
+    (arrow,) = pose.arrows
+    assert arrow.word == "腰を前へ"
+    assert (j["hip"][0] - ghost["hip"][0]) * facing >= 6  # the hips move forward at least 6 units
+    assert abs(ghost["hip"][0] - j["knee"][0]) <= 2  # starting upright over the kneeling knee
+    assert arrow.start[1] == arrow.end[1] and (arrow.end[0] - arrow.start[0]) * facing >= 10
+    assert j["hip"][1] - 2 <= arrow.start[1] <= j["hip"][1] + 6  # at the pelvis
+    assert (ghost["hip"][0] - arrow.end[0]) * facing >= 4  # behind the start pose's back, not through the body

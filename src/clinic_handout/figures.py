@@ -158,20 +158,22 @@ def side_view(far_arm: bool = True) -> tuple[Limb, ...]:
 
 
 POSES: dict[str, Pose] = {
-    # Kneeling lunge holding a chair back: the right knee down behind on a folded towel, the hips forward.
+    # Half-kneeling lunge on the floor: the right knee down behind on a folded towel, the left foot flat ahead
+    # with its knee over the ankle, the trunk upright, both hands on the front knee; the hips move forward
+    # from the faint start (arrow at the pelvis: 腰を前へ). No chair: a chair next to the thigh read as a seat.
     "hip-flexor": Pose(
-        joints={"head": (45, 52.5), "neck": (42.5, 44), "hip": (40, 25.5), "far_hip": (40, 25.5),
-                "knee": (34, 12.0), "ankle": (19.5, 10.2), "toe": (14.5, 6.9),
-                "far_knee": (57.5, 26), "far_ankle": (58.5, 8.4), "far_toe": (65, 7.6),
-                "shoulder": (42.5, 41), "elbow": (53.5, 36), "hand": (65.1, 38.6),
-                "far_shoulder": (42.5, 41), "far_elbow": (53.5, 37), "far_hand": (64.5, 39)},
+        joints={"head": (57, 52.5), "neck": (56, 44), "hip": (55.5, 25.8), "far_hip": (55.5, 25.8),
+                "knee": (46, 13.8), "ankle": (31, 9.0), "toe": (25.5, 6.8),
+                "far_knee": (74.5, 25.5), "far_ankle": (75.5, 8.6), "far_toe": (82.5, 7.6),
+                "shoulder": (56, 41), "elbow": (65, 35.5), "hand": (73, 30.8),
+                "far_shoulder": (56, 41), "far_elbow": (65.5, 36), "far_hand": (74, 31.2)},
         limbs=side_view(), hands=("hand",),
-        props=(Wall(86, 91), Chair(66.5, depth=17, seat=17, back=16), Towel(26, 39.5, 3.0)),
-        region=(41.3, 22.0, 2.3, 4.0, 22),
-        ghost={"head": (41, 52.5), "neck": (38.5, 44), "hip": (35, 25.5), "shoulder": (38.5, 41),
-               "elbow": (49.5, 36), "hand": (60.5, 38.6)},
-        arrows=(Arrow((19, 37.5), (30, 37.5), "前へ", (24.5, 45)),),
-        label_spots=((45.5, 12.3), (46.5, 12.3), (47.5, 12.5), (25, 17.5)),  # beside the black thigh, away from 前へ
+        props=(Towel(37.5, 53.5, 5.2),),
+        region=(54.5, 21.8, 4.6, 2.4, 53),
+        ghost={"head": (47.5, 54), "neck": (46.5, 45.5), "hip": (46, 27.8), "far_hip": (46, 27.8),
+               "shoulder": (46.5, 42.5), "far_shoulder": (46.5, 42.5), "elbow": (59, 38), "far_elbow": (59.5, 38.5)},
+        arrows=(Arrow((23, 30), (37, 30), "腰を前へ", (20, 39.5)),),
+        label_spots=((61, 13.5), (13, 13.5), (12, 14)),  # beside the black thigh; 左右 behind the foot
         caption="股関節の前"),
     # Standing, seen from the front, holding a chair: the right leg out to the side, heel down, toes up;
     # bending the left knee moves the hips sideways.
