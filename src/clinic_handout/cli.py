@@ -612,6 +612,28 @@ def figures(output: Path, content_dir: str | None) -> None:
 
 
 @cli.command()
+@click.option("--content", "content_dir", type=click.Path(file_okay=False), help=CONTENT_HELP)
+@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="データフォルダ (saved handouts and the history). Default: handout-data beside the content folder.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="ポート番号 (port).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="待ち受けるアドレス (listen address). Other than loopback only with $HANDOUT_DESK_PASSWORD set.")
+@click.option("--no-browser", is_flag=True, help="ブラウザを開かない (do not open the browser).")
+def desk(content_dir: str | None, data_dir: Path | None, port: int, host: str, no_browser: bool) -> None:
+    """受付の画面をブラウザで開きます (the front desk in the browser, on this PC only).
+
+    \b
+    Example:
+      handout desk
+    Serves http://127.0.0.1:8765/ until Ctrl+C; nothing is reachable from another PC.
+    """
+    from .desk.serve import serve
+
+    serve(_content_folder(content_dir), data_dir, host=host, port=port, open_browser=not no_browser,
+          say=click.echo)
+
+
+@cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def init(directory: Path) -> None:
     """見本から新しい内容フォルダを作ります (create a content folder from the built-in sample).
