@@ -1,7 +1,7 @@
 """The built-in stretch figures: each a pose as data, all drawn by one renderer (pictures.py) in one style.
 
 A pose places joints in a 100 x 60 box (y up, the floor at y = 6). Side views face right, so the
-limbs nearer the viewer are the patient's right side; the front view shows the patient's right leg
+limbs nearer the viewer are the patient's right side; the front view (inner-thigh) shows the patient's right leg
 on the viewer's left. Every pose shows the right leg stretched; mirroring it shows the left.
 
 How a figure reads (the handout's key says the same in words):
@@ -48,19 +48,6 @@ class Chair:
 
     def mirrored(self) -> Chair:
         return replace(self, x=WIDTH - self.x, facing=-self.facing)
-
-
-@dataclass(frozen=True)
-class FrontChair:
-    """A chair without casters seen from the front: seat from x0 to x1, the back's two posts behind the body."""
-
-    x0: float
-    x1: float
-    seat: float = 16.0
-    back: float = 19.0
-
-    def mirrored(self) -> FrontChair:
-        return replace(self, x0=WIDTH - self.x1, x1=WIDTH - self.x0)
 
 
 @dataclass(frozen=True)
@@ -197,27 +184,21 @@ POSES: dict[str, Pose] = {
         arrows=(Arrow((64.5, 46.5), (76, 46.5), "横へ", (82, 54.5)),),
         label_spots=((30, 24.5), (27, 26), (28.5, 23), (27, 23)),
         caption="太ももの内側"),
-    # Seated, seen from the front: a figure-4. The right thigh goes out from the hip to a bent knee at seat
-    # height, the right shin comes back up across the left thigh, the ankle resting just above the left knee;
-    # hands on the knee and the ankle; the chest leans forward (arrow from the faint upright head: 胸を前へ).
+    # Seated, seen from the side: a figure-4. The right ankle rests on the left knee (the foot past it), the
+    # right knee drops out and down, so the black thigh and shin make a V over the grey leg; hands on the
+    # knee and the ankle; the chest leans forward with a straight back from the faint upright start (胸を前へ).
+    # The patch is on the right buttock, behind the hip, above the seat.
     "buttock": Pose(
-        joints={"head": (50, 45.5), "neck": (50, 37), "pelvis": (50, 25.5),
-                "shoulder": (44, 35), "far_shoulder": (56, 35),
-                "hip": (46, 23), "far_hip": (54, 23),
-                "knee": (27, 19), "ankle": (57.5, 31), "toe": (63, 28),
-                "far_knee": (58, 25.5), "far_ankle": (58.5, 8.2), "far_toe": (60, 6.8),
-                "elbow": (32.5, 29), "hand": (27.5, 20), "far_elbow": (62, 33.5), "far_hand": (57, 33.5)},
-        limbs=(Limb(("pelvis", "neck"), (TORSO + 0.8,)),
-               Limb(("far_hip", "far_knee", "far_ankle", "far_toe"), LEG, FAR),
-               Limb(("hip", "knee"), (THIGH,), STRETCH),
-               Limb(("knee", "ankle", "toe"), (SHIN, FOOT), STRETCH, halo=True),
-               Limb(("shoulder", "elbow", "hand"), ARM), Limb(("far_shoulder", "far_elbow", "far_hand"), ARM)),
-        facing=0, hands=("hand", "far_hand"), props=(FrontChair(35, 65, seat=14, back=22.5),),
-        region=(43.4, 27.2, 2.4, 3.6, 0),
-        ghost={"head": (50, 52), "neck": (50, 43.5), "shoulder": (44, 41.5), "far_shoulder": (56, 41.5),
-               "elbow": (33.5, 33), "far_elbow": (62.5, 36)},
-        arrows=(Arrow((61, 57), (57, 48), "胸を前へ", (78, 52)),),
-        label_spots=((21, 12), (20.5, 17), (26, 10.5)),
+        joints={"head": (47, 47.5), "neck": (42, 40.5), "hip": (32, 25), "far_hip": (32, 25),
+                "knee": (43.5, 17), "ankle": (49.5, 31.5), "toe": (55, 31),
+                "far_knee": (49, 25), "far_ankle": (50, 8.4), "far_toe": (56.5, 7.5),
+                "shoulder": (41, 38), "elbow": (40.5, 31.5), "hand": (38, 25.5),
+                "far_shoulder": (41, 38), "far_elbow": (46.5, 34), "far_hand": (50, 34.5)},
+        limbs=side_view(), hands=("hand",), props=(Chair(17.5, depth=22, seat=14.5, back=19),),
+        region=(28.3, 25.5, 2.5, 3.6, -25),
+        ghost={"head": (35.5, 52), "neck": (33.5, 43)},
+        arrows=(Arrow((39, 58.5), (53, 53), "胸を前へ", (71, 55)),),
+        label_spots=((60, 32), (61, 31)),
         caption="お尻"),
     # On the front edge of a chair set against a wall: the right leg forward, heel down, leaning forward.
     "hamstring": Pose(

@@ -25,7 +25,6 @@ from .figures import (
     WIDTH,
     Arrow,
     Chair,
-    FrontChair,
     Inset,
     Pose,
     Towel,
@@ -312,16 +311,6 @@ def _prop(art: Art, prop):
         if prop.back:
             art.rect(prop.x - 0.8, seat, prop.x + 0.8, seat + prop.back, PROP)
             art.rect(prop.x - 1.2, seat + prop.back - 1.0, prop.x + 1.2, seat + prop.back + 0.6, PROP)
-    elif isinstance(prop, FrontChair):
-        seat = FLOOR + prop.seat
-        for x in (prop.x0 + 1.5, prop.x1 - 1.5):  # the back's posts, behind the body
-            art.rect(x - 0.8, seat, x + 0.8, seat + prop.back, PROP)
-        art.rect(prop.x0 + 0.7, seat + prop.back - 1.0, prop.x1 - 0.7, seat + prop.back + 0.6, PROP)
-        art.rect(prop.x0, seat - 1.1, prop.x1, seat + 1.1, PROP)  # the seat's front edge
-        for x in (prop.x0 + 0.7, prop.x1 - 0.7):  # front legs straight to the floor: no casters
-            art.rect(x - 0.7, FLOOR, x + 0.7, seat, PROP)
-            art.rect(x - 1.4, FLOOR, x + 1.4, FLOOR + 0.7, PROP)
-        art.rect(prop.x0 + 1.5, FLOOR + 4.5, prop.x1 - 1.5, FLOOR + 5.5, PROP)  # a rail: sturdy
     elif isinstance(prop, Wall):
         top = HEIGHT - 1
         art.rect(prop.x0, FLOOR, prop.x1, top, PROP_LIGHT, PROP, 0.6)
