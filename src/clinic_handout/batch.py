@@ -272,14 +272,15 @@ def prepare(source: Path, content: Content) -> Prepared:
 def build(prepared: Prepared, content: Content, out_dir: Path, today: dt.date, jobs: int = 1,
           large_print: bool = False, allow_missing_glyphs: bool = False, merge_to: Path | None = None,
           progress: Callable[[int], None] = lambda _: None, overwrite: bool = False,
-          inputs: dict | None = None) -> list[Outcome]:
+          inputs: dict | None = None, stop: Callable[[], bool] | None = None) -> list[Outcome]:
     """Renders and writes one PDF per good entry (and the merged print file); outcomes in input order.
 
     A file already in out_dir with the same bytes (a re-run) is left as it is; one with other bytes is
     replaced only with overwrite, else that entry fails (its outcome has no path) and is in
     prepared.failed. The merged file follows the same rule. No entry's file may be one of inputs (the
     CSV, a YAML of the folder, a content file; also through a hard or symbolic link): that entry fails.
-    The merged file holds only the entries whose own file was written."""
+    The merged file holds only the entries whose own file was written. When stop() turns true, the
+    entries not yet written are left (no outcome) and no merged file is made."""
     from .compose import filename_for
     from .deliver import (
         check_outputs,
@@ -307,6 +308,8 @@ def build(prepared: Prepared, content: Content, out_dir: Path, today: dt.date, j
     with contextlib.closing(rendered):  # an interrupt while a file is written still stops the workers at once
         pairs = list(zip(prepared.good, names, strict=True))
         for ((label, _), name), pdf in zip(pairs, rendered, strict=True):
+            if stop is not None and stop():
+                break
             path = out_dir / name
             try:
                 check_target(path)  # a symbolic link is refused as such, before it is compared with the inputs
@@ -317,7 +320,7 @@ def build(prepared: Prepared, content: Content, out_dir: Path, today: dt.date, j
                 pdfs.append(pdf)  # only a handout that was written goes into the print file
             except HandoutError as error:  # this row's file only: the others are still written
                 outcomes.append(refused(label, path, error))
-    if merge_to is not None and pdfs:
+    if merge_to is not None and pdfs and len(outcomes) == len(pairs):
         merged = merge(pdfs)
         try:
             if not overwrite and existing_differs(merge_to, merged):
