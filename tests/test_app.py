@@ -12,6 +12,7 @@ from clinic_handout import app
 from .conftest import SAMPLE, STANDARD, pdf_text
 
 DAY = dt.date(2026, 11, 20)
+WITH_EMAIL = STANDARD.replace("  name: 山田 花子\n", "  name: 山田 花子\n  email: hanako@example.com\n")
 CSV = "名前,部位,日付\n山田 花子,両方,2026/11/25\n木村 次郎,真ん中,2026/11/25\n佐藤 一郎,上,\n"
 
 
@@ -120,7 +121,7 @@ def test_a_batch_that_cannot_start_is_a_failure_before_anything_is_written(write
 
 
 def test_send_dry_run_says_to_whom_and_what_sends_nothing(write):
-    source = write("p.yaml", STANDARD.replace("  name: 山田 花子\n", "  name: 山田 花子\n  email: hanako@example.com\n"))
+    source = write("p.yaml", WITH_EMAIL)
     result = app.send_handout(source, dry_run=True, content_dir=SAMPLE, today=DAY)
     assert result.ok and not result.sent
     assert (result.address, result.filename) == ("hanako@example.com", "2026-11-25_山田花子.pdf")
@@ -129,7 +130,7 @@ def test_send_dry_run_says_to_whom_and_what_sends_nothing(write):
 
 
 def test_send_refuses_a_pdf_that_is_not_this_patients(write, tmp_path):
-    source = write("p.yaml", STANDARD.replace("  name: 山田 花子\n", "  name: 山田 花子\n  email: hanako@example.com\n"))
+    source = write("p.yaml", WITH_EMAIL)
     other = write("other.yaml", STANDARD.replace("山田 花子", "木村 次郎"))
     theirs = app.build_handout(other, content_dir=SAMPLE, today=DAY).pdf
     (tmp_path / "theirs.pdf").write_bytes(theirs)

@@ -373,7 +373,7 @@ def desk(content_dir: str | None, data_dir: Path | None, port: int, host: str, n
     """
     from .desk.serve import serve
 
-    serve(_content_folder(content_dir), data_dir, host=host, port=port, open_browser=not no_browser,
+    serve(app.content_folder(content_dir), data_dir, host=host, port=port, open_browser=not no_browser,
           say=click.echo)
 
 
