@@ -1,9 +1,16 @@
 """Times the handout builder against a bare ReportLab script (the floor); prints a table, writes JSON.
 
-    python benchmarks/run.py [--runs 7] [--warm 30] [--batch 50]
+    python benchmarks/run.py [--runs 7] [--warm 30] [--quick] [--out FILE]
 
 Run by hand (never in tests), with the Python of the virtual environment that has `handout`.
-Cold runs interleave `handout build` and benchmarks/floor.py so that machine drift hits both alike.
+Every number of issue 16 in one run, each ratio against the floor measured in the same run:
+- cold `handout build` interleaved with benchmarks/floor.py (machine drift hits both alike);
+- warm handouts/s in one process, interleaved with the floor; the same with a rare-name patient
+  (a character only the fallback font IPAmj Mincho has);
+- the preview path: one handout of a new patient in a warm process (as the browser front end calls it);
+- `handout batch` of 50 and 500 patients at --jobs 1 and 2; `--merge` of 50 and 500: the merged
+  file's bytes and the peak memory (maximum resident set) of the batch process and of its workers.
+--quick: 3 cold runs, 10 warm handouts, batches of 20 and 50 (a smoke run; not for the note).
 The floor renders the same texts on the same fonts the simplest way (no figures, no kinsoku).
 The font cache (see fonts.load_ttfont) is warmed once first, as it is after a clinic's first build.
 """
@@ -21,7 +28,15 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 PRESCRIPTION = "patient:\n  name: 山田 花子\ndate: 2026-11-25\narea: both\n"
-PEAK = "import resource,sys,runpy; sys.argv={argv!r}; {run}; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+RARE_NAME = "𠮷田 花子"  # 𠮷 (U+20BB7): not in BIZ UD Gothic, drawn in IPAmj Mincho (handouts/fonts.yaml)
+# Runs the CLI in this process and prints the peak resident memory of it and of its (waited-for) workers.
+PEAK = ("import resource,sys; sys.argv={argv!r}\n"
+        "from clinic_handout.cli import cli\n"
+        "try: cli(standalone_mode=False)\n"
+        "finally: print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
+        " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+FLOOR_PEAK = ("import resource,sys,runpy; sys.argv={argv!r}; runpy.run_path(sys.argv[0], run_name='__main__');"
+              " print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, 0)")
 
 
 def timed(command, cwd) -> float:
@@ -30,86 +45,108 @@ def timed(command, cwd) -> float:
     return time.perf_counter() - start
 
 
-def peak_mib(code: str, cwd) -> float:
+def peak_mib(code: str, cwd) -> tuple[float, float, float]:
+    """Seconds, and peak MiB (ru_maxrss, KiB on Linux) of the process and of its largest worker."""
+    start = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", code], cwd=cwd, check=True, capture_output=True, text=True).stdout
-    return int(out.split()[-1]) / 1024
+    seconds = time.perf_counter() - start
+    line = next(line for line in out.splitlines() if line.startswith("PEAK "))
+    own, children = map(int, line.split()[1:])
+    return seconds, own / 1024, children / 1024
 
 
-def warm(count: int, folder: Path) -> tuple[float, float]:
-    """Handouts/s in one process: the library with a different name each time, then the floor."""
+def prescriptions(folder: Path, count: int, name: str, tag: str) -> list[Path]:
+    paths = []
+    for i in range(count):
+        path = folder / f"{tag}{i}.yaml"
+        path.write_text(PRESCRIPTION.replace("山田 花子", f"{name}{i}"), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def warm(count: int, folder: Path) -> dict[str, float]:
+    """Handouts/s in one process, interleaved: ordinary names, rare names, the floor. Each handout has
+    a different name (as a day's list has), so nothing is rendered twice."""
     sys.path.insert(0, str(REPO / "benchmarks"))
     import floor
 
     from clinic_handout.pipeline import build_pdf, open_content
 
     content = open_content(REPO / "handouts")
-    sources = []
-    for i in range(count):
-        path = folder / f"p{i}.yaml"
-        path.write_text(PRESCRIPTION.replace("山田 花子", f"山田 花子{i}"), encoding="utf-8")
-        sources.append(path)
-    build_pdf(sources[0], content)
+    ordinary = prescriptions(folder, count, "山田 花子", "p")
+    rare = prescriptions(folder, count, RARE_NAME, "r")
+    build_pdf(ordinary[0], content)
+    build_pdf(rare[0], content)  # loads the fallback font once, as the first rare name of a day does
     floor.render()
-    rates = {"handout": [], "floor": []}
+    rates = {"handout": [], "rare": [], "floor": []}
+    day = dt.date(2026, 11, 25)
     for _ in range(3):  # interleaved rounds
-        start = time.perf_counter()
-        for path in sources:
-            build_pdf(path, content, dt.date(2026, 11, 25))
-        rates["handout"].append(count / (time.perf_counter() - start))
+        for key, sources in (("handout", ordinary), ("rare", rare)):
+            start = time.perf_counter()
+            for path in sources:
+                build_pdf(path, content, day)
+            rates[key].append(count / (time.perf_counter() - start))
         start = time.perf_counter()
         for i in range(count):
             floor.render(f"山田 花子{i}")
         rates["floor"].append(count / (time.perf_counter() - start))
-    return statistics.median(rates["handout"]), statistics.median(rates["floor"])
-
-
-def tagging_cost(count: int, folder: Path) -> tuple[float, float, int, int]:
-    """Warm ms a handout with and without the tags (tagging.py), and the PDF's bytes each way.
-
-    Without: render.py's TaggingCanvas and finish swapped for ReportLab's Canvas and nothing, the
-    same story drawn untagged (what tests/test_tagging.py checks draws the same)."""
-    from reportlab.pdfgen.canvas import Canvas
-
-    from clinic_handout import render
-    from clinic_handout.pipeline import build_pdf, open_content
-
-    content = open_content(REPO / "handouts")
-    path = folder / "cost.yaml"
-    path.write_text(PRESCRIPTION, encoding="utf-8")
-    tagged = (render.TaggingCanvas, render.finish)
-    untagged = (Canvas, lambda pdf, *_: pdf)
-    times, sizes = {"with": [], "without": []}, {}
-    for _ in range(3):  # interleaved rounds
-        for name, (canvas, finish) in (("with", tagged), ("without", untagged)):
-            render.TaggingCanvas, render.finish = canvas, finish
-            start = time.perf_counter()
-            for _ in range(count):
-                _, pdf = build_pdf(path, content, dt.date(2026, 11, 25))
-            times[name].append((time.perf_counter() - start) / count * 1000)
-            sizes[name] = len(pdf)
-    render.TaggingCanvas, render.finish = tagged
-    return statistics.median(times["with"]), statistics.median(times["without"]), sizes["with"], sizes["without"]
+    # The preview path: a new patient, one handout, the content already open (median of single calls).
+    preview = []
+    for path in prescriptions(folder, count, "佐藤 一郎", "v"):
+        start = time.perf_counter()
+        build_pdf(path, content, day)
+        preview.append(time.perf_counter() - start)
+    result = {key: statistics.median(values) for key, values in rates.items()}
+    result["preview_ms"] = statistics.median(preview) * 1000
+    return result
 
 
 def batch_csv(folder: Path, count: int) -> Path:
     rows = ["name,area,date"] + [f"患者 {i}号,{('upper', 'lower', 'both')[i % 3]},2026-11-25" for i in range(count)]
-    path = folder / "day.csv"
+    path = folder / f"day{count}.csv"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     return path
+
+
+def batches(folder: Path, sizes: tuple[int, ...]) -> dict:
+    """Seconds of `handout batch` at --jobs 1 and 2 (best of two for the small size), and for each size a
+    --merge run (--jobs 2): the merged file's bytes, the peak memory of the batch process and its workers."""
+    out = {}
+    for count in sizes:
+        source = batch_csv(folder, count)
+        rounds = 2 if count <= 50 else 1
+        for jobs in (1, 2):
+            best = min(timed([sys.executable, "-m", "clinic_handout", "batch", str(source), "-o", f"out{count}-{jobs}",
+                              "--jobs", str(jobs), "--overwrite"], folder) for _ in range(rounds))
+            out[f"batch of {count}, --jobs {jobs}, s"] = round(best, 2)
+        out[f"batch of {count}: speed-up --jobs 2 / --jobs 1"] = round(
+            out[f"batch of {count}, --jobs 1, s"] / out[f"batch of {count}, --jobs 2, s"], 2)
+        merged = folder / f"print{count}.pdf"
+        argv = ["handout", "batch", str(source), "-o", f"merge{count}", "--jobs", "2", "--merge", str(merged)]
+        seconds, own, workers = peak_mib(PEAK.format(argv=argv), folder)
+        out[f"batch of {count} --merge --jobs 2, s"] = round(seconds, 2)
+        out[f"merged print file of {count}, bytes"] = merged.stat().st_size
+        out[f"peak memory, batch of {count} --merge (main process), MiB"] = round(own, 1)
+        out[f"peak memory, batch of {count} --merge (largest worker), MiB"] = round(workers, 1)
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--warm", type=int, default=30)
-    parser.add_argument("--batch", type=int, default=50)
+    parser.add_argument("--quick", action="store_true", help="a smoke run: fewer runs, batches of 20 and 50")
+    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "last-run.json")
     args = parser.parse_args()
+    if args.quick:
+        args.runs, args.warm = 3, 10
+    sizes = (20, 50) if args.quick else (50, 500)
     handout = str(Path(sys.executable).with_name("handout"))
     os.environ.pop("HANDOUT_CONTENT", None)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         (folder / "p.yaml").write_text(PRESCRIPTION, encoding="utf-8")
-        build = [handout, "build", "p.yaml", "-o", "p.pdf"]
+        build = [handout, "build", "p.yaml", "-o", "p.pdf", "--overwrite"]
         floor = [sys.executable, str(REPO / "benchmarks" / "floor.py"), "floor.pdf"]
         subprocess.run(build, cwd=folder, check=True, capture_output=True)  # fills the font cache
         cold = {"build": [], "floor": [], "help": []}
@@ -118,45 +155,35 @@ def main() -> None:
             cold["floor"].append(timed(floor, folder))
             cold["help"].append(timed([handout, "--help"], folder))
         size = (folder / "p.pdf").stat().st_size
-        memory = peak_mib(PEAK.format(argv=["handout", *build[1:]],
-                                      run="from clinic_handout.cli import cli; cli(standalone_mode=False)"), folder)
-        floor_memory = peak_mib(PEAK.format(argv=floor[1:], run=f"runpy.run_path({floor[1]!r}, run_name='__main__')"),
-                                folder)
-        source = batch_csv(folder, args.batch)
-        batch = {}
-        for _ in range(2):
-            for jobs in (1, 2):
-                seconds = timed([handout, "batch", str(source), "-o", f"out{jobs}", "--jobs", str(jobs)], folder)
-                batch[jobs] = min(batch.get(jobs, seconds), seconds)
-        warm_handout, warm_floor = warm(args.warm, folder)
-        tag_ms, untagged_ms, tag_bytes, untagged_bytes = tagging_cost(args.warm, folder)
+        _, memory, _ = peak_mib(PEAK.format(argv=["handout", *build[1:]]), folder)
+        _, floor_memory, _ = peak_mib(FLOOR_PEAK.format(argv=floor[1:]), folder)
+        rates = warm(args.warm, folder)
+        batch = batches(folder, sizes)
     median = {k: statistics.median(v) for k, v in cold.items()}
     rows = {
         "cold handout build, median s": round(median["build"], 3),
         "cold floor (bare ReportLab), median s": round(median["floor"], 3),
-        "cold ratio build / floor (target <= 0.6)": round(median["build"] / median["floor"], 2),
-        "cold handout --help, median s (target < 0.15)": round(median["help"], 3),
-        "warm handouts/s, one process": round(warm_handout, 1),
-        "warm floor/s, one process": round(warm_floor, 1),
-        "warm ratio handout / floor (target >= 2)": round(warm_handout / warm_floor, 2),
-        f"batch of {args.batch}, --jobs 1, s": round(batch[1], 2),
-        f"batch of {args.batch}, --jobs 2, s": round(batch[2], 2),
-        "batch speed-up jobs 2 / jobs 1 (target >= 1.7)": round(batch[1] / batch[2], 2),
-        "sample both PDF, bytes (target <= 100 KB)": size,
+        "cold ratio build / floor (target <= 1.0)": round(median["build"] / median["floor"], 2),
+        "cold handout --help, median s": round(median["help"], 3),
+        "warm handouts/s, one process": round(rates["handout"], 1),
+        "warm floor/s, one process": round(rates["floor"], 1),
+        "warm ratio handout / floor (target >= 1.0)": round(rates["handout"] / rates["floor"], 2),
+        "warm rare-name handouts/s": round(rates["rare"], 1),
+        "rare-name ms / ordinary ms (target <= 1.2)": round(rates["handout"] / rates["rare"], 2),
+        "preview: one new handout in a warm process, median ms": round(rates["preview_ms"], 1),
+        **batch,
+        "sample both PDF, bytes": size,
         "peak memory, handout build, MiB": round(memory, 1),
         "peak memory, floor, MiB": round(floor_memory, 1),
-        "warm ms a handout, tagged": round(tag_ms, 1),
-        "warm ms a handout, untagged (the same story)": round(untagged_ms, 1),
-        "sample both PDF untagged, bytes": untagged_bytes,
-        "sample both PDF tagged, bytes": tag_bytes,
     }
     width = max(map(len, rows))
-    print(f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores, "
-          f"{args.runs} cold runs, {args.warm} warm handouts")
+    print(f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores, load "
+          f"{os.getloadavg()[0]:.1f}, {args.runs} cold runs, {args.warm} warm handouts", "(quick)" * args.quick)
     for name, value in rows.items():
         print(f"{name:<{width}}  {value}")
-    result = {"date": dt.datetime.now().isoformat(timespec="seconds"), "cores": os.cpu_count(), **rows}
-    (REPO / "benchmarks" / "last-run.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    result = {"date": dt.datetime.now().isoformat(timespec="seconds"), "cores": os.cpu_count(),
+              "load": round(os.getloadavg()[0], 1), "quick": args.quick, **rows}
+    args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
 
 
 if __name__ == "__main__":
