@@ -29,14 +29,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 PRESCRIPTION = "patient:\n  name: 山田 花子\ndate: 2026-11-25\narea: both\n"
 RARE_NAME = "𠮷田 花子"  # 𠮷 (U+20BB7): not in BIZ UD Gothic, drawn in IPAmj Mincho (handouts/fonts.yaml)
-# Runs the CLI in this process and prints the peak resident memory of it and of its (waited-for) workers.
+# Runs the CLI in this process and prints the peak resident memory of it (VmHWM: Linux keeps ru_maxrss
+# across exec, so a child started by this big benchmark process would report this one's) and of its workers.
+HWM = "int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1])"
 PEAK = ("import resource,sys; sys.argv={argv!r}\n"
         "from clinic_handout.cli import cli\n"
         "try: cli(standalone_mode=False)\n"
-        "finally: print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
-        " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+        f"finally: print('PEAK', {HWM}, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
 FLOOR_PEAK = ("import resource,sys,runpy; sys.argv={argv!r}; runpy.run_path(sys.argv[0], run_name='__main__');"
-              " print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, 0)")
+              f" print('PEAK', {HWM}, 0)")
 
 
 def timed(command, cwd) -> float:
@@ -157,8 +158,8 @@ def main() -> None:
         size = (folder / "p.pdf").stat().st_size
         _, memory, _ = peak_mib(PEAK.format(argv=["handout", *build[1:]]), folder)
         _, floor_memory, _ = peak_mib(FLOOR_PEAK.format(argv=floor[1:]), folder)
-        rates = warm(args.warm, folder)
         batch = batches(folder, sizes)
+        rates = warm(args.warm, folder)
     median = {k: statistics.median(v) for k, v in cold.items()}
     rows = {
         "cold handout build, median s": round(median["build"], 3),
