@@ -1,4 +1,5 @@
 """What the speed work of issue 16 must never change: the bytes of a handout. No timings here."""
+import io
 import subprocess
 import sys
 from importlib.util import find_spec
@@ -34,3 +35,139 @@ def test_rl_accel_gives_the_same_bytes_as_pure_python_reportlab():
     assert accelerated[-1] == "_rl_accel" and pure[-1] == "reportlab.lib.rl_accel"  # each ran as it says
     assert accelerated[:2] == pure[:2]
     assert accelerated[0] != accelerated[1]  # standard and large print differ: the hashes are of real output
+
+
+# -- per-process caches: a handout drawn after others is the handout drawn first -------------------
+
+def _samples(content, large: bool) -> dict[str, bytes]:
+    import datetime as dt
+
+    from clinic_handout.pipeline import build_pdf
+
+    return {path.stem: build_pdf(path, content, dt.date(2026, 11, 25), large)[1]
+            for path in sorted((REPO / "handouts" / "patients").glob("*.yaml"))}
+
+
+def test_cached_work_gives_the_bytes_of_a_cold_process():
+    """Every sample, standard and large print (other figure sizes, other widths, mirrored figures),
+    rendered after the others with every cache warm, is byte for byte the handout rendered with every
+    cache empty: the caches' keys hold everything that changes the output."""
+    from clinic_handout import fonts, pictures, typeset
+    from clinic_handout.pipeline import open_content
+
+    content = open_content(REPO / "handouts")
+    chain = fonts.font_chain(content.fallback_fonts)
+    warm_standard = _samples(content, False)  # fills every cache at standard sizes
+    warm_large = _samples(content, True)  # large print: figures, widths and sizes times 14/12
+    assert pictures._OPERATORS and chain._markup  # the caches were used
+
+    cold = {}
+    for large in (True, False):
+        pictures._OPERATORS.clear()
+        typeset.line_ranges.cache_clear()
+        chain._markup.clear()
+        cold[large] = _samples(content, large)
+    assert warm_large == cold[True]
+    assert warm_standard == cold[False]
+    assert all(warm_standard[k] != warm_large[k] for k in warm_standard)  # the sizes really differ
+
+
+def test_a_figure_is_cached_apart_for_each_size_side_and_label():
+    """Two sizes, two sides, mirrored or not: each its own operators, and each the operators the graphics
+    renderer writes for it (drawn again from the cache: the same page content)."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    from clinic_handout import pictures
+
+    def page(*args, **kwargs) -> bytes:
+        canvas = Canvas(io.BytesIO(), invariant=1)
+        drawing = pictures.figure(*args, **kwargs)
+        drawing.drawOn(canvas, 10, 10)
+        return "\n".join(canvas._code).encode()
+
+    from clinic_handout.render import FIGURE_HEIGHT, FIGURE_WIDTH
+
+    name, w, h, k = next(iter(pictures.POSES)), FIGURE_WIDTH, FIGURE_HEIGHT, 14 / 12  # a card's, and large print
+    variants = [((name, w, h, "右", False), {"label_pt": 11}), ((name, w * k, h * k, "右", False), {"label_pt": 11}),
+                ((name, w, h, "左", True), {"label_pt": 11}), ((name, w, h, "右", False), {"label_pt": 10})]
+    pictures._OPERATORS.clear()
+    first = [page(*args, **kwargs) for args, kwargs in variants]
+    assert len(pictures._OPERATORS) == len(variants)  # one entry each
+    assert len(set(pictures._OPERATORS.values())) == 3  # the label's size changes only the label (drawn live)
+    assert len(set(first)) == len(variants)  # each page differs
+    assert [page(*args, **kwargs) for args, kwargs in variants] == first  # from the cache: the same
+
+
+def test_a_canvas_that_draws_graphics_its_own_way_is_cached_apart():
+    from reportlab.pdfgen.canvas import Canvas
+
+    from clinic_handout import pictures
+    from clinic_handout.tagging import TaggingCanvas
+
+    class Thick(Canvas):
+        def setLineWidth(self, width):
+            super().setLineWidth(width * 2)
+
+    assert pictures._graphics_of(Canvas) is None and pictures._graphics_of(TaggingCanvas) is None
+    assert pictures._graphics_of(Thick) is Thick
+
+
+def test_line_breaks_are_kept_per_width():
+    """The same paragraph at two widths, in one process: each width its own lines, as a cold process makes."""
+    from reportlab.lib.styles import ParagraphStyle
+
+    from clinic_handout import fonts, typeset
+
+    fonts.primary()
+    style = ParagraphStyle("t", fontName=fonts.REGULAR, fontSize=12, leading=20, wordWrap="CJK")
+    text = "ストレッチは痛みの出ない範囲で、ゆっくり息をはきながら行いましょう。" * 3
+
+    def lines(width):
+        paragraph = typeset.JapaneseParagraph(text, style)
+        paragraph.wrap(width, 1000)
+        return ["".join(w.text for w in line.words) for line in paragraph.blPara.lines]
+
+    typeset.line_ranges.cache_clear()
+    narrow_cold = lines(150)
+    typeset.line_ranges.cache_clear()
+    wide_cold = lines(300)
+    narrow_warm, wide_warm = lines(150), lines(300)  # both in the cache now
+    assert narrow_warm == narrow_cold and wide_warm == wide_cold
+    assert len(narrow_cold) > len(wide_cold)
+
+
+def test_markup_is_kept_per_text():
+    from clinic_handout import fonts
+    from clinic_handout.pipeline import open_content
+
+    chain = fonts.font_chain(open_content(REPO / "handouts").fallback_fonts)
+    texts = ["山田 花子", "𠮷田 花子", "髙﨑 葛󠄀飾", "a < b & c"]
+    cold = [chain._markup_of(t) for t in texts]
+    assert [chain.markup(t) for t in texts] == cold == [chain.markup(t) for t in texts]
+    assert len(set(cold)) == len(texts)
+
+
+def test_a_subset_reads_only_its_glyphs_from_the_font():
+    """ReportLab copied the whole glyph table (4 MB here, 40 MB for IPAmj Mincho) for every subset; the
+    face hands out slices instead, and the subset is byte for byte what ReportLab makes from a fresh face."""
+    import tracemalloc
+
+    from reportlab.pdfbase.ttfonts import TTFontFace
+
+    from clinic_handout import fonts
+    from clinic_handout.resources import fonts_dir
+
+    face = fonts.primary().fonts[0].face
+    assert isinstance(face.get_table("glyf"), fonts.TableSlices)
+    glyf_length = face.get_table_pos("glyf")[1]
+    subset = [0] + [ord(c) for c in "山田花子様ストレッチ、。1234"]
+    tracemalloc.start()
+    made = face.makeSubset(subset)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < glyf_length / 4  # the 4 MB table was not copied
+    fresh = TTFontFace(str(fonts_dir() / "BIZUDGothic-Regular.ttf"))
+    assert made == fresh.makeSubset(subset)
+    whole = TTFontFace.get_table(face, "glyf")
+    view = face.get_table("glyf")
+    assert len(view) == len(whole) and view[100:200] == whole[100:200] and view[-10:] == whole[-10:]

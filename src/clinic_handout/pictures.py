@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 import math
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, PolyLine, String
@@ -178,7 +178,8 @@ def figure(name: str, width: float, height: float, label: str | None = None, mir
     art, scale = figure_art(name, width, height, label, mirror, label_pt)
     dx, dy = (width - WIDTH * scale) / 2, (height - HEIGHT * scale) / 2
     group = Group(transform=(scale, 0, 0, scale, dx, dy))
-    drawing = Drawing(width, height)
+    group.__dict__["operators_key"] = ("figure", name, width, height, label, mirror, label_pt)  # figure_art's args
+    drawing = CachedDrawing(width, height)
     # The graphics renderer starts each drawing in its default font (Helvetica) unless told otherwise.
     drawing.initialFontName, drawing.initialFontSize = fonts.REGULAR, LABEL_PT
     drawing.add(group)
@@ -385,9 +386,10 @@ def key_sample(kind: str, width: float, height: float) -> Drawing:
         _arrow(art, Arrow((10.5, 9), (23, 9), "", (0, 0)))
     scale = min(width / 24, height / 18)
     group = Group(transform=(scale, 0, 0, scale, (width - 24 * scale) / 2, (height - 18 * scale) / 2))
+    group.__dict__["operators_key"] = ("key", kind, width, height)  # shapes checking refuses a new attribute
     for shape in art.shapes:
         group.add(shape)
-    drawing = Drawing(width, height)
+    drawing = CachedDrawing(width, height)
     drawing.initialFontName, drawing.initialFontSize = fonts.REGULAR, LABEL_PT  # not Helvetica 10: no text here
     drawing.add(group)
     return drawing
@@ -403,6 +405,71 @@ def _arrow(art: Art, arrow: Arrow):
     art.line((x1, y1), base, 1.3, INK)
     art.polygon([(x2, y2), (base[0] + wing[0], base[1] + wing[1]), (base[0] - wing[0], base[1] - wing[1])], INK,
                 INK, 0.3)
+
+
+# -- figures drawn from cached PDF operators ----------------------------------------------------------
+# A handout draws the same few figures as every other handout; ReportLab's graphics renderer formats
+# every coordinate again each time (about 40 ms a handout). A CachedDrawing draws a group that has an
+# `operators_key` (the arguments its shapes were made from) once, keeps the operators the renderer wrote
+# for it, and writes them again for the same key: the same bytes. Only groups without text are keyed
+# (the side label and the arrows' words are drawn each time, in the document's own font subset), and
+# operators naming a resource (a font, an ExtGState) are never kept. The group is balanced (q ... Q),
+# so the canvas's state after it is the state before it either way.
+# ReportLab private names: _PDFRenderer, the canvas's _code and _extgstate (to rl_compat.py, issue 12).
+_OPERATORS: dict[tuple, tuple[str, ...]] = {}
+OPERATORS_MAX = 256  # figures x sizes x sides of a content folder; emptied when full
+
+
+class CachedDrawing(Drawing):
+    """A Drawing whose keyed groups are drawn from cached operators (see above)."""
+
+    def draw(self, showBoundary=None):
+        from reportlab.graphics.renderbase import renderScaledDrawing
+
+        _renderer()().draw(renderScaledDrawing(self), self.canv, 0, 0, showBoundary=False)
+
+
+@cache
+def _renderer():
+    """The renderer class, made on first use (ReportLab's renderPDF loads only when a figure is drawn)."""
+    from reportlab import rl_config
+    from reportlab.graphics.renderPDF import _PDFRenderer
+
+    class CachingRenderer(_PDFRenderer):
+        def drawNode(self, node):
+            key = getattr(node, "operators_key", None)
+            canvas = self._canvas
+            if key is None or getattr(canvas._extgstate, "_d", None):  # not keyed, or a transparency is set
+                return super().drawNode(node)
+            # invariant: the order the renderer writes states in; a canvas that draws graphics its own way
+            key = (*key, rl_config.invariant, _graphics_of(type(canvas)))
+            cached = _OPERATORS.get(key)
+            if cached is not None:
+                canvas._code.extend(cached)
+                return None
+            start = len(canvas._code)
+            super().drawNode(node)
+            written = tuple(canvas._code[start:])
+            if not any("/" in op or "BT" in op for op in written):  # no resource named, no text
+                if len(_OPERATORS) >= OPERATORS_MAX:
+                    _OPERATORS.clear()
+                _OPERATORS[key] = written
+            return None
+
+    return CachingRenderer
+
+
+# What our canvases override (tagging.py, render.py): none of it draws graphics.
+NOT_GRAPHICS = frozenset({"__init__", "__doc__", "__module__", "__qualname__", "drawText", "showPage", "save"})
+
+
+def _graphics_of(canvas_class) -> type | None:
+    """None for a canvas that writes graphics as ReportLab's Canvas does (it overrides only NOT_GRAPHICS),
+    else the class itself: its operators are cached apart."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    own = {name for klass in canvas_class.__mro__[:canvas_class.__mro__.index(Canvas)] for name in vars(klass)}
+    return canvas_class if (own & set(vars(Canvas))) - NOT_GRAPHICS else None
 
 
 class QrCode(Flowable):

@@ -14,6 +14,7 @@ element: callbacks at the base's start and end mark its RB, and the reading is d
 from __future__ import annotations
 
 from contextlib import nullcontext
+from functools import lru_cache
 
 from reportlab.lib.abag import ABag
 from reportlab.lib.styles import ParagraphStyle
@@ -119,11 +120,7 @@ class _Segment:
         masked = text  # a ruby group's base is one token to the breaker: no break inside it
         for start, end, _, _ in self.rubies:
             masked = masked[:start] + "A" * (end - start) + masked[end:]
-        if self.phrases:
-            ranges = break_phrases(masked, widths, widths_here, lambda: phrase_levels(text))
-        else:
-            ranges = mend_tail(masked, widths, widths_here, break_lines(masked, widths, widths_here),
-                               lambda: phrase_levels(text))
+        ranges = line_ranges(self.phrases, masked, text, tuple(widths), tuple(widths_here))
         lines = []
         for number, (start, end) in enumerate(ranges):
             max_width = max_widths[min(first_line + number, len(max_widths) - 1)]
@@ -175,6 +172,18 @@ class _Segment:
                 if hi in ends and hi < end:  # after a group's base (never a line's last word: see lines)
                     words.append(_ruby_end(frag))
         return words
+
+
+@lru_cache(maxsize=4096)
+def line_ranges(phrases: bool, masked: str, text: str, widths: tuple[float, ...],
+                max_widths: tuple[float, ...]) -> tuple[tuple[int, int], ...]:
+    """The lines of a text as (start, end) ranges: phrase-aware (a short text) or JLREQ greedy with a
+    mended tail. Pure, so kept per process: every handout breaks the same texts at the same widths.
+    masked: the text the breaker sees (each ruby base one token); text: the words BudouX reads."""
+    if phrases:
+        return tuple(break_phrases(masked, widths, max_widths, lambda: phrase_levels(text)))
+    return tuple(mend_tail(masked, widths, max_widths, break_lines(masked, widths, max_widths),
+                           lambda: phrase_levels(text)))
 
 
 def _set_named_callback(canvas, name: str, callback) -> None:
