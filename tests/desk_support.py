@@ -58,7 +58,8 @@ class Client:
             connection.putheader(name, value)
         connection.endheaders(data)
         response = connection.getresponse()
-        response.text = response.read().decode("utf-8", "replace")
+        response.body = response.read()
+        response.text = response.body.decode("utf-8", "replace")
         cookie = response.getheader("Set-Cookie")
         if cookie:
             self.cookie = cookie.split(";", 1)[0]
@@ -75,3 +76,39 @@ class Client:
         """The CSRF token of the page at path (as a browser has it, with its session cookie)."""
         page = self.get(path)
         return re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1]
+
+
+class Inbox:
+    """What a local SMTP server (aiosmtpd) received: [(recipients, parsed mail)]."""
+
+    def __init__(self):
+        self.mails = []
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        from email import policy
+
+        self.mails.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=policy.default)))
+        return "250 OK"
+
+
+@contextlib.contextmanager
+def local_smtp(content_dir: Path):
+    """A plain SMTP server on 127.0.0.1 (security: none is allowed on loopback only); the content folder's
+    mail.yaml points at it. Yields its Inbox."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    box = Inbox()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    (content_dir / "mail.yaml").write_text(
+        f"host: 127.0.0.1\nport: {port}\nsecurity: none\nfrom: clinic@example.com\n", encoding="utf-8")
+    try:
+        yield box
+    finally:
+        controller.stop()

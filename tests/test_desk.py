@@ -1,12 +1,15 @@
 """`handout desk`: served on loopback only, and every request checked at the door (no browser here)."""
+import datetime as dt
 import logging
+import re
 
 import pytest
+import yaml
 
 from clinic_handout.desk.guard import host_name, is_loopback
 from clinic_handout.desk.serve import DeskRefused, check_host
 
-from .desk_support import Client, serving
+from .desk_support import Client, local_smtp, serving
 
 
 @pytest.fixture
@@ -124,3 +127,87 @@ def test_an_internal_error_is_logged_without_the_request(clinic, tmp_path, caplo
 def test_only_todays_saved_pdfs_are_served(desk, clinic, tmp_path):
     assert desk.get("/today/..%2F..%2Fclinic.yaml").status == 404
     assert desk.get("/today/2026-11-25_x.pdf").status == 404
+
+
+BOTH = ["hip-flexor", "inner-thigh", "buttock", "hamstring", "foot-sole"]  # the sample's stretches for area both
+
+
+def new_handout(client, action="preview", **fields):
+    """Posts the 新しく作る form as the page would (ticks for area both); returns the redirect's target."""
+    token = client.token("/new/")
+    body = {"csrf_token": token, "action": action, "name": "山田 花子", "area": "both", "area_shown": "both",
+            **{f"s-{sid}": "on" for sid in BOTH}, **fields}
+    reply = client.post("/new/", {k: v for k, v in body.items() if v is not None})
+    assert reply.status == 303, reply.text
+    return reply.getheader("Location")
+
+
+def test_the_form_builds_a_pdf_the_page_shows(desk):
+    target = new_handout(desk)
+    page = desk.get(target)
+    assert 'id="preview"' in page.text and "2 ページ" in page.text
+    pdf = desk.get(target + "/pdf")
+    assert pdf.getheader("Content-Type") == "application/pdf"
+    assert "inline" in pdf.getheader("Content-Disposition")
+    assert desk.get("/new/no-such-draft/pdf").status == 404
+
+
+def test_choosing_another_area_without_the_script_ticks_that_areas_stretches_and_builds_nothing(desk):
+    target = new_handout(desk, area="lower", area_shown="both")  # the ticks shown were both's
+    page = desk.get(target)
+    assert "選び直しました" in page.text and 'id="preview"' not in page.text
+    ticked = re.findall(r'name="s-([a-z-]+)" id="s-[a-z-]+" checked', page.text)
+    assert ticked == ["buttock", "hamstring", "foot-sole"]  # the sample's stretches for area lower
+
+
+def test_save_writes_the_pdf_and_a_prescription_that_builds_the_same_bytes(desk, clinic, tmp_path, run):
+    target = new_handout(desk, action="save", **{"hold-buttock": "２０", "side-hamstring": "left"})
+    assert "保存しました" in desk.get(target).text
+    day = tmp_path / "data" / "saved" / dt.date.today().isoformat()
+    (pdf,) = day.glob("*.pdf")
+    (prescription,) = day.glob("*.yaml")
+    assert pdf.read_bytes() == desk.get(target + "/pdf").body  # what was saved is what the page showed
+    data = yaml.safe_load(prescription.read_text(encoding="utf-8"))
+    assert data["stretches"] == ["hip-flexor", "inner-thigh", {"id": "buttock", "hold_seconds": 20},
+                                 {"id": "hamstring", "side": "left"}, "foot-sole"]
+    result = run("build", prescription, "-o", tmp_path / "again.pdf", "--content", clinic)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "again.pdf").read_bytes() == pdf.read_bytes()
+    assert pdf.name in desk.get("/").text  # today's list
+
+
+def test_the_mail_confirmation_token_is_bound_to_what_was_shown_and_used_once(clinic, tmp_path):
+    with local_smtp(clinic) as inbox, serving(clinic, tmp_path / "data") as base:
+        client = Client(base)
+        target = new_handout(client, action="mail", email="hanako@example.com")
+        assert target.startswith("/mail/")
+        assert inbox.mails == []  # メールで送る shows the confirmation only
+
+        def shown():
+            page = client.get(target)
+            fields = dict(re.findall(r'name="(token|address|filename)" value="([^"]*)"', page.text))
+            return {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1], **fields}
+
+        form = shown()
+        assert form["address"] == "hanako@example.com"
+        # an address changed after the confirmation was shown: refused, and that token is spent
+        reply = client.post(target, {**form, "address": "someone@evil.example"})
+        assert reply.status == 409 and "送っていません" in reply.text
+        assert client.post(target, form).status == 409  # the same token again, now with the shown address
+        assert inbox.mails == []
+        form = shown()  # a fresh confirmation
+        assert client.post(target, {**form, "token": "made-up"}).status == 409
+        form = shown()
+        reply = client.post(target, form)
+        assert reply.status == 200 and "送信しました" in reply.text
+        assert [to for to, _ in inbox.mails] == [["hanako@example.com"]]
+        assert client.post(target, form).status == 409  # a second click, a reload: nothing more
+        assert len(inbox.mails) == 1
+
+
+def test_no_mail_without_an_address_and_the_confirmation_says_so(clinic, tmp_path):
+    with local_smtp(clinic) as inbox, serving(clinic, tmp_path / "data") as base:
+        client = Client(base)
+        page = client.get(new_handout(client, action="mail"))
+        assert "メールアドレスがありません" in page.text and 'name="token"' not in page.text
+        assert inbox.mails == []

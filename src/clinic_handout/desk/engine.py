@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..compose import Handout, compose, default_filename
 from ..content import Content
-from ..errors import InputError, Problem
+from ..errors import Problem
 from ..pipeline import open_content
 from ..prescription import Prescription, catalogue_titles, prescription_from
 
@@ -81,9 +82,17 @@ def save(built: Built, folder: Path) -> tuple[Path, Path]:
     return pdf_path, path
 
 
+_ENGLISH = re.compile(r"\s*\((?![^()]*[\u3040-\u30ff\u3400-\u9fff])[^()]*\)")  # a bracket with no kana or kanji
+
+
+def japanese(text: str) -> str:
+    """The validation layer's words without their English in brackets (the desk's reader reads Japanese)."""
+    return _ENGLISH.sub("", text).strip() or text
+
+
 def problem_text(problem: Problem) -> str:
     """A problem in the words of the validation layer, for a message beside its field."""
-    return f"{problem.found} → 正しくは: {problem.expected}"
+    return f"{japanese(problem.found)} → 正しくは: {japanese(problem.expected)}"
 
 
 def todays_saved(folder: Path, today: dt.date) -> list[Path]:
@@ -92,4 +101,90 @@ def todays_saved(folder: Path, today: dt.date) -> list[Path]:
     return sorted(day.glob("*.pdf")) if day.is_dir() else []
 
 
-__all__ = ["Built", "InputError", "build", "check", "load", "problem_text", "save", "todays_saved"]
+# ---- mail (until the use-case layer's send lands) ----
+
+@dataclass(frozen=True)
+class SendOutcome:
+    message_id: str
+    bcc_refused: str | None
+
+
+def mail_settings(content_dir: Path):
+    """The content folder's mail.yaml, checked; InputError when it is missing or wrong."""
+    from ..mail import load_settings
+
+    return load_settings(content_dir)
+
+
+def send_log(data_dir: Path):
+    """The desk's send log (the batch's format): one line per attempt, in the data folder."""
+    from ..mail import SendLog
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return SendLog(data_dir / "send-log.jsonl")
+
+
+def _logged(data_dir: Path) -> list[dict]:
+    import json
+
+    path = data_dir / "send-log.jsonl"
+    if not path.is_file():
+        return []
+    entries = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(entry, dict):
+            entries.append(entry)
+    return entries
+
+
+def other_addresses(data_dir: Path, patient_name: str, address: str) -> list[str]:
+    """Addresses this patient (by name as typed, spaces aside) was sent to before, other than address."""
+    import re
+
+    def same(name) -> bool:
+        return isinstance(name, str) and re.sub(r"\s+", "", name) == re.sub(r"\s+", "", patient_name)
+
+    found = {e["address"] for e in _logged(data_dir) if same(e.get("patient")) and e.get("outcome") == "sent"
+             and isinstance(e.get("address"), str) and e["address"].lower() != address.lower()}
+    return sorted(found)
+
+
+def sent_before(data_dir: Path, built: Built, address: str) -> bool:
+    from ..mail import send_key
+
+    return send_key(built.filename, address, built.pdf) in send_log(data_dir).sent if data_dir.is_dir() else False
+
+
+def send(built: Built, address: str, content_dir: Path, data_dir: Path, password: str | None) -> SendOutcome:
+    """Mails the very PDF that was confirmed to address, and logs the attempt; HandoutError when not sent."""
+    import os
+    import smtplib
+
+    from .. import mail as mailing
+    from ..errors import HandoutError
+
+    if not mailing.valid_address(address):
+        raise HandoutError(f"「{address}」はメールアドレスの形ではありません (not an email address)")
+    settings = mailing.load_settings(content_dir)
+    password = password or (os.environ.get(settings.password_env) if settings.username else None)
+    key = mailing.send_key(built.filename, address, built.pdf)
+    mail = mailing.message(settings, built.handout, mailing.hours_text(built.handout), address, built.pdf,
+                           built.filename, False, mailing.message_id(settings, key))
+    log = send_log(data_dir)
+    entry = {"patient": built.handout.patient_name, "address": address, "file": built.filename,
+             "message_id": mail["Message-ID"], "key": key}
+    mailer = mailing.Mailer(settings, password)
+    try:
+        bcc_refused = mailing.send_with_retries(mailer, mail, address)
+    except (smtplib.SMTPException, OSError) as error:
+        log.write(**entry, outcome="failed", error=mailing.describe(error))
+        raise HandoutError(mailing.describe(error, settings)) from None
+    finally:
+        mailer.close()
+    refused = f"{settings.bcc}: {mailing.describe_reply(bcc_refused)}" if bcc_refused else None
+    log.write(**entry, outcome="sent", **({"bcc_refused": refused} if refused else {}))
+    return SendOutcome(mail["Message-ID"], refused)

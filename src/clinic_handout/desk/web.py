@@ -53,9 +53,12 @@ def create_app(content_dir: Path, data_dir: Path, *, bind_host: str = "127.0.0.1
                       DESK=DeskConfig(Path(content_dir), Path(data_dir), bind_host), TEMPLATES_AUTO_RELOAD=False)
     guard.install(app, bind_host=bind_host, password=password)
 
-    from .screens import today
+    from .drafts import Drafts
+    from .screens import mail, new, today
 
-    app.register_blueprint(today.blueprint)
+    app.config["DRAFTS"] = Drafts()
+    for screen in (today, new, mail):
+        app.register_blueprint(screen.blueprint)
 
     @app.route("/desk-alive")
     def alive():

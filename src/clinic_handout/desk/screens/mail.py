@@ -1,0 +1,76 @@
+"""The mis-send guard: no mail leaves the desk without this confirmation.
+
+The confirmation shows, side by side, the patient's name, the address, the attachment's file name
+and its page count, and says in red when the history knows another address for this patient. Its
+send button carries a one-time token bound to exactly what was shown (address, file name, the PDF's
+sha256, pages): a changed address, another PDF, a reload or a second click sends nothing.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+
+from ...errors import HandoutError, InputError
+from .. import engine
+
+blueprint = Blueprint("mail", __name__, url_prefix="/mail")
+
+
+def _draft(key: str):
+    draft = current_app.config["DRAFTS"].get(key)
+    return draft if draft is not None and draft.built is not None else None
+
+
+@blueprint.get("/<key>")
+def confirm(key: str):
+    draft = _draft(key)
+    if draft is None:
+        return redirect(url_for("new.form"))
+    desk = current_app.config["DESK"]
+    built = draft.built
+    address = built.prescription.patient.email
+    problems: list[str] = []
+    settings = None
+    if not address:
+        problems.append("メールアドレスがありません。「新しく作る」に戻って、メールアドレスの欄に入れてください。")
+    try:
+        settings = engine.mail_settings(desk.content_dir)
+    except InputError as error:
+        problems += [f"{p.file.name} {p.field}: {engine.problem_text(p)}" for p in error.problems]
+    token = None
+    if not problems:
+        token = secrets.token_urlsafe(24)
+        draft.mail_tokens[token] = (address, built.filename, built.sha256, built.pages)
+    return render_template(
+        "confirm.html", key=key, built=built, address=address, problems=problems, token=token,
+        others=engine.other_addresses(desk.data_dir, built.handout.patient_name, address) if address else [],
+        sent_before=engine.sent_before(desk.data_dir, built, address) if address else False,
+        ask_password=bool(settings and settings.username and not os.environ.get(settings.password_env)))
+
+
+@blueprint.post("/<key>")
+def send(key: str):
+    desk = current_app.config["DESK"]
+    shown = current_app.config["DRAFTS"].take_token(key, request.form.get("token", ""))
+    draft = _draft(key)
+    refused = None
+    if shown is None or draft is None:
+        refused = "この確認画面はもう使えません（送信済みか、古い画面です）。"
+    else:
+        built = draft.built
+        now = (built.prescription.patient.email, built.filename, built.sha256, built.pages)
+        posted = (request.form.get("address"), request.form.get("filename"))
+        if now != shown or posted != shown[:2]:
+            refused = "確認画面に出ていた内容と違います。"
+    if refused:
+        message = refused + "メールは送っていません。もう一度「メールで送る」からやり直してください。"
+        return render_template("sent.html", ok=False, key=key, built=None, message=message), 409
+    try:
+        outcome = engine.send(built, shown[0], desk.content_dir, desk.data_dir,
+                              request.form.get("smtp_password") or None)
+    except HandoutError as error:
+        return render_template("sent.html", ok=False, key=key, built=built, address=shown[0],
+                               message=f"送れませんでした。{error}"), 502
+    return render_template("sent.html", ok=True, key=key, built=built, address=shown[0], outcome=outcome)

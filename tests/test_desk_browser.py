@@ -1,0 +1,222 @@
+"""The desk in a real browser, as a receptionist uses it: Debian's chromium driven by Selenium.
+
+Nothing is downloaded: the browser and its driver are the system's (/usr/bin/chromium and
+/usr/bin/chromedriver, installed by .ci/run), given by path so that selenium-manager never runs.
+Headless, in a 1366×768 window (the clinic PC's screen).
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import http.server
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from .desk_support import local_smtp, serving
+
+CHROMIUM, DRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+if not (CHROMIUM.exists() and DRIVER.exists()):
+    if os.environ.get("HANDOUT_REQUIRE_BROWSER"):
+        raise RuntimeError("chromium and chromium-driver are required here (apt-get install chromium chromium-driver)")
+    pytest.skip("Debian's chromium and chromium-driver are not installed", allow_module_level=True)
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium (a test dependency) drives the browser")
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+
+
+def start_browser():
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    options.add_experimental_option("prefs", {"intl.accept_languages": "ja-JP,ja"})
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1366,768",
+                     "--lang=ja-JP", "--accept-lang=ja-JP", "--disable-gpu", "--no-first-run", "--disable-extensions",
+                     "--disable-background-networking", "--disable-sync", "--disable-component-update"):
+        options.add_argument(argument)
+    return webdriver.Chrome(service=Service(executable_path=str(DRIVER)), options=options)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    driver = start_browser()
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def desk(clinic, tmp_path, browser):
+    with serving(clinic, tmp_path / "data") as base:
+        browser.delete_all_cookies()
+        yield base
+
+
+def wait_for(browser, css: str, timeout: float = 60):
+    return WebDriverWait(browser, timeout).until(lambda b: b.find_element(By.CSS_SELECTOR, css))
+
+
+def type_into(browser, field_id: str, text: str) -> None:
+    field = browser.find_element(By.ID, field_id)
+    field.clear()
+    field.send_keys(text)
+
+
+def click(browser, element_id: str) -> None:
+    browser.find_element(By.ID, element_id).click()
+
+
+def fetch_bytes(browser, url: str) -> bytes:
+    """The bytes the page's own link gives (fetched by the page, with its cookie)."""
+    encoded = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch(arguments[0]).then(r => r.arrayBuffer()).then(b => {"
+        "  let s = ''; const a = new Uint8Array(b); for (let i = 0; i < a.length; i++) s += String.fromCharCode(a[i]);"
+        "  done(btoa(s)); });", url)
+    return base64.b64decode(encoded)
+
+
+def choose_area(browser, area: str) -> None:
+    browser.find_element(By.CSS_SELECTOR, f"input[name=area][value={area}]").click()
+
+
+def test_a_new_patient_with_a_changed_dose_and_side_is_byte_for_byte_handout_build(browser, desk, clinic, run,
+                                                                                 tmp_path):
+    browser.get(desk + "new/")
+    type_into(browser, "name", "山田 花子")
+    choose_area(browser, "lower")
+    # The area's stretches are ticked with their default doses (the sample's lower: buttock, hamstring, foot-sole)
+    ticked = [b.get_attribute("id") for b in browser.find_elements(By.CSS_SELECTOR, "input[name^='s-']")
+              if b.is_selected()]
+    assert ticked == ["s-buttock", "s-hamstring", "s-foot-sole"]
+    assert browser.find_element(By.ID, "hold-buttock").get_attribute("value") == "10"
+    type_into(browser, "hold-buttock", "30")
+    type_into(browser, "reps-hamstring", "３")  # full-width, as a Japanese keyboard types it
+    Select(browser.find_element(By.ID, "side-buttock")).select_by_visible_text("右側だけ")
+    type_into(browser, "practitioner", "田中 健")
+    click(browser, "do-preview")
+    frame = wait_for(browser, "iframe#preview")
+    page_pdf = fetch_bytes(browser, frame.get_attribute("src").split("#")[0])
+
+    # The same prescription, written out by hand, built by the CLI.
+    today = dt.date.today().isoformat()
+    (tmp_path / "p.yaml").write_text(
+        f"patient:\n  name: 山田 花子\ndate: {today}\npractitioner: 田中 健\narea: lower\nstretches:\n"
+        "  - id: buttock\n    hold_seconds: 30\n    side: right\n  - id: hamstring\n    reps: 3\n  - foot-sole\n",
+        encoding="utf-8")
+    result = run("build", tmp_path / "p.yaml", "-o", tmp_path / "cli.pdf", "--content", clinic)
+    assert result.exit_code == 0, result.output
+    assert page_pdf[:5] == b"%PDF-"
+    assert page_pdf == (tmp_path / "cli.pdf").read_bytes()
+    # and the page says what it made
+    assert f"{today}_山田花子.pdf" in browser.find_element(By.CSS_SELECTOR, ".preview-info").text
+
+
+def test_bad_fields_show_the_validation_layers_japanese_words_beside_them(browser, desk):
+    browser.get(desk + "new/")
+    choose_area(browser, "both")
+    type_into(browser, "reps-buttock", "abc")
+    type_into(browser, "email", "hanako@example")
+    click(browser, "do-preview")
+    wait_for(browser, "#problems")
+    name_error = browser.find_element(By.ID, "name-error")
+    assert "ありません" in name_error.text and "患者さんのお名前" in name_error.text
+    # beside its field: in the same box as the input, which points at it for a screen reader
+    name = browser.find_element(By.ID, "name")
+    assert name.get_attribute("aria-invalid") == "true"
+    assert name.get_attribute("aria-describedby") == "name-error"
+    assert name_error.find_element(By.XPATH, "..") == name.find_element(By.XPATH, "..")
+    reps_error = browser.find_element(By.ID, "reps-buttock-error")
+    assert '"abc"' in reps_error.text and "1〜50 の整数" in reps_error.text
+    assert "メールアドレス" in browser.find_element(By.ID, "email-error").text
+    # what was typed is still there, and no preview was made from a bad form
+    assert browser.find_element(By.ID, "reps-buttock").get_attribute("value") == "abc"
+    assert not browser.find_elements(By.CSS_SELECTOR, "iframe#preview")
+
+
+@pytest.fixture
+def inbox(clinic):
+    with local_smtp(clinic) as box:
+        yield box
+
+
+def fill_and_mail(browser, desk, name: str, address: str) -> None:
+    browser.get(desk + "new/")
+    type_into(browser, "name", name)
+    choose_area(browser, "both")
+    type_into(browser, "email", address)
+    click(browser, "do-mail")
+    wait_for(browser, "table.confirm")
+
+
+def test_a_mail_goes_only_through_the_confirmation_showing_name_address_file_and_pages(browser, desk, inbox,
+                                                                                     tmp_path):
+    fill_and_mail(browser, desk, "髙橋 﨑子", "sakiko@example.com")
+    assert inbox.mails == []  # メールで送る only shows the confirmation
+    today = dt.date.today().isoformat()
+    assert browser.find_element(By.ID, "confirm-name").text == "髙橋 﨑子 様"
+    assert browser.find_element(By.ID, "confirm-address").text == "sakiko@example.com"
+    assert browser.find_element(By.ID, "confirm-file").text == f"{today}_髙橋﨑子.pdf"
+    assert browser.find_element(By.ID, "confirm-pages").text == "2 ページ"
+    assert not browser.find_elements(By.ID, "other-addresses")  # the first mail to this patient
+    click(browser, "do-send")
+    wait_for(browser, "h1.ok")
+    assert len(inbox.mails) == 1
+    recipients, mail = inbox.mails[0]
+    assert recipients == ["sakiko@example.com"]
+    (attachment,) = list(mail.iter_attachments())
+    assert attachment.get_filename() == f"{today}_髙橋﨑子.pdf"
+    import io
+
+    from pypdf import PdfReader
+
+    assert len(PdfReader(io.BytesIO(attachment.get_content())).pages) == 2
+
+
+def test_another_address_known_for_the_patient_is_said_in_red(browser, desk, inbox):
+    fill_and_mail(browser, desk, "山田 花子", "hanako@example.com")
+    click(browser, "do-send")
+    wait_for(browser, "h1.ok")
+    fill_and_mail(browser, desk, "山田 花子", "hanako.yamada@example.net")
+    warning = browser.find_element(By.ID, "other-addresses")
+    assert "hanako@example.com" in warning.text and "別のアドレス" in warning.text
+    assert warning.value_of_css_property("color") == "rgba(176, 0, 32, 1)"  # the desk's red (#b00020)
+    assert len(inbox.mails) == 1  # the warning page sent nothing
+
+
+class Evil(http.server.BaseHTTPRequestHandler):
+    """Another site the receptionist happens to open: its page posts a form to the desk."""
+
+    target = ""
+
+    def do_GET(self):
+        page = (f'<form id="f" method="post" action="{self.target}new/">'
+                '<input name="name" value="攻撃"><input name="area" value="both"><input name="area_shown" value="both">'
+                '<input name="email" value="attacker@evil.example"><input name="action" value="mail"></form>'
+                '<script>document.getElementById("f").submit()</script>')
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.end_headers()
+        self.wfile.write(page.encode())
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_forged_post_from_another_site_is_refused(browser, desk, inbox):
+    browser.get(desk)  # the receptionist has the desk open (its session cookie is in the browser)
+    Evil.target = desk
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Evil)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        browser.get(f"http://localhost:{server.server_address[1]}/")
+        WebDriverWait(browser, 30).until(lambda b: b.current_url.startswith(desk))
+        assert "できませんでした" in browser.find_element(By.TAG_NAME, "h1").text
+        assert "別のページからの送信" in browser.find_element(By.CSS_SELECTOR, ".problem").text
+    finally:
+        server.shutdown()
+    assert inbox.mails == []
