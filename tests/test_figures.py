@@ -465,14 +465,19 @@ def test_the_key_is_printed_once_when_built_in_figures_are_used(build, clinic_wi
 
 
 @pytest.mark.parametrize("mirror", [False, True])
-def test_the_sole_arrow_says_toes_and_runs_up_the_close_up_from_heel_to_toes(mirror):
+def test_the_sole_arrow_says_press_with_the_thumbs_and_runs_up_from_the_thumbs(mirror):
+    # 指へ read as "towards the fingers", つま先へ as "pull the toes back" (review 3): the word names the thumbs
+    # and pressing. The arrow is vertical, inside the close-up beside the sole, and starts where the thumbs
+    # are (in the lower half, above the heel: no lower than half the radius below the centre) and ends at the
+    # toes' level (above 0.4 of the radius over the centre): the thumbs press their way up the sole.
     pose = POSES["foot-sole"].mirrored() if mirror else POSES["foot-sole"]
     inset = [p for p in pose.props if isinstance(p, Inset)][0]
     (arrow,) = pose.arrows
-    assert arrow.word == "つま先へ"  # 指へ read as "towards the fingers"
+    assert arrow.word == "親指で押す"
     (x0, y0), (x1, y1) = arrow.start, arrow.end
-    assert x0 == x1 and y0 < inset.centre[1] - 0.4 * inset.radius and y1 > inset.centre[1]  # heel up to the toes
-    assert abs(x0 - inset.centre[0]) < inset.radius  # inside the close-up, beside the sole
+    cy, r = inset.centre[1], inset.radius
+    assert x0 == x1 and cy - 0.5 * r <= y0 < cy and y1 > cy + 0.4 * r, (y0, y1)
+    assert abs(x0 - inset.centre[0]) < r  # inside the close-up, beside the sole
 
 
 @pytest.mark.parametrize("name", sorted(POSES))
@@ -621,3 +626,25 @@ def test_the_hip_flexor_arrow_moves_the_hips_forward_from_the_start_pose(mirror)
     assert arrow.start[1] == arrow.end[1] and (arrow.end[0] - arrow.start[0]) * facing >= 10
     assert j["hip"][1] - 2 <= arrow.start[1] <= j["hip"][1] + 6  # at the pelvis
     assert (ghost["hip"][0] - arrow.end[0]) * facing >= 4  # behind the start pose's back, not through the body
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+def test_the_inner_thigh_chair_stands_against_a_wall_and_the_knee_bends_a_little(mirror):
+    # review 3: "a deep knee bend, the chair looks free-standing". Written out: a wall stands where the chair's
+    # seat ends (its face within 1 unit of the seat's far edge), on the side away from the person; the bent
+    # (grey) knee opens to at least 135 degrees between thigh and shin (a bend of at most 45 degrees).
+    import math
+
+    from clinic_handout.figures import Chair, Wall
+
+    pose = POSES["inner-thigh"].mirrored() if mirror else POSES["inner-thigh"]
+    (chair,) = [p for p in pose.props if isinstance(p, Chair)]
+    (wall,) = [p for p in pose.props if isinstance(p, Wall)]
+    seat_end = chair.x + chair.facing * chair.depth
+    face = wall.x0 if chair.facing > 0 else wall.x1
+    assert abs(face - seat_end) <= 1 and (face - chair.x) * chair.facing > 0, (seat_end, wall)
+    j = pose.joints
+    hip, knee, ankle = j["far_hip"], j["far_knee"], j["far_ankle"]
+    a, b = (hip[0] - knee[0], hip[1] - knee[1]), (ankle[0] - knee[0], ankle[1] - knee[1])
+    angle = math.degrees(math.acos((a[0] * b[0] + a[1] * b[1]) / (math.hypot(*a) * math.hypot(*b))))
+    assert angle >= 135, angle

@@ -162,21 +162,21 @@ POSES: dict[str, Pose] = {
         arrows=(Arrow((23, 30), (37, 30), "腰を前へ", (20, 39.5)),),
         label_spots=((61, 13.5), (13, 13.5), (12, 14)),  # beside the black thigh; 左右 behind the foot
         caption="股関節の前"),
-    # Standing, seen from the front, holding a chair: the right leg out to the side, heel down, toes up;
-    # bending the left knee moves the hips sideways.
+    # Standing, seen from the front, holding a chair set against a wall: the right leg out to the side, heel
+    # down, toes up; bending the left knee a little moves the hips sideways.
     "inner-thigh": Pose(
-        joints={"head": (57, 50.5), "neck": (57, 41.5), "pelvis": (57.5, 25.5),
-                "shoulder": (51, 38.5), "far_shoulder": (63.5, 38.5),
-                "hip": (54, 23), "far_hip": (61, 23),
-                "knee": (42, 15), "ankle": (29, 7.8), "toe": (27, 13),
-                "far_knee": (67.5, 14.5), "far_ankle": (64, 7.5), "far_toe": (68.5, 7),
-                "elbow": (47.5, 30.5), "hand": (52, 25), "far_elbow": (71, 35), "far_hand": (78.5, 37.5)},
+        joints={"head": (57, 52), "neck": (57, 43), "pelvis": (57.5, 27),
+                "shoulder": (51, 40), "far_shoulder": (63.5, 40),
+                "hip": (54, 24.5), "far_hip": (61, 24.5),
+                "knee": (42, 16), "ankle": (29, 7.8), "toe": (27, 13),
+                "far_knee": (65.5, 15.5), "far_ankle": (64, 7.5), "far_toe": (68.5, 7),
+                "elbow": (47.5, 32), "hand": (52, 26.5), "far_elbow": (71, 35.5), "far_hand": (78.5, 37.5)},
         limbs=(Limb(("pelvis", "neck"), (TORSO + 0.8,)),
                Limb(("far_hip", "far_knee", "far_ankle", "far_toe"), LEG, FAR),
                Limb(("hip", "knee", "ankle", "toe"), LEG, STRETCH),
                Limb(("shoulder", "elbow", "hand"), ARM), Limb(("far_shoulder", "far_elbow", "far_hand"), ARM)),
-        facing=0, hands=("far_hand",), props=(Chair(80, depth=14, seat=16, back=17.5),),
-        region=(48.7, 15.9, 5.0, 2.1, 34),
+        facing=0, hands=("far_hand",), props=(Wall(94.5, 99), Chair(80, depth=14, seat=16, back=17.5)),
+        region=(49.0, 18.8, 5.0, 2.1, 35),
         ghost={"head": (53, 54.5), "neck": (53, 45.5), "pelvis": (53, 29.5), "shoulder": (47, 42.5),
                "far_shoulder": (59.5, 42.5), "hip": (49.5, 27), "far_hip": (56.5, 27), "knee": (38.5, 17),
                "far_knee": (60.5, 17), "elbow": (43.5, 34.5), "hand": (47.5, 29), "far_elbow": (67, 39),
@@ -225,7 +225,7 @@ POSES: dict[str, Pose] = {
         limbs=side_view(), hands=("hand",), props=(Chair(14, depth=19, seat=12.5, back=17),
                                                       Inset((81.5, 31), 17.5, (44, 27))),
         region=(81.9, 29.7, 2.8, 8.3, 0),
-        arrows=(Arrow((69.8, 21.5), (69.8, 41.0), "つま先へ", (80, 54.5)),),
+        arrows=(Arrow((69.8, 26), (69.8, 41.5), "親指で押す", (77, 54.2)),),
         label_spots=((48.5, 34), (49.5, 34.5), (47.5, 33.5), (46, 38.2)),  # over the black foot, off the grey shin
         caption="足の裏"),
 }

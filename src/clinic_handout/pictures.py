@@ -365,7 +365,7 @@ def _inset(art: Art, inset: Inset, region):
     _region(art, region)
     for side in (-1, 1):  # the hands wrap the arch from the sides; the thumbs lie on the sole, side by side
         art.polygon(_ellipse(*at(side * 7.4, -7.0), 2.5 * u, 4.4 * u, 0), WHITE, INK, OUTLINE, solid=False)
-        base, tip = at(side * 5.0, -9.6), at(side * 1.9, -1.6)
+        base, tip = at(side * 3.6, -9.2), at(side * 2.2, -1.6)
         art.line(base, tip, 2.3 * u + 2 * OUTLINE, INK, solid=False)
         art.line(base, tip, 2.3 * u, WHITE, solid=False)
     art.footprint.append(((cx, cy), (cx, cy), r + 0.5))  # the close-up is one solid disc for the labels
