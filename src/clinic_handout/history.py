@@ -585,6 +585,35 @@ class History:
                       sends=tuple(sends.get(r["id"], ()))) for r in rows]
 
 
+ORIGIN_WORDS = {"build": "build", "batch": "一括 (batch)", "send": "メール (send)", "new": "質問 (new)",
+                "desk": "受付画面 (desk)"}
+OUTCOME_WORDS = {"sent": "送信 (sent)", "failed": "送れず (failed)", "eml": "メールファイル (eml, not sent)"}
+
+
+def entry_lines(entry: Entry) -> list[str]:
+    """One entry as the CLI prints it: a head line (番号, 日時, お名前, what) and the stretches and mails."""
+    made = entry.made_at[:16].replace("T", " ")
+    flags = [f"{entry.pages}ページ"] + (["大きな文字"] if entry.large_print else []) + (
+        ["記録表"] if entry.tick_sheet else [])
+    dated = "" if entry.made_at.startswith(entry.handout_date.isoformat()) else f"  日付 {entry.handout_date}"
+    lines = [f"{entry.id:>5}  {made}  {entry.patient_name} 様{dated}  "
+             f"（{ORIGIN_WORDS.get(entry.origin, entry.origin)}、{'、'.join(flags)}）"]
+    for number, stretch in enumerate(entry.stretches, start=1):
+        lines.append(f"{'':7}{number}. {stretch.title}　{stretch.dose}（{stretch.detail}）")
+    for send in entry.sends:
+        said = OUTCOME_WORDS.get(send.outcome, send.outcome)
+        locked = "、パスワード付き" if send.encrypted else ""
+        tail = f"  {send.message_id}" if send.message_id and send.outcome == "sent" else ""
+        reason = f"  理由: {send.reason}" if send.reason else ""
+        lines.append(f"{'':7}{said}: {send.address}  {send.at[:16].replace('T', ' ')}"
+                     f"  添付 {send.attachment_name}{locked}{tail}{reason}")
+        if send.bcc_refused:
+            lines.append(f"{'':9}控え (bcc) は届いていません: {send.bcc_refused}")
+    if not entry.sends:
+        lines.append(f"{'':7}メールなし (not mailed)")
+    return lines
+
+
 def now() -> str:
     return dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
