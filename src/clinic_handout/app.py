@@ -31,6 +31,18 @@ Use case → result:
 
 A front end asks its questions (a confirmation, a password) between two use cases or through the
 callbacks it passes (`progress`, `stop`, `smtp_password`, `pdf_password`, `on_sent`).
+
+The history (history.py): `write_handout`, `build_batch`, `send_handout` and `send_batch` record what
+they wrote and sent in the history of `data_dir` (default: handout-data beside the content folder, see
+`history.data_folder`); `record_handout(result, origin="desk")` records a handout built with
+`build_handout` once the desk hands it out (print, save). Each result carries the entry ids
+(`history_id`, `history_ids`). The deed comes first: a history that cannot be written (read-only,
+full, locked, damaged) is one warning notice beside the truthful outcome, never a failure of the
+use case and never an unsent mail said as sent or a sent one as unsent.
+- `list_history(name, *, content_dir, data_dir, limit)` → `HistoryResult`: entries, newest first
+- `history_pdf(entry_id, *, output, ...)` → `WriteResult`: the stored PDF, byte for byte
+- `forget_patient(name, *, ...)` → `HistoryResult`: how many entries were deleted
+- `backup_history(target, *, ...)` → `WriteResult`: a copy of the whole history in one file
 """
 from __future__ import annotations
 
@@ -47,7 +59,9 @@ if TYPE_CHECKING:
     from .batch import Outcome, Prepared
     from .compose import Handout
     from .content import Content
+    from .history import Entry, History
     from .mail import Delivery, MailSettings, SendLog
+    from .prescription import Prescription
 
 
 # -- results ------------------------------------------------------------------------------------
@@ -102,11 +116,14 @@ class HandoutResult(Result):
     pdf: bytes = b""
     filename: str = ""  # DATE_NAME.pdf
     handout: Handout | None = None
+    prescription: Prescription | None = None  # as checked: what record_handout stores
+    content: Content | None = None
 
 
 @dataclass(kw_only=True)
 class WriteResult(Result):
     path: Path | None = None
+    history_id: int | None = None  # the history entry of the handout written (None: not recorded)
 
 
 @dataclass(kw_only=True)
@@ -120,6 +137,7 @@ class BatchPlan(Result):
     prepared: Prepared | None = None
     inputs: dict = field(default_factory=dict)  # what no output may be (the CSV, the folder's files, the content)
     allow_missing_glyphs: bool = False
+    data_dir: Path | None = None  # the history's folder (None: the default, history.data_folder)
 
     @property
     def count(self) -> int:
@@ -147,6 +165,7 @@ class BatchResult(Result):
     stopped: bool = False  # stop() said so: the rows after it were not built
     not_built: list[str] = field(default_factory=list)  # labels left when stopped
     outcomes: list[Outcome] = field(default_factory=list)
+    history_ids: dict[str, int] = field(default_factory=dict)  # label → history entry of the handout written
 
     @property
     def complete(self) -> bool:
@@ -174,6 +193,7 @@ class SendResult(Result):
     sent: bool = False
     message_id: str = ""
     bcc_refused: str = ""  # the server's reply when only the archive copy was refused
+    history_id: int | None = None  # the history entry of the handout (dry runs are not recorded)
 
     @property
     def preview(self) -> str:
@@ -191,6 +211,7 @@ class SendPlan(Result):
     already_sent: int = 0
     settings: MailSettings | None = None
     log: SendLog | None = None
+    batch: BatchResult | None = None  # what was built: its content folder, history folder and entries
 
     @property
     def question(self) -> str:
@@ -214,6 +235,20 @@ class BatchSendResult(Result):
     def summary(self) -> str:
         return (f"{self.sent} 件送信、{len(self.failed)} 件失敗、{self.not_sent} 件未送信 "
                 f"({self.sent} sent, {len(self.failed)} failed, {self.not_sent} not sent; log: {self.log_path})")
+
+
+@dataclass(kw_only=True)
+class HistoryResult(Result):
+    path: Path | None = None  # the history file
+    entries: list[Entry] = field(default_factory=list)  # newest first
+    deleted: int = 0
+
+    @property
+    def lines(self) -> list[str]:
+        """The entries as the CLI prints them, the newest last (beside the prompt)."""
+        from .history import entry_lines
+
+        return [line for entry in reversed(self.entries) for line in entry_lines(entry)]
 
 
 @dataclass(kw_only=True)
@@ -248,6 +283,32 @@ def _glyph_notices(content: Content) -> list[Notice]:
 
 def _problem_notice(problem: Problem) -> Notice:
     return Notice(text=f"注意 (warning): {problem}")
+
+
+def open_history(content: Path, data_dir: str | Path | None = None, *, create: bool = True) -> History:
+    """The history of this content folder (data_dir, else history.data_folder's default); HistoryError
+    when it cannot be opened."""
+    from .history import History, data_folder
+
+    return History.open(data_folder(data_dir, content), content_folder=content, create=create)
+
+
+def _not_recorded(done: str, error: BaseException) -> Notice:
+    """A history that failed after the deed: the deed said first and as it happened, then why the history
+    has no record of it. Only our own message (it names the file, never a patient) or the error's class."""
+    why = str(error) if isinstance(error, HandoutError) else f"{type(error).__name__} (内部エラー / internal error)"
+    return Notice(text=f"注意 (warning): {done}。ただし履歴には記録できませんでした "
+                       f"(done, but not recorded in the history): {why}")
+
+
+def _record(notices: list[Notice], done: str, write: Callable[[], int | None]) -> int | None:
+    """One history write after the deed; any failure is a notice, never the use case's failure. Catches
+    everything on purpose: what was written or sent stays said as it happened, whatever the history does."""
+    try:
+        return write()
+    except Exception as error:  # noqa: BLE001 (see above)
+        notices.append(_not_recorded(done, error))
+        return None
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -364,34 +425,52 @@ def build_handout(prescription: Path, *, content_dir: str | Path | None = None, 
                   allow_missing_glyphs: bool = False, today: dt.date | None = None) -> HandoutResult:
     """One prescription file's handout as PDF bytes, nothing written."""
     from .compose import default_filename
-    from .pipeline import build_pdf, open_content
+    from .pipeline import build_checked, open_content
 
     result = HandoutResult()
     try:
         content = open_content(content_folder(content_dir), allow_missing_glyphs)
-        handout, pdf = build_pdf(prescription, content, today, large_print=large_print)
+        result.prescription, handout, pdf = build_checked(prescription, content, today, large_print=large_print)
     except HandoutError as error:
         result.failure = failure_from(error)
         return result
-    result.pdf, result.filename, result.handout = pdf, default_filename(handout), handout
+    result.pdf, result.filename, result.handout, result.content = pdf, default_filename(handout), handout, content
     result.notices += _glyph_notices(content)
     return result
 
 
+def record_handout(result: HandoutResult, *, origin: str = "desk", data_dir: str | Path | None = None,
+                   file_name: str | None = None) -> int | None:
+    """Records a handout of build_handout in the history when it is handed out (printed, saved); returns
+    its entry id, or None with a warning notice in result when the history could not be written."""
+    if result.failure is not None or result.content is None or result.prescription is None:
+        raise ValueError("record_handout needs a built handout")
+    content, prescription, handout = result.content, result.prescription, result.handout
+
+    def write() -> int:
+        with open_history(content.folder, data_dir) as history:
+            return history.record_build(content=content, prescription=prescription, handout=handout,
+                                        pdf=result.pdf, origin=origin, file_name=file_name or result.filename)
+
+    return _record(result.notices, "ハンドアウトは作りました (the handout was made)", write)
+
+
 def write_handout(prescription: Path, *, output: Path | None = None, content_dir: str | Path | None = None,
                   large_print: bool = False, allow_missing_glyphs: bool = False, overwrite: bool = False,
-                  today: dt.date | None = None) -> WriteResult:
+                  today: dt.date | None = None, data_dir: str | Path | None = None,
+                  origin: str = "build") -> WriteResult:
     """Builds one handout and writes it to output (default DATE_NAME.pdf here): whole or not at all; a
-    different file already there is replaced only with overwrite; never over an input."""
+    different file already there is replaced only with overwrite; never over an input. Then records it
+    in the history (result.history_id)."""
     from .compose import default_filename
     from .deliver import check_outputs, write_new
-    from .pipeline import build_pdf, open_content
+    from .pipeline import build_checked, open_content
 
     result = WriteResult()
     try:
         folder = content_folder(content_dir)
         content = open_content(folder, allow_missing_glyphs)
-        handout, pdf = build_pdf(prescription, content, today, large_print=large_print)
+        checked, handout, pdf = build_checked(prescription, content, today, large_print=large_print)
         output = output or Path(default_filename(handout))
         check_outputs({"-o": output}, {"prescription": prescription, "--content": files_of(folder)})
         result.path = write_new(output, pdf, overwrite)
@@ -399,6 +478,13 @@ def write_handout(prescription: Path, *, output: Path | None = None, content_dir
         result.failure = failure_from(error)
         return result
     result.notices += _glyph_notices(content)
+
+    def write() -> int:
+        with open_history(folder, data_dir) as history:
+            return history.record_build(content=content, prescription=checked, handout=handout, pdf=pdf,
+                                        origin=origin, file_name=result.path.name)
+
+    result.history_id = _record(result.notices, f"PDF は書きました (the PDF was written: {result.path})", write)
     result.done = str(result.path)
     return result
 
@@ -407,7 +493,7 @@ def write_handout(prescription: Path, *, output: Path | None = None, content_dir
 
 
 def plan_batch(source: Path, *, out_dir: Path, merge_to: Path | None = None, content_dir: str | Path | None = None,
-               allow_missing_glyphs: bool = False) -> BatchPlan:
+               allow_missing_glyphs: bool = False, data_dir: str | Path | None = None) -> BatchPlan:
     """Reads and checks every row (CSV) or file (folder, YAML list) of a batch; writes nothing.
     Rows with problems are in plan.prepared.failed; a batch that cannot start is plan.failure."""
     from . import batch as batches
@@ -415,7 +501,8 @@ def plan_batch(source: Path, *, out_dir: Path, merge_to: Path | None = None, con
     from .errors import OutputRefused
     from .pipeline import open_content
 
-    plan = BatchPlan(source=source, out_dir=out_dir, merge_to=merge_to, allow_missing_glyphs=allow_missing_glyphs)
+    plan = BatchPlan(source=source, out_dir=out_dir, merge_to=merge_to, allow_missing_glyphs=allow_missing_glyphs,
+                     data_dir=Path(data_dir) if data_dir else None)
     try:
         folder = content_folder(content_dir)
         if merge_to is not None and (inside(merge_to, out_dir) or merge_to.suffix.lower() != ".pdf"):
@@ -470,11 +557,36 @@ def build_batch(plan: BatchPlan, *, jobs: int | None = None, large_print: bool =
     result.notices += [Notice(text=f.message, kind="error") for f in result.failed]
     result.not_built = [label for label, _ in prepared.good[len(outcomes):]]
     result.stopped = bool(result.not_built)
+    result.history_ids = _record_batch(result, large_print)
     if plan.merge_to and result.written and not result.stopped and not any(f.label == "--merge" for f in result.failed):
         result.merged = plan.merge_to
         result.notices.append(Notice(text=f"印刷用 (for printing): {plan.merge_to}", kind="info"))
     result.done = result.summary
     return result
+
+
+def _record_batch(result: BatchResult, large_print: bool) -> dict[str, int]:
+    """Each handout the batch wrote, in the history (one file opened once); {label: entry id}."""
+    from .compose import compose
+
+    plan, ids = result.plan, {}
+    written = [(label, prescription, outcome) for (label, prescription), outcome
+               in zip(plan.prepared.good, result.outcomes, strict=False) if outcome.path]
+    if not written:
+        return ids
+
+    def write() -> None:
+        with open_history(plan.content.folder, plan.data_dir) as history:
+            for label, prescription, outcome in written:
+                handout = compose(plan.content, prescription, result.today, large_print=large_print)
+                ids[label] = history.record_build(content=plan.content, prescription=prescription, handout=handout,
+                                                  pdf=outcome.pdf, origin="batch", file_name=outcome.path.name)
+
+    _record(result.notices, "PDF は書きました (the PDFs were written)", write)
+    if ids and len(ids) < len(written):
+        result.warn(f"注意 (warning): 履歴に記録したのは {len(written)} 件中 {len(ids)} 件です "
+                    f"({len(ids)} of {len(written)} recorded in the history)")
+    return ids
 
 
 # -- mail ---------------------------------------------------------------------------------------
@@ -513,11 +625,16 @@ def send_handout(prescription: Path, *, to: str | None = None, pdf_file: Path | 
                  pdf_password: Callable[[], str] | None = None,
                  smtp_password: Callable[[MailSettings], str | None] | None = None,
                  content_dir: str | Path | None = None, overwrite: bool = False,
-                 today: dt.date | None = None) -> SendResult:
+                 today: dt.date | None = None, data_dir: str | Path | None = None,
+                 origin: str = "send") -> SendResult:
     """Emails one patient their handout (to patient.email, or to). pdf_file is attached only when it is
     byte for byte this prescription's handout. dry_run shows and sends nothing; eml writes the mail to a
     file instead. pdf_password() gives the password of an encrypted PDF, smtp_password(settings) the
-    mail server's (called only when a mail really goes)."""
+    mail server's (called only when a mail really goes).
+
+    The history records the handout (unencrypted: the stored PDF opens without a password) and the mail
+    as it went: sent with its Message-ID, failed with the reason, or eml (written, not sent); a dry run
+    records nothing."""
     from . import mail as mailing
     from .compose import compose, default_filename
     from .deliver import check_outputs, refuse_existing, write_atomically
@@ -527,6 +644,19 @@ def send_handout(prescription: Path, *, to: str | None = None, pdf_file: Path | 
 
     result = SendResult(encrypted=encrypt)
     mailer = None
+
+    def record(outcome: str, done: str, reason: str | None = None, bcc: str | None = None) -> None:
+        def write() -> int:
+            with open_history(folder, data_dir) as history:
+                entry = history.record_build(content=content, prescription=patient, handout=handout, pdf=plain,
+                                             origin=origin, file_name=filename)
+                history.record_send(entry, address=address, attachment_name=filename, attachment=pdf,
+                                    outcome=outcome, reason=reason, message_id=mail["Message-ID"],
+                                    encrypted=encrypt, bcc_refused=bcc)
+                return entry
+
+        result.history_id = _record(result.notices, done, write)
+
     try:
         folder = content_folder(content_dir)
         content = open_content(folder)
@@ -547,6 +677,7 @@ def send_handout(prescription: Path, *, to: str | None = None, pdf_file: Path | 
             if not overwrite and eml.exists():  # a mail has a fresh Date each time: never the same bytes
                 raise refuse_existing(eml)
         settings = mailing.template_settings(folder, content.clinic.email)
+        plain = pdf  # what the history keeps: the handout itself, never locked with a password it does not know
         if encrypt:
             if pdf_password is None:
                 raise ValueError("encrypt needs pdf_password")
@@ -561,14 +692,16 @@ def send_handout(prescription: Path, *, to: str | None = None, pdf_file: Path | 
             if eml:
                 result.eml = write_atomically(eml, mail.as_bytes())
                 result.done = str(result.eml)
+                record("eml", f"メールをファイルに書きました (the mail was written to {result.eml})")
             return result
         settings = mailing.load_settings(folder)
         mailer = mailing.Mailer(settings, smtp_password(settings) if smtp_password else None)
         try:
             bcc_refused = mailing.send_with_retries(mailer, mail, address)
         except (mailing.smtplib.SMTPException, OSError) as error:
-            raise HandoutError(f"送れませんでした (not sent) to {address}: {mailing.describe(error, settings)}") \
-                from None
+            why = mailing.describe(error, settings)
+            record("failed", "メールは送れませんでした (the mail was NOT sent)", reason=why)
+            raise HandoutError(f"送れませんでした (not sent) to {address}: {why}") from None
     except HandoutError as error:
         result.failure = failure_from(error)
         return result
@@ -581,6 +714,8 @@ def send_handout(prescription: Path, *, to: str | None = None, pdf_file: Path | 
         result.bcc_refused = mailing.describe_reply(bcc_refused)
         result.warn(f"注意 (warning): 控え (bcc) {settings.bcc} はサーバーに断られました。控えは届いていません "
                     f"(the archive copy was refused and not delivered: {result.bcc_refused})")
+    record("sent", f"メールは送信しました (the mail WAS sent to {address})",
+           bcc=f"{settings.bcc}: {result.bcc_refused}" if bcc_refused else None)
     return result
 
 
@@ -590,7 +725,7 @@ def plan_batch_send(batch: BatchResult) -> SendPlan:
     from . import mail as mailing
     from .compose import compose
 
-    plan = SendPlan()
+    plan = SendPlan(batch=batch)
     content, prepared = batch.plan.content, batch.plan.prepared
     assert content is not None and prepared is not None
     deliveries = [mailing.Delivery(label, compose(content, prescription, batch.today), prescription.patient.email,
@@ -623,26 +758,189 @@ def send_batch(plan: SendPlan, *, smtp_password: Callable[[MailSettings], str | 
                stop: Callable[[], bool] | None = None,
                on_sent: Callable[[str], None] | None = None) -> BatchSendResult:
     """Sends the waiting mails of plan, one by one, each written to the send log before the next.
-    stop() is asked between mails (the mail in flight is finished); on_sent(line) is told each mail sent."""
+    stop() is asked between mails (the mail in flight is finished); on_sent(line) is told each mail sent.
+
+    The send log (send-log.jsonl in the output folder) stays what a re-run reads to send only what has
+    not gone; each of its entries is then recorded, word for word, in the history, under the handout the
+    batch built. A history that fails is one warning at the end; the mails go on and are said as sent."""
     from . import mail as mailing
 
     assert plan.settings is not None and plan.log is not None
     result = BatchSendResult(log_path=plan.log.path)
+    recorder = _BatchSendRecorder(plan)
 
     def report(delivery: Delivery, bcc: str | None) -> None:
         if on_sent:
             on_sent(f"送信 (sent): {delivery.label} {delivery.address}"
                     + (f"（控え bcc は届いていません / archive copy refused: {bcc}）" if bcc else ""))
 
-    sent, skipped, failed = mailing.send_all(plan.waiting, plan.settings,
-                                             smtp_password(plan.settings) if smtp_password else None,
-                                             plan.log, stop or (lambda: False), report)
+    try:
+        sent, skipped, failed = mailing.send_all(plan.waiting, plan.settings,
+                                                 smtp_password(plan.settings) if smtp_password else None,
+                                                 plan.log, stop or (lambda: False), report, logged=recorder)
+    finally:
+        recorder.close()
     result.notices += [Notice(text=f"エラー (error): {label}: 送れませんでした (not sent): {error}")
                        for label, error in failed]
+    result.notices += recorder.notices
     result.sent = sent
     result.failed = failed + plan.bad
     result.not_sent = len(plan.waiting) - sent - skipped - len(failed)
     result.done = result.summary
+    return result
+
+
+class _BatchSendRecorder:
+    """send_all's logged(): each send-log entry into the history, under the entry of the handout the batch
+    built. Never raises: the first failure is kept as one notice, with how many mails it left unrecorded."""
+
+    def __init__(self, plan: SendPlan):
+        self.plan, self.history, self.notices = plan, None, []
+        self.missed = 0
+        self.error: BaseException | None = None
+
+    def __call__(self, delivery: Delivery, entry: dict) -> None:
+        batch = self.plan.batch
+        try:
+            if self.error is not None:
+                raise self.error
+            if self.history is None:
+                self.history = open_history(batch.plan.content.folder, batch.plan.data_dir)
+            handout_id = batch.history_ids.get(delivery.label)
+            if handout_id is None:  # the build was not recorded (the history failed then): record it now
+                prescription = dict(batch.plan.prepared.good)[delivery.label]
+                handout_id = self.history.record_build(content=batch.plan.content, prescription=prescription,
+                                                       handout=delivery.handout, pdf=delivery.pdf, origin="batch",
+                                                       file_name=delivery.path.name)
+                batch.history_ids[delivery.label] = handout_id
+            self.history.record_send(handout_id, address=entry["address"], attachment_name=entry["file"],
+                                     attachment=delivery.pdf, outcome=entry["outcome"], reason=entry.get("error"),
+                                     message_id=entry.get("message_id"), bcc_refused=entry.get("bcc_refused"))
+        except Exception as error:  # noqa: BLE001 (the mail went, or did not, whatever the history does)
+            self.error = self.error or error
+            self.missed += 1
+
+    def close(self) -> None:
+        if self.history is not None:
+            self.history.close()
+        if self.error is not None:
+            self.notices.append(_not_recorded(
+                f"メールの結果は上のとおりで、送信記録 {self.plan.log.path} にあります (the mails went as said above "
+                f"and are in the send log); {self.missed} 件", self.error))
+
+
+# -- the history --------------------------------------------------------------------------------
+
+
+def _history_use(result: Result, content_dir: str | Path | None, data_dir: str | Path | None,
+                 use: Callable[[History], None], missing_ok: bool = False) -> None:
+    """Runs use(history) on the existing history (never made here); one that cannot be read, or none yet,
+    is result.failure; with missing_ok, none yet is a remark."""
+    from .history import NoHistory
+
+    try:
+        with open_history(content_folder(content_dir), data_dir, create=False) as history:
+            if isinstance(result, HistoryResult):
+                result.path = history.path
+            use(history)
+    except NoHistory as error:
+        if not missing_ok:
+            result.failure = failure_from(error)
+        else:
+            result.notices.append(Notice(text=str(error), kind="info"))
+    except HandoutError as error:
+        result.failure = failure_from(error)
+
+
+def list_history(name: str = "", *, content_dir: str | Path | None = None, data_dir: str | Path | None = None,
+                 limit: int | None = 50) -> HistoryResult:
+    """The entries whose name holds name (part of it, as typed; width, spaces and kana kind aside), newest
+    first; with no name, the newest. No history yet is said as a remark, not a failure."""
+    result = HistoryResult()
+
+    def use(history: History) -> None:
+        result.entries = history.search(name, limit=limit)
+        if not result.entries:
+            result.notices.append(Notice(text=f"「{name}」の記録はありません (no entries)" if name
+                                         else "記録はありません (no entries)", kind="info"))
+        result.done = f"履歴 (history): {history.path}"
+
+    _history_use(result, content_dir, data_dir, use, missing_ok=True)
+    return result
+
+
+def history_pdf(entry_id: int, *, output: Path | None = None, overwrite: bool = False,
+                content_dir: str | Path | None = None, data_dir: str | Path | None = None) -> WriteResult:
+    """Writes the PDF of entry entry_id exactly as it was handed out (checked against its SHA-256) to
+    output (default: its file name here); a different file there is replaced only with overwrite."""
+    from .deliver import check_outputs, write_new
+
+    result = WriteResult()
+
+    def use(history: History) -> None:
+        entry = history.get(entry_id)
+        target = output or Path(entry.file_name or f"{entry.handout_date}_{entry_id}.pdf")
+        check_outputs({"-o": target}, {"history": history.path})
+        result.path, result.history_id = write_new(target, history.pdf(entry_id), overwrite), entry_id
+        result.done = str(result.path)
+
+    _history_use(result, content_dir, data_dir, use)
+    return result
+
+
+def history_pdf_to_view(entry_id: int, *, content_dir: str | Path | None = None,
+                        data_dir: str | Path | None = None) -> WriteResult:
+    """The PDF of entry entry_id in a new private temporary folder (0700), to open in a viewer."""
+    import tempfile
+
+    result = WriteResult()
+
+    def use(history: History) -> None:
+        entry = history.get(entry_id)
+        result.path = Path(tempfile.mkdtemp(prefix="handout-")) / (entry.file_name or f"{entry_id}.pdf")
+        result.path.write_bytes(history.pdf(entry_id))
+        result.history_id, result.done = entry_id, str(result.path)
+
+    _history_use(result, content_dir, data_dir, use)
+    return result
+
+
+def patient_entries(name: str, *, content_dir: str | Path | None = None,
+                    data_dir: str | Path | None = None) -> HistoryResult:
+    """The entries forget_patient(name) would delete (the whole name; width and spaces aside)."""
+    result = HistoryResult()
+
+    def use(history: History) -> None:
+        result.entries = history.entries_of(name)
+
+    _history_use(result, content_dir, data_dir, use)
+    return result
+
+
+def forget_patient(name: str, *, content_dir: str | Path | None = None,
+                   data_dir: str | Path | None = None) -> HistoryResult:
+    """Deletes every entry of this patient (with the mails and PDFs only they had), overwritten on disk.
+    Ask first: show patient_entries(name)."""
+    result = HistoryResult()
+
+    def use(history: History) -> None:
+        result.deleted = history.forget(name)
+        result.done = f"{result.deleted} 件を削除しました (deleted {result.deleted}): {history.path}"
+
+    _history_use(result, content_dir, data_dir, use)
+    return result
+
+
+def backup_history(target: Path, *, content_dir: str | Path | None = None,
+                   data_dir: str | Path | None = None) -> WriteResult:
+    """A copy of the whole history in one file, consistent even while the desk or a batch writes."""
+    result = WriteResult()
+
+    def use(history: History) -> None:
+        result.path = history.backup(target)
+        result.done = str(result.path)
+
+    _history_use(result, content_dir, data_dir, use)
     return result
 
 

@@ -427,10 +427,13 @@ def check_addresses(deliveries: list[Delivery]) -> tuple[list[Delivery], list[tu
 
 
 def send_all(deliveries: list[Delivery], settings: MailSettings, password: str | None, log: SendLog,
-             stop_requested, report, retry_wait: float | None = None) -> tuple[int, int, list[tuple[str, str]]]:
+             stop_requested, report, retry_wait: float | None = None,
+             logged=None) -> tuple[int, int, list[tuple[str, str]]]:
     """Sends each delivery not yet in the log; returns (sent, skipped, [(label, error)]).
 
     stop_requested() is asked between mails (Ctrl-C finishes the mail in flight, then stops).
+    logged(delivery, entry) is given each log entry (sent or failed) once it is on disk: the history
+    records the very same words, so the two never tell different stories. It must not raise.
     """
     mailer = Mailer(settings, password)
     sent = skipped = 0
@@ -451,14 +454,20 @@ def send_all(deliveries: list[Delivery], settings: MailSettings, password: str |
             try:
                 bcc_refused = send_with_retries(mailer, mail, delivery.address, first_wait=retry_wait)
             except (smtplib.SMTPException, OSError) as error:
-                log.write(**entry, outcome="failed", error=describe(error))
+                entry.update(outcome="failed", error=describe(error))
+                log.write(**entry)
+                if logged:
+                    logged(delivery, entry)
                 failed.append((delivery.label, describe(error)))
                 if isinstance(error, smtplib.SMTPAuthenticationError):
                     break  # every other mail would fail the same way
                 continue
             if bcc_refused:
                 entry["bcc_refused"] = f"{settings.bcc}: {describe_reply(bcc_refused)}"
-            log.write(**entry, outcome="sent")
+            entry["outcome"] = "sent"
+            log.write(**entry)
+            if logged:
+                logged(delivery, entry)
             sent += 1
             report(delivery, entry.get("bcc_refused"))
     finally:

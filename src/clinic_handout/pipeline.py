@@ -21,11 +21,17 @@ def build_pdf(prescription_file: Path, content: Content, today: dt.date | None =
 
     Characters no font has are in content.glyphs.warnings when they are allowed (printed as 〓).
     """
+    return build_checked(prescription_file, content, today, large_print)[1:]
+
+
+def build_checked(prescription_file: Path, content: Content, today: dt.date | None = None,
+                  large_print: bool = False) -> tuple[Prescription, Handout, bytes]:
+    """build_pdf, with the prescription as checked (what the history records of it)."""
     from .render import render  # ReportLab's platypus: only when a PDF is made
 
     prescription = load_prescription(prescription_file, catalogue_titles(content), content.glyphs)
     handout = compose(content, prescription, today or dt.date.today(), large_print)
-    return handout, render(handout)
+    return prescription, handout, render(handout)
 
 
 STANDARD = Prescription(source=Path("standard"), patient=Patient("山田 花子", None), date=dt.date(2026, 1, 1),
