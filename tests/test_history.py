@@ -134,9 +134,19 @@ def test_the_file_is_private_and_in_wal_mode(tmp_path, content, made):
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
-def test_the_same_pdf_is_kept_once(tmp_path, content, made):
+def test_the_same_handout_again_is_the_same_entry(tmp_path, content, made):
     with History.open(tmp_path / "data") as history:
-        first, second = record(history, content, made), record(history, content, made)
+        first = record(history, content, made)
+        assert record(history, content, made, origin="send") == first  # a re-run, or send after build
+        assert len(history.search("")) == 1
+
+
+def test_the_same_pdf_is_kept_once(tmp_path, content, made):
+    prescription, handout, pdf = made["hanako"]
+    with History.open(tmp_path / "data") as history:
+        first = record(history, content, made)
+        second = history.record_build(content=content, prescription=prescription, handout=handout, pdf=pdf,
+                                      origin="build", file_name="copy.pdf")  # another file: another entry
         assert first != second
         assert history.pdf(first) == history.pdf(second) == made["hanako"][2]
     db = sqlite3.connect(tmp_path / "data" / "history.sqlite3")

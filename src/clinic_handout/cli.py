@@ -19,6 +19,9 @@ ALLOW_MISSING = click.option(
 OVERWRITE = click.option("--overwrite", is_flag=True,
                          help="中身の違う既存のファイルを置きかえる (replace an existing file with different contents; "
                               "without it such a file is kept and the command refuses).")
+DATA = click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
+                    help="履歴のフォルダ (the history's folder). Default: $HANDOUT_DATA, else handout-data beside the "
+                         "content folder.")
 LARGE_PRINT = click.option("--large-print", is_flag=True,
                            help="大きな文字 (body text 14 pt instead of 12; more pages are fine).")
 
@@ -98,21 +101,23 @@ def _show(result: app.Result) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="書き出す PDF (the PDF to write). Default: DATE_NAME.pdf in the current folder.")
 @click.option("--content", "content_dir", type=click.Path(file_okay=False), help=CONTENT_HELP)
+@DATA
 @ALLOW_MISSING
 @LARGE_PRINT
 @OVERWRITE
-def build(prescription: Path, output: Path | None, content_dir: str | None, allow_missing_glyphs: bool,
-          large_print: bool, overwrite: bool) -> None:
+def build(prescription: Path, output: Path | None, content_dir: str | None, data_dir: Path | None,
+          allow_missing_glyphs: bool, large_print: bool, overwrite: bool) -> None:
     """処方ファイルから PDF を1つ作ります (build one handout PDF).
 
     \b
     Example:
       handout build handouts/patients/yamada-hanako.yaml -o hanako.pdf
     Prints the path of the PDF it wrote. A PDF already there with the same contents (a re-run) is
-    kept; one with other contents is replaced only with --overwrite.
+    kept; one with other contents is replaced only with --overwrite. The handout is recorded in the
+    history (see handout history).
     """
     _show(app.write_handout(prescription, output=output, content_dir=content_dir, large_print=large_print,
-                            allow_missing_glyphs=allow_missing_glyphs, overwrite=overwrite))
+                            allow_missing_glyphs=allow_missing_glyphs, overwrite=overwrite, data_dir=data_dir))
 
 
 @cli.command()
@@ -165,9 +170,11 @@ def stretches(content_dir: str | None, as_json: bool) -> None:
               help="作ったハンドアウトをメールで送る (email each handout; a send log in the output folder "
                    "makes a re-run send only what has not been sent).")
 @click.option("--yes", is_flag=True, help="確認せずに送る (send without asking).")
+@DATA
 @OVERWRITE
 def batch(source: Path, out_dir: Path, merge_to: Path | None, jobs: int | None, content_dir: str | None,
-          allow_missing_glyphs: bool, large_print: bool, send_mail: bool, yes: bool, overwrite: bool) -> None:
+          allow_missing_glyphs: bool, large_print: bool, send_mail: bool, yes: bool, data_dir: Path | None,
+          overwrite: bool) -> None:
     """まとめて作ります (build one PDF per patient from a CSV, a folder of YAML files, or a YAML list).
 
     \b
@@ -184,7 +191,7 @@ def batch(source: Path, out_dir: Path, merge_to: Path | None, jobs: int | None, 
     output folder and no input.
     """
     plan = app.plan_batch(source, out_dir=out_dir, merge_to=merge_to, content_dir=content_dir,
-                          allow_missing_glyphs=allow_missing_glyphs)
+                          allow_missing_glyphs=allow_missing_glyphs, data_dir=data_dir)
     _show(plan)
     with click.progressbar(length=plan.count, label="作成中 (building)", file=sys.stderr,
                            hidden=plan.count <= 3) as bar, _term_as_interrupt():
@@ -279,9 +286,10 @@ def _smtp_password(settings) -> str | None:
 @click.option("--encrypt", is_flag=True,
               help="PDF にパスワード (AES-256; from $HANDOUT_PDF_PASSWORD or asked; never put in the mail).")
 @click.option("--content", "content_dir", type=click.Path(file_okay=False), help=CONTENT_HELP)
+@DATA
 @OVERWRITE
 def send(prescription: Path, to: str | None, pdf_file: Path | None, eml: Path | None, dry_run: bool,
-         encrypt: bool, content_dir: str | None, overwrite: bool) -> None:
+         encrypt: bool, content_dir: str | None, data_dir: Path | None, overwrite: bool) -> None:
     """ハンドアウトをメールで送ります (email a patient their handout).
 
     \b
@@ -294,7 +302,7 @@ def send(prescription: Path, to: str | None, pdf_file: Path | None, eml: Path | 
     """
     _show(app.send_handout(prescription, to=to, pdf_file=pdf_file, eml=eml, dry_run=dry_run, encrypt=encrypt,
                            pdf_password=_new_password, smtp_password=_smtp_password, content_dir=content_dir,
-                           overwrite=overwrite))
+                           overwrite=overwrite, data_dir=data_dir))
 
 
 @cli.command()
@@ -387,6 +395,70 @@ def init(directory: Path) -> None:
       handout init my-clinic
     """
     _show(app.start_content_folder(directory))
+
+
+@cli.command()
+@click.argument("name", required=False)
+@click.option("--pdf", "pdf_id", type=int, metavar="ID",
+              help="その番号の PDF を、渡したときのまま書き出す (write the very PDF that was handed out; with -o).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="--pdf の書き出し先 (where --pdf writes; default: the handout's file name here).")
+@click.option("--open", "open_id", type=int, metavar="ID", help="その番号の PDF を開く (open it in the PDF viewer).")
+@click.option("--forget", "forget_name", metavar="NAME",
+              help="この患者さんの記録をすべて削除 (delete every entry of this patient: the whole name; asks first).")
+@click.option("--backup", type=click.Path(dir_okay=False, path_type=Path),
+              help="履歴をこのファイルに写す (copy the whole history to this file, also while it is in use).")
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="表示する数 (entries shown).")
+@click.option("--yes", is_flag=True, help="--forget を確認せずに (do not ask before --forget).")
+@click.option("--content", "content_dir", type=click.Path(file_okay=False), help=CONTENT_HELP)
+@DATA
+@OVERWRITE
+def history(name: str | None, pdf_id: int | None, output: Path | None, open_id: int | None,
+            forget_name: str | None, backup: Path | None, limit: int, yes: bool, content_dir: str | None,
+            data_dir: Path | None, overwrite: bool) -> None:
+    """作ったハンドアウトの履歴 (the history of the handouts built and sent).
+
+    \b
+    Examples:
+      handout history                     (新しい50件 / the newest 50)
+      handout history 山田                (名前の一部で探す / part of the name, kanji or kana)
+      handout history --pdf 12 -o again.pdf
+      handout history --forget "山田 花子"
+      handout history --backup D:\\backup\\history.sqlite3
+    NAME matches part of the name as typed; full-width and half-width letters, spaces, and katakana
+    and hiragana count as the same. --pdf writes the stored PDF byte for byte.
+    """
+    where = {"content_dir": content_dir, "data_dir": data_dir}
+    if len([a for a in (name, pdf_id, open_id, forget_name, backup) if a is not None]) > 1:
+        raise click.UsageError("NAME, --pdf, --open, --forget, --backup はどれか1つだけ指定してください "
+                               "(give one of NAME, --pdf, --open, --forget, --backup)")
+    if pdf_id is not None:
+        _show(app.history_pdf(pdf_id, output=output, overwrite=overwrite, **where))
+    elif open_id is not None:
+        shown = app.history_pdf_to_view(open_id, **where)
+        _show(shown)
+        click.launch(str(shown.path))
+    elif forget_name is not None:
+        found = app.patient_entries(forget_name, **where)
+        _show(found)
+        if not found.entries:
+            click.echo(f"「{forget_name}」の記録はありません。名前は全部書いてください "
+                       "(no entries of this name; give the whole name)")
+            return
+        click.echo("\n".join(found.lines))
+        from .guided import yes_no
+
+        if not yes and not yes_no(f"この {len(found.entries)} 件を履歴から削除します。元に戻せません "
+                                  f"(delete these {len(found.entries)} entries for good)", default=False):
+            raise click.Abort()
+        _show(app.forget_patient(forget_name, **where))
+    elif backup is not None:
+        _show(app.backup_history(backup, **where))
+    else:
+        result = app.list_history(name or "", limit=limit, **where)
+        for line in result.lines:
+            click.echo(line)
+        _show(result)
 
 
 def main() -> None:

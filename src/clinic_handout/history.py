@@ -414,7 +414,11 @@ class History:
     def record_build(self, *, content, prescription, handout, pdf: bytes, origin: str,
                      file_name: str | None = None) -> int:
         """Records one handout made from prescription with content (a Prescription, the Handout it
-        composed to, the PDF bytes as written or attached); returns its id."""
+        composed to, the PDF bytes as written or attached); returns its id.
+
+        The same PDF (the same bytes) for the same name under the same file name is the same handout: a
+        re-run of build or batch, or `handout send` of what `handout build` made, returns the entry
+        already there, so its mails are listed with it and the history shows each handout once."""
         if origin not in ORIGINS:
             raise ValueError(f"origin must be one of {ORIGINS}")
         from .ruby import plain
@@ -432,6 +436,11 @@ class History:
                _pages(pdf), int(handout.large_print), int(bool(handout.checklist_dates)))
         try:
             with self._write() as db:
+                same = db.execute("SELECT id FROM handouts WHERE pdf_sha256 = ? AND patient_name = ?"
+                                  " AND file_name IS ? ORDER BY id DESC LIMIT 1",
+                                  (digest, prescription.patient.name, file_name)).fetchone()
+                if same:
+                    return same[0]
                 db.execute("INSERT OR IGNORE INTO pdfs (sha256, bytes) VALUES (?, ?)", (digest, pdf))
                 cursor = db.execute(
                     "INSERT INTO handouts (made_at, origin, patient_name, name_key, handout_date, prescription,"
