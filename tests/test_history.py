@@ -233,6 +233,24 @@ def test_forget_deletes_one_patient_and_leaves_no_trace_in_the_file(tmp_path, co
     assert "太郎".encode() in raw
 
 
+def test_forget_while_another_program_reads_leaves_no_trace_once_it_closes(tmp_path, content, made):
+    data = tmp_path / "data"
+    with History.open(data) as history:
+        record(history, content, made)
+        record(history, content, made, "taro")
+    reader = sqlite3.connect(data / "history.sqlite3", isolation_level=None)  # the desk, mid-read
+    reader.execute("BEGIN")
+    assert reader.execute("SELECT count(*) FROM handouts").fetchone() == (2,)
+    with History.open(data) as history:
+        assert history.forget("山田 花子") == 1
+        assert history.traces_left is True  # said, not hidden
+        assert "花子".encode() in b"".join(p.read_bytes() for p in data.iterdir())  # still in the journal
+    reader.execute("COMMIT")
+    reader.close()  # the last program closes the file: SQLite empties and removes the journal
+    raw = b"".join(p.read_bytes() for p in data.iterdir())
+    assert "花子".encode() not in raw and "太郎".encode() in raw
+
+
 def test_forget_needs_the_whole_name(tmp_path, content, made):
     with History.open(tmp_path / "data") as history:
         record(history, content, made)

@@ -926,6 +926,10 @@ def forget_patient(name: str, *, content_dir: str | Path | None = None,
     def use(history: History) -> None:
         result.deleted = history.forget(name)
         result.done = f"{result.deleted} 件を削除しました (deleted {result.deleted}): {history.path}"
+        if history.traces_left:
+            result.warn("注意 (warning): ほかのプログラム（受付画面など）が履歴を開いています。削除した記録の写しが、"
+                        "そのプログラムを閉じるまで作業用ファイル (history.sqlite3-wal) に残ります "
+                        "(another program has the history open: the deleted entries leave the disk when it closes)")
 
     _history_use(result, content_dir, data_dir, use)
     return result

@@ -290,6 +290,7 @@ class History:
 
     def __init__(self, path: Path, db: sqlite3.Connection):
         self.path, self._db = path, db
+        self.traces_left = False  # after forget(): old copies still in the -wal file while another program reads
 
     # opening ------------------------------------------------------------------------------
     @classmethod
@@ -480,9 +481,12 @@ class History:
             with self._write() as db:
                 count = db.execute("DELETE FROM handouts WHERE name_key = ?", (key,)).rowcount
                 db.execute("DELETE FROM pdfs WHERE sha256 NOT IN (SELECT pdf_sha256 FROM handouts)")
-            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy = self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
         except sqlite3.Error as error:
             raise self._failed("書き込み", error) from None
+        # Another program reading the file (the desk) keeps the journal from being emptied now; SQLite
+        # empties it when the last program closes the file.
+        self.traces_left = bool(busy)
         return count
 
     def backup(self, target: Path) -> Path:
