@@ -211,3 +211,24 @@ def test_no_mail_without_an_address_and_the_confirmation_says_so(clinic, tmp_pat
         page = client.get(new_handout(client, action="mail"))
         assert "メールアドレスがありません" in page.text and 'name="token"' not in page.text
         assert inbox.mails == []
+
+
+def test_the_practitioners_of_clinic_yaml_are_offered_and_another_name_may_be_typed(clinic, tmp_path):
+    from .conftest import edit
+
+    edit(clinic / "clinic.yaml", "# practitioners:\n#   - 田中 健", "practitioners:\n  - 田中 健\n  - 佐藤 花")
+    with serving(clinic, tmp_path / "data") as base:
+        client = Client(base)
+        page = client.get("/new/").text
+        datalist = re.search(r'<datalist id="practitioners">(.*?)</datalist>', page, re.S)[1]
+        assert re.findall(r'<option value="([^"]+)">', datalist) == ["田中 健", "佐藤 花"]
+        assert re.search(r'<input id="practitioner" name="practitioner" type="text"[^>]*list="practitioners"', page)
+        target = new_handout(client, practitioner="鈴木 一郎")  # not on the list: typed
+        assert 'id="preview"' in client.get(target).text
+
+
+def test_print_shows_the_pdf_and_asks_the_viewer_to_print(desk):
+    target = new_handout(desk, action="print")
+    assert target.endswith("?print=1")
+    page = desk.get(target).text
+    assert 'id="preview"' in page and 'data-print="1"' in page

@@ -55,6 +55,7 @@ class Clinic:
     logo: Path | None
     qr_url: str | None = None  # the QR code's target (a booking or LINE page); default: url
     qr_caption: str = "ホームページ"
+    practitioners: tuple[str, ...] = ()  # the names handout desk offers for 担当者 (any name may be typed)
 
 
 @dataclass(frozen=True)
@@ -220,6 +221,9 @@ CLINIC = Record([
                          "default: url; none without either)"),
     Field("qr_caption", Text(max_length=16), "QRコードの説明 (the words under the QR code)",
           default="ホームページ"),
+    Field("practitioners", ListOf(Text(max_length=40)), "担当者の一覧 (the practitioners handout desk offers to "
+                                                        "choose from; another name may still be typed)",
+          default=()),
 ], make=Clinic)
 
 _AREA_CAUSE = Record([

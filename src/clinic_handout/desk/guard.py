@@ -80,7 +80,7 @@ def install(app: Flask, *, bind_host: str, password: str | None) -> None:
             sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token", "")
             if not sent or not hmac.compare_digest(sent, session.get("csrf", "")):
                 abort(403, "csrf")
-        if password and request.endpoint not in ("login", "static", "alive") and not session.get("signed_in"):
+        if password and request.endpoint not in ("login", "static", "alive", "font") and not session.get("signed_in"):
             return redirect(url_for("login", next=request.full_path if request.method == "GET" else "/"))
         return None
 
@@ -92,7 +92,7 @@ def install(app: Flask, *, bind_host: str, password: str | None) -> None:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Frame-Options"] = "SAMEORIGIN"
-        if request.endpoint != "static":  # patients' names: never kept in the browser's cache
+        if request.endpoint not in ("static", "font"):  # patients' names: never kept in the browser's cache
             response.headers["Cache-Control"] = "no-store"
         return response
 

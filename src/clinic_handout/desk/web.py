@@ -60,6 +60,18 @@ def create_app(content_dir: Path, data_dir: Path, *, bind_host: str = "127.0.0.1
     for screen in (today, new, mail):
         app.register_blueprint(screen.blueprint)
 
+    @app.route("/font/<name>")
+    def font(name: str):
+        """The handouts' own UD typeface for the pages too (from the package: no web font service)."""
+        from flask import abort, send_file
+
+        from ..resources import fonts_dir
+
+        files = {"ud-regular.ttf": "BIZUDGothic-Regular.ttf", "ud-bold.ttf": "BIZUDGothic-Bold.ttf"}
+        if name not in files:
+            abort(404)
+        return send_file(fonts_dir() / files[name], mimetype="font/ttf", max_age=30 * 86400)
+
     @app.route("/desk-alive")
     def alive():
         """For a second launch: answers that a desk is here (nothing else)."""

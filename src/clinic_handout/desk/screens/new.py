@@ -232,5 +232,5 @@ def _page(draft: Draft, key: str | None, content: Content, print_now: bool = Fal
 
 
 def practitioners(content: Content) -> list[str]:
-    """The names to choose from: the content folder's list (clinic.yaml practitioners), else none."""
-    return list(getattr(content.clinic, "practitioners", ()) or ())
+    """The names to choose from: the content folder's list (clinic.yaml `practitioners`)."""
+    return list(content.clinic.practitioners)
