@@ -151,6 +151,12 @@ def built(tmp_path_factory, content):
     return out
 
 
+def seen(text: str) -> str:
+    """The text as a reader sees it on the line: each ruby group {base|reading} as its base (its reading is
+    set above the line, in a text object of its own)."""
+    return re.sub(r"\{([^{}|\n]+)\|[^{}|\n]+\}", r"\1", text)
+
+
 def short_texts(h) -> list[str]:
     """The short texts of a handout: headings, title, captions, labels, table headers, the footer."""
     texts = [h.title, h.for_whom, h.cause_heading, h.stretches_heading, h.rules.heading, *h.rules.items,
@@ -171,7 +177,7 @@ def short_texts(h) -> list[str]:
     if h.checklist:
         texts += [h.checklist.heading, h.checklist.pain_heading]
         texts += [card.title.removesuffix("のストレッチ") for card in h.cards]
-    return [t for t in texts if t]
+    return [tuple(map(seen, t)) if isinstance(t, tuple) else seen(t) for t in texts if t]
 
 
 @pytest.mark.parametrize("name", IDS)
@@ -211,6 +217,7 @@ def test_no_one_or_two_character_last_line_a_phrase_break_avoids(built, name):
     texts = [*h.cause_paragraphs, *h.safety.items, h.safety.next_day]
     for card in h.cards:
         texts += [*card.steps, *card.cautions]
+    texts = [seen(text) for text in texts]
     bad = []
     for text in texts:
         for _para, lines in find(b.paras, text):

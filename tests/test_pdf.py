@@ -1,5 +1,6 @@
 """The PDF, read back the way a reader and a checker see it: text, pages, fonts, metadata, bytes."""
 import datetime as dt
+import re
 from dataclasses import replace
 
 import pytest
@@ -20,6 +21,11 @@ def content():
     return load_content(SAMPLE)
 
 
+def base(text: str) -> str:
+    """What the line shows of a text with ruby: each {base|reading} as its base (the reading is above it)."""
+    return re.sub(r"\{([^{}|]+)\|[^{}|]+\}", r"\1", text)
+
+
 def test_standard_handout_says_everything_it_promises(build, content):
     result, out = build(STANDARD)
     assert result.exit_code == 0, result.output
@@ -34,12 +40,12 @@ def test_standard_handout_says_everything_it_promises(build, content):
     assert text.count("10秒×5回・1日2セット") == 4
     assert "60秒×1回・1日2セット" in text
     for paragraph in content.texts.cause.paragraphs:
-        assert paragraph in text
-    assert content.texts.cause.upper.text in text and content.texts.cause.lower.text in text
+        assert base(paragraph) in text
+    assert base(content.texts.cause.upper.text) in text and content.texts.cause.lower.text in text
     safety = content.texts.safety
     for line in (content.texts.rules.items + content.texts.rules.setup + safety.items + safety.urgent + safety.soon
                  + (safety.next_day, safety.urgent_heading, safety.soon_heading)):
-        assert line.replace(" ", "") in text
+        assert base(line).replace(" ", "") in text
     clinic = content.clinic
     for value in (clinic.name, clinic.phone, clinic.address.replace(" ", ""), clinic.url):
         assert value in text
@@ -49,7 +55,7 @@ def test_standard_handout_says_everything_it_promises(build, content):
 def test_area_chooses_the_cause_and_the_stretches(build, content):
     _, out = build(STANDARD.replace("area: both", "area: upper"))
     text = pdf_text(out)
-    assert content.texts.cause.upper.text in text
+    assert base(content.texts.cause.upper.text) in text
     assert content.texts.cause.lower.text not in text
     titles = {s.id: s.title for s in content.catalogue.values()}
     assert titles["hip-flexor"] in text and titles["inner-thigh"] in text and titles["foot-sole"] in text

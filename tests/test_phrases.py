@@ -1,5 +1,6 @@
 """Phrase-aware breaking of short texts (linebreak.break_phrases) and the mended last line
 (linebreak.mend_tail), on plain widths: a full-width character is 2, any other 1."""
+import re
 import unicodedata
 
 import budoux
@@ -47,7 +48,8 @@ def short_texts() -> list[str]:
              content.clinic.address]
     for stretch in content.catalogue.values():
         found += [stretch.title, stretch.target, stretch.title.removesuffix("のストレッチ")]
-    return found
+    # the breaker sees a ruby group's base ({股|また}: 股), the reading is set above the line
+    return [re.sub(r"\{([^{}|]+)\|[^{}|]+\}", r"\1", text) for text in found]
 
 
 @pytest.mark.parametrize("text", short_texts())

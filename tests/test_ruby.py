@@ -1,4 +1,5 @@
-"""Ruby (furigana): {股関節|こかんせつ} sets the reading at half size, centred above its base."""
+"""Ruby (furigana): {股関節|こかんせつ} sets the reading above its base: JLREQ group ruby, centred, at half
+the base's size but never under the handout's smallest text."""
 import io
 import re
 import subprocess
@@ -12,6 +13,8 @@ from reportlab.platypus import SimpleDocTemplate
 from clinic_handout import fonts, ruby
 from clinic_handout.typeset import JapaneseParagraph
 
+from .pdf_glyphs import glyphs, runs
+
 LEFT, TOP = 72, 72  # the page margins; the frame adds 6 pt of padding
 X0 = LEFT + 6
 
@@ -24,9 +27,10 @@ def test_syntax_plain_and_base_forms():
     assert marked == f"a&amp;{ruby.OPEN}股{ruby.SEP}また{ruby.CLOSE}&lt;"
 
 
-def paragraph(text: str, size: float = 12, leading: float | None = None) -> JapaneseParagraph:
+def paragraph(text: str, size: float = 12, leading: float | None = None, floor: float = 10.5) -> JapaneseParagraph:
     fonts.primary()
-    style = ParagraphStyle("t", fontName=fonts.REGULAR, fontSize=size, leading=leading or size, wordWrap="CJK")
+    style = ParagraphStyle("t", fontName=fonts.REGULAR, fontSize=size, leading=leading or size, wordWrap="CJK",
+                           rubyMinSize=floor)
     return JapaneseParagraph(ruby.markup(text, lambda piece: piece), style)
 
 
@@ -44,34 +48,71 @@ def drawn(*flowables, tmp_path=None) -> tuple[list, bytes]:
     return chunks, buffer.getvalue()
 
 
-@pytest.mark.parametrize("size", [12, 14])  # standard and large print
-def test_reading_is_half_size_centred_above_its_base_and_clear_of_the_line_above(size):
-    # leading 1.0: without room made for it, the reading would run into the line above
-    chunks, _ = drawn(paragraph("あいう\n{股関節|こかんせつ}と、".replace("\n", "<br/>"), size))
-    (first, x1, y1, s1), = [c for c in chunks if c[0] == "あいう"]
-    (base, x2, y2, s2), = [c for c in chunks if c[0].startswith("股関節")]
-    (reading, x3, y3, s3), = [c for c in chunks if c[0] == "こかんせつ"]
-    assert base == "股関節と、" and s1 == s2 == size
-    assert s3 == size / 2
-    # BIZ UD Gothic's kanji and kana are 1 em wide: base 3 em, reading 5 half-em, so it starts 0.25 em in
-    assert x2 == x1 == X0 and x3 == pytest.approx(X0 + (3 * size - 5 * size / 2) / 2)
-    # the reading's em box (0.88 above, 0.12 below its baseline) sits on the top of the base's em box
-    assert y3 - 0.12 * s3 == pytest.approx(y2 + 0.88 * size, abs=0.01)
+# The rule, written out: a reading is half its base's size (JLREQ) but never under the print size's smallest
+# text (the contract's 10.5 pt; large print's 10.5 x 14/12 = 12.25 pt).
+SIZES = [(12, 10.5, 10.5), (14, 12.25, 12.25), (24, 10.5, 12.0)]  # (base, floor, reading)
+
+
+def glyphs_of(*flowables, tmp_path) -> list:
+    path = tmp_path / "r.pdf"
+    path.write_bytes(drawn(*flowables)[1])
+    return glyphs(path)
+
+
+def one(found, text) -> list:
+    (place,) = runs(found, text)
+    return place
+
+
+def box(run) -> tuple[float, float]:
+    return run[0].x, run[-1].x + run[-1].width
+
+
+@pytest.mark.parametrize("size, floor, reading_size", SIZES)
+def test_a_reading_is_half_its_base_but_never_under_the_floor_centred_and_above_it(size, floor, reading_size,
+                                                                                    tmp_path):
+    found = glyphs_of(paragraph("あいう<br/>{股関節|こかんせつ}と、", size, floor=floor), tmp_path=tmp_path)
+    above, base, after = one(found, "あいう"), one(found, "股関節"), one(found, "と、")
+    reading = one(found, "こかんせつ")
+    assert {g.size for g in base} == {size} and {g.size for g in reading} == {reading_size}
+    # centred (中付き): the middle of the reading's glyphs over the middle of the base's
+    assert sum(box(reading)) / 2 == pytest.approx(sum(box(base)) / 2, abs=0.5)
+    # above the base: the reading's em box (0.88 above its baseline, 0.12 below) on top of the base's
+    assert reading[0].y - 0.12 * reading_size >= base[0].y + 0.88 * size - 0.01
     # and below the bottom of the line above's em box
-    assert y3 + 0.88 * s3 <= y1 - 0.12 * size
+    assert reading[0].y + 0.88 * reading_size <= above[0].y - 0.12 * size
+    # the reading never overhangs what is beside the group: the line starts with the group's box, the wider
+    # of base and reading (JLREQ's line head), and the text after the group starts where the box ends
+    assert min(reading[0].x, base[0].x) == pytest.approx(X0, abs=0.01)
+    assert after[0].x == pytest.approx(max(box(reading)[1], box(base)[1]), abs=0.01)
 
 
-@pytest.mark.parametrize("size", [12, 14])
-def test_reading_on_a_first_line_stays_clear_of_the_paragraph_above(size):
-    # leading 1.15, the tightest in a handout (ReportLab sets a first baseline one size below a paragraph's
-    # top, so a paragraph set solid has its glyphs' feet below its box)
-    chunks, _ = drawn(paragraph("あいう", size, 1.15 * size),
-                      paragraph("{椎間板|ついかんばん}ヘルニア", size, 1.15 * size))
-    (_, _, y1, _), = [c for c in chunks if c[0] == "あいう"]
-    (_, _, y2, _), = [c for c in chunks if c[0].startswith("椎間板")]
-    (_, x3, y3, s3), = [c for c in chunks if c[0] == "ついかんばん"]
-    assert y3 - 0.12 * s3 == pytest.approx(y2 + 0.88 * size, abs=0.01)
-    assert y3 + 0.88 * s3 <= y1 - 0.12 * size
+@pytest.mark.parametrize("size, floor, reading_size", SIZES[:2])  # (at 24 pt, また is as wide as 股)
+def test_a_base_shorter_than_its_reading_is_spaced_out_1_2_1(size, floor, reading_size, tmp_path):
+    """JLREQ 3.3.7 (group ruby), JIS X 4051: the reading solid, the base spaced 1 unit at each end, 2 between."""
+    text = "お尻の奥の{梨状筋症候群|りじょうきんしょうこうぐん}も、その{股|また}が"
+    found = glyphs_of(paragraph(text, size, floor=floor), tmp_path=tmp_path)
+    for base_text, reading_text, before, after in [("梨状筋症候群", "りじょうきんしょうこうぐん", "奥の", "も、"),
+                                                   ("股", "また", "その", "が")]:
+        base, reading = one(found, base_text), one(found, reading_text)
+        assert [g.x for g in reading] == pytest.approx([reading[0].x + i * reading_size for i in range(len(reading))])
+        unit = (len(reading) * reading_size - len(base) * size) / (2 * len(base))
+        assert unit > 0
+        assert base[0].x - reading[0].x == pytest.approx(unit, abs=0.01)
+        assert [b.x - a.x - a.width for a, b in zip(base, base[1:], strict=False)] == \
+            pytest.approx([2 * unit] * (len(base) - 1))
+        assert box(reading)[1] - box(base)[1] == pytest.approx(unit, abs=0.01)
+        # nothing beside the group is overhung: the neighbours end where the reading starts, start where it ends
+        assert one(found, before)[-1].x + size == pytest.approx(reading[0].x, abs=0.01)
+        assert one(found, after)[0].x == pytest.approx(box(reading)[1], abs=0.01)
+
+
+def test_a_reading_shorter_than_its_base_is_spaced_out_1_2_1(tmp_path):
+    # 整形外科 (4 em of 12 pt) over せいけい (4 of 10.5 pt): 6 pt spare, 1 unit = 6 / 8 at each end, 2 between
+    found = glyphs_of(paragraph("{整形外科|せいけい}へ"), tmp_path=tmp_path)
+    base, reading = one(found, "整形外科"), one(found, "せいけい")
+    assert [g.x - base[0].x for g in base] == pytest.approx([0, 12, 24, 36])
+    assert [g.x - base[0].x for g in reading] == pytest.approx([0.75, 0.75 + 12, 0.75 + 24, 0.75 + 36])
 
 
 def test_a_line_without_ruby_keeps_its_leading():
@@ -80,20 +121,47 @@ def test_a_line_without_ruby_keeps_its_leading():
     assert ys[0] - ys[1] == pytest.approx(18)
 
 
+@pytest.mark.parametrize("size", [12, 14])
+def test_reading_on_a_first_line_stays_clear_of_the_paragraph_above(size, tmp_path):
+    # leading 1.15, the tightest in a handout (ReportLab sets a first baseline one size below a paragraph's
+    # top, so a paragraph set solid has its glyphs' feet below its box)
+    found = glyphs_of(paragraph("あいう", size, 1.15 * size),
+                      paragraph("{椎間板|ついかんばん}ヘルニア", size, 1.15 * size), tmp_path=tmp_path)
+    above, reading = one(found, "あいう"), one(found, "ついかんばん")
+    assert reading[0].y + 0.88 * reading[0].size <= above[0].y - 0.12 * size
+
+
+def lines_of(text: str, width: float) -> list[str]:
+    para = paragraph(text)
+    para.wrap(width, 500)
+    return ["".join(w.text for w in line.words) for line in para.blPara.lines]
+
+
 def test_no_line_breaks_inside_a_ruby_group():
-    # 5 em wide: by width alone the first line would be あいうえ梨; the group moves down whole
-    para = paragraph("あいうえ{梨状筋|りじょうきん}ですから、いつもよくのばしましょう")
-    para.wrap(5 * 12 + 0.1, 500)
-    lines = ["".join(w.text for w in line.words) for line in para.blPara.lines]
-    assert lines[:2] == ["あいうえ", "梨状筋です"]
+    # 8 em wide: あいうえ (4 em) and the group (its reading, 6 x 10.5 pt, is its width) would need 9.25 em;
+    # by the base's width alone (3 em) the first line would hold あいうえ梨状筋; the group moves down whole
+    assert lines_of("あいうえ{梨状筋|りじょうきん}ですから、いつもよくのばしましょう", 8 * 12 + 0.1)[:2] == \
+        ["あいうえ", "梨状筋です"]
 
 
-def test_copying_gives_the_base_text(tmp_path):
-    _, pdf = drawn(paragraph("お尻の{梨状筋|りじょうきん}が硬い"))
+@pytest.mark.parametrize("width", [64, 75, 100, 130, 200])  # each group (63 pt at most) fits a line
+def test_groups_side_by_side_break_between_groups_never_inside(width):
+    lines = lines_of("まず" + "{股関節|こかんせつ}" * 12 + "{梨状筋|りじょうきん}", width)
+    assert "".join(lines) == "まず" + "股関節" * 12 + "梨状筋"
+    for line in lines[1:]:  # every line but the first is whole groups
+        assert re.fullmatch("(股関節)*(梨状筋)?", line), lines
+    assert re.fullmatch("まず(股関節)*", lines[0]), lines
+
+
+@pytest.mark.parametrize("text", ["お尻の{梨状筋|りじょうきん}が硬い", "{股|また}と{整形外科|せいけい}へ",
+                                  "刺激する{梨状筋症候群|りじょうきんしょうこうぐん}も"])
+def test_copying_gives_the_base_text(tmp_path, text):
+    """The base, spaced out or not, copies without spaces, and the reading not at all."""
+    _, pdf = drawn(paragraph(text))
     path = tmp_path / "r.pdf"
     path.write_bytes(pdf)
-    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    assert text.strip() == "お尻の梨状筋が硬い"
+    copied = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert copied.strip() == re.sub(r"\{(.+?)\|.+?\}", r"\1", text)
 
 
 def test_handout_texts_take_ruby(tmp_path):
@@ -118,13 +186,13 @@ def test_handout_texts_take_ruby(tmp_path):
     sizes = []
     for page in PdfReader(str(path)).pages:
         page.extract_text(visitor_text=lambda t, _cm, _tm, _f, size: sizes.append((t.strip(), size)))
-    assert ("そくてい", 6.0) in sizes
+    assert ("そくてい", 10.5) in sizes  # the floor, not half of 12
     # tagged: the group is a Ruby element in the note's P, its base (RB) then its reading (RT), and its
     # ActualText the base, so a screen reader says the base once; still PDF/UA-clean
     from pdfua import validate
 
     tree = subprocess.run(["pdfinfo", "-struct-text", str(path)], capture_output=True, text=True, check=True).stdout
-    group = r'"担当者より："\n\s*Ruby \(inline\)\n\s*RB\n\s*"足底"\n\s*RT\n\s*"そくてい"\n\s*"をゆるめます"'
+    group = r'"担当者より："\n\s*Ruby \(inline\)\n\s*RB\n\s*" ?足底"\n\s*RT\n\s*"そくてい"\n\s*"をゆるめます"'
     assert re.search(group, tree)
     root = PdfReader(str(path)).trailer["/Root"]["/StructTreeRoot"]
     rubies = []
@@ -139,5 +207,63 @@ def test_handout_texts_take_ruby(tmp_path):
                 walk(kid)
 
     walk(root["/K"][0] if isinstance(root["/K"], list) else root["/K"])
-    assert rubies == [("足底", ["/RB", "/RT"])]
+    # the note's group and the sample content's five, each a Ruby of an RB and an RT
+    bases = ("足底", "梨状筋症候群", "股関節", "股関節", "椎間板", "股")
+    assert sorted(rubies) == sorted((base, ["/RB", "/RT"]) for base in bases)
     assert validate(str(path)).findings == ()
+
+
+# The sample content's ruby groups, written out (texts.yaml, stretches.yaml)
+SAMPLE_GROUPS = [("梨状筋症候群", "りじょうきんしょうこうぐん"), ("股関節", "こかんせつ"), ("椎間板", "ついかんばん"),
+                 ("股", "また")]
+
+
+@pytest.mark.parametrize("large_print, body, reading_size", [(False, 12, 10.5), (True, 14, 12.25)])
+def test_the_sample_handouts_readings(tmp_path, large_print, body, reading_size):
+    """Every sample reading in a standard and a large-print handout: at the print size's floor, centred over
+    its base within 0.5 pt, its em box above the base's; no text anywhere under 10.5 pt (12.25 in large print)."""
+    import datetime as dt
+
+    from clinic_handout.compose import compose
+    from clinic_handout.content import load_content
+    from clinic_handout.prescription import load_prescription
+    from clinic_handout.render import render
+
+    from .conftest import SAMPLE
+
+    content = load_content(SAMPLE)
+    path = tmp_path / "h.pdf"
+    prescription = load_prescription(SAMPLE / "patients" / "yamada-hanako.yaml", list(content.catalogue))
+    path.write_bytes(render(compose(content, prescription, dt.date(2026, 11, 25), large_print)))
+    pages = len(PdfReader(str(path)).pages)
+    found = [g for number in range(pages) for g in glyphs(path, number)]
+    assert min(g.size for g in found) >= reading_size
+    seen = 0
+    for base_text, reading_text in SAMPLE_GROUPS:
+        for reading in runs(found, reading_text):
+            # its base: the same text, on the line right under it (not a bracketed mention elsewhere)
+            (base,) = [run for run in runs(found, base_text)
+                       if 0 < reading[0].y - run[0].y < 2 * body and abs(run[0].x - reading[0].x) < body]
+            assert {g.size for g in reading} == {reading_size} and {g.size for g in base} == {body}
+            assert sum(box(reading)) / 2 == pytest.approx(sum(box(base)) / 2, abs=0.5)
+            assert reading[0].y - 0.12 * reading_size >= base[0].y + 0.88 * body - 0.01
+            seen += 1
+    assert seen == 5  # 股関節 twice: the area table and the hip-flexor card's target
+
+
+def test_an_unquoted_value_starting_with_ruby_is_named_with_its_line_and_the_quoted_fix(run, clinic, write):
+    from .conftest import edit
+
+    edit(clinic / "stretches.yaml", 'target: "{股関節|こかんせつ}の前"', "target: {股関節|こかんせつ}の前   # ねらい")
+    result = run("validate", "--content", clinic)
+    assert result.exit_code == 1
+    assert (f"  {clinic / 'stretches.yaml'}:30\n    書かれた値 (found):    値がよみがな「{{…|…}}」で始まっています。"
+            in result.output)
+    fix = '値全体を半角の「"」で囲む: target: "{股関節|こかんせつ}の前"   # ねらい (quote the whole value)'
+    assert fix in result.output
+    # a prescription's note too; a flow mapping without a reading is not taken for one
+    path = write("p.yaml", "patient: {name: 山田 花子}\ndate: 2026-11-25\narea: both\n"
+                           "note: {足底|そくてい}をゆるめます\n")
+    result = run("validate", path)
+    assert result.exit_code == 1 and f"  {path}:4\n" in result.output and f"{path}:1\n" not in result.output
+    assert 'note: "{足底|そくてい}をゆるめます"' in result.output

@@ -1003,7 +1003,7 @@ def list_stretches(*, content_dir: str | Path | None = None) -> StretchesResult:
     except HandoutError as error:
         result.failure = failure_from(error)
         return result
-    result.rows = [{"id": s.id, "title": s.title, "target": s.target, "areas": list(s.areas),
+    result.rows = [{"id": s.id, "title": plain(s.title), "target": plain(s.target), "areas": list(s.areas),
                     "hold_seconds": s.dose.hold_seconds, "reps": s.dose.reps, "sets_per_day": s.dose.sets_per_day}
                    for s in content.catalogue.values()]
     width = max(len(sid) for sid in content.catalogue)

@@ -66,8 +66,9 @@ class Handout:
     @property
     def pdf_title(self) -> str:
         """The viewer's title. The patient's name stays out of the metadata, which printer queues,
-        file indexers and mail previews show to others; it is on the page and in the file name."""
-        return self.title
+        file indexers and mail previews show to others; it is on the page and in the file name. A title's
+        ruby gives its base only (a viewer's title bar has no room above the line)."""
+        return ruby.base(self.title)
 
 
 def japanese_date(day: dt.date) -> str:
@@ -129,7 +130,7 @@ ALT_SIDES = {"right": "右側", "left": "左側", "both": "左右"}
 def figure_alt(stretch: Stretch, side: str | None) -> str:
     """The picture in words, for a screen reader: the catalogue's `alt`, else the stretch's name; then the
     side the picture shows (右側 / 左側 / 左右, as its label)."""
-    words = stretch.alt or f"{stretch.title}をしている人の図"
+    words = ruby.base(stretch.alt or f"{stretch.title}をしている人の図")  # a screen reader reads the base
     return f"{words}（{ALT_SIDES[side]}）" if side in ALT_SIDES else words
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import click
 import yaml
 
+from . import ruby
 from .compose import dose_detail, dose_line, filename_for, japanese_date, japanese_day
 from .content import AREA_NAMES, HOLD, REPS, SETS, Content, Dose
 from .prescription import AREA_WORDS, PATIENT, Prescription, prescription_from, prescription_kind
@@ -123,7 +124,7 @@ def choose(question: str, labels: list[str], default: int = 1, words: dict[str, 
 def pick_stretches(content: Content, default: list[str]) -> list[str]:
     ids = list(content.catalogue)
     for n, stretch in enumerate(content.catalogue.values(), start=1):
-        click.echo(f"  {n}) {stretch.title}（{dose_line(stretch.dose)}）")
+        click.echo(f"  {n}) {ruby.plain(stretch.title)}（{dose_line(stretch.dose)}）")
     numbers = " ".join(str(ids.index(sid) + 1) for sid in default)
 
     def convert(text: str) -> list[str]:
@@ -146,7 +147,8 @@ def pick_stretches(content: Content, default: list[str]) -> list[str]:
 
 def ask_stretches(content: Content, area: str) -> list:
     suggested = list(content.default_selection(area))
-    click.echo("おすすめのストレッチ (suggested): " + "、".join(content.catalogue[s].title for s in suggested))
+    names = "、".join(ruby.plain(content.catalogue[s].title) for s in suggested)
+    click.echo("おすすめのストレッチ (suggested): " + names)
     chosen = suggested
     if choose("ストレッチはこのままでよいですか？ (stretches)", ["このまま (as suggested)", "選び直す (choose)"]) == 1:
         chosen = pick_stretches(content, suggested)
@@ -155,7 +157,7 @@ def ask_stretches(content: Content, area: str) -> list:
     stretches: list = []
     for sid in chosen:
         stretch = content.catalogue[sid]
-        click.echo(f"【{stretch.title}】")
+        click.echo(f"【{ruby.plain(stretch.title)}】")
         dose = stretch.dose
         item = {"id": sid,
                 "hold_seconds": ask(f"  秒数 (seconds)（Enter: {dose.hold_seconds}）",
@@ -296,7 +298,8 @@ def summary(content: Content, data: dict) -> str:
         dose = Dose(item.get("hold_seconds", stretch.dose.hold_seconds), item.get("reps", stretch.dose.reps),
                     item.get("sets_per_day", stretch.dose.sets_per_day))
         # The card's own words: which side, and what one set is.
-        lines.append(f"{n}. {stretch.title}  {dose_line(dose)}（{dose_detail(dose, stretch.per, item.get('side'))}）")
+        detail = dose_detail(dose, stretch.per, item.get("side"))
+        lines.append(f"{n}. {ruby.plain(stretch.title)}  {dose_line(dose)}（{detail}）")
     days = data.get("checklist_days", content.texts.checklist.days)
     sheet = f"{days}日分" if days else "なし"
     visit = japanese_day(data["next_visit"]) if data.get("next_visit") else "なし（手で書き込む空欄）"

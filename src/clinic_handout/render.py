@@ -31,6 +31,7 @@ from .compose import Card, Handout, figure_alt, japanese_day
 from .figures import POSES
 from .pictures import key_sample, picture, qr_code
 from .tagging import Node, TaggingCanvas, finish
+from .typeset import RUBY_MIN_PT
 from .typeset import JapaneseParagraph as Paragraph
 
 # 17 mm leaves room for a 12-14 pt 。 hanging past the frame while staying inside a 12 mm page margin.
@@ -188,6 +189,8 @@ class HandoutTemplate:
             "tick_head": _style("tick_head", 10.5 * k, bold=True, leading=1.35, alignment=TA_CENTER, **short),
             "page": _style("page", 10.5 * k, bold=True, alignment=TA_RIGHT, leading=1.45),
         }
+        for style in self.styles.values():  # a reading is never smaller than the print size's smallest text
+            style.rubyMinSize = RUBY_MIN_PT * k
         self.footer = self._footer()
         _, self.footer_height = self.footer.wrap(self.width, A4[1])
         self.frame_bottom = FOOTER_BOTTOM + self.footer_height + 4 * mm
@@ -643,7 +646,7 @@ def render_gallery(content) -> bytes:
         rows.append([figure_key(A4[0] - 2 * MARGIN_X, heading, body, node=root.add("Div")), "", ""])
     cells = root.table(len(content.catalogue), 3, header_columns=1)
     for row, stretch in zip(cells, content.catalogue.values(), strict=True):
-        name = [row[0].leaf("H2", Paragraph(chain.markup(stretch.title), heading)),
+        name = [row[0].leaf("H2", Paragraph(ruby.markup(stretch.title, chain.markup), heading)),
                 row[0].leaf("P", Paragraph(f"id: {chain.markup(stretch.id)}", body)),
                 row[0].leaf("P", Paragraph("写真: " + chain.markup(stretch.image.name) if stretch.image else
                                            ("図: " + stretch.figure if stretch.figure else "図なし"), body))]

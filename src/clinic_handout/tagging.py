@@ -211,6 +211,7 @@ class TaggingCanvas(Canvas):
         group = node.add("Ruby")
         group.actual_text = base
         rb, rt = group.add("RB"), group.add("RT")
+        rb.actual_text = base  # a spaced-out base starts with an invisible space (typeset.py): the base is this
         self.addLiteral(self._marker(rt))
         try:
             yield

@@ -4,28 +4,40 @@ A style with `phrases=True` (headings, captions, table headers, the footer) brea
 (linebreak.break_phrases with phrases.py's BudouX levels); any other keeps the JLREQ greedy fill and
 mends a last line of one to three characters (linebreak.mend_tail).
 
-Ruby (ruby.py's `{股関節|こかんせつ}`, arriving as OPEN base SEP reading CLOSE): the reading is set at
-half size, centred above its base (wider than the base, it overhangs both sides evenly); no line
-breaks inside a group (the breaker sees the base as one token); a line with ruby is as tall as it needs
-(autoLeading 'max'), so the reading never runs into the line above; the reading is marked with an empty
-/ActualText, so copying gives the base text only. On a tagging canvas (tagging.py) a group becomes a Ruby
-element: callbacks at the base's start and end mark its RB, and the reading is drawn as its RT.
+Ruby (ruby.py's `{股関節|こかんせつ}`, arriving as OPEN base SEP reading CLOSE) is JLREQ's group ruby,
+centred (中付き) over its base, at half the base's size but never smaller than the handout's smallest text
+(ruby_size: 10.5 pt, the contract's floor; large print's 12.25 pt), so over 12 pt body text it is 10.5 pt
+and usually wider than its base. Then, as JLREQ 3.3.7 and JIS X 4051 set group ruby that is longer than
+its base, the reading is set solid and the base is spaced out, 1 unit before the first character, 2
+between characters, 1 after the last (group_layout); the reading never overhangs the characters beside
+the group (JLREQ's variation without overhang, the one the JLREQ task force's simple ruby rules chose
+to avoid misreadings), so a group's box is as wide as the wider of base and reading, and at a line's
+head or end the reading's edge is the line's edge. A reading shorter than its base is spaced 1:2:1 over
+it, its ends at most one reading em in. No line breaks inside a group (the breaker sees the group as one
+token as wide as its box); a line with ruby is as tall as it needs (autoLeading 'max'), so the reading
+never runs into the line above. Copying gives the base text only: the reading is marked with an empty
+/ActualText, and a spaced-out base with its own text as /ActualText (spaces would otherwise appear in
+the gaps). On a tagging canvas (tagging.py) a group becomes a Ruby element: callbacks at the base's
+start and end mark its RB, and the reading is drawn as its RT.
 """
 from __future__ import annotations
 
 from contextlib import nullcontext
+from dataclasses import dataclass
 from functools import lru_cache
 
 from reportlab.lib.abag import ABag
+from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.pdfbase.pdfmetrics import getAscentDescent, getFont
+from reportlab.pdfbase.pdfmetrics import getAscentDescent, getFont, stringWidth
 from reportlab.platypus.paragraph import FragLine, Paragraph, ParaLines, _handleBulletWidth
 
 from .linebreak import SPACES, break_lines, break_phrases, mend_tail
 from .phrases import phrase_levels
 from .ruby import CLOSE, OPEN, SEP
 
-RUBY_SIZE = 0.5  # the reading's size, of the base's
+RUBY_SIZE = 0.5  # JLREQ's usual size of a reading, of its base's ...
+RUBY_MIN_PT = 10.5  # ... but never under the contract's smallest text (a style's rubyMinSize: large print's)
 EM_TOP = 0.88  # the top of an ideographic em box above the baseline, of the size (BIZ UD Gothic: 880/1000)
 RUBY_ROOM = 0.1  # room kept above a reading, of the base's size
 
@@ -66,11 +78,12 @@ class JapaneseParagraph(Paragraph):
             return ParaLines(kind=0, fontSize=style.fontSize, fontName=style.fontName, textColor=style.textColor,
                              lines=[], ascent=style.fontSize, descent=-0.2 * style.fontSize)
         lines: list = []
-        segment = _Segment(getattr(style, "phrases", False))
+        floor = getattr(style, "rubyMinSize", RUBY_MIN_PT)
+        segment = _Segment(getattr(style, "phrases", False), floor)
         for frag in self.frags:
             if hasattr(frag, "lineBreak"):  # <br/>: the text so far ends with a forced break
                 lines += segment.lines(maxWidths, len(lines), forced=frag)
-                segment = _Segment(segment.phrases)
+                segment = _Segment(segment.phrases, floor)
             else:
                 segment.add(frag)
         if segment.text:
@@ -84,8 +97,9 @@ class JapaneseParagraph(Paragraph):
 class _Segment:
     """The text between forced line breaks, with each character's width and the frag it comes from."""
 
-    def __init__(self, phrases: bool):
+    def __init__(self, phrases: bool, ruby_floor: float = RUBY_MIN_PT):
         self.phrases = phrases  # break between phrases (a short text), else JLREQ greedy with a mended tail
+        self.ruby_floor = ruby_floor  # the smallest size of a reading
         self.text = ""
         self.widths: list[float] = []
         self.runs: list[tuple] = []  # (frag, start, end)
@@ -114,12 +128,27 @@ class _Segment:
         self.text += text
         self.widths += [known(ord(ch), default) * scale for ch in text]  # as ReportLab's stringWidth
 
+    def layouts(self) -> dict[int, tuple]:
+        """Each ruby group's (end, reading, frag, size of its reading, GroupLayout), by its base's start."""
+        out = {}
+        for start, end, reading, frag in self.rubies:
+            size = ruby_size(frag.fontSize, self.ruby_floor)
+            out[start] = (end, reading, frag, size, group_layout(
+                sum(self.widths[start:end]), end - start, stringWidth(reading, frag.fontName, size), len(reading),
+                size))
+        return out
+
     def lines(self, max_widths, first_line: int, forced=None) -> list:
-        text, widths = self.text, self.widths
+        text = self.text
+        groups = self.layouts()
+        widths = list(self.widths)  # a group's base characters share the room its box takes beyond them
+        for start, (end, *_, layout) in groups.items():
+            extra = (layout.width - sum(widths[start:end])) / (end - start)
+            widths[start:end] = [w + extra for w in widths[start:end]]
         widths_here = list(max_widths[first_line:]) or [max_widths[-1]]
-        masked = text  # a ruby group's base is one token to the breaker: no break inside it
-        for start, end, _, _ in self.rubies:
-            masked = masked[:start] + "A" * (end - start) + masked[end:]
+        masked = text  # a ruby group's base is one token to the breaker: no break inside it; groups side by
+        for number, (start, end, _, _) in enumerate(self.rubies):  # side are two tokens, so a line may end
+            masked = masked[:start] + "A…"[number % 2] * (end - start) + masked[end:]  # between them
         ranges = line_ranges(self.phrases, masked, text, tuple(widths), tuple(widths_here))
         lines = []
         for number, (start, end) in enumerate(ranges):
@@ -128,18 +157,15 @@ class _Segment:
             while visible_end > start and text[visible_end - 1] in SPACES:
                 visible_end -= 1
             used = sum(widths[start:visible_end])
-            words = self._words(start, end)
+            words = self._words(start, end, groups)
             breaks_here = forced is not None and number == len(ranges) - 1
-            ends_group = any(e == end for _, e, _, _ in self.rubies)  # a ruby base ends the line:
-            if ends_group and breaks_here:  # its end is marked before the break, else at the next line's start
-                words.append(_ruby_end(words[-1]))
             if breaks_here:
                 words.append(forced.clone(text=""))
             metrics = [(w.fontSize, *getAscentDescent(w.fontName, w.fontSize)) for w in words] or [(0, 0, 0)]
             # a reading's em box sits on its base's: the line reaches up to the reading's top, and a little
             # more (RUBY_ROOM), so a reading in a table cell stays clear of the cell's rule
-            ruby_top = max((w.fontSize * (EM_TOP + RUBY_SIZE + RUBY_ROOM) for w in words if hasattr(w, "cbDefn")),
-                           default=0)
+            ruby_top = max((w.fontSize * (EM_TOP + RUBY_ROOM) + groups[w.cbDefn.label[0]][3] for w in words
+                            if getattr(getattr(w, "cbDefn", None), "name", "") == RUBY_CALLBACK), default=0)
             # ReportLab sets a paragraph's first baseline its line's fontSize below the top: with ruby, the line's top
             lines.append(FragLine(kind=1, extraSpace=max_width - used, wordCount=1, words=words,
                                   fontSize=max([m[0] for m in metrics] + [ruby_top]),
@@ -148,29 +174,29 @@ class _Segment:
                                   lineBreak=breaks_here))
         return lines
 
-    def _words(self, start: int, end: int) -> list:
+    def _words(self, start: int, end: int, groups: dict) -> list:
         """The frags of text[start:end]; before each ruby group's base, a zero-width callback that draws
-        its reading (ReportLab calls it at the base's position)."""
+        its reading and spaces its base out (ReportLab calls it at the base's position), after it one that
+        ends the group."""
         text = self.text
-        groups = {s: (e, reading, frag) for s, e, reading, frag in self.rubies if start <= s < end}
-        ends = {e for e, _, _ in groups.values()}
-        cuts = sorted({start, end} | set(groups) | {e for e, _, _ in groups.values() if e < end})
-        words = []
-        if any(e == start and s < start for s, e, _, _ in self.rubies):  # the group before ended the last line
-            words.append(_ruby_end(self.runs[0][0]))
+        here = {s: g for s, g in groups.items() if start <= s < end}
+        ends = {g[0]: s for s, g in here.items()}
+        cuts = sorted({start, end} | set(here) | {e for e in ends if e < end})
+        words, shift = [], 0.0  # shift: how much wider than their bases the groups before are in this line
         for frag, a, b in self.runs:
             for left, right in zip(cuts, cuts[1:], strict=False):
                 lo, hi = max(a, left), min(b, right)
                 if lo >= hi:
                     continue
-                if lo in groups:
-                    e, reading, first = groups.pop(lo)
-                    width = sum(self.widths[lo:e])
+                if lo in here:
+                    e, reading, first, size, layout = here[lo]
                     words.append(first.clone(text="", cbDefn=ABag(kind="onDraw", name=RUBY_CALLBACK, label=(
-                        reading, width, first.fontName, first.fontSize, first.textColor, text[lo:e]))))
+                        lo, reading, size, layout, shift, first.fontName, first.fontSize, first.textColor,
+                        text[lo:e]))))
+                    shift += layout.width - sum(self.widths[lo:e])
                 words.append(frag.clone(text=text[lo:hi]))
-                if hi in ends and hi < end:  # after a group's base (never a line's last word: see lines)
-                    words.append(_ruby_end(frag))
+                if hi in ends:  # after a group's base, even at a line's end: a spaced base's end is in its line
+                    words.append(_ruby_end(frag, here[ends[hi]][4]))
         return words
 
 
@@ -186,6 +212,40 @@ def line_ranges(phrases: bool, masked: str, text: str, widths: tuple[float, ...]
                            lambda: phrase_levels(text)))
 
 
+def ruby_size(base_size: float, floor: float = RUBY_MIN_PT) -> float:
+    """A reading's size: half its base's (JLREQ), never under floor (the handout's smallest text), because
+    a reading too small to read helps nobody: 10.5 pt over 12 pt body text, 12.25 pt over large print's 14."""
+    return max(base_size * RUBY_SIZE, floor)
+
+
+@dataclass(frozen=True)
+class GroupLayout:
+    """Where a ruby group's base and reading go, from the start of the group's box (points)."""
+    width: float  # the box: as wide as the wider of base and reading
+    base_lead: float  # before the first base character
+    base_space: float  # after each base character (PDF character spacing)
+    reading_lead: float  # before the first character of the reading
+    reading_space: float  # after each character of the reading
+
+
+def group_layout(base_width: float, base_chars: int, reading_width: float, reading_chars: int,
+                 reading_size: float) -> GroupLayout:
+    """JLREQ 3.3.7 (group ruby), in JIS X 4051's proportions. A reading longer than its base is set solid and
+    the base spaced out: 1 unit before it, 2 between its characters, 1 after it. A reading shorter than its
+    base is spaced out the same way over it, its ends at most one of its ems in (JLREQ: wider ends would
+    read as a reading of the characters beside); one character is centred."""
+    if reading_width > base_width:
+        unit = (reading_width - base_width) / (2 * base_chars)
+        return GroupLayout(reading_width, unit, 2 * unit, 0.0, 0.0)
+    spare = base_width - reading_width
+    if reading_chars <= 1:
+        return GroupLayout(base_width, 0.0, 0.0, spare / 2, 0.0)
+    unit = spare / (2 * reading_chars)
+    if unit <= reading_size:
+        return GroupLayout(base_width, 0.0, 0.0, unit, 2 * unit)
+    return GroupLayout(base_width, 0.0, 0.0, reading_size, (spare - 2 * reading_size) / (reading_chars - 1))
+
+
 def _set_named_callback(canvas, name: str, callback) -> None:
     """An <onDraw> callback where this ReportLab looks for it: newer ones ask canvas.getNamedCB,
     4.3 (the oldest we allow) looks the name up as an attribute of the canvas."""
@@ -199,32 +259,53 @@ RUBY_CALLBACK = "clinic_handout_ruby"
 RUBY_END_CALLBACK = "clinic_handout_ruby_end"
 
 
-def _ruby_end(frag):
-    """A zero-width word that marks where a ruby group's base ends (a tagged PDF's RB ends there).
-    Never a line's last word: ReportLab ends a line on a callback word with an extra empty text."""
-    return frag.clone(text="", cbDefn=ABag(kind="onDraw", name=RUBY_END_CALLBACK, label=None))
+def _ruby_end(frag, layout: GroupLayout):
+    """A zero-width word that marks where a ruby group's base ends (a tagged PDF's RB ends there; a spaced
+    base's character spacing too)."""
+    return frag.clone(text="", cbDefn=ABag(kind="onDraw", name=RUBY_END_CALLBACK, label=layout))
 
 
-def _end_ruby(canvas, _kind, _label) -> None:
+def _utf16(text: str) -> str:
+    return "<FEFF" + text.encode("utf-16-be").hex().upper() + ">"
+
+
+def _end_ruby(canvas, _kind, layout: GroupLayout) -> None:
+    tx = canvas._curr_tx_info["tx"]
+    if layout.base_space:  # the base was spaced out: spacing off, its ActualText ends, and the pen goes back
+        # from 1 unit past the box's end (the last character's spacing) to the box's end
+        tx._code.append(f"0 Tc EMC [{fp_str(layout.base_lead * 1000 / tx._fontsize)}] TJ")
+        tx._charSpace = 0
     end = getattr(canvas, "ruby_end", None)
     if end is not None:
-        end(canvas._curr_tx_info["tx"])
+        end(tx)
 
 
 def _draw_ruby(canvas, _kind, label) -> None:
-    """Draws a reading centred above its base, half its size; ReportLab calls this while it sets the
+    """Draws a reading above its base and starts the base's spacing; ReportLab calls this while it sets the
     line, with the base's position in canvas._curr_tx_info (its only way to tell a callback)."""
-    reading, width, font, size, color, base = label
+    _, reading, size, layout, shift, font, base_size, color, base = label
     where = canvas._curr_tx_info
+    tx, start = where["tx"], where["cur_x"] + shift  # ReportLab's cur_x counts bases, not the boxes before
     # In a tagged PDF the group is a Ruby element (tagging.py): the base (RB, in the text object), the reading
     # (RT, drawn here); the element's ActualText is the base, so a screen reader says it once.
     ruby = getattr(canvas, "ruby", None)
-    with ruby(where["tx"], base) if ruby is not None else nullcontext():
+    with ruby(tx, base) if ruby is not None else nullcontext():
         canvas.saveState()
         canvas.setFillColor(color)
-        canvas.setFont(font, size * RUBY_SIZE)
+        canvas.setFont(font, size)
         canvas.addLiteral("/Span <</ActualText ()>> BDC")  # copied or searched: the base only
-        canvas.drawCentredString(where["cur_x"] + width / 2,
-                                 where["cur_y"] + size * EM_TOP + size * RUBY_SIZE * (1 - EM_TOP), reading)
+        canvas.drawString(start + layout.reading_lead,
+                          where["cur_y"] + base_size * EM_TOP + size * (1 - EM_TOP), reading,
+                          charSpace=layout.reading_space)
         canvas.addLiteral("EMC")
         canvas.restoreState()
+    if layout.base_space:
+        # The base spaced out, as one /ActualText so copying gives it without spaces; an invisible space at
+        # the box's start, so the copied text has no gap before it either; then 1 unit in, 2 units a character.
+        if (tx._fontname, tx._fontsize) != (font, base_size):
+            tx._setFont(font, base_size)
+        tx._code.append(f"/Span <</ActualText {_utf16(base)}>> BDC")
+        tx._textOut(" ")
+        lead = layout.base_lead - stringWidth(" ", font, base_size)
+        tx._code.append(f"[{fp_str(-lead * 1000 / base_size)}] TJ {fp_str(layout.base_space)} Tc")
+        tx._charSpace = layout.base_space

@@ -24,6 +24,8 @@ _NO_SPACE = re.compile(r"^[ \t]*(?P<key>" + _KEY + r"):(?P<value>[^\s/].*)$")
 # starts and ends with one: 「“ゆっくり”と伸ばす」 inside a sentence is Japanese text, not a quote.
 _CURLY_VALUE = re.compile(r"^[ \t]*(?:-[ \t]+)*(?:" + _KEY + r"[ \t]*:[ \t]+)?(?P<value>[“”‘’].*)$")
 _CURLY = "“”‘’"
+# A value that starts with a ruby group ({股関節|こかんせつ}と、…): YAML reads { as the start of a mapping.
+_RUBY_VALUE = re.compile(r"^[ \t]*(?:-[ \t]+)*(?:" + _KEY + r"[ \t]*:[ \t]+)?(?P<value>\{[^{}|:\n]+\|[^{}|\n]+\}.*)$")
 _VALUE = re.compile(r"^\s*(?:-\s+)*(?:" + _KEY + r"\s*:\s+)?(?P<value>[\"'].*)$")
 
 _COMMENT = re.compile(r"(?P<body>.*?)(?P<comment>\s+#.*)?$")
@@ -79,6 +81,13 @@ def mistakes(text: str) -> list[Hint]:
                           f"半角の「-」と半角スペースにする: - {item} (a half-width hyphen and a space)"))
         if hint := _curly_quotes(number, line):
             found.append(hint)
+        if match := _RUBY_VALUE.match(line):
+            body, comment = _COMMENT.match(match["value"].rstrip()).group("body", "comment")
+            quoted = f'"{body}"' if '"' not in body else "'" + body.replace("'", "''") + "'"
+            fixed = line[: match.start("value")].lstrip(" ") + quoted + (comment or "")
+            found.append((number, "値がよみがな「{…|…}」で始まっています。YAML は「{」で始まる値をそのまま読めません "
+                                  "(a value starting with a ruby group: YAML reads { as the start of a mapping)",
+                          f"値全体を半角の「\"」で囲む: {fixed} (quote the whole value)"))
     return found
 
 
