@@ -33,7 +33,7 @@ class DeskConfig:
 
 
 # (endpoint, menu label): the menu at the top of every page, in this order. A screen adds itself here.
-SCREENS: list[tuple[str, str]] = [("today.show", "今日"), ("new.form", "新しく作る")]
+SCREENS: list[tuple[str, str]] = [("today.show", "今日"), ("new.form", "新しく作る"), ("batch.form", "一括（CSV）")]
 
 REFUSALS = {  # why a request was refused, for the person at the screen (never which patient)
     "host": "このページは、この PC の http://127.0.0.1 から開いてください"
@@ -53,11 +53,13 @@ def create_app(content_dir: Path, data_dir: Path, *, bind_host: str = "127.0.0.1
                       DESK=DeskConfig(Path(content_dir), Path(data_dir), bind_host), TEMPLATES_AUTO_RELOAD=False)
     guard.install(app, bind_host=bind_host, password=password)
 
+    from .batchjobs import Jobs
     from .drafts import Drafts
-    from .screens import mail, new, today
+    from .screens import batch, mail, new, today
 
     app.config["DRAFTS"] = Drafts()
-    for screen in (today, new, mail):
+    app.config["BATCHES"] = Jobs()
+    for screen in (today, new, mail, batch):
         app.register_blueprint(screen.blueprint)
 
     @app.route("/font/<name>")
