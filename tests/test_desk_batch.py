@@ -120,7 +120,7 @@ def test_every_handout_built_is_in_the_history_with_the_bytes_handed_out(desk, t
         [entry] = history.search("髙橋")
         served = client.get(location + "/row/4.pdf").data
         assert history.pdf(entry.id) == served
-        assert entry.origin == "desk" and entry.file_name == "2026-01-05_髙橋﨑子.pdf"
+        assert entry.origin == "batch" and entry.file_name == "2026-01-05_髙橋﨑子.pdf"
 
 
 def test_a_forged_upload_without_the_pages_token_is_refused_and_nothing_is_built(desk, tmp_path):
@@ -181,3 +181,22 @@ def test_an_unknown_job_is_not_found(desk):
     _, client = desk
     assert client.get("/batch/nosuchjob").status_code == 404
     assert client.get("/batch/nosuchjob/print.pdf").status_code == 404
+
+
+def test_stop_leaves_the_rows_not_yet_built_and_makes_no_print_file(desk):
+    from clinic_handout.desk import batchjobs
+
+    _, client = desk
+    with batchjobs.BUILDING:  # another list is being built: this one waits its turn
+        page = upload(client, CSV.encode("cp932"))
+        location = page.headers["Location"]
+        waiting = client.get(location).get_data(as_text=True)
+        assert "作っています" in waiting and 'id="stop"' in waiting
+        stop_token = re.search(r'name="csrf_token" value="([^"]+)"', waiting)[1]
+        assert client.post(location + "/stop", data={}).status_code == 403  # a forged stop is refused too
+        assert client.post(location + "/stop", data={"csrf_token": stop_token}).status_code == 303
+    assert finished(client, location)["state"] == "stopped"
+    html = plain(client.get(location).get_data(as_text=True))
+    assert "途中で止めました（2 人分は作っていません）" in html
+    assert "作っていません（止めたため）" in plain(row_html(client.get(location).get_data(as_text=True), 2))
+    assert client.get(location + "/print.pdf").status_code == 404

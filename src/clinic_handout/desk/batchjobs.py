@@ -1,11 +1,12 @@
 """The day's list built at the desk: one job per uploaded CSV, built in a background thread.
 
-The page polls the job (its progress bar) while the library builds the rows, exactly as `handout
-batch --merge` builds them (batch.prepare and batch.build: the same checks, the same PDFs, the same
-print file). One row after another in the job's thread (no worker processes inside a web server);
-one job builds at a time (a second one waits its turn). Each written handout is recorded in the
-history. The files go to the data folder (batch/<date>/<time>-<id>/: the CSV as uploaded, pdf/ and
-print.pdf); the job itself (its rows and the bytes built) lives in memory for a working day.
+The page polls the job (its progress bar) while the use-case layer builds the rows, exactly as
+`handout batch --merge` builds them (app.plan_batch and app.build_batch: the same checks, the same
+PDFs, the same print file, each handout recorded in the history). One row after another in the
+job's thread (no worker processes inside a web server); one job builds at a time (a second one waits
+its turn); 止める stops after the row being built. The files go to the data folder
+(batch/<date>/<time>-<id>/: the CSV as uploaded, pdf/ and print.pdf); the job itself (its rows and
+the bytes built) lives in memory for a working day.
 """
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import HandoutError, InputError, Problem
+from pypdf import PdfReader
+
+from ..errors import Problem
 
 LIMIT = 30  # jobs kept in memory (the oldest go first): a day's lists, with room for retries
 LIFETIME = 12 * 3600  # seconds
@@ -43,7 +46,6 @@ class Row:
     pages: int = 0
     history_id: int | None = None
     prescription: object = None  # the checked Prescription (built rows)
-    handout: object = None  # the composed Handout (built rows): what a mail is written from
     sends: list[tuple[str, str]] = field(default_factory=list)  # (outcome, address or reason) in order
 
 
@@ -54,7 +56,7 @@ class Job:
     source: Path  # the CSV as uploaded
     shown_name: str  # the file's name as the receptionist chose it
     today: dt.date
-    state: str = "waiting"  # waiting → building → done | failed
+    state: str = "waiting"  # waiting → building → done | stopped | failed
     total: int = 0
     done: int = 0
     rows: list[Row] = field(default_factory=list)
@@ -64,6 +66,8 @@ class Job:
     seconds: float = 0.0  # the build's time (said on the page)
     created: float = field(default_factory=time.monotonic)
     mail_tokens: dict[str, tuple] = field(default_factory=dict)  # one-time token → what the confirmation showed
+    stop: threading.Event = field(default_factory=threading.Event)  # 止める: the rows not yet built are left
+    result: object = None  # app.BatchResult: what the mails are sent from
 
     @property
     def running(self) -> bool:
@@ -148,22 +152,19 @@ def run(job: Job, content_dir: Path, data_dir: Path) -> None:
 
 
 def _run(job: Job, content_dir: Path, data_dir: Path) -> None:
-    from .. import batch
-    from ..pipeline import open_content
+    from .. import app
 
     started = time.monotonic()
-    try:
-        content = open_content(content_dir)
-        prepared = batch.prepare(job.source, content)
-    except InputError as error:
-        job.problems, job.state = list(error.problems), "failed"
-        return
-    except HandoutError as error:
-        job.notices.append(str(error))
+    plan = app.plan_batch(job.source, out_dir=job.folder / "pdf", merge_to=job.folder / "print.pdf",
+                          content_dir=content_dir, data_dir=data_dir)
+    job.notices += [n.text for n in plan.notices]
+    if plan.failure is not None:
+        job.problems = list(plan.failure.problems)
+        if not job.problems:
+            job.notices.append(plan.failure.message)
         job.state = "failed"
         return
-    job.notices += [_said(w) for w in prepared.warnings]
-    good = {label: prescription for label, prescription in prepared.good}
+    prepared = plan.prepared
     rows = [Row(_number(label), p.patient.name, label, email=p.patient.email or "", prescription=p)
             for label, p in prepared.good]
     rows += [Row(_number(f.label, f.problems), _who(f.label, f.problems), f.label, "failed", tuple(f.problems))
@@ -174,48 +175,28 @@ def _run(job: Job, content_dir: Path, data_dir: Path) -> None:
     def progress(count: int) -> None:
         job.done += count
 
-    outcomes = batch.build(prepared, content, job.folder / "pdf", job.today, jobs=1, merge_to=job.folder / "print.pdf",
-                           progress=progress, inputs={"SOURCE": [job.source]})
+    # One row after another in this thread (jobs=1): no worker processes forked inside a web server.
+    result = app.build_batch(plan, jobs=1, today=job.today, progress=progress, stop=job.stop.is_set)
+    job.result = result
     by_label = {row.label: row for row in job.rows}
-    for outcome in outcomes:
-        row = by_label[outcome.label]
+    for outcome in result.outcomes:
         if outcome.path is not None:
+            row = by_label[outcome.label]
             row.state, row.filename, row.pdf = "built", outcome.path.name, outcome.pdf
-    for failure in prepared.failed:  # a row whose file could not be written is added to failed by build
+            row.pages = len(PdfReader(io.BytesIO(outcome.pdf)).pages)
+            row.history_id = result.history_ids.get(outcome.label)
+    for failure in result.failed:  # also a row whose file could not be written
         row = by_label.get(failure.label)
         if row is not None and row.state != "built":
-            row.state, row.problems = "failed", tuple(failure.problems)
+            row.state, row.problems = "failed", failure.problems
     for row in job.rows:
         if row.state == "waiting":
             row.state = "not_built"
-    merged = job.folder / "print.pdf"
-    if merged.is_file() and job.built:
-        job.merged = merged.read_bytes()
-    _record(job, content, good, data_dir)
+    job.notices += [n.text for n in result.notices if n.kind == "warning"]  # errors are the table's rows
+    if result.merged is not None:
+        job.merged = result.merged.read_bytes()
     job.seconds = time.monotonic() - started
-    job.state = "done"
-
-
-def _record(job: Job, content, good: dict, data_dir: Path) -> None:
-    """Every handout written goes into the history (a history that fails is said, never hidden)."""
-    from pypdf import PdfReader
-
-    from ..compose import compose
-    from ..history import History, HistoryError
-
-    history = None
-    try:
-        history = History.open(data_dir, content_folder=content.folder)
-        for row in job.built:
-            row.handout = compose(content, good[row.label], job.today)
-            row.pages = len(PdfReader(io.BytesIO(row.pdf)).pages)
-            row.history_id = history.record_build(content=content, prescription=good[row.label], handout=row.handout,
-                                                  pdf=row.pdf, origin="desk", file_name=row.filename)
-    except HistoryError as error:
-        job.notices.append(f"履歴に記録できませんでした。PDF は作れています: {error}")
-    finally:
-        if history is not None:
-            history.close()
+    job.state = "stopped" if result.stopped else "done"
 
 
 def _said(problem: Problem) -> str:

@@ -57,6 +57,13 @@ def show(key: str):
     return render_template("batch.html", job=job, problem=None, problem_text=engine.problem_text)
 
 
+@blueprint.post("/<key>/stop")
+def stop(key: str):
+    """止める: the row being built is finished, the others are left (no print file then)."""
+    _job(key).stop.set()
+    return redirect(url_for("batch.show", key=key), 303)
+
+
 @blueprint.get("/<key>/progress")
 def progress(key: str):
     """What the progress bar shows (polled by batch.js): no patient's data in it."""
