@@ -19,7 +19,7 @@ Use case → result:
 - `write_handout(prescription, *, output, ..., overwrite)` → `WriteResult`: the path written
 - `plan_batch(source, *, out_dir, merge_to, content_dir, allow_missing_glyphs)` → `BatchPlan`: the rows
   to build and the rows refused, nothing written
-- `build_batch(plan, *, jobs, large_print, overwrite, today, progress, stop)` → `BatchResult`: files
+- `build_batch(plan, *, jobs, large_print, overwrite, today, progress, stop, keep_pdfs)` → `BatchResult`: files
   written, rows failed (each with its problems), rows left by a stop, the print file
 - `send_handout(prescription, *, to, pdf_file, eml, dry_run, encrypt, pdf_password, smtp_password, ...)`
   → `SendResult`: to whom, subject, attachment, message id
@@ -534,8 +534,11 @@ def plan_batch(source: Path, *, out_dir: Path, merge_to: Path | None = None, con
 
 def build_batch(plan: BatchPlan, *, jobs: int | None = None, large_print: bool = False, overwrite: bool = False,
                 today: dt.date | None = None, progress: Callable[[int], None] | None = None,
-                stop: Callable[[], bool] | None = None) -> BatchResult:
+                stop: Callable[[], bool] | None = None, keep_pdfs: bool = True) -> BatchResult:
     """Renders and writes one PDF per good row of plan (and the merged print file), in jobs processes.
+
+    keep_pdfs: each outcome keeps the bytes written (what plan_batch_send attaches); without it memory
+    stays flat in the batch's size (batch.build).
 
     progress(n) is called as each handout is written; when stop() turns true the rows not yet written are
     not built (result.stopped, result.not_built) and no print file is made. A file already there with
@@ -549,7 +552,7 @@ def build_batch(plan: BatchPlan, *, jobs: int | None = None, large_print: bool =
     prepared = plan.prepared
     outcomes = batches.build(prepared, plan.content, plan.out_dir, day, jobs or batches.default_jobs(), large_print,
                              plan.allow_missing_glyphs, plan.merge_to, progress or (lambda _: None), overwrite,
-                             plan.inputs, stop=stop)
+                             plan.inputs, stop=stop, keep_pdfs=keep_pdfs)
     result.outcomes = outcomes
     result.notices += _glyph_notices(plan.content)
     result.written = [(o.label, o.path) for o in outcomes if o.path]
@@ -732,6 +735,8 @@ def plan_batch_send(batch: BatchResult) -> SendPlan:
                                    outcome.path, outcome.pdf)
                   for (label, prescription), outcome in zip(prepared.good, batch.outcomes, strict=False)
                   if outcome.path]
+    if any(delivery.pdf is None for delivery in deliveries):
+        raise ValueError("plan_batch_send needs build_batch(keep_pdfs=True): it attaches the bytes written")
     sendable, plan.bad, plan.shared = mailing.check_addresses(deliveries)
     plan.notices += [Notice(text=f"エラー (error): {label}: {problem}") for label, problem in plan.bad]
     try:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import io
 import os
 import sys
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -191,15 +191,41 @@ def render_all(prescriptions: list[Prescription], content: Content, today: dt.da
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker,
                                initargs=(content.folder, allow_missing_glyphs, os.getpid()))
     try:
-        futures = [pool.submit(_render, p, today, large_print) for p in prescriptions]
-        for future in futures:
-            yield future.result()
+        for pdf in in_order(lambda p: pool.submit(_render, p, today, large_print), prescriptions, AHEAD * jobs):
+            yield pdf
             progress(1)
     except BaseException:  # Ctrl-C, SIGTERM (made KeyboardInterrupt by the CLI), a failed render
         stop_workers(pool)
         raise
     else:
         pool.shutdown(wait=True)
+
+
+AHEAD = 4  # handouts a worker may have finished or in hand before the batch has written them
+
+
+def in_order(submit: Callable[[object], Future], items: list, ahead: int) -> Iterator:
+    """The results of submit(item) for each item, in order, with at most `ahead` submitted and not yet
+    done with (the one being handed out counts): a batch holds a few PDFs at a time however long it is
+    (memory flat), and the workers have the next ones in hand while the batch writes."""
+    pending: deque[Future] = deque()
+    queued = iter(items)
+
+    def fill(limit: int) -> None:
+        while len(pending) < limit:
+            item = next(queued, _END)
+            if item is _END:
+                return
+            pending.append(submit(item))
+
+    fill(ahead)
+    while pending:
+        result = pending.popleft().result()
+        fill(ahead - 1)  # with the one handed out: ahead
+        yield result
+
+
+_END = object()
 
 
 def stop_workers(pool: ProcessPoolExecutor) -> None:
@@ -215,27 +241,10 @@ def stop_workers(pool: ProcessPoolExecutor) -> None:
 
 
 def merge(pdfs: list[bytes]) -> bytes:
-    """One print-ready PDF: each handout starts on a new sheet when printed double-sided."""
-    from pypdf import PdfReader, PdfWriter
+    """One print-ready PDF: each handout starts on a new sheet when printed double-sided (printfile.py)."""
+    from .printfile import merge as merged
 
-    from .tagging import merge_structures
-
-    writer = PdfWriter()
-    readers = []
-    for pdf in pdfs:
-        reader = PdfReader(io.BytesIO(pdf))
-        readers.append((reader, len(writer.pages)))
-        for page in reader.pages:
-            writer.add_page(page)
-        if len(reader.pages) % 2:
-            box = reader.pages[-1].mediabox
-            writer.add_blank_page(float(box.width), float(box.height))
-    title = "印刷用ハンドアウト (handouts for printing)"
-    writer.add_metadata({"/Title": title, "/Producer": "clinic-handout"})
-    merge_structures(writer, readers, title)  # still tagged: each handout a Part, in order
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    return merged(pdfs)
 
 
 def default_jobs() -> int:
@@ -272,8 +281,13 @@ def prepare(source: Path, content: Content) -> Prepared:
 def build(prepared: Prepared, content: Content, out_dir: Path, today: dt.date, jobs: int = 1,
           large_print: bool = False, allow_missing_glyphs: bool = False, merge_to: Path | None = None,
           progress: Callable[[int], None] = lambda _: None, overwrite: bool = False,
-          inputs: dict | None = None, stop: Callable[[], bool] | None = None) -> list[Outcome]:
+          inputs: dict | None = None, stop: Callable[[], bool] | None = None,
+          keep_pdfs: bool = False) -> list[Outcome]:
     """Renders and writes one PDF per good entry (and the merged print file); outcomes in input order.
+
+    Memory stays flat in the batch's size: each PDF is written (and added to the print file, printfile.py)
+    as it arrives, in input order, with at most a few rendered ahead (in_order); only keep_pdfs (for
+    `--send`, which attaches the bytes it wrote) keeps each PDF in its outcome.
 
     A file already in out_dir with the same bytes (a re-run) is left as it is; one with other bytes is
     replaced only with overwrite, else that entry fails (its outcome has no path) and is in
@@ -283,6 +297,7 @@ def build(prepared: Prepared, content: Content, out_dir: Path, today: dt.date, j
     entries not yet written are left (no outcome) and no merged file is made."""
     from .compose import filename_for
     from .deliver import (
+        PartFile,
         check_outputs,
         check_target,
         existing_differs,
@@ -291,6 +306,7 @@ def build(prepared: Prepared, content: Content, out_dir: Path, today: dt.date, j
         write_atomically,
     )
     from .errors import HandoutError
+    from .printfile import PrintFile
 
     def refused(label: str, path: Path, error: HandoutError) -> Outcome:
         failure = Outcome(label, problems=[Problem(path, None, "", str(error),
@@ -302,30 +318,47 @@ def build(prepared: Prepared, content: Content, out_dir: Path, today: dt.date, j
     out_dir.mkdir(parents=True, exist_ok=True)
     prescriptions = [p for _, p in prepared.good]
     names = unique_names([filename_for(p.patient.name, p.date or today) for p in prescriptions])
-    outcomes, pdfs = [], []
+    outcomes = []
     remove_stale_parts(out_dir)
-    rendered = render_all(prescriptions, content, today, jobs, large_print, allow_missing_glyphs, progress)
-    with contextlib.closing(rendered):  # an interrupt while a file is written still stops the workers at once
-        pairs = list(zip(prepared.good, names, strict=True))
-        for ((label, _), name), pdf in zip(pairs, rendered, strict=True):
-            if stop is not None and stop():
-                break
-            path = out_dir / name
-            try:
-                check_target(path)  # a symbolic link is refused as such, before it is compared with the inputs
-                check_outputs({"-o": path}, inputs or {})
-                if not overwrite and existing_differs(path, pdf):
-                    raise refuse_existing(path)
-                outcomes.append(Outcome(label, write_atomically(path, pdf), pdf=pdf))
-                pdfs.append(pdf)  # only a handout that was written goes into the print file
-            except HandoutError as error:  # this row's file only: the others are still written
-                outcomes.append(refused(label, path, error))
-    if merge_to is not None and pdfs and len(outcomes) == len(pairs):
-        merged = merge(pdfs)
+    part = printfile = None
+    if merge_to is not None:
         try:
-            if not overwrite and existing_differs(merge_to, merged):
-                raise refuse_existing(merge_to)
-            write_atomically(merge_to, merged)
+            part = PartFile(merge_to)  # beside the print file; renamed over it only when whole
+            printfile = PrintFile(part.file)
         except HandoutError as error:
             refused("--merge", merge_to, error)
+    rendered = render_all(prescriptions, content, today, jobs, large_print, allow_missing_glyphs, progress)
+    try:
+        with contextlib.closing(rendered):  # an interrupt while a file is written still stops the workers at once
+            pairs = list(zip(prepared.good, names, strict=True))
+            for ((label, _), name), pdf in zip(pairs, rendered, strict=True):
+                if stop is not None and stop():
+                    break
+                path = out_dir / name
+                try:
+                    check_target(path)  # a symbolic link is refused as such, before it is compared with the inputs
+                    check_outputs({"-o": path}, inputs or {})
+                    if not overwrite and existing_differs(path, pdf):
+                        raise refuse_existing(path)
+                    outcomes.append(Outcome(label, write_atomically(path, pdf), pdf=pdf if keep_pdfs else None))
+                except HandoutError as error:  # this row's file only: the others are still written
+                    outcomes.append(refused(label, path, error))
+                    continue
+                if printfile is not None:  # only a handout that was written goes into the print file
+                    try:
+                        printfile.add(pdf)
+                    except OSError as error:
+                        part.discard()
+                        printfile = None
+                        refused("--merge", merge_to, HandoutError(f"{merge_to}: 保存できません (cannot write: "
+                                                                  f"{error.strerror or error})"))
+        if printfile is not None and printfile.pages and len(outcomes) == len(pairs):
+            printfile.close()
+            try:
+                part.commit(overwrite)
+            except HandoutError as error:
+                refused("--merge", merge_to, error)
+    finally:
+        if part is not None:
+            part.discard()  # nothing written, stopped, or an interrupt: no half-written print file stays
     return outcomes

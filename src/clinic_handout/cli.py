@@ -195,7 +195,8 @@ def batch(source: Path, out_dir: Path, merge_to: Path | None, jobs: int | None, 
     _show(plan)
     with click.progressbar(length=plan.count, label="作成中 (building)", file=sys.stderr,
                            hidden=plan.count <= 3) as bar, _term_as_interrupt():
-        built = app.build_batch(plan, jobs=jobs, large_print=large_print, overwrite=overwrite, progress=bar.update)
+        built = app.build_batch(plan, jobs=jobs, large_print=large_print, overwrite=overwrite, progress=bar.update,
+                                keep_pdfs=send_mail)  # only --send needs every PDF's bytes kept
     _show(built)
     unsent = _send_batch(built, yes) if send_mail else False
     if built.failed or unsent:

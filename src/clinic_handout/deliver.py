@@ -9,6 +9,7 @@ The rules every command's output paths follow (README, "What the tool refuses"):
 from __future__ import annotations
 
 import contextlib
+import filecmp
 import os
 import re
 import stat
@@ -158,3 +159,43 @@ def write_atomically(path: Path, data: bytes) -> Path:
             raise HandoutError(f"{path}: 保存できません (cannot write: {exc.strerror})") from exc
         raise
     return path
+
+
+class PartFile:
+    """A file written in pieces to a temporary file beside path (write_atomically for what is made as it
+    goes: the merged print file). commit() renames it over path; discard() removes it, and is harmless
+    after commit. A different file at path is replaced only with overwrite."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        check_target(self.path)
+        folder = self.path.parent
+        if not folder.is_dir():
+            raise HandoutError(f"{path}: 保存先のフォルダがありません (the folder {folder} does not exist)")
+        try:
+            fd, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.{os.getpid()}.", suffix=".part", dir=folder)
+        except OSError as exc:
+            raise HandoutError(f"{path}: 保存できません (cannot write in {folder}: {exc.strerror})") from exc
+        self.temporary = Path(temporary)
+        self.file = os.fdopen(fd, "wb")
+
+    def commit(self, overwrite: bool = False) -> Path:
+        try:
+            self.file.flush()
+            os.fsync(self.file.fileno())
+            self.file.close()
+            check_target(self.path)
+            if not overwrite and self.path.exists() and not filecmp.cmp(self.temporary, self.path, shallow=False):
+                raise refuse_existing(self.path)
+            os.chmod(self.temporary, 0o666 & ~_umask())
+            os.replace(self.temporary, self.path)
+        except OSError as exc:
+            raise HandoutError(f"{self.path}: 保存できません (cannot write: {exc.strerror})") from exc
+        finally:
+            self.discard()
+        return self.path
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):
+            self.file.close()
+        self.temporary.unlink(missing_ok=True)

@@ -11,7 +11,7 @@ once every page is known (the clinic's contact, read on a handout's last page on
 
 `finish` then writes, with pypdf, the structure tree (StructTreeRoot, the ParentTree, /StructParents
 on every page), /MarkInfo, /Tabs /S, and the XMP metadata with the PDF/UA identifier. The order of
-the tree is the order render.py built it in, not the order things were drawn; `merge` joins tagged
+the tree is the order render.py built it in, not the order things were drawn; printfile.py joins tagged
 PDFs into one tagged PDF (one Part per handout).
 
 Only standard structure types are used, so no RoleMap is needed.
@@ -426,15 +426,3 @@ def _xmp(title: str, lang: str) -> str:
  </rdf:RDF>
 </x:xmpmeta>
 <?xpacket end="w"?>"""
-
-
-def merge_structures(writer, readers, title: str, lang: str = "ja-JP") -> None:
-    """Gives writer, whose pages were copied from tagged PDFs, their structure trees joined in one
-    Document, each PDF's as a Part. readers: (reader, index of its first page in writer)."""
-    root = Node("Document")
-    for reader, first_page in readers:
-        document = read_structure(reader, first_page)
-        if document is not None:
-            document.role = "Part"
-            root.kids.append(document)
-    write_structure(writer, root, title, lang)
