@@ -582,8 +582,10 @@ def _record_batch(result: BatchResult, large_print: bool) -> dict[str, int]:
         with open_history(plan.content.folder, plan.data_dir) as history:
             for label, prescription, outcome in written:
                 handout = compose(plan.content, prescription, result.today, large_print=large_print)
+                # The bytes written: kept with keep_pdfs, else read back one file at a time (memory flat).
+                pdf = outcome.pdf if outcome.pdf is not None else outcome.path.read_bytes()
                 ids[label] = history.record_build(content=plan.content, prescription=prescription, handout=handout,
-                                                  pdf=outcome.pdf, origin="batch", file_name=outcome.path.name)
+                                                  pdf=pdf, origin="batch", file_name=outcome.path.name)
 
     _record(result.notices, "PDF は書きました (the PDFs were written)", write)
     if ids and len(ids) < len(written):
