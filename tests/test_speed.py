@@ -171,3 +171,34 @@ def test_a_subset_reads_only_its_glyphs_from_the_font():
     whole = TTFontFace.get_table(face, "glyf")
     view = face.get_table("glyf")
     assert len(view) == len(whole) and view[100:200] == whole[100:200] and view[-10:] == whole[-10:]
+
+
+IMPORTED = """
+import sys
+from clinic_handout.cli import cli
+try:
+    cli({argv!r}, standalone_mode=False)
+finally:
+    print(" ".join(sorted(name for name in {names!r} if name in sys.modules)))
+"""
+
+
+def _imported(argv: list[str], names: tuple[str, ...], cwd) -> list[str]:
+    code = IMPORTED.format(argv=argv, names=names)
+    out = subprocess.run([sys.executable, "-c", code], cwd=cwd, check=True, capture_output=True, text=True).stdout
+    return out.splitlines()[-1].split()
+
+
+def test_a_command_imports_only_what_it_needs(tmp_path):
+    """Cold start (issue 16, item 5): `handout --help` loads no PDF, YAML or JSON library; `handout build`
+    loads no web or mail modules beyond what its libraries load themselves (xml.sax.saxutils, which ours
+    used for escaping, pulled in urllib.request and http.client: 20 ms; ReportLab 4.3 loads them anyway)."""
+    assert _imported(["--help"], ("reportlab", "pypdf", "yaml", "json", "budoux"), tmp_path) == []
+    web = ("urllib.request", "http.client", "email.message", "smtplib", "flask")
+    code = ("import sys, reportlab.platypus, reportlab.pdfgen.canvas, reportlab.graphics.renderPDF, pypdf, yaml, "
+            f"click, budoux; print(' '.join(n for n in {web!r} if n in sys.modules))")
+    libraries = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.split()
+    built = _imported(["build", str(REPO / "handouts" / "patients" / "yamada-hanako.yaml"), "-o", "x.pdf"],
+                      ("reportlab", *web), tmp_path)
+    assert "reportlab" in built  # it did make the PDF
+    assert set(built) - {"reportlab"} <= set(libraries)

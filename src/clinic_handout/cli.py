@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 from pathlib import Path
 
@@ -149,6 +148,8 @@ def stretches(content_dir: str | None, as_json: bool) -> None:
     result = app.list_stretches(content_dir=content_dir)
     _show(result)
     if as_json:
+        import json  # only for --json
+
         click.echo(json.dumps(result.rows, ensure_ascii=False, indent=2))
         return
     for line in result.lines:

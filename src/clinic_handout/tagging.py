@@ -21,10 +21,11 @@ from __future__ import annotations
 import io
 from contextlib import contextmanager
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
 
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
+
+from .ruby import escape
 
 LEAF_ROLES = frozenset({"P", "H1", "H2", "H3", "Lbl", "LBody", "Figure", "Caption", "Span", "Note", "RB", "RT"})
 
