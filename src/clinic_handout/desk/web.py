@@ -33,7 +33,8 @@ class DeskConfig:
 
 
 # (endpoint, menu label): the menu at the top of every page, in this order. A screen adds itself here.
-SCREENS: list[tuple[str, str]] = [("today.show", "今日"), ("new.form", "新しく作る"), ("batch.form", "一括（CSV）")]
+SCREENS: list[tuple[str, str]] = [("today.show", "今日"), ("new.form", "新しく作る"), ("batch.form", "一括（CSV）"),
+                                   ("history.search", "履歴")]
 
 REFUSALS = {  # why a request was refused, for the person at the screen (never which patient)
     "host": "このページは、この PC の http://127.0.0.1 から開いてください"
@@ -55,11 +56,11 @@ def create_app(content_dir: Path, data_dir: Path, *, bind_host: str = "127.0.0.1
 
     from .batchjobs import Jobs
     from .drafts import Drafts
-    from .screens import batch, mail, new, today
+    from .screens import batch, history, mail, new, today
 
     app.config["DRAFTS"] = Drafts()
     app.config["BATCHES"] = Jobs()
-    for screen in (today, new, mail, batch):
+    for screen in (today, new, mail, batch, history):
         app.register_blueprint(screen.blueprint)
 
     @app.route("/font/<name>")
