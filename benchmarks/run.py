@@ -9,7 +9,9 @@ Every number of issue 16 in one run, each ratio against the floor measured in th
   (a character only the fallback font IPAmj Mincho has);
 - the preview path: one handout of a new patient in a warm process (as the browser front end calls it);
 - `handout batch` of 50 and 500 patients at --jobs 1 and 2; `--merge` of 50 and 500: the merged
-  file's bytes and the peak memory (maximum resident set) of the batch process and of its workers.
+  file's bytes and the peak memory (maximum resident set) of the batch process and of its workers;
+- the cost of tagging and ruby (issue 17): ms and bytes of the sample handout as built (tagged, the
+  readings as ruby), with the readings in brackets, and untagged with brackets.
 --quick: 3 cold runs, 10 warm handouts, batches of 20 and 50 (a smoke run; not for the note).
 The floor renders the same texts on the same fonts the simplest way (no figures, no kinsoku).
 The font cache (see fonts.load_ttfont) is warmed once first, as it is after a clinic's first build.
@@ -102,6 +104,42 @@ def warm(count: int, folder: Path) -> dict[str, float]:
     return result
 
 
+def tagging_and_ruby(count: int, folder: Path) -> dict[str, float]:
+    """ms per handout (median of 3 interleaved rounds of count, each a different name) and bytes of the
+    sample handout: as built (tagged, ruby), readings in brackets, untagged (ReportLab's own canvas) with
+    brackets. Brackets: the sample content with each {base|reading} written base（reading）."""
+    import re
+    import shutil
+
+    from reportlab.pdfgen.canvas import Canvas
+
+    from clinic_handout import render as render_module
+    from clinic_handout.pipeline import build_pdf, open_content
+
+    brackets = folder / "brackets"
+    shutil.copytree(REPO / "handouts", brackets, dirs_exist_ok=True)
+    for name in ("texts.yaml", "stretches.yaml"):
+        path = brackets / name
+        path.write_text(re.sub(r"\{([^{}|\n]+)\|([^{}|\n]+)\}", r"\1（\2）", path.read_text(encoding="utf-8")),
+                        encoding="utf-8")
+    ruby, plain = open_content(REPO / "handouts"), open_content(brackets)
+    tagged = (render_module.TaggingCanvas, render_module.finish)
+    sources = prescriptions(folder, count, "山田 花子", "t")
+    day = dt.date(2026, 11, 25)
+    times, sizes = {"ruby": [], "brackets": [], "untagged": []}, {}
+    for _ in range(3):
+        for kind, content in (("ruby", ruby), ("brackets", plain), ("untagged", plain)):
+            if kind == "untagged":
+                render_module.TaggingCanvas, render_module.finish = Canvas, lambda pdf, *_: pdf
+            start = time.perf_counter()
+            for path in sources:
+                sizes[kind] = len(build_pdf(path, content, day)[1])
+            times[kind].append((time.perf_counter() - start) / count * 1000)
+            render_module.TaggingCanvas, render_module.finish = tagged
+    return {**{f"{kind} ms": statistics.median(values) for kind, values in times.items()},
+            **{f"{kind} bytes": size for kind, size in sizes.items()}}
+
+
 def batch_csv(folder: Path, count: int) -> Path:
     rows = ["name,area,date"] + [f"患者 {i}号,{('upper', 'lower', 'both')[i % 3]},2026-11-25" for i in range(count)]
     path = folder / f"day{count}.csv"
@@ -160,6 +198,7 @@ def main() -> None:
         _, floor_memory, _ = peak_mib(FLOOR_PEAK.format(argv=floor[1:]), folder)
         batch = batches(folder, sizes)
         rates = warm(args.warm, folder)
+        cost = tagging_and_ruby(args.warm, folder)
     median = {k: statistics.median(v) for k, v in cold.items()}
     rows = {
         "cold handout build, median s": round(median["build"], 3),
@@ -176,6 +215,12 @@ def main() -> None:
         "sample both PDF, bytes": size,
         "peak memory, handout build, MiB": round(memory, 1),
         "peak memory, floor, MiB": round(floor_memory, 1),
+        "sample handout, tagged with ruby (as built): ms": round(cost["ruby ms"], 1),
+        "sample handout, tagged, readings in brackets: ms": round(cost["brackets ms"], 1),
+        "sample handout, untagged, readings in brackets: ms": round(cost["untagged ms"], 1),
+        "sample handout, tagged with ruby: bytes": cost["ruby bytes"],
+        "sample handout, tagged, readings in brackets: bytes": cost["brackets bytes"],
+        "sample handout, untagged, readings in brackets: bytes": cost["untagged bytes"],
     }
     width = max(map(len, rows))
     print(f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores, load "

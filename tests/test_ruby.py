@@ -267,3 +267,24 @@ def test_an_unquoted_value_starting_with_ruby_is_named_with_its_line_and_the_quo
     result = run("validate", path)
     assert result.exit_code == 1 and f"  {path}:4\n" in result.output and f"{path}:1\n" not in result.output
     assert 'note: "{足底|そくてい}をゆるめます"' in result.output
+
+
+def test_a_title_with_ruby_is_chosen_by_its_base_and_listed_with_its_reading_in_brackets(run, clinic, write, tmp_path):
+    import json
+
+    from .conftest import edit
+
+    edit(clinic / "stretches.yaml", "title: 股関節の前のストレッチ", 'title: "{股関節|こかんせつ}の前のストレッチ"')
+    path = write("p.yaml", "patient:\n  name: 山田 花子\ndate: 2026-11-25\narea: both\n"
+                           "stretches:\n  - 股関節の前のストレッチ\n")  # the title as the front desk types it
+    out = tmp_path / "h.pdf"
+    result = run("build", path, "-o", out, "--content", clinic)
+    assert result.exit_code == 0, result.output
+    copied = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    assert "股関節の前のストレッチ" in copied and "{" not in copied
+    assert PdfReader(str(out)).metadata.title == "くり返す腰の痛み・重だるさのためのストレッチ"
+    listed = run("stretches", "--content", clinic).output
+    assert "股関節（こかんせつ）の前のストレッチ（股関節（こかんせつ）の前）" in listed
+    rows = json.loads(run("stretches", "--json", "--content", clinic).output)
+    assert rows[0]["title"] == "股関節（こかんせつ）の前のストレッチ"
+    assert rows[0]["target"] == "股関節（こかんせつ）の前"

@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import ruby
 from .content import AREAS, HOLD, REPS, SETS, SIDES
 from .errors import InputError
 from .schema import (
@@ -138,8 +139,9 @@ def title_words(titles: dict[str, str]) -> dict[str, str]:
 
 
 def catalogue_titles(content) -> dict[str, str]:
-    """The content's catalogue as {id: title}, for StretchChoice."""
-    return {sid: stretch.title for sid, stretch in content.catalogue.items()}
+    """The content's catalogue as {id: title}, for StretchChoice: a title with ruby as the front desk types it,
+    the base only ({股関節|こかんせつ}の前のストレッチ: 股関節の前のストレッチ)."""
+    return {sid: ruby.base(stretch.title) for sid, stretch in content.catalogue.items()}
 
 
 def prescription_kind(catalogue_ids: list[str] | None) -> Record:
