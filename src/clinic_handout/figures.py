@@ -145,22 +145,23 @@ def side_view(far_arm: bool = True) -> tuple[Limb, ...]:
 
 
 POSES: dict[str, Pose] = {
-    # Half-kneeling lunge on the floor: the right knee down behind on a folded towel, the left foot flat ahead
-    # with its knee over the ankle, the trunk upright, both hands on the front knee; the hips move forward
-    # from the faint start (arrow at the pelvis: 腰を前へ). No chair: a chair next to the thigh read as a seat.
+    # Half-kneeling lunge beside a chair: the right knee down behind on a folded towel (a soft pad), the left
+    # foot flat ahead, its thigh sloping a little down to the knee (not a seat), the trunk upright, both hands
+    # on the top of the back of a sturdy chair standing ahead, its seat away from the person; the hips move
+    # forward from the faint upright start over the knee (arrow behind the buttocks: お尻を前へ).
     "hip-flexor": Pose(
-        joints={"head": (57, 52.5), "neck": (56, 44), "hip": (55.5, 25.8), "far_hip": (55.5, 25.8),
-                "knee": (46, 13.8), "ankle": (31, 9.0), "toe": (25.5, 6.8),
-                "far_knee": (74.5, 25.5), "far_ankle": (75.5, 8.6), "far_toe": (82.5, 7.6),
-                "shoulder": (56, 41), "elbow": (65, 35.5), "hand": (73, 30.8),
-                "far_shoulder": (56, 41), "far_elbow": (65.5, 36), "far_hand": (74, 31.2)},
+        joints={"head": (61.5, 52.5), "neck": (60.5, 44), "hip": (60, 26), "far_hip": (60, 26),
+                "knee": (51, 12.9), "ankle": (36, 8.8), "toe": (30.5, 6.8),
+                "far_knee": (75, 22.5), "far_ankle": (78, 8.6), "far_toe": (84, 7.4),
+                "shoulder": (60.5, 41), "elbow": (71.3, 42.2), "hand": (82, 44.4),
+                "far_shoulder": (60.5, 41), "far_elbow": (70.8, 41.6), "far_hand": (81, 43.8)},
         limbs=side_view(), hands=("hand",),
-        props=(Towel(37.5, 53.5, 5.2),),
-        region=(54.5, 21.8, 4.6, 2.4, 53),
-        ghost={"head": (47.5, 54), "neck": (46.5, 45.5), "hip": (46, 27.8), "far_hip": (46, 27.8),
-               "shoulder": (46.5, 42.5), "far_shoulder": (46.5, 42.5), "elbow": (59, 38), "far_elbow": (59.5, 38.5)},
-        arrows=(Arrow((23, 30), (37, 30), "腰を前へ", (20, 39.5)),),
-        label_spots=((61, 13.5), (13, 13.5), (12, 14)),  # beside the black thigh; 左右 behind the foot
+        props=(Chair(82, depth=14, seat=20, back=17), Towel(42.5, 58.5, 4.6)),
+        region=(59, 22, 4.6, 2.4, 55),
+        ghost={"head": (52.5, 54), "neck": (51.5, 45.5), "hip": (51, 28), "far_hip": (51, 28),
+               "shoulder": (51.5, 42.5), "far_shoulder": (51.5, 42.5)},
+        arrows=(Arrow((29, 29), (44, 29), "お尻を前へ", (22.5, 38.5)),),
+        label_spots=((21.5, 13), (18.5, 13.5)),  # behind the black foot, away from the grey leg
         caption="股関節の前"),
     # Standing, seen from the front, holding a chair set against a wall: the right leg out to the side, heel
     # down, toes up; bending the left knee a little moves the hips sideways.

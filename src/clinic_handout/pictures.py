@@ -273,8 +273,8 @@ def _head(art: Art, centre, radius, facing, ghost=False):
 def _ghost(art: Art, pose: Pose):
     """The start pose, faint: the limbs that move, drawn with the start's joints."""
     joints = {**pose.joints, **pose.ghost}
-    for limb in pose.limbs:
-        if any(j in pose.ghost for j in limb.joints):
+    for limb in pose.limbs:  # a limb that only moves with its root (a leg with the hips) is left out: clutter
+        if any(j in pose.ghost for j in limb.joints[1:]):
             _limb(art, [joints[j] for j in limb.joints], limb.radius, limb.tone, ghost=True)
     if "head" in pose.ghost:
         _head(art, joints["head"], pose.head, pose.facing, ghost=True)
@@ -323,13 +323,15 @@ def _prop(art: Art, prop):
         while y + w < top:  # hatching: a wall, not a pole
             art.line((room, y), (other, y + w), 0.45, PROP, solid=False)
             y += 3.2
-    elif isinstance(prop, Towel):  # a towel folded flat: three stacked layers, each a little shorter at the open end
-        layer = prop.height / 3
-        for i in range(3):
-            y0 = FLOOR + i * layer
-            inset = 0.9 * i
-            x0, x1 = (prop.x0 + inset, prop.x1) if prop.fold > 0 else (prop.x0, prop.x1 - inset)
-            art.rect(x0, y0, x1, y0 + layer, PROP_LIGHT, INK, 0.45)
+    elif isinstance(prop, Towel):  # a folded towel, soft: a rounded pad, its fold a line in from the folded end
+        h = prop.height
+        y = FLOOR + h / 2
+        a, b = (prop.x0 + h / 2, y), (prop.x1 - h / 2, y)
+        art.line(a, b, h + 0.9, INK)
+        art.line(a, b, h, PROP_LIGHT, solid=False)
+        fold = (prop.x1 - h * 0.6, y) if prop.fold > 0 else (prop.x0 + h * 0.6, y)
+        open_end = (prop.x0 + h * 0.9, y) if prop.fold > 0 else (prop.x1 - h * 0.9, y)
+        art.line(open_end, fold, 0.45, INK, solid=False)
 
 
 # The close-up's right sole, toes up, in units of a close-up of radius 19.5 (x: + towards the big toe).
