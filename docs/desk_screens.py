@@ -19,10 +19,11 @@ OUT = REPO / "docs" / "desk"
 sys.path.insert(0, str(REPO))
 
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.expected_conditions import staleness_of  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
+from tests.desk_browser import choose_area, start_browser, type_into  # noqa: E402
 from tests.desk_support import local_smtp, serving  # noqa: E402
-from tests.test_desk_browser import choose_area, start_browser, type_into  # noqa: E402
 
 PICTURE_DRAWN = """
 const frame = document.getElementById('preview');
@@ -34,8 +35,12 @@ return !!doc && doc.readyState === 'complete';
 
 def preview_seconds(browser) -> float:
     """From the click on プレビュー to the PDF loaded in the page's frame (the browser then draws it)."""
+    if not browser.find_elements(By.ID, "do-preview"):
+        raise SystemExit(f"no form at {browser.current_url}: {browser.find_element(By.TAG_NAME, 'main').text}")
+    old = browser.find_element(By.ID, "new-form")
     start = time.perf_counter()
     browser.find_element(By.ID, "do-preview").click()
+    WebDriverWait(browser, 60, poll_frequency=0.02).until(staleness_of(old))  # the new page, not the old frame
     WebDriverWait(browser, 60, poll_frequency=0.02).until(lambda b: b.execute_script(PICTURE_DRAWN))
     return time.perf_counter() - start
 
@@ -50,16 +55,17 @@ def _page_drawn(browser, rect) -> bool:
     shot = Image.open(io.BytesIO(browser.get_screenshot_as_png())).convert("L")
     box = (int(rect["x"]) + 10, int(rect["y"]) + 60, int(rect["x"] + rect["width"]) - 20,
            min(shot.height, int(rect["y"] + rect["height"])) - 5)  # below the viewer's toolbar
-    values = list(shot.crop(box).getdata())
-    white = sum(1 for v in values if v > 240)
-    dark = sum(1 for v in values if v < 80)
-    return white > 0.4 * len(values) and dark > 2000
+    counts = shot.crop(box).histogram()  # pixels of each grey level 0..255
+    white, dark = sum(counts[241:]), sum(counts[:80])
+    return white > 0.4 * sum(counts) and dark > 2000
 
 
 def picture_seconds(browser) -> tuple[float, float]:
     """(click → PDF loaded in the frame, click → the page drawn: white paper with dark text in the frame)."""
+    old = browser.find_element(By.ID, "new-form")
     start = time.perf_counter()
     browser.find_element(By.ID, "do-preview").click()
+    WebDriverWait(browser, 60, poll_frequency=0.02).until(staleness_of(old))
     WebDriverWait(browser, 60, poll_frequency=0.02).until(lambda b: b.execute_script(PICTURE_DRAWN))
     loaded = time.perf_counter() - start
     rect = browser.find_element(By.ID, "preview").rect

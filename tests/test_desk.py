@@ -173,7 +173,10 @@ def test_save_writes_the_pdf_and_a_prescription_that_builds_the_same_bytes(desk,
     result = run("build", prescription, "-o", tmp_path / "again.pdf", "--content", clinic)
     assert result.exit_code == 0, result.output
     assert (tmp_path / "again.pdf").read_bytes() == pdf.read_bytes()
-    assert pdf.name in desk.get("/").text  # today's list
+    today = desk.get("/").text  # today's list comes from the history, and its link gives the very bytes
+    assert "山田 花子 様" in today and "お尻のストレッチ" in today
+    (link,) = re.findall(r'href="(/today/\d+/pdf)"', today)
+    assert desk.get(link).body == pdf.read_bytes()
 
 
 def test_the_mail_confirmation_token_is_bound_to_what_was_shown_and_used_once(clinic, tmp_path):

@@ -1,51 +1,17 @@
-"""The desk in a real browser, as a receptionist uses it: Debian's chromium driven by Selenium.
-
-Nothing is downloaded: the browser and its driver are the system's (/usr/bin/chromium and
-/usr/bin/chromedriver, installed by .ci/run), given by path so that selenium-manager never runs.
-Headless, in a 1366×768 window (the clinic PC's screen).
-"""
+"""The desk in a real browser, as a receptionist uses it (tests/desk_browser.py: Debian's chromium
+driven by Selenium, headless at 1366×768, nothing downloaded)."""
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import http.server
-import os
 import threading
-from pathlib import Path
 
 import pytest
 
+from .desk_browser import By, Select, WebDriverWait, browser, choose_area, click, fetch_bytes, type_into, wait_for
 from .desk_support import local_smtp, serving
 
-CHROMIUM, DRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
-if not (CHROMIUM.exists() and DRIVER.exists()):
-    if os.environ.get("HANDOUT_REQUIRE_BROWSER"):
-        raise RuntimeError("chromium and chromium-driver are required here (apt-get install chromium chromium-driver)")
-    pytest.skip("Debian's chromium and chromium-driver are not installed", allow_module_level=True)
-webdriver = pytest.importorskip("selenium.webdriver", reason="selenium (a test dependency) drives the browser")
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
-
-
-def start_browser():
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    options.add_experimental_option("prefs", {"intl.accept_languages": "ja-JP,ja"})
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1366,768",
-                     "--lang=ja-JP", "--accept-lang=ja-JP", "--disable-gpu", "--no-first-run", "--disable-extensions",
-                     "--disable-background-networking", "--disable-sync", "--disable-component-update"):
-        options.add_argument(argument)
-    return webdriver.Chrome(service=Service(executable_path=str(DRIVER)), options=options)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    driver = start_browser()
-    driver.set_page_load_timeout(60)
-    yield driver
-    driver.quit()
+__all__ = ["browser"]  # the fixture, imported for the tests below
 
 
 @pytest.fixture
@@ -53,35 +19,6 @@ def desk(clinic, tmp_path, browser):
     with serving(clinic, tmp_path / "data") as base:
         browser.delete_all_cookies()
         yield base
-
-
-def wait_for(browser, css: str, timeout: float = 60):
-    return WebDriverWait(browser, timeout).until(lambda b: b.find_element(By.CSS_SELECTOR, css))
-
-
-def type_into(browser, field_id: str, text: str) -> None:
-    field = browser.find_element(By.ID, field_id)
-    field.clear()
-    field.send_keys(text)
-
-
-def click(browser, element_id: str) -> None:
-    browser.find_element(By.ID, element_id).click()
-
-
-def fetch_bytes(browser, url: str) -> bytes:
-    """The bytes the page's own link gives (fetched by the page, with its cookie)."""
-    encoded = browser.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "fetch(arguments[0]).then(r => r.arrayBuffer()).then(b => {"
-        "  let s = ''; const a = new Uint8Array(b); for (let i = 0; i < a.length; i++) s += String.fromCharCode(a[i]);"
-        "  done(btoa(s)); });", url)
-    return base64.b64decode(encoded)
-
-
-def choose_area(browser, area: str) -> None:
-    browser.find_element(By.CSS_SELECTOR, f"input[name=area][value={area}]").click()
-
 
 def test_a_new_patient_with_a_changed_dose_and_side_is_byte_for_byte_handout_build(browser, desk, clinic, run,
                                                                                  tmp_path):

@@ -23,6 +23,10 @@ Use case → result:
   written, rows failed (each with its problems), rows left by a stop, the print file
 - `send_handout(prescription, *, to, pdf_file, eml, dry_run, encrypt, pdf_password, smtp_password, ...)`
   → `SendResult`: to whom, subject, attachment, message id
+- `build_prescription(data, *, content_dir, today)` → `HandoutResult`: one handout from a prescription given
+  as data (the desk's form), checked exactly as a prescription file is; nothing written
+- `send_built(built, *, address, smtp_password, ...)` → `SendResult`: mails exactly the bytes of a built
+  handout (what the desk's confirmation showed) and records the handout and the mail
 - `plan_batch_send(batch)` → `SendPlan`: the mails still to send, bad and shared addresses
 - `send_batch(plan, *, smtp_password, stop, on_sent)` → `BatchSendResult`: sent, failed, not sent
 - `make_gallery(*, output, content_dir)` → `WriteResult`: the sheet of every stretch's picture
@@ -43,6 +47,9 @@ use case and never an unsent mail said as sent or a sent one as unsent.
 - `history_pdf(entry_id, *, output, ...)` → `WriteResult`: the stored PDF, byte for byte
 - `forget_patient(name, *, ...)` → `HistoryResult`: how many entries were deleted
 - `backup_history(target, *, ...)` → `WriteResult`: a copy of the whole history in one file
+- `stored_handout(entry_id, *, ...)` → `HandoutResult`: the stored PDF's bytes and file name, nothing written
+- `other_addresses(name, address, *, ...)` → `HistoryResult`: the addresses this patient had before (the
+  desk's mis-send guard)
 """
 from __future__ import annotations
 
@@ -242,6 +249,7 @@ class HistoryResult(Result):
     path: Path | None = None  # the history file
     entries: list[Entry] = field(default_factory=list)  # newest first
     deleted: int = 0
+    addresses: list[str] = field(default_factory=list)  # other_addresses: this patient's other addresses
 
     @property
     def lines(self) -> list[str]:
@@ -435,6 +443,32 @@ def build_handout(prescription: Path, *, content_dir: str | Path | None = None, 
         result.failure = failure_from(error)
         return result
     result.pdf, result.filename, result.handout, result.content = pdf, default_filename(handout), handout, content
+    result.notices += _glyph_notices(content)
+    return result
+
+
+def build_prescription(data: dict, *, content_dir: str | Path | None = None, today: dt.date | None = None,
+                       source: Path = Path("(desk)")) -> HandoutResult:
+    """One handout from a prescription given as data: the fields a prescription file holds (the desk's form,
+    as `handout new` writes them), checked exactly as a file is; result.failure.problems name each field
+    (patient.name, stretches[2].reps, ...). Nothing written; record_handout records it when handed out."""
+    from .compose import compose, default_filename
+    from .guided import as_yaml_data
+    from .pipeline import open_content
+    from .prescription import catalogue_titles, prescription_from
+    from .render import render
+
+    result = HandoutResult()
+    try:
+        content = open_content(content_folder(content_dir))
+        prescription = prescription_from(as_yaml_data(data), source, catalogue_titles(content), content.glyphs)
+        handout = compose(content, prescription, today or dt.date.today())
+        pdf = render(handout)
+    except HandoutError as error:
+        result.failure = failure_from(error)
+        return result
+    result.pdf, result.filename, result.handout = pdf, default_filename(handout), handout
+    result.prescription, result.content = prescription, content
     result.notices += _glyph_notices(content)
     return result
 
@@ -641,27 +675,13 @@ def send_handout(prescription: Path, *, to: str | None = None, pdf_file: Path | 
     as it went: sent with its Message-ID, failed with the reason, or eml (written, not sent); a dry run
     records nothing."""
     from . import mail as mailing
-    from .compose import compose, default_filename
-    from .deliver import check_outputs, refuse_existing, write_atomically
+    from .compose import compose
+    from .deliver import check_outputs, refuse_existing
     from .pipeline import open_content
     from .prescription import catalogue_titles, load_prescription
     from .render import render
 
     result = SendResult(encrypted=encrypt)
-    mailer = None
-
-    def record(outcome: str, done: str, reason: str | None = None, bcc: str | None = None) -> None:
-        def write() -> int:
-            with open_history(folder, data_dir) as history:
-                entry = history.record_build(content=content, prescription=patient, handout=handout, pdf=plain,
-                                             origin=origin, file_name=filename)
-                history.record_send(entry, address=address, attachment_name=filename, attachment=pdf,
-                                    outcome=outcome, reason=reason, message_id=mail["Message-ID"],
-                                    encrypted=encrypt, bcc_refused=bcc)
-                return entry
-
-        result.history_id = _record(result.notices, done, write)
-
     try:
         folder = content_folder(content_dir)
         content = open_content(folder)
@@ -681,6 +701,59 @@ def send_handout(prescription: Path, *, to: str | None = None, pdf_file: Path | 
                                            "--content": files_of(folder)})
             if not overwrite and eml.exists():  # a mail has a fresh Date each time: never the same bytes
                 raise refuse_existing(eml)
+    except HandoutError as error:
+        result.failure = failure_from(error)
+        return result
+    return _mail(result, content=content, prescription=patient, handout=handout, pdf=pdf, address=address,
+                 pdf_password=pdf_password, smtp_password=smtp_password, eml=eml, dry_run=dry_run,
+                 data_dir=data_dir, origin=origin)
+
+
+def send_built(built: HandoutResult, *, address: str,
+               smtp_password: Callable[[MailSettings], str | None] | None = None,
+               data_dir: str | Path | None = None, origin: str = "desk") -> SendResult:
+    """Emails exactly built.pdf (a handout of build_prescription or build_handout: the very bytes the desk
+    showed and the front desk confirmed) to address, never a fresh build; records the handout and the mail
+    in the history as send_handout does."""
+    from . import mail as mailing
+
+    if built.failure is not None or built.content is None or built.prescription is None or built.handout is None:
+        raise ValueError("send_built needs a built handout")
+    result = SendResult()
+    if not address or not mailing.valid_address(address):
+        result.failure = failure_from(_no_address(Path(built.filename), address or ""))
+        return result
+    return _mail(result, content=built.content, prescription=built.prescription, handout=built.handout,
+                 pdf=built.pdf, address=address, smtp_password=smtp_password, data_dir=data_dir, origin=origin)
+
+
+def _mail(result: SendResult, *, content: Content, prescription: Prescription, handout: Handout, pdf: bytes,
+          address: str, pdf_password: Callable[[], str] | None = None,
+          smtp_password: Callable[[MailSettings], str | None] | None = None, eml: Path | None = None,
+          dry_run: bool = False, data_dir: str | Path | None = None, origin: str) -> SendResult:
+    """The mail of one checked handout to a checked address: shown (dry_run), written (eml) or sent, and
+    recorded in the history as it went."""
+    from . import mail as mailing
+    from .compose import default_filename
+    from .deliver import write_atomically
+
+    encrypt = result.encrypted
+    folder = content.folder
+    mailer = None
+
+    def record(outcome: str, done: str, reason: str | None = None, bcc: str | None = None) -> None:
+        def write() -> int:
+            with open_history(folder, data_dir) as history:
+                entry = history.record_build(content=content, prescription=prescription, handout=handout,
+                                             pdf=plain, origin=origin, file_name=filename)
+                history.record_send(entry, address=address, attachment_name=filename, attachment=pdf,
+                                    outcome=outcome, reason=reason, message_id=mail["Message-ID"],
+                                    encrypted=encrypt, bcc_refused=bcc)
+                return entry
+
+        result.history_id = _record(result.notices, done, write)
+
+    try:
         settings = mailing.template_settings(folder, content.clinic.email)
         plain = pdf  # what the history keeps: the handout itself, never locked with a password it does not know
         if encrypt:
@@ -909,6 +982,35 @@ def history_pdf_to_view(entry_id: int, *, content_dir: str | Path | None = None,
         result.history_id, result.done = entry_id, str(result.path)
 
     _history_use(result, content_dir, data_dir, use)
+    return result
+
+
+def stored_handout(entry_id: int, *, content_dir: str | Path | None = None,
+                   data_dir: str | Path | None = None) -> HandoutResult:
+    """The PDF of entry entry_id exactly as it was handed out (checked against its SHA-256), as bytes with
+    its file name: for a front end that shows it (the desk). Nothing written."""
+    result = HandoutResult()
+
+    def use(history: History) -> None:
+        entry = history.get(entry_id)
+        result.pdf = history.pdf(entry_id)
+        result.filename = entry.file_name or f"{entry.handout_date}_{entry_id}.pdf"
+
+    _history_use(result, content_dir, data_dir, use)
+    return result
+
+
+def other_addresses(name: str, address: str, *, content_dir: str | Path | None = None,
+                    data_dir: str | Path | None = None) -> HistoryResult:
+    """The addresses this patient had before other than address (mails sent or written, emails in earlier
+    prescriptions), for the mis-send guard: result.addresses. No history yet is none; a history that cannot
+    be read is result.failure (the guard then says it could not check)."""
+    result = HistoryResult()
+
+    def use(history: History) -> None:
+        result.addresses = history.other_addresses(name, address)
+
+    _history_use(result, content_dir, data_dir, use, missing_ok=True)
     return result
 
 

@@ -1,85 +1,111 @@
-"""The desk's one door into the library: every screen calls these functions, never the CLI.
-
-A thin adapter over the use cases (build one handout, save it, send it): the screens parse a form
-and present a result; what a handout is, how it is checked, rendered, written and mailed stays in
-the library, so the desk and `handout build` make the very same bytes.
+"""The desk's one door into the library: every screen calls these functions, and they call the use-case
+layer (app.py), the same functions under the CLI. The screens parse a form and present a result; what a
+handout is, how it is checked, rendered, written, mailed and recorded in the history stays in the
+library, so the desk and `handout build` make the very same bytes and keep the same history.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import io
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..compose import Handout, compose, default_filename
+from .. import app
 from ..content import Content
 from ..errors import Problem
-from ..pipeline import open_content
-from ..prescription import Prescription, catalogue_titles, prescription_from
-
-DESK_SOURCE = Path("(desk)")  # the prescription's "file" in a problem: the desk's form
 
 
 def load(content_dir: Path) -> Content:
-    """The content folder as it is now (re-read on every request: the owner may edit it while the desk runs)."""
+    """The content folder as it is now, for the form's choices (the catalogue, each area's stretches, the
+    practitioners); re-read on every request: the owner may edit it while the desk runs."""
+    from ..pipeline import open_content
+
     return open_content(content_dir)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Built:
-    """One handout made from the desk's form: the checked prescription, the PDF and what it is."""
+    """One handout made from the desk's form: the use case's result, and what the screens show of it."""
 
     data: dict  # the prescription as a file holds it (what 保存 writes as YAML)
-    prescription: Prescription
-    handout: Handout
-    pdf: bytes
-    filename: str
-    pages: int
-    sha256: str = field(init=False)
+    result: app.HandoutResult
+    pages: int = 0
+    sha256: str = ""
+    history_id: int | None = None  # once handed out (printed, saved or sent)
+    notices: list[str] = field(default_factory=list)  # e.g. the history could not be written
 
-    def __post_init__(self):
-        object.__setattr__(self, "sha256", hashlib.sha256(self.pdf).hexdigest())
+    @property
+    def ok(self) -> bool:
+        return self.result.ok
+
+    @property
+    def pdf(self) -> bytes:
+        return self.result.pdf
+
+    @property
+    def filename(self) -> str:
+        return self.result.filename
+
+    @property
+    def patient_name(self) -> str:
+        return self.result.handout.patient_name
+
+    @property
+    def address(self) -> str | None:
+        return self.result.prescription.patient.email
 
 
-def check(data: dict, content: Content) -> Prescription:
-    """The form's prescription through the same checks as a prescription file; InputError with every problem."""
-    from ..guided import as_yaml_data
-
-    return prescription_from(as_yaml_data(data), DESK_SOURCE, catalogue_titles(content), content.glyphs)
-
-
-def build(data: dict, content: Content, today: dt.date | None = None) -> Built:
-    """Checks and renders one handout, exactly as `handout build` renders the same prescription file."""
+def pages_of(pdf: bytes) -> int:
     from pypdf import PdfReader
 
-    from ..render import render
-
-    prescription = check(data, content)
-    handout = compose(content, prescription, today or dt.date.today())
-    pdf = render(handout)
-    return Built(data, prescription, handout, pdf, default_filename(handout), len(PdfReader(io.BytesIO(pdf)).pages))
+    return len(PdfReader(io.BytesIO(pdf)).pages)
 
 
-def save(built: Built, folder: Path) -> tuple[Path, Path]:
-    """Writes the PDF and its prescription YAML side by side (as `handout new` does); never over another file."""
+def build(data: dict, content_dir: Path, today: dt.date | None = None) -> Built:
+    """Checks the form's prescription as a prescription file is checked, and renders it (app.build_prescription)."""
+    result = app.build_prescription(data, content_dir=content_dir, today=today)
+    built = Built(data, result)
+    if result.ok:
+        built.pages, built.sha256 = pages_of(result.pdf), hashlib.sha256(result.pdf).hexdigest()
+        built.notices += [n.text for n in result.notices]
+    return built
+
+
+def record(built: Built, data_dir: Path) -> None:
+    """In the history, once: the handout was handed out (印刷, 保存)."""
+    if built.history_id is None:
+        built.history_id = app.record_handout(built.result, origin="desk", data_dir=data_dir)
+        built.notices += [n.text for n in built.result.notices if n.text not in built.notices]
+
+
+def save(built: Built, content_dir: Path, data_dir: Path, folder: Path) -> tuple[Path, Path, list[str]]:
+    """保存: the prescription YAML, and its PDF written by `handout build`'s own use case (which records it
+    in the history), side by side, never over another file. Returns (pdf, yaml, notices); a PDF that
+    differs from the one shown (the content folder changed meanwhile) is said, never hidden."""
     import yaml
 
     from ..deliver import write_atomically
+    from ..errors import HandoutError
     from ..guided import free_path
 
     folder.mkdir(parents=True, exist_ok=True)
     path = free_path(folder, built.filename.removesuffix(".pdf") + ".yaml")
     header = "# handout desk で作った処方 (made by handout desk): handout build で作り直せます\n"
-    text = header + yaml.safe_dump(built.data, allow_unicode=True, sort_keys=False)
-    pdf_path = write_atomically(path.with_suffix(".pdf"), built.pdf)
-    try:
-        write_atomically(path, text.encode("utf-8"))
-    except BaseException:
-        pdf_path.unlink(missing_ok=True)
-        raise
-    return pdf_path, path
+    write_atomically(path, (header + yaml.safe_dump(built.data, allow_unicode=True, sort_keys=False)).encode())
+    written = app.write_handout(path, output=path.with_suffix(".pdf"), content_dir=content_dir, data_dir=data_dir,
+                                origin="desk")
+    if not written.ok:
+        path.unlink(missing_ok=True)
+        raise HandoutError(written.failure.message)
+    notices = [n.text for n in written.notices]
+    if hashlib.sha256(written.path.read_bytes()).hexdigest() != built.sha256:
+        notices.append("注意: 内容フォルダが変わったため、保存した PDF はプレビューと違います。"
+                       "もう一度プレビューで確かめてください。")
+    built.history_id = written.history_id
+    return written.path, path, notices
 
 
 _ENGLISH = re.compile(r"\s*\((?![^()]*[\u3040-\u30ff\u3400-\u9fff])[^()]*\)")  # a bracket with no kana or kanji
@@ -95,19 +121,45 @@ def problem_text(problem: Problem) -> str:
     return f"{japanese(problem.found)} → 正しくは: {japanese(problem.expected)}"
 
 
-def todays_saved(folder: Path, today: dt.date) -> list[Path]:
-    """The PDFs saved today (until the history lands, the day's folder is the list)."""
-    day = folder / today.isoformat()
-    return sorted(day.glob("*.pdf")) if day.is_dir() else []
-
-
-# ---- mail (until the use-case layer's send lands) ----
+# ---- the history ----
 
 @dataclass(frozen=True)
-class SendOutcome:
-    message_id: str
-    bcc_refused: str | None
+class TodayRow:
+    id: int
+    time: str
+    name: str
+    stretches: str
+    sent_to: str
+    filename: str
 
+
+def todays_handouts(content_dir: Path, data_dir: Path, today: dt.date) -> tuple[list[TodayRow], str]:
+    """Today's handouts in the history, newest first (from the CLI too), and a problem with the history."""
+    listed = app.list_history("", content_dir=content_dir, data_dir=data_dir, limit=500)
+    rows = [TodayRow(e.id, e.made_at[11:16], e.patient_name, "、".join(s.title for s in e.stretches),
+                     "、".join(e.sent_to), e.file_name or "")
+            for e in listed.entries if e.made_at.startswith(today.isoformat())]
+    return rows, listed.failure.message if listed.failure else ""
+
+
+def stored_pdf(entry_id: int, content_dir: Path, data_dir: Path) -> app.HandoutResult:
+    return app.stored_handout(entry_id, content_dir=content_dir, data_dir=data_dir)
+
+
+def other_addresses(name: str, address: str, content_dir: Path, data_dir: Path) -> tuple[list[str], str]:
+    """(this patient's other addresses, why they could not be checked)."""
+    found = app.other_addresses(name, address, content_dir=content_dir, data_dir=data_dir)
+    return found.addresses, found.failure.message if found.failure else ""
+
+
+def sent_before(built: Built, address: str, content_dir: Path, data_dir: Path) -> bool:
+    """This very PDF already went to this address (a second mail would be a duplicate)."""
+    entries = app.patient_entries(built.patient_name, content_dir=content_dir, data_dir=data_dir).entries
+    return any(s.outcome == "sent" and s.address.lower() == address.lower() and s.attachment_sha256 == built.sha256
+               for e in entries for s in e.sends)
+
+
+# ---- mail ----
 
 def mail_settings(content_dir: Path):
     """The content folder's mail.yaml, checked; InputError when it is missing or wrong."""
@@ -116,75 +168,10 @@ def mail_settings(content_dir: Path):
     return load_settings(content_dir)
 
 
-def send_log(data_dir: Path):
-    """The desk's send log (the batch's format): one line per attempt, in the data folder."""
-    from ..mail import SendLog
+def send(built: Built, address: str, data_dir: Path, password: str | None) -> app.SendResult:
+    """Mails the very PDF that was confirmed (app.send_built), recorded in the history."""
+    def smtp_password(settings) -> str | None:
+        return password or os.environ.get(settings.password_env) if settings.username else None
 
-    data_dir.mkdir(parents=True, exist_ok=True)
-    return SendLog(data_dir / "send-log.jsonl")
-
-
-def _logged(data_dir: Path) -> list[dict]:
-    import json
-
-    path = data_dir / "send-log.jsonl"
-    if not path.is_file():
-        return []
-    entries = []
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(entry, dict):
-            entries.append(entry)
-    return entries
-
-
-def other_addresses(data_dir: Path, patient_name: str, address: str) -> list[str]:
-    """Addresses this patient (by name as typed, spaces aside) was sent to before, other than address."""
-    import re
-
-    def same(name) -> bool:
-        return isinstance(name, str) and re.sub(r"\s+", "", name) == re.sub(r"\s+", "", patient_name)
-
-    found = {e["address"] for e in _logged(data_dir) if same(e.get("patient")) and e.get("outcome") == "sent"
-             and isinstance(e.get("address"), str) and e["address"].lower() != address.lower()}
-    return sorted(found)
-
-
-def sent_before(data_dir: Path, built: Built, address: str) -> bool:
-    from ..mail import send_key
-
-    return send_key(built.filename, address, built.pdf) in send_log(data_dir).sent if data_dir.is_dir() else False
-
-
-def send(built: Built, address: str, content_dir: Path, data_dir: Path, password: str | None) -> SendOutcome:
-    """Mails the very PDF that was confirmed to address, and logs the attempt; HandoutError when not sent."""
-    import os
-    import smtplib
-
-    from .. import mail as mailing
-    from ..errors import HandoutError
-
-    if not mailing.valid_address(address):
-        raise HandoutError(f"「{address}」はメールアドレスの形ではありません (not an email address)")
-    settings = mailing.load_settings(content_dir)
-    password = password or (os.environ.get(settings.password_env) if settings.username else None)
-    key = mailing.send_key(built.filename, address, built.pdf)
-    mail = mailing.message(settings, built.handout, mailing.hours_text(built.handout), address, built.pdf,
-                           built.filename, False, mailing.message_id(settings, key))
-    log = send_log(data_dir)
-    entry = {"patient": built.handout.patient_name, "address": address, "file": built.filename,
-             "message_id": mail["Message-ID"], "key": key}
-    mailer = mailing.Mailer(settings, password)
-    try:
-        bcc_refused = mailing.send_with_retries(mailer, mail, address)
-    except (smtplib.SMTPException, OSError) as error:
-        log.write(**entry, outcome="failed", error=mailing.describe(error))
-        raise HandoutError(mailing.describe(error, settings)) from None
-    finally:
-        mailer.close()
-    refused = f"{settings.bcc}: {mailing.describe_reply(bcc_refused)}" if bcc_refused else None
-    log.write(**entry, outcome="sent", **({"bcc_refused": refused} if refused else {}))
-    return SendOutcome(mail["Message-ID"], refused)
+    return app.send_built(built.result, address=address, smtp_password=smtp_password, data_dir=data_dir,
+                          origin="desk")

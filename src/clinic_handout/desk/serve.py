@@ -25,13 +25,11 @@ class DeskRefused(HandoutError):
 
 
 def default_data_dir(content_dir: Path) -> Path:
-    """The data folder: beside the content folder (handouts → handout-data), where a backup finds both;
-    for the built-in sample (inside the installed package) the current folder's handout-data."""
-    from ..resources import sample_content_dir
+    """The history's data folder, as every command finds it ($HANDOUT_DATA, else handout-data beside the
+    content folder): the desk and the CLI keep one history."""
+    from ..history import data_folder
 
-    if content_dir.resolve() == sample_content_dir().resolve():
-        return Path("handout-data").resolve()
-    return content_dir.resolve().parent / "handout-data"
+    return data_folder(None, content_dir)
 
 
 def desk_url(host: str, port: int) -> str:

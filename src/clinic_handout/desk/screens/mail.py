@@ -12,7 +12,7 @@ import secrets
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
-from ...errors import HandoutError, InputError
+from ...errors import InputError
 from .. import engine
 
 blueprint = Blueprint("mail", __name__, url_prefix="/mail")
@@ -30,23 +30,25 @@ def confirm(key: str):
         return redirect(url_for("new.form"))
     desk = current_app.config["DESK"]
     built = draft.built
-    address = built.prescription.patient.email
+    address = built.address
     problems: list[str] = []
     settings = None
     if not address:
-        problems.append("メールアドレスがありません。「新しく作る」に戻って、メールアドレスの欄に入れてください。")
+        problems.append("メールアドレスがありません。「戻って直す」で、メールアドレスの欄に入れてください。")
     try:
         settings = engine.mail_settings(desk.content_dir)
     except InputError as error:
         problems += [f"{p.file.name} {p.field}: {engine.problem_text(p)}" for p in error.problems]
+    others, unchecked = engine.other_addresses(built.patient_name, address, desk.content_dir, desk.data_dir) \
+        if address else ([], "")
     token = None
     if not problems:
         token = secrets.token_urlsafe(24)
         draft.mail_tokens[token] = (address, built.filename, built.sha256, built.pages)
     return render_template(
         "confirm.html", key=key, built=built, address=address, problems=problems, token=token,
-        others=engine.other_addresses(desk.data_dir, built.handout.patient_name, address) if address else [],
-        sent_before=engine.sent_before(desk.data_dir, built, address) if address else False,
+        others=others, unchecked=engine.japanese(unchecked),
+        sent_before=bool(address) and engine.sent_before(built, address, desk.content_dir, desk.data_dir),
         ask_password=bool(settings and settings.username and not os.environ.get(settings.password_env)))
 
 
@@ -60,17 +62,17 @@ def send(key: str):
         refused = "この確認画面はもう使えません（送信済みか、古い画面です）。"
     else:
         built = draft.built
-        now = (built.prescription.patient.email, built.filename, built.sha256, built.pages)
+        now = (built.address, built.filename, built.sha256, built.pages)
         posted = (request.form.get("address"), request.form.get("filename"))
         if now != shown or posted != shown[:2]:
             refused = "確認画面に出ていた内容と違います。"
     if refused:
         message = refused + "メールは送っていません。もう一度「メールで送る」からやり直してください。"
-        return render_template("sent.html", ok=False, key=key, built=None, message=message), 409
-    try:
-        outcome = engine.send(built, shown[0], desk.content_dir, desk.data_dir,
-                              request.form.get("smtp_password") or None)
-    except HandoutError as error:
-        return render_template("sent.html", ok=False, key=key, built=built, address=shown[0],
-                               message=f"送れませんでした。{error}"), 502
-    return render_template("sent.html", ok=True, key=key, built=built, address=shown[0], outcome=outcome)
+        return render_template("sent.html", ok=False, key=key, built=None, message=message, notices=[]), 409
+    outcome = engine.send(built, shown[0], desk.data_dir, request.form.get("smtp_password") or None)
+    notices = [engine.japanese(n.text) for n in outcome.notices if n.kind == "warning"]
+    if not outcome.sent:
+        return render_template("sent.html", ok=False, key=key, built=built, address=shown[0], notices=notices,
+                               message=engine.japanese(outcome.failure.message)), 502
+    return render_template("sent.html", ok=True, key=key, built=built, address=shown[0], outcome=outcome,
+                           notices=notices)

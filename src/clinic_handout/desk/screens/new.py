@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from ...content import AREA_NAMES, Content, Dose
-from ...errors import InputError
+from ...errors import HandoutError
 from ...guided import halfwidth
 from .. import engine
 from ..drafts import Draft
@@ -141,9 +141,9 @@ def form_field(problem_field: str, ticked: list[str]) -> str:
     return problem_field.split(".")[0].split("[")[0]  # date, area, note, stretches, checklist_days, …
 
 
-def problems_beside(error: InputError, ticked: list[str]) -> dict[str, list[str]]:
+def problems_beside(problems, ticked: list[str]) -> dict[str, list[str]]:
     beside: dict[str, list[str]] = {}
-    for problem in error.problems:
+    for problem in problems:
         beside.setdefault(form_field(problem.field, ticked), []).append(engine.problem_text(problem))
     return beside
 
@@ -169,12 +169,14 @@ def submit():
                   f"もう一度「{ACTIONS[action]}」を押してください。")
         return redirect(url_for("new.show", key=drafts.add(Draft(form, notice=notice))), 303)
     data, ticked = form_to_data(form, content)
-    try:
-        built = engine.build(data, content)
-    except InputError as error:
-        draft = Draft(form, problems=problems_beside(error, ticked))
+    desk = current_app.config["DESK"]
+    built = engine.build(data, desk.content_dir)
+    if not built.ok:
+        failure = built.result.failure
+        draft = Draft(form, problems=problems_beside(failure.problems, ticked),
+                      general=[] if failure.problems else [engine.japanese(failure.message)])
         return redirect(url_for("new.show", key=drafts.add(draft)), 303)
-    visit, date = built.prescription.next_visit, built.handout.date
+    visit, date = built.result.prescription.next_visit, built.result.handout.date
     if visit and visit < date:
         from ...compose import japanese_date
 
@@ -182,10 +184,17 @@ def submit():
         return redirect(url_for("new.show", key=drafts.add(Draft(form, problems={"next_visit": [text]}))), 303)
     draft = Draft(form, built=built)
     if action == "save":
-        desk = current_app.config["DESK"]
-        pdf_path, yaml_path = engine.save(built, desk.saved_dir / dt.date.today().isoformat())
-        draft.saved = (str(pdf_path), str(yaml_path))
-        draft.notice = f"保存しました: {pdf_path.name}（{built.pages} ページ）"
+        try:
+            pdf_path, yaml_path, notices = engine.save(built, desk.content_dir, desk.data_dir,
+                                                       desk.saved_dir / dt.date.today().isoformat())
+        except HandoutError as error:
+            draft.general.append(engine.japanese(str(error)))
+        else:
+            draft.saved = (str(pdf_path), str(yaml_path))
+            draft.notice = f"保存しました: {pdf_path.name}（{built.pages} ページ）"
+            built.notices += notices
+    elif action == "print":
+        engine.record(built, desk.data_dir)  # handed out: in the history
     key = drafts.add(draft)
     if action == "mail":
         return redirect(url_for("mail.confirm", key=key), 303)

@@ -1,52 +1,32 @@
-"""今日: today's handouts, and the ways to make one, do a day's list, or search the history."""
+"""今日: today's handouts from the history (made at the desk or with the CLI), and the ways to make one,
+do a day's list, or search the history."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from urllib.parse import quote
 
-from flask import Blueprint, abort, current_app, render_template, send_file, url_for
+from flask import Blueprint, abort, current_app, render_template
 
 from .. import engine
 
 blueprint = Blueprint("today", __name__)
 
 
-@dataclass(frozen=True)
-class Row:
-    time: str
-    name: str
-    filename: str
-    url: str
-
-
-def _rows(day: dt.date) -> list[Row]:
-    import yaml
-
-    desk = current_app.config["DESK"]
-    rows = []
-    for pdf in engine.todays_saved(desk.saved_dir, day):
-        name = pdf.stem.partition("_")[2]
-        try:  # the prescription saved beside it has the name as typed (with its space)
-            data = yaml.safe_load(pdf.with_suffix(".yaml").read_text(encoding="utf-8"))
-            name = data["patient"]["name"]
-        except (OSError, yaml.YAMLError, TypeError, KeyError):
-            pass
-        stamp = dt.datetime.fromtimestamp(pdf.stat().st_mtime)
-        rows.append(Row(f"{stamp:%H:%M}", name, pdf.name, url_for("today.pdf", filename=pdf.name)))
-    return sorted(rows, key=lambda row: row.time, reverse=True)
-
-
 @blueprint.route("/")
 def show():
-    return render_template("today.html", handouts=_rows(dt.date.today()),
+    desk = current_app.config["DESK"]
+    rows, unreadable = engine.todays_handouts(desk.content_dir, desk.data_dir, dt.date.today())
+    return render_template("today.html", handouts=rows, unreadable=engine.japanese(unreadable),
                            menu_endpoints=set(current_app.view_functions))
 
 
-@blueprint.route("/today/<filename>")
-def pdf(filename: str):
-    """One of today's saved PDFs, by its name in the day's list (nothing else is served)."""
+@blueprint.route("/today/<int:entry_id>/pdf")
+def pdf(entry_id: int):
+    """The PDF of a history entry exactly as it was handed out (its number in the URL, never a name)."""
     desk = current_app.config["DESK"]
-    found = {p.name: p for p in engine.todays_saved(desk.saved_dir, dt.date.today())}
-    if filename not in found:
+    stored = engine.stored_pdf(entry_id, desk.content_dir, desk.data_dir)
+    if not stored.ok:
         abort(404)
-    return send_file(found[filename], mimetype="application/pdf", download_name=filename, as_attachment=False)
+    response = current_app.response_class(stored.pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(stored.filename)}"
+    return response
