@@ -1,7 +1,7 @@
 """The fonts: bundled BIZ UD Gothic first, then the content folder's fallback chain, per character.
 
 Fonts are registered with ReportLab on first use, never at import. Three things ReportLab gets wrong
-are put right here:
+are put right here (through rl_compat.py, the one module that works inside ReportLab):
 - its ToUnicode map writes `<20BB7>` for characters outside the BMP; ours writes UTF-16BE with
   surrogate pairs (`<D842DFB7>`), so 𠮷 copies out as 𠮷;
 - it never reads cmap format 14, so a variation sequence (葛󠄀 = U+845B U+E0100) draws a box; we map
@@ -92,7 +92,9 @@ def to_unicode_cmap(fontname: str, subset: list[int]) -> str:
 
 def variation_sequences(face) -> dict[tuple[int, int], int | None]:
     """(base, selector) → glyph id from a ReportLab TTFontFace's cmap format 14; None: the base glyph."""
-    data = face._ttf_data
+    from .rl_compat import face_bytes
+
+    data = face_bytes(face)
     offset, _ = face.get_table_pos("cmap")
     (count,) = struct.unpack_from(">H", data, offset + 2)
     for i in range(count):
@@ -222,6 +224,8 @@ def load_ttfont(name: str, path: Path):
     its key and a SHA-256 of its data: a stale, foreign, truncated or edited file is never used."""
     from reportlab.pdfbase import ttfonts
 
+    from .rl_compat import face_fields, face_from_fields, ttfont_with_face
+
     folder = font_cache_dir()
     if folder is None:
         return ttfonts.TTFont(name, str(path))
@@ -229,60 +233,13 @@ def load_ttfont(name: str, path: Path):
     cached = folder / f"{key}.marshal"
     fields = _read_cached(cached, key)
     if fields is not None:
-        face = ttfonts.TTFontFace.__new__(ttfonts.TTFontFace)
-        face.__dict__.update(fields)
-        ratio = 1000 / face.unitsPerEm
-        face._pdfScale = (lambda x: x) if ratio == 1 else (lambda x: x * ratio)
         with contextlib.suppress(OSError):
             os.utime(cached)  # recently used: evicted last
-        return _font_with_face(ttfonts, name, path, face)
+        return ttfont_with_face(name, path, face_from_fields(fields))
     font = ttfonts.TTFont(name, str(path))
     with contextlib.suppress(OSError, ValueError):  # no cache then: the next start parses the font again
-        _write_cached(cached, key, {k: v for k, v in font.face.__dict__.items() if k != "_pdfScale"})
+        _write_cached(cached, key, face_fields(font.face))
     return font
-
-
-def _font_with_face(ttfonts, name: str, path: Path, face):
-    """TTFont's own __init__, on every ReportLab version, with the parsed face handed in instead of
-    parsed again (copying what __init__ sets broke every second build on ReportLab 4.2 and 4.3)."""
-    parse = ttfonts.TTFontFace
-    ttfonts.TTFontFace = lambda *args, **kwargs: face
-    try:
-        return ttfonts.TTFont(name, str(path))
-    finally:
-        ttfonts.TTFontFace = parse
-
-
-class TableSlices:
-    """A font table that hands out slices of the font's bytes, never a copy of the whole table."""
-
-    __slots__ = ("data", "start", "length")
-
-    def __init__(self, data: bytes, start: int, length: int):
-        self.data, self.start, self.length = data, start, length
-
-    def __len__(self) -> int:
-        return self.length
-
-    def __getitem__(self, index: slice) -> bytes:
-        if not isinstance(index, slice) or index.step not in (None, 1):
-            raise TypeError("a font table is read in contiguous slices")
-        start, stop, _ = index.indices(self.length)
-        return bytes(self.data[self.start + start:self.start + max(start, stop)])
-
-
-def _glyphs_by_slices(face) -> None:
-    """ReportLab's makeSubset copies the whole glyph table for every subset it embeds (4 MB for BIZ UD
-    Gothic, 40 MB for IPAmj Mincho: a rare-name handout cost 60 ms instead of 34) and then reads only the
-    subset's glyphs from it: this face hands it TableSlices instead, the same bytes for every slice."""
-    table_of = type(face).get_table
-
-    def get_table(tag):
-        if tag == "glyf":
-            return TableSlices(face._ttf_data, *face.get_table_pos(tag))
-        return table_of(face, tag)
-
-    face.get_table = get_table  # on this face only, after its fields went to the cache (load_ttfont)
 
 
 class Face:
@@ -292,11 +249,13 @@ class Face:
         from reportlab.lib.fonts import addMapping
         from reportlab.pdfbase import pdfmetrics
 
+        from .rl_compat import glyphs_by_slices
+
         self.label, self.pdf_name = label, pdf_name
         self.bold_name = f"{pdf_name}-Bold" if bold else pdf_name
         self.fonts = [load_ttfont(pdf_name, regular)] + ([load_ttfont(self.bold_name, bold)] if bold else [])
         for font in self.fonts:
-            _glyphs_by_slices(font.face)
+            glyphs_by_slices(font.face)
             pdfmetrics.registerFont(font)
         pdfmetrics.registerFontFamily(pdf_name, normal=pdf_name, bold=self.bold_name, italic=pdf_name,
                                       boldItalic=self.bold_name)
@@ -314,6 +273,8 @@ class Face:
     def stand_in(self, base: str, selector: str = "") -> str:
         """A private-use character that draws base(+selector) in this font and copies out as typed:
         the variant glyph where the font has the sequence, else the base character's glyph."""
+        from .rl_compat import add_glyph
+
         code = _sequence_code(base + selector)
         for font, table in zip(self.fonts, self._sequence_tables(), strict=True):
             face = font.face
@@ -321,9 +282,7 @@ class Face:
                 glyph = table.get((ord(base), ord(selector))) if selector else None
                 if glyph is None:
                     glyph = face.charToGlyph[ord(base)]
-                face.charToGlyph[code] = glyph
-                face.glyphToChar.setdefault(glyph, []).append(code)
-                face.charWidths[code] = face.hmetrics[glyph][0] * 1000 / face.unitsPerEm
+                add_glyph(face, code, glyph)
         return chr(code)
 
     def _sequence_tables(self) -> list[dict]:
@@ -334,10 +293,7 @@ class Face:
 
 @cache
 def primary() -> Face:
-    """BIZ UD Gothic, registered once; also puts our ToUnicode writer in place of ReportLab's."""
-    from reportlab.pdfbase import ttfonts
-
-    ttfonts.makeToUnicodeCMap = to_unicode_cmap
+    """BIZ UD Gothic, registered once (our ToUnicode writer is installed by rendering: render.py)."""
     return Face(PRIMARY_NAME, REGULAR, fonts_dir() / "BIZUDGothic-Regular.ttf", fonts_dir() / "BIZUDGothic-Bold.ttf")
 
 

@@ -435,23 +435,24 @@ class CachedDrawing(Drawing):
 def _renderer():
     """The renderer class, made on first use (ReportLab's renderPDF loads only when a figure is drawn)."""
     from reportlab import rl_config
-    from reportlab.graphics.renderPDF import _PDFRenderer
 
-    class CachingRenderer(_PDFRenderer):
+    from .rl_compat import page_code, pdf_renderer_class, renderer_canvas, transparency_set
+
+    class CachingRenderer(pdf_renderer_class()):
         def drawNode(self, node):
             key = getattr(node, "operators_key", None)
-            canvas = self._canvas
-            if key is None or getattr(canvas._extgstate, "_d", None):  # not keyed, or a transparency is set
+            canvas = renderer_canvas(self)
+            if key is None or transparency_set(canvas):  # not keyed, or a transparency is set
                 return super().drawNode(node)
             # invariant: the order the renderer writes states in; a canvas that draws graphics its own way
             key = (*key, rl_config.invariant, _graphics_of(type(canvas)))
             cached = _OPERATORS.get(key)
             if cached is not None:
-                canvas._code.extend(cached)
+                page_code(canvas).extend(cached)
                 return None
-            start = len(canvas._code)
+            start = len(page_code(canvas))
             super().drawNode(node)
-            written = tuple(canvas._code[start:])
+            written = tuple(page_code(canvas)[start:])
             if not any("/" in op or "BT" in op for op in written):  # no resource named, no text
                 if len(_OPERATORS) >= OPERATORS_MAX:
                     _OPERATORS.clear()

@@ -5,7 +5,6 @@ import io
 from contextlib import nullcontext
 from dataclasses import dataclass
 
-from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -30,6 +29,7 @@ from . import __version__, fonts, ruby
 from .compose import Card, Handout, figure_alt, japanese_day
 from .figures import POSES
 from .pictures import key_sample, picture, qr_code
+from .rl_compat import frame_top, install, start_page
 from .tagging import Node, TaggingCanvas, finish
 from .typeset import RUBY_MIN_PT
 from .typeset import JapaneseParagraph as Paragraph
@@ -248,7 +248,7 @@ class HandoutTemplate:
         blocks = self.blocks()
         for block in blocks:
             for flowable in block.flowables:
-                flowable._block = block.role  # build() reads back where each block landed (rule 3)
+                flowable.handout_block = block.role  # build() reads back where each block landed (rule 3)
         if room_before_safety is not None:
             at = next(i for i, block in enumerate(blocks) if block.role == "safety")
             before, safety = blocks[at - 1], blocks[at]
@@ -557,17 +557,17 @@ class HandoutTemplate:
             def __init__(self, *args, **kwargs):
                 super().__init__(*args, **kwargs)
                 self.setDateFormatter(lambda *_: pdf_date)
-                self._pages = []
+                self.held_pages = []
 
             def showPage(self):
-                self._pages.append(dict(self.__dict__))
-                self._startPage()
+                self.held_pages.append(dict(self.__dict__))
+                start_page(self)
 
             def save(self):
-                for number, state in enumerate(self._pages, start=1):
+                for number, state in enumerate(self.held_pages, start=1):
                     self.__dict__.update(state)
-                    template.draw_page_number(self, number, len(self._pages))
-                    if number == len(self._pages) and hasattr(self, "tag_held"):
+                    template.draw_page_number(self, number, len(self.held_pages))
+                    if number == len(self.held_pages) and hasattr(self, "tag_held"):
                         self.tag_held(template.contact)  # the clinic contact: content here, artifact before
                     super().showPage()
                 super().save()
@@ -577,8 +577,8 @@ class HandoutTemplate:
         def after(flowable) -> None:
             if not isinstance(flowable, (Spacer, ActionFlowable)):
                 page = pages.setdefault(doc.page, Landed([], self.frame_height))
-                page.blocks.append(getattr(flowable, "_block", None))  # None: a part of a split block
-                page.room = min(page.room, doc.frame._y - self.frame_bottom)
+                page.blocks.append(getattr(flowable, "handout_block", None))  # None: a part of a split block
+                page.room = min(page.room, frame_top(doc) - self.frame_bottom)
 
         doc.afterFlowable = after
         doc.build(story, canvasmaker=NumberedCanvas)
@@ -595,7 +595,7 @@ class Landed:
 def _document(buffer, bottom: float, height: float, on_page=None, **metadata) -> BaseDocTemplate:
     """What every PDF of ours shares: A4 with one body frame, Japanese, the bundled font from the first
     operator, a fixed file ID (invariant) so the same input gives the same bytes, binary streams."""
-    rl_config.useA85 = 0  # base-85 text encoding of streams only makes images and pages 25% bigger
+    install(fonts.to_unicode_cmap)  # ToUnicode in UTF-16, no base-85 streams: only when a PDF is made
     doc = BaseDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=MARGIN_TOP,
                           bottomMargin=bottom, creator=f"clinic-handout {__version__}",
                           producer=f"clinic-handout {__version__} (ReportLab)", lang="ja-JP", displayDocTitle=1,

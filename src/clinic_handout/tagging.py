@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
 
+from .rl_compat import page_code, text_code
 from .ruby import escape
 
 LEAF_ROLES = frozenset({"P", "H1", "H2", "H3", "Lbl", "LBody", "Figure", "Caption", "Span", "Note", "RB", "RT"})
@@ -186,14 +187,14 @@ class TaggingCanvas(Canvas):
     def drawText(self, textobject):
         self._to_body()
         self._texts += 1
-        if getattr(textobject, "_ruby_node", None) is None:
+        if getattr(textobject, "clinic_ruby_node", None) is None:
             return super().drawText(textobject)
         # A text object with ruby bases marks its own content inside BT ... ET (marked content and text
         # objects nest, never overlap): the sequence open out here ends before it, an artifact after it.
         code = textobject.getCode()
         if not (code.startswith("BT") and code.endswith("ET")):
             raise ValueError("a text object that does not end with ET")
-        self._code += ["EMC", code[:-2] + "EMC ET", "/Artifact BMC"]
+        page_code(self).extend(["EMC", code[:-2] + "EMC ET", "/Artifact BMC"])
 
     @contextmanager
     def ruby(self, tx, base: str):
@@ -206,9 +207,9 @@ class TaggingCanvas(Canvas):
             with self.artifact():
                 yield
             return
-        if getattr(tx, "_ruby_node", None) is None:  # the text before the first group: the element's own
-            tx._ruby_node = node
-            tx._code.insert(1, self._marker(node).removeprefix("EMC\n"))  # after its BT
+        if getattr(tx, "clinic_ruby_node", None) is None:  # the text before the first group: the element's own
+            tx.clinic_ruby_node = node
+            text_code(tx).insert(1, self._marker(node).removeprefix("EMC\n"))  # after its BT
         group = node.add("Ruby")
         group.actual_text = base
         rb, rt = group.add("RB"), group.add("RT")
@@ -218,14 +219,14 @@ class TaggingCanvas(Canvas):
             yield
         finally:
             self.addLiteral("EMC\n/Artifact BMC")
-            tx._code.append(self._marker(rb).replace("\n", " "))
-            tx._ruby_open = True
+            text_code(tx).append(self._marker(rb).replace("\n", " "))
+            tx.clinic_ruby_open = True
 
     def ruby_end(self, tx) -> None:
         """A ruby group's base has been set in tx: what follows is the element's own text again."""
-        if getattr(tx, "_ruby_open", False):
-            tx._code.append(self._marker(tx._ruby_node).replace("\n", " "))
-            tx._ruby_open = False
+        if getattr(tx, "clinic_ruby_open", False):
+            text_code(tx).append(self._marker(tx.clinic_ruby_node).replace("\n", " "))
+            tx.clinic_ruby_open = False
 
     @contextmanager
     def artifact(self):
@@ -235,12 +236,12 @@ class TaggingCanvas(Canvas):
         if node is not None:
             self.addLiteral("EMC\n/Artifact BMC")
         if holding is not None:
-            holding.append(len(self._code))
+            holding.append(len(page_code(self)))
         try:
             yield
         finally:
             if holding is not None:
-                holding.append(len(self._code))
+                holding.append(len(page_code(self)))
             if node is not None:
                 self._mark(node)
 
@@ -251,11 +252,11 @@ class TaggingCanvas(Canvas):
         clinic contact: content on a handout's last page only, known when every page is laid out)."""
         if self._open is not None:
             raise ValueError(f"held drawing inside a tagged {self._open.role}")
-        self._holding = [len(self._code)]
+        self._holding = [len(page_code(self))]
         try:
             yield
         finally:
-            self._holding.append(len(self._code))
+            self._holding.append(len(page_code(self)))
             self._held, self._holding = self._holding, None
 
     def tag_held(self, node: Node) -> None:
@@ -264,8 +265,8 @@ class TaggingCanvas(Canvas):
         spans = [(start, end) for start, end in zip(bounds[::2], bounds[1::2], strict=True) if start < end]
         markers = [self._marker(node) for _ in spans]  # MCIDs in drawing order, which is the reading order
         for (start, end), marker in reversed(list(zip(spans, markers, strict=True))):
-            self._code.insert(end, "EMC\n/Artifact BMC")
-            self._code.insert(start, marker)
+            page_code(self).insert(end, "EMC\n/Artifact BMC")
+            page_code(self).insert(start, marker)
         self._held = []
 
     def end(self) -> None:
@@ -273,8 +274,8 @@ class TaggingCanvas(Canvas):
         self._open, self._pending = None, []
 
     def showPage(self):
-        self._code.insert(0, "/Artifact BMC")
-        self._code.append("EMC")
+        page_code(self).insert(0, "/Artifact BMC")
+        page_code(self).append("EMC")
         super().showPage()
 
 

@@ -30,10 +30,21 @@ from reportlab.lib.abag import ABag
 from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import getAscentDescent, getFont, stringWidth
-from reportlab.platypus.paragraph import FragLine, Paragraph, ParaLines, _handleBulletWidth
+from reportlab.platypus.paragraph import FragLine, Paragraph, ParaLines
 
 from .linebreak import SPACES, break_lines, break_phrases, mend_tail
 from .phrases import phrase_levels
+from .rl_compat import (
+    handle_bullet_width,
+    second_half,
+    set_char_space,
+    set_named_callback,
+    set_text_font,
+    text_code,
+    text_font,
+    text_line_state,
+    text_out,
+)
 from .ruby import CLOSE, OPEN, SEP
 
 RUBY_SIZE = 0.5  # JLREQ's usual size of a reading, of its base's ...
@@ -51,8 +62,8 @@ class JapaneseParagraph(Paragraph):
         super().__init__(text, style, *args, **kwargs)
 
     def draw(self):
-        _set_named_callback(self.canv, RUBY_CALLBACK, _draw_ruby)
-        _set_named_callback(self.canv, RUBY_END_CALLBACK, _end_ruby)
+        set_named_callback(self.canv, RUBY_CALLBACK, _draw_ruby)
+        set_named_callback(self.canv, RUBY_END_CALLBACK, _end_ruby)
         super().draw()
 
     def breakLinesCJK(self, maxWidths):
@@ -62,10 +73,10 @@ class JapaneseParagraph(Paragraph):
             maxWidths = [maxWidths]
         if any(hasattr(frag, "cbDefn") for frag in self.frags):  # inline images, anchors: never in a handout
             return super().breakLinesCJK(maxWidths)
-        key = (tuple(maxWidths), getattr(self, "_splitpara", 0))
+        key = (tuple(maxWidths), second_half(self))
         self.height = 0
-        _handleBulletWidth(self.bulletText, self.style, maxWidths)  # on the caller's list, as ReportLab does
-        if hasattr(self, "blPara") and getattr(self, "_splitpara", 0):
+        handle_bullet_width(self.bulletText, self.style, maxWidths)  # on the caller's list, as ReportLab does
+        if hasattr(self, "blPara") and second_half(self):
             return self.blPara  # the second half of a split paragraph keeps its lines
         cache = self.__dict__.setdefault("_japanese_lines", {})
         if key not in cache:
@@ -246,15 +257,6 @@ def group_layout(base_width: float, base_chars: int, reading_width: float, readi
     return GroupLayout(base_width, 0.0, 0.0, reading_size, (spare - 2 * reading_size) / (reading_chars - 1))
 
 
-def _set_named_callback(canvas, name: str, callback) -> None:
-    """An <onDraw> callback where this ReportLab looks for it: newer ones ask canvas.getNamedCB,
-    4.3 (the oldest we allow) looks the name up as an attribute of the canvas."""
-    if hasattr(canvas, "setNamedCB"):
-        canvas.setNamedCB(name, callback)
-    else:
-        setattr(canvas, name, callback)
-
-
 RUBY_CALLBACK = "clinic_handout_ruby"
 RUBY_END_CALLBACK = "clinic_handout_ruby_end"
 
@@ -270,11 +272,11 @@ def _utf16(text: str) -> str:
 
 
 def _end_ruby(canvas, _kind, layout: GroupLayout) -> None:
-    tx = canvas._curr_tx_info["tx"]
+    tx = text_line_state(canvas)["tx"]
     if layout.base_space:  # the base was spaced out: spacing off, its ActualText ends, and the pen goes back
         # from 1 unit past the box's end (the last character's spacing) to the box's end
-        tx._code.append(f"0 Tc EMC [{fp_str(layout.base_lead * 1000 / tx._fontsize)}] TJ")
-        tx._charSpace = 0
+        text_code(tx).append(f"0 Tc EMC [{fp_str(layout.base_lead * 1000 / text_font(tx)[1])}] TJ")
+        set_char_space(tx, 0)
     end = getattr(canvas, "ruby_end", None)
     if end is not None:
         end(tx)
@@ -282,9 +284,9 @@ def _end_ruby(canvas, _kind, layout: GroupLayout) -> None:
 
 def _draw_ruby(canvas, _kind, label) -> None:
     """Draws a reading above its base and starts the base's spacing; ReportLab calls this while it sets the
-    line, with the base's position in canvas._curr_tx_info (its only way to tell a callback)."""
+    line, with the base's position in text_line_state (its only way to tell a callback)."""
     _, reading, size, layout, shift, font, base_size, color, base = label
-    where = canvas._curr_tx_info
+    where = text_line_state(canvas)
     tx, start = where["tx"], where["cur_x"] + shift  # ReportLab's cur_x counts bases, not the boxes before
     # In a tagged PDF the group is a Ruby element (tagging.py): the base (RB, in the text object), the reading
     # (RT, drawn here); the element's ActualText is the base, so a screen reader says it once.
@@ -302,10 +304,10 @@ def _draw_ruby(canvas, _kind, label) -> None:
     if layout.base_space:
         # The base spaced out, as one /ActualText so copying gives it without spaces; an invisible space at
         # the box's start, so the copied text has no gap before it either; then 1 unit in, 2 units a character.
-        if (tx._fontname, tx._fontsize) != (font, base_size):
-            tx._setFont(font, base_size)
-        tx._code.append(f"/Span <</ActualText {_utf16(base)}>> BDC")
-        tx._textOut(" ")
+        if text_font(tx) != (font, base_size):
+            set_text_font(tx, font, base_size)
+        text_code(tx).append(f"/Span <</ActualText {_utf16(base)}>> BDC")
+        text_out(tx, " ")
         lead = layout.base_lead - stringWidth(" ", font, base_size)
-        tx._code.append(f"[{fp_str(-lead * 1000 / base_size)}] TJ {fp_str(layout.base_space)} Tc")
-        tx._charSpace = layout.base_space
+        text_code(tx).append(f"[{fp_str(-lead * 1000 / base_size)}] TJ {fp_str(layout.base_space)} Tc")
+        set_char_space(tx, layout.base_space)

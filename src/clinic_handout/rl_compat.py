@@ -1,0 +1,228 @@
+"""The one module that touches ReportLab's private names or replaces its functions.
+
+Everything here leans on how a ReportLab version works inside, so it is checked against the versions
+the tests run on (4.3.0, the oldest pyproject.toml allows, and the newest 5.x): importing this module
+with any other ReportLab fails at once with a message, rather than making subtly wrong PDFs.
+
+What we need from ReportLab's inside, and why:
+- the Paragraph line breaker's bullet width (`_handleBulletWidth`), so our Japanese breaker lays out
+  a bulleted paragraph as ReportLab's own would, and whether a paragraph is the second half of a
+  split (`_splitpara`) (typeset.py);
+- where a text line is being set (`canvas._curr_tx_info`): the only way an <onDraw> callback learns
+  the position of a ruby base (typeset.py);
+- the operators of a page and of a text object (`canvas._code`, `textobject._code`), where the tagged
+  PDF's marked content goes (tagging.py), and a text object's font, character spacing and text output
+  (`_fontname`, `_fontsize`, `_setFont`, `_charSpace`, `_textOut`), where a ruby base is spaced out
+  under a longer reading (typeset.py);
+- renderPDF's renderer class, the canvas it draws on and whether a transparency is set: the figures'
+  operators are cached and written straight into the page (pictures.py);
+- starting a new page without showing the held one (`canvas._startPage`): the page-count canvas
+  (render.py);
+- the frame's current height (`frame._y`): the room left under the last block on a page (render.py);
+- a parsed font's bytes and fields (`face._ttf_data`, `face.__dict__`, `_pdfScale`), and building a
+  TTFont around an already parsed face: the parsed-font cache (fonts.py);
+- the glyph tables of a face (`charToGlyph`, `glyphToChar`, `charWidths`, `hmetrics`): the private-use
+  stand-ins that draw variation sequences and U+3000 (fonts.py);
+- the face's `get_table`, replaced on our faces so that subsetting reads slices of the glyph table
+  instead of copying all of it for every embedded subset (fonts.py);
+- the ToUnicode writer (`ttfonts.makeToUnicodeCMap`), replaced by one that writes UTF-16 (surrogate
+  pairs, sequences), and base-85 stream encoding (`rl_config.useA85`), turned off: `install()`, called
+  when a PDF is made, never when content is only validated.
+"""
+from __future__ import annotations
+
+import re
+
+import reportlab
+from reportlab import rl_config
+from reportlab.pdfbase import ttfonts
+
+from .errors import HandoutError
+
+OLDEST = (4, 3, 0)  # keep equal to the lower bound in pyproject.toml (CI runs the tests on it)
+NEWEST_MAJOR = 5  # the newest major version the tests run on
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    """"4.3.0" → (4, 3, 0); "5.1.0a1" → (5, 1, 0)."""
+    return tuple(int(part) for part in re.findall(r"\d+", version)[:3])
+
+
+def check_version(version: str) -> None:
+    """Refuses a ReportLab this module was not tested with."""
+    found = version_tuple(version)
+    if not (found >= OLDEST and found[:1] <= (NEWEST_MAJOR,)):
+        raise HandoutError(
+            f"ReportLab {version} は試していない版です。pip install 'reportlab>=4.3.0,<6' で入れ直してください "
+            f"(ReportLab {version} is untested: this program works inside ReportLab, tested on "
+            f"{'.'.join(map(str, OLDEST))} to {NEWEST_MAJOR}.x only; reinstall with pip install 'reportlab>=4.3.0,<6')")
+
+
+check_version(reportlab.Version)
+
+
+# -- installed when a PDF is made -----------------------------------------------------------------
+
+def install(to_unicode_cmap) -> None:
+    """Our ToUnicode writer in place of ReportLab's; streams compressed without base-85 text encoding
+    (it only makes images and pages 25% bigger). Idempotent; affects this process's ReportLab."""
+    ttfonts.makeToUnicodeCMap = to_unicode_cmap
+    rl_config.useA85 = 0
+
+
+# -- paragraphs and text ------------------------------------------------------------------------
+
+def handle_bullet_width(bullet_text, style, max_widths) -> None:
+    """ReportLab's own narrowing of the first line's width for a bullet (on the caller's list)."""
+    from reportlab.platypus.paragraph import _handleBulletWidth  # platypus: only when paragraphs are laid out
+
+    _handleBulletWidth(bullet_text, style, max_widths)
+
+
+def second_half(paragraph) -> bool:
+    """The paragraph is the second part of one ReportLab split across frames (it keeps its lines)."""
+    return bool(getattr(paragraph, "_splitpara", 0))
+
+
+def text_line_state(canvas) -> dict:
+    """While ReportLab sets a paragraph's line: {"tx": the text object, "cur_x", "cur_y", ...}."""
+    return canvas._curr_tx_info
+
+
+def set_named_callback(canvas, name: str, callback) -> None:
+    """An <onDraw> callback where this ReportLab looks for it: newer ones ask canvas.getNamedCB,
+    4.3 (the oldest we allow) looks the name up as an attribute of the canvas."""
+    if hasattr(canvas, "setNamedCB"):
+        canvas.setNamedCB(name, callback)
+    else:
+        setattr(canvas, name, callback)
+
+
+# -- pages --------------------------------------------------------------------------------------
+
+def page_code(canvas) -> list[str]:
+    """The operators of the page being drawn, as a list the caller may change in place."""
+    return canvas._code
+
+
+def text_code(textobject) -> list[str]:
+    """The operators of a text object (BT ... ET), as a list the caller may change in place."""
+    return textobject._code
+
+
+def text_font(textobject) -> tuple[str, float]:
+    """The text object's current font name and size."""
+    return textobject._fontname, textobject._fontsize
+
+
+def set_text_font(textobject, name: str, size: float) -> None:
+    """Sets the font inside a text object already being written (Tf), as its own setFont does."""
+    textobject._setFont(name, size)
+
+
+def text_out(textobject, text: str) -> None:
+    """Writes text at the current point of a text object, without a line break."""
+    textobject._textOut(text)
+
+
+def set_char_space(textobject, space: float) -> None:
+    """Records the character spacing (Tc) the caller has just written into the text object's operators."""
+    textobject._charSpace = space
+
+
+def pdf_renderer_class() -> type:
+    """renderPDF's renderer, to subclass (pictures.py draws cached operators for keyed figure groups)."""
+    from reportlab.graphics.renderPDF import _PDFRenderer
+
+    return _PDFRenderer
+
+
+def renderer_canvas(renderer):
+    """The canvas a renderPDF renderer is drawing on."""
+    return renderer._canvas
+
+
+def transparency_set(canvas) -> bool:
+    """A transparency (an ExtGState) is in force on canvas: its operators name a resource of this PDF."""
+    return bool(getattr(canvas._extgstate, "_d", None))
+
+
+def start_page(canvas) -> None:
+    """A fresh page on canvas without writing the current one (its state was kept by the caller)."""
+    canvas._startPage()
+
+
+def frame_top(doc) -> float:
+    """The height the current frame has filled down to: the room left on the page is this less the bottom."""
+    return doc.frame._y
+
+
+# -- fonts --------------------------------------------------------------------------------------
+
+def face_bytes(face) -> bytes:
+    """The font file a TTFontFace was parsed from."""
+    return face._ttf_data
+
+
+def face_fields(face) -> dict:
+    """A parsed TTFontFace's fields as plain data (for marshal), without its scale function."""
+    return {k: v for k, v in face.__dict__.items() if k != "_pdfScale"}
+
+
+def face_from_fields(fields: dict):
+    """A TTFontFace from face_fields' data, without parsing the font again."""
+    face = ttfonts.TTFontFace.__new__(ttfonts.TTFontFace)
+    face.__dict__.update(fields)
+    ratio = 1000 / face.unitsPerEm
+    face._pdfScale = (lambda x: x) if ratio == 1 else (lambda x: x * ratio)
+    return face
+
+
+def ttfont_with_face(name: str, path, face):
+    """TTFont's own __init__, on every ReportLab version, with the parsed face handed in instead of
+    parsed again (copying what __init__ sets broke every second build on ReportLab 4.2 and 4.3)."""
+    parse = ttfonts.TTFontFace
+    ttfonts.TTFontFace = lambda *args, **kwargs: face
+    try:
+        return ttfonts.TTFont(name, str(path))
+    finally:
+        ttfonts.TTFontFace = parse
+
+
+class TableSlices:
+    """A font table that hands out slices of the font's bytes, never a copy of the whole table."""
+
+    __slots__ = ("data", "start", "length")
+
+    def __init__(self, data: bytes, start: int, length: int):
+        self.data, self.start, self.length = data, start, length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, index: slice) -> bytes:
+        if not isinstance(index, slice) or index.step not in (None, 1):
+            raise TypeError("a font table is read in contiguous slices")
+        start, stop, _ = index.indices(self.length)
+        return bytes(self.data[self.start + start:self.start + max(start, stop)])
+
+
+def glyphs_by_slices(face) -> None:
+    """ReportLab's makeSubset copies the whole glyph table for every subset it embeds (4 MB for BIZ UD
+    Gothic, 40 MB for IPAmj Mincho: a rare-name handout cost 60 ms instead of 34) and then reads only the
+    subset's glyphs from it: this face hands it TableSlices instead, the same bytes for every slice."""
+    table_of = type(face).get_table
+
+    def get_table(tag):
+        if tag == "glyf":
+            return TableSlices(face._ttf_data, *face.get_table_pos(tag))
+        return table_of(face, tag)
+
+    face.get_table = get_table  # on this face only, after its fields went to the cache (fonts.load_ttfont)
+
+
+def add_glyph(face, code: int, glyph: int) -> None:
+    """Makes code draw glyph in face (a private-use stand-in), with the glyph's own width."""
+    face.charToGlyph[code] = glyph
+    face.glyphToChar.setdefault(glyph, []).append(code)
+    face.charWidths[code] = face.hmetrics[glyph][0] * 1000 / face.unitsPerEm
