@@ -200,3 +200,111 @@ def test_stop_leaves_the_rows_not_yet_built_and_makes_no_print_file(desk):
     assert "途中で止めました（2 人分は作っていません）" in html
     assert "作っていません（止めたため）" in plain(row_html(client.get(location).get_data(as_text=True), 2))
     assert client.get(location + "/print.pdf").status_code == 404
+
+
+# -- メールで送る: through the confirmation, never without it --------------------------------------
+
+@pytest.fixture
+def inbox(clinic):
+    from .desk_support import local_smtp
+
+    with local_smtp(clinic) as box:
+        yield box
+
+
+def choose(client, location, rows=None, everyone=False):
+    page_html = client.get(location).get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page_html)[1]
+    body = {"csrf_token": csrf, "row": [str(n) for n in rows or []]}
+    if everyone:
+        body["all"] = "1"
+    return client.post(location + "/mail", data=body)
+
+
+def confirm_and_send(client, confirmation: str, csrf: str | None = None):
+    page_html = client.get(confirmation).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page_html)[1]
+    return client.post(confirmation, data={"csrf_token": token if csrf is None else csrf})
+
+
+def test_the_selected_rows_are_mailed_only_after_the_confirmation_shows_each_one(desk, inbox, tmp_path):
+    _, client = desk
+    location, _ = built(client)
+    moved = choose(client, location, rows=[2, 4])
+    assert moved.status_code == 303 and not inbox.mails  # choosing sends nothing
+    confirmation = moved.headers["Location"]
+    page = client.get(confirmation).get_data(as_text=True)
+    for number, name, address, file in ((2, "山田 花子", "hanako@example.com", "2026-01-05_山田花子.pdf"),
+                                        (4, "髙橋 﨑子", "sakiko@example.com", "2026-01-05_髙橋﨑子.pdf")):
+        row = plain(re.search(rf'<tr id="confirm-{number}">(.*?)</tr>', page, re.S)[1])
+        assert name in row and address in row and file in row and "ページ" in row
+    assert "この 2 人に送る" in page and "別のアドレスの記録" not in page
+    done = confirm_and_send(client, confirmation)
+    assert done.status_code == 303
+    assert sorted(rcpt[0] for rcpt, _ in inbox.mails) == ["hanako@example.com", "sakiko@example.com"]
+    for rcpt, mail in inbox.mails:  # each patient gets their own handout, the very bytes of their row
+        [attachment] = list(mail.iter_attachments())
+        number = 2 if rcpt == ["hanako@example.com"] else 4
+        assert attachment.get_content() == client.get(f"{location}/row/{number}.pdf").data
+    table = client.get(location).get_data(as_text=True)
+    assert "2 件送信しました" in plain(table)
+    assert "✓ 送りました" in plain(row_html(table, 2)) and "✓ 送りました" in plain(row_html(table, 4))
+    with History.open(tmp_path / "data") as history:  # and the history says where each went
+        [entry] = history.search("山田")
+        assert [(s.address, s.outcome) for s in entry.sends] == [("hanako@example.com", "sent")]
+
+
+def test_a_confirmation_sends_once_and_a_forged_send_sends_nothing(desk, inbox):
+    _, client = desk
+    location, _ = built(client)
+    confirmation = choose(client, location, rows=[2]).headers["Location"]
+    assert confirm_and_send(client, confirmation, csrf="").status_code == 403
+    assert confirm_and_send(client, confirmation, csrf="guessed").status_code == 403
+    assert not inbox.mails
+    assert confirm_and_send(client, confirmation).status_code == 303
+    again = client.post(confirmation, data={"csrf_token": token(client, location)})  # a reload, a second click
+    assert again.status_code == 409 and "メールは送っていません" in again.get_data(as_text=True)
+    assert len(inbox.mails) == 1
+
+
+def test_the_same_handout_again_is_said_on_the_confirmation_and_not_sent_twice(desk, inbox):
+    _, client = desk
+    location, _ = built(client)
+    confirm_and_send(client, choose(client, location, everyone=True).headers["Location"])
+    assert len(inbox.mails) == 2
+    confirmation = choose(client, location, rows=[2]).headers["Location"]
+    assert "もう送ってあります" in client.get(confirmation).get_data(as_text=True)
+    confirm_and_send(client, confirmation)
+    assert len(inbox.mails) == 2
+    table = client.get(location).get_data(as_text=True)
+    assert "もう送ってあります（今回は送っていません）" in plain(row_html(table, 2))
+
+
+def test_another_address_the_history_knows_is_said_in_red(desk, inbox, run, write, clinic, tmp_path):
+    _, client = desk
+    earlier = write("earlier.yaml", "patient:\n  name: 山田 花子\n  email: yamada.old@example.com\n"
+                                    "date: 2025-12-01\narea: both\n")
+    data = tmp_path / "data"
+    assert run("build", earlier, "-o", tmp_path / "e.pdf", "--content", clinic, "--data", data).exit_code == 0
+    location, _ = built(client)
+    page = client.get(choose(client, location, rows=[2]).headers["Location"]).get_data(as_text=True)
+    warning = re.search(r'<p class="warning-red other-addresses"[^>]*>(.*?)</p>', page, re.S)
+    assert warning and "yamada.old@example.com" in warning[1]
+
+
+def test_two_patients_with_one_address_are_said_before_sending(desk, inbox):
+    _, client = desk
+    text = CSV.replace("sakiko@example.com", "hanako@example.com")
+    location, _ = built(client, text)
+    page = client.get(choose(client, location, everyone=True).headers["Location"]).get_data(as_text=True)
+    shared = plain(re.search(r'<div class="warning-red" role="alert" id="shared">(.*?)</div>', page, re.S)[1])
+    assert "hanako@example.com" in shared and "山田 花子" in shared and "髙橋 﨑子" in shared
+
+
+def test_choosing_no_one_says_so_and_sends_nothing(desk, inbox):
+    _, client = desk
+    location, _ = built(client)
+    moved = choose(client, location, rows=[])
+    assert moved.status_code == 303 and "/mail/" not in moved.headers["Location"]
+    assert "送る人が選ばれていません" in client.get(location).get_data(as_text=True)
+    assert not inbox.mails

@@ -46,7 +46,7 @@ class Row:
     pages: int = 0
     history_id: int | None = None
     prescription: object = None  # the checked Prescription (built rows)
-    sends: list[tuple[str, str]] = field(default_factory=list)  # (outcome, address or reason) in order
+    sends: list[tuple[str, str]] = field(default_factory=list)  # (sent|failed|already|not_sent, address or why)
 
 
 @dataclass
@@ -68,6 +68,8 @@ class Job:
     mail_tokens: dict[str, tuple] = field(default_factory=dict)  # one-time token → what the confirmation showed
     stop: threading.Event = field(default_factory=threading.Event)  # 止める: the rows not yet built are left
     result: object = None  # app.BatchResult: what the mails are sent from
+    mail_report: list[str] = field(default_factory=list)  # what the last メールで送る did, said above the table
+    mail_ok: bool = False  # …and whether every mail of it went
 
     @property
     def running(self) -> bool:

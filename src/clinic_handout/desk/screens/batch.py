@@ -7,10 +7,14 @@ name as typed, and the result — the PDF, or the reason in the validation layer
 """
 from __future__ import annotations
 
+import hashlib
+import os
+import secrets
 from urllib.parse import quote
 
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 
+from ...errors import InputError
 from .. import batchjobs, engine
 
 blueprint = Blueprint("batch", __name__, url_prefix="/batch")
@@ -102,3 +106,125 @@ def row_pdf(key: str, number: int):
     if row is None or row.pdf is None:
         abort(404)
     return _pdf(row.pdf, row.filename)
+
+
+# -- メールで送る: the selected rows, through the same mis-send guard as one handout ----------------
+
+def _shown(row: batchjobs.Row) -> tuple:
+    """What the confirmation shows of a row, and what its one-time token is bound to."""
+    return row.number, row.name, row.email, row.filename, hashlib.sha256(row.pdf).hexdigest(), row.pages
+
+
+@blueprint.post("/<key>/mail")
+def choose(key: str):
+    """The rows ticked (or every row with an address) → their confirmation; nothing is sent here."""
+    job = _job(key)
+    if job.running or job.result is None:
+        abort(409)
+    sendable = [row for row in job.built if row.email]
+    if request.form.get("all") == "1":
+        rows = sendable
+    else:
+        chosen = set(request.form.getlist("row"))
+        rows = [row for row in sendable if str(row.number) in chosen]
+    if not rows:
+        job.mail_ok = False
+        job.mail_report = ["送る人が選ばれていません。表の「選ぶ」に印を付けてから、もう一度押してください。"]
+        return redirect(url_for("batch.show", key=key, _anchor="send"), 303)
+    token = secrets.token_urlsafe(24)
+    job.mail_tokens[token] = tuple(_shown(row) for row in rows)
+    return redirect(url_for("batch.confirm", key=key, token=token), 303)
+
+
+@blueprint.get("/<key>/mail/<token>")
+def confirm(key: str, token: str):
+    job = _job(key)
+    shown = job.mail_tokens.get(token)
+    if shown is None:
+        return redirect(url_for("batch.show", key=key), 303)
+    desk = current_app.config["DESK"]
+    rows = [job.row(number) for number, *_ in shown]
+    problems: list[str] = []
+    settings = None
+    try:
+        settings = engine.mail_settings(desk.content_dir)
+    except InputError as error:
+        problems += [f"{p.file.name} {p.field}: {engine.problem_text(p)}" for p in error.problems]
+    others, before = _known(rows)
+    people: dict[str, set[str]] = {}
+    for row in rows:
+        people.setdefault(row.email.lower(), set()).add(row.name)
+    shared = {address: sorted(names) for address, names in people.items() if len(names) > 1}
+    return render_template(
+        "batch_confirm.html", job=job, rows=rows, token=token if not problems else None, problems=problems,
+        others=others, before=before, shared=shared,
+        ask_password=bool(settings and settings.username and not os.environ.get(settings.password_env)))
+
+
+def _known(rows) -> tuple[dict[int, list[str]], set[int]]:
+    """From the history: each row's other addresses for this patient, and the rows whose very PDF already
+    went to this address (a re-uploaded list)."""
+    from ... import app as usecases
+    from ...history import HistoryError
+
+    desk = current_app.config["DESK"]
+    others, before = {}, set()
+    try:
+        with usecases.open_history(desk.content_dir, desk.data_dir, create=False) as history:
+            for row in rows:
+                others[row.number] = history.other_addresses(row.name, row.email)
+                digest = hashlib.sha256(row.pdf).hexdigest()
+                if any(s.outcome == "sent" and s.address.lower() == row.email.lower() and s.attachment_sha256 == digest
+                       for entry in history.entries_of(row.name) for s in entry.sends):
+                    before.add(row.number)
+    except HistoryError:
+        pass  # no history (yet): nothing known to warn about
+    return others, before
+
+
+@blueprint.post("/<key>/mail/<token>")
+def send(key: str, token: str):
+    """Sends exactly the rows the confirmation showed (the token is used up either way)."""
+    from ... import app as usecases
+    from ...mail import send_key
+
+    job = _job(key)
+    shown = _jobs().take_token(key, token)
+    rows = [job.row(number) for number, *_ in shown or ()]
+    if not shown or any(row is None or row.pdf is None or _shown(row) != seen
+                        for row, seen in zip(rows, shown, strict=True)):
+        message = ("この確認画面はもう使えません（送信済みか、古い画面です）。メールは送っていません。"
+                   "表から選び直してください。")
+        return render_template("error.html", code=409, reason=message), 409
+    plan = usecases.plan_batch_send(job.result)
+    if plan.failure is not None:
+        job.mail_ok, job.mail_report = False, [engine.japanese(plan.failure.message), "メールは送っていません。"]
+        return redirect(url_for("batch.show", key=key, _anchor="send"), 303)
+    chosen = {row.label: row for row in rows}
+    plan.waiting = [d for d in plan.waiting if d.label in chosen and d.address == chosen[d.label].email]
+    plan.bad = [(label, why) for label, why in plan.bad if label in chosen]
+    waiting = {d.label for d in plan.waiting}
+    typed = request.form.get("smtp_password") or None
+
+    def password(settings):
+        return typed or (os.environ.get(settings.password_env) if settings.username else None)
+
+    result = usecases.send_batch(plan, smtp_password=password)
+    failed = dict(result.failed)
+    for row in rows:
+        key_ = send_key(row.filename, row.email, row.pdf)
+        if row.label in failed:
+            row.sends.append(("failed", engine.japanese(failed[row.label])))
+        elif row.label not in waiting:
+            row.sends.append(("already", row.email))
+        elif key_ in plan.log.sent:
+            row.sends.append(("sent", row.email))
+        else:
+            row.sends.append(("not_sent", row.email))
+    said = f"{result.sent} 件送信しました。"
+    said += f"{len(result.failed)} 件は送れませんでした。" if result.failed else ""
+    said += f"{result.not_sent} 件は送っていません。" if result.not_sent else ""
+    job.mail_report = [said]
+    job.mail_report += [engine.japanese(n.text) for n in result.notices if n.kind == "warning"]
+    job.mail_ok = result.all_sent and not result.notices
+    return redirect(url_for("batch.show", key=key, _anchor="send"), 303)
