@@ -130,7 +130,7 @@ def test_the_file_is_private_and_in_wal_mode(tmp_path, content, made):
                 assert stat.S_IMODE((data / name).stat().st_mode) == 0o600, name
     db = sqlite3.connect(data / "history.sqlite3")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 3
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
@@ -374,7 +374,7 @@ def test_a_version_1_file_is_upgraded_with_its_entries(tmp_path, content, made):
     path = tmp_path / "data" / "history.sqlite3"
     make_v1(path)
     with History.open(tmp_path / "data") as history:
-        assert history.version == 2
+        assert history.version == 3
         [old] = history.search("やまだ はなこ")  # the v2 search key was filled in for the old row
         assert old.patient_name == "ﾔﾏﾀﾞ　ﾊﾅｺ" and old.sends[0].message_id == "<m1@clinic>"
         assert old.prescription == {"patient": {"name": "ﾔﾏﾀﾞ　ﾊﾅｺ"}, "area": "upper"}
@@ -383,7 +383,8 @@ def test_a_version_1_file_is_upgraded_with_its_entries(tmp_path, content, made):
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert db.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'handouts_by_name'").fetchone()
+    indexes = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {"handouts_by_name", "handouts_by_pdf", "sends_by_handout"} <= indexes
 
 
 def test_a_file_of_a_newer_version_is_refused_untouched(tmp_path):
@@ -520,7 +521,7 @@ def test_two_processes_opening_an_old_file_upgrade_it_once(tmp_path, made):
         _, errors = writer.communicate(timeout=300)
         assert writer.returncode == 0, errors
     db = sqlite3.connect(tmp_path / "data" / "history.sqlite3")
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 3
     assert db.execute("SELECT count(*) FROM handouts").fetchone()[0] == 5
     assert db.execute("SELECT name_key FROM handouts WHERE id = 1").fetchone()[0] == "やまだはなこ"
     assert json.loads(db.execute("SELECT prescription FROM handouts WHERE id = 1").fetchone()[0])["area"] == "upper"
