@@ -283,3 +283,16 @@ def test_data_inside_the_content_folder_is_refused(run, write, clinic, tmp_path,
     assert result.exit_code == 0, result.output
     assert "内容フォルダ" in result.output and "の外にしてください" in result.output
     assert not inside.exists()
+
+
+def test_new_records_the_handout_it_wrote(tmp_path):
+    from .test_guided import ENTERS, converse
+
+    result = converse(tmp_path / "today", ["木村 次郎"] + [""] * ENTERS)
+    assert result.exit_code == 0, result.output
+    pdf, = (tmp_path / "today").glob("*.pdf")
+    entry, = entries()
+    assert (entry.origin, entry.patient_name, entry.file_name) == ("new", "木村 次郎", pdf.name)
+    assert entry.pdf_sha256 == hashlib.sha256(pdf.read_bytes()).hexdigest()
+    assert entry.prescription["patient"] == {"name": "木村 次郎"} and entry.prescription["area"] == "both"
+    assert "履歴" not in result.output  # recorded without a word

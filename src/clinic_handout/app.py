@@ -489,6 +489,31 @@ def record_handout(result: HandoutResult, *, origin: str = "desk", data_dir: str
     return _record(result.notices, "ハンドアウトは作りました (the handout was made)", write)
 
 
+def record_written(prescription: Path, pdf_file: Path, *, content_dir: str | Path | None = None,
+                   data_dir: str | Path | None = None, origin: str = "new",
+                   today: dt.date | None = None) -> WriteResult:
+    """Records in the history a handout a front end has just written itself (`handout new` writes the
+    prescription and its PDF side by side): the prescription read and checked again, the PDF's bytes as
+    they are on disk. A history that fails is a warning notice, never a failure."""
+    from .compose import compose
+    from .inputs import PDF_LIMIT, read_limited
+    from .pipeline import open_content
+    from .prescription import catalogue_titles, load_prescription
+
+    result = WriteResult(path=pdf_file)
+
+    def write() -> int:
+        content = open_content(content_folder(content_dir))
+        checked = load_prescription(prescription, catalogue_titles(content), content.glyphs)
+        handout = compose(content, checked, today or dt.date.today())
+        with open_history(content.folder, data_dir) as history:
+            return history.record_build(content=content, prescription=checked, handout=handout,
+                                        pdf=read_limited(pdf_file, PDF_LIMIT), origin=origin, file_name=pdf_file.name)
+
+    result.history_id = _record(result.notices, f"PDF は書きました (the PDF was written: {pdf_file})", write)
+    return result
+
+
 def write_handout(prescription: Path, *, output: Path | None = None, content_dir: str | Path | None = None,
                   large_print: bool = False, allow_missing_glyphs: bool = False, overwrite: bool = False,
                   today: dt.date | None = None, data_dir: str | Path | None = None,

@@ -311,8 +311,9 @@ def send(prescription: Path, to: str | None, pdf_file: Path | None, eml: Path | 
 @click.option("-o", "--output", "folder", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               help="書き出すフォルダ (where the prescription YAML and the PDF go; default: here).")
 @click.option("--content", "content_dir", type=click.Path(file_okay=False), help=CONTENT_HELP)
+@DATA
 @LARGE_PRINT
-def new(folder: Path, content_dir: str | None, large_print: bool) -> None:
+def new(folder: Path, content_dir: str | None, data_dir: Path | None, large_print: bool) -> None:
     """質問に答えて1枚作ります (make one handout by answering questions; Enter takes the default).
 
     \b
@@ -349,6 +350,7 @@ def new(folder: Path, content_dir: str | None, large_print: bool) -> None:
         sys.exit(1)
     yaml_path, pdf_path = written
     click.echo(f"作成しました (written):\n  {pdf_path}\n  {yaml_path}")
+    _show(app.record_written(yaml_path, pdf_path, content_dir=folder_used, data_dir=data_dir, today=today))
 
 
 @cli.command()
