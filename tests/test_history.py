@@ -484,6 +484,28 @@ WRITER = textwrap.dedent("""
 """)
 
 
+def test_the_switch_to_wal_is_tried_again_when_sqlite_says_busy_at_once(tmp_path, monkeypatch):
+    """Two programs switching a new file to WAL at once: SQLite answers one of them SQLITE_BUSY without
+    its busy timeout (seen 7 times in 60 rounds of three processes). The open waits and tries again."""
+    monkeypatch.setattr(hist, "BUSY_TIMEOUT_S", 5.0)
+    with History.open(tmp_path / "data") as history:
+        real, tries = history._db, []
+
+        class Busy:
+            def execute(self, sql, *args):
+                tries.append(sql)
+                if sql == "PRAGMA journal_mode = WAL" and len(tries) < 3:
+                    error = sqlite3.OperationalError("database is locked")
+                    error.sqlite_errorname = "SQLITE_BUSY"
+                    raise error
+                return real.execute(sql, *args)
+
+        history._db = Busy()
+        history._into_wal()
+        assert tries == ["PRAGMA journal_mode = WAL"] * 3
+        history._db = real
+
+
 def test_two_processes_writing_at_once_lose_nothing(tmp_path, made):
     (tmp_path / "p.yaml").write_text(HANAKO, encoding="utf-8")
     (tmp_path / "p.pdf").write_bytes(made["hanako"][2])

@@ -347,17 +347,17 @@ class History:
         db = self._db
         try:
             db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            version, app = self._versions()
+            version, app, tables = self._versions()
             if version > VERSION:
                 raise HistoryError(f"{self.path}: この履歴は新しい版の handout で作られています（版 {version}、"
                                    f"この handout は版 {VERSION} まで）。handout を更新してください。"
                                    "ファイルには触れていません "
                                    "(made by a newer version; update handout; the file was not changed)")
-            if app not in (0, APPLICATION_ID) or (app == 0 and self._has_tables()):
+            if _foreign(app, tables):
                 raise HistoryError(f"{self.path}: 履歴のファイルではありません（別のプログラムの SQLite ファイル）。"
                                    "触れていません (not a handout history; the file was not changed)")
             if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-                db.execute("PRAGMA journal_mode = WAL")
+                self._into_wal()
             db.execute("PRAGMA synchronous = FULL")  # a recorded send survives a power cut
             db.execute("PRAGMA foreign_keys = ON")
             db.execute("PRAGMA secure_delete = ON")  # forgotten entries are overwritten, not left in free pages
@@ -366,21 +366,49 @@ class History:
         except sqlite3.Error as error:
             raise HistoryError(f"履歴を開けません (cannot open the history) {self.path}: {_reason(error)}") from None
 
-    def _versions(self) -> tuple[int, int]:
-        return (self._db.execute("PRAGMA user_version").fetchone()[0],
-                self._db.execute("PRAGMA application_id").fetchone()[0])
+    def _into_wal(self) -> None:
+        """PRAGMA journal_mode = WAL, once per file. When two programs switch a new or version-1 file at
+        the same moment, SQLite answers one of them SQLITE_BUSY at once, without the busy timeout (two
+        connections holding a shared lock and both wanting the exclusive one would wait for each other
+        for ever): so this waits a little and tries again, within the timeout."""
+        import random
+        import time
 
-    def _has_tables(self) -> bool:
-        return self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as error:
+                busy = (getattr(error, "sqlite_errorname", "") or "").startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
+                if not busy or time.monotonic() > deadline:
+                    raise
+            time.sleep(random.uniform(0.005, 0.05))
+
+    def _versions(self) -> tuple[int, int, bool]:
+        """(user_version, application_id, whether it has tables), read in one snapshot: another program
+        may be making the tables and setting the ids in this very moment."""
+        db = self._db
+        outside = not db.in_transaction
+        if outside:
+            db.execute("BEGIN")
+        try:
+            return (db.execute("PRAGMA user_version").fetchone()[0], db.execute("PRAGMA application_id").fetchone()[0],
+                    db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0)
+        finally:
+            if outside:
+                db.execute("COMMIT")
 
     def _migrate(self) -> None:
         """Each step of MIGRATIONS from the file's version to this one, all in one transaction: a file
         is at one version or the next, never between; two processes upgrading at once take turns."""
         with self._write() as db:
-            version = db.execute("PRAGMA user_version").fetchone()[0]  # again, under the lock
+            version, app, tables = self._versions()  # again, under the lock
             if version > VERSION:
                 raise HistoryError(f"{self.path}: この履歴は新しい版の handout で作られています "
                                    "(made by a newer version; update handout)")
+            if _foreign(app, tables):
+                raise HistoryError(f"{self.path}: 履歴のファイルではありません (not a handout history)")
             for step in MIGRATIONS[version:]:
                 step(db)
             db.execute(f"PRAGMA user_version = {VERSION}")
@@ -631,6 +659,11 @@ def entry_lines(entry: Entry) -> list[str]:
     if not entry.sends:
         lines.append(f"{'':7}メールなし (not mailed)")
     return lines
+
+
+def _foreign(app: int, tables: bool) -> bool:
+    """Another program's SQLite file: its own application id, or tables without ours."""
+    return app not in (0, APPLICATION_ID) or (app == 0 and tables)
 
 
 def now() -> str:
