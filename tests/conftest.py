@@ -19,6 +19,20 @@ area: both
 """
 
 
+# A ruby group as the README states it, {base|reading}: the tests' own reading of the syntax (not ruby.py's)
+RUBY_GROUP = re.compile(r"\{([^{}|\n]+)\|([^{}|\n]+)\}")
+
+
+def ruby_base(text: str) -> str:
+    """What the line shows and copying gives: each group's base (the reading is set above the line)."""
+    return RUBY_GROUP.sub(r"\1", text)
+
+
+def ruby_brackets(text: str) -> str:
+    """What the mail and the terminal show: each group as base（reading）."""
+    return RUBY_GROUP.sub(r"\1（\2）", text)
+
+
 def pdf_text(path: Path) -> str:
     """All text of a PDF as pypdf extracts it, whitespace removed (lines break anywhere in Japanese)."""
     reader = PdfReader(str(path))

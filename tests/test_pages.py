@@ -22,7 +22,7 @@ from clinic_handout.content import load_content
 from clinic_handout.linebreak import NO_START
 from clinic_handout.prescription import load_prescription
 
-from .conftest import SAMPLE
+from .conftest import SAMPLE, ruby_base
 
 PARSER = budoux.load_default_japanese_parser()
 SAMPLES = sorted((SAMPLE / "patients").glob("*.yaml"))
@@ -154,7 +154,7 @@ def built(tmp_path_factory, content):
 def seen(text: str) -> str:
     """The text as a reader sees it on the line: each ruby group {base|reading} as its base (its reading is
     set above the line, in a text object of its own)."""
-    return re.sub(r"\{([^{}|\n]+)\|[^{}|\n]+\}", r"\1", text)
+    return ruby_base(text)
 
 
 def short_texts(h) -> list[str]:

@@ -1,6 +1,5 @@
 """The PDF, read back the way a reader and a checker see it: text, pages, fonts, metadata, bytes."""
 import datetime as dt
-import re
 from dataclasses import replace
 
 import pytest
@@ -11,7 +10,7 @@ from clinic_handout.content import load_content
 from clinic_handout.prescription import load_prescription
 from clinic_handout.render import render
 
-from .conftest import SAMPLE, STANDARD, pdf_text
+from .conftest import SAMPLE, STANDARD, pdf_text, ruby_base
 
 A4 = (595.28, 841.89)
 
@@ -23,7 +22,7 @@ def content():
 
 def base(text: str) -> str:
     """What the line shows of a text with ruby: each {base|reading} as its base (the reading is above it)."""
-    return re.sub(r"\{([^{}|]+)\|[^{}|]+\}", r"\1", text)
+    return ruby_base(text)
 
 
 def test_standard_handout_says_everything_it_promises(build, content):

@@ -1,6 +1,5 @@
 """Phrase-aware breaking of short texts (linebreak.break_phrases) and the mended last line
 (linebreak.mend_tail), on plain widths: a full-width character is 2, any other 1."""
-import re
 import unicodedata
 
 import budoux
@@ -12,7 +11,7 @@ from clinic_handout.content import load_content
 from clinic_handout.linebreak import NO_END, NO_START, SPACES, atoms, break_lines, break_phrases, mend_tail
 from clinic_handout.phrases import phrase_levels
 
-from .conftest import SAMPLE
+from .conftest import SAMPLE, ruby_base
 
 PARSER = budoux.load_default_japanese_parser()
 
@@ -49,7 +48,7 @@ def short_texts() -> list[str]:
     for stretch in content.catalogue.values():
         found += [stretch.title, stretch.target, stretch.title.removesuffix("のストレッチ")]
     # the breaker sees a ruby group's base ({股|また}: 股), the reading is set above the line
-    return [re.sub(r"\{([^{}|]+)\|[^{}|]+\}", r"\1", text) for text in found]
+    return [ruby_base(text) for text in found]
 
 
 @pytest.mark.parametrize("text", short_texts())

@@ -21,7 +21,7 @@ from clinic_handout.mail import encrypt
 from clinic_handout.prescription import load_prescription
 from clinic_handout.render import render, render_gallery
 
-from .conftest import SAMPLE
+from .conftest import RUBY_GROUP, SAMPLE
 
 TODAY = dt.date(2026, 11, 25)
 LEAVES = {"P", "H1", "H2", "H3", "Lbl", "LBody", "Figure", "RB", "RT"}  # RB/RT: a ruby group's base and reading
@@ -207,7 +207,7 @@ def test_reading_order_is_the_order_a_person_reads_aloud(samples, content):
     order += ["まずは1週間、続けてみましょう。", safety.heading, safety.items[0], safety.next_day,
               safety.urgent_heading, *safety.urgent, safety.soon_heading, *safety.soon]
     # a ruby group {base|reading} is a Ruby element: its base (RB), then its reading (RT)
-    order = [re.sub(r"\{([^{}|]+)\|([^{}|]+)\}", r"\1\2", words) for words in order]
+    order = [RUBY_GROUP.sub(r"\1\2", words) for words in order]
     positions = [text.find(re.sub(r"\s+", "", words)) for words in order]
     assert -1 not in positions, [w for w, p in zip(order, positions, strict=True) if p == -1]
     assert positions == sorted(positions), "the safety notice after the stretches, the red flags column by column"
