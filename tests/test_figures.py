@@ -1,5 +1,6 @@
 """Stretch pictures: every built-in figure draws, mirrors for the left side, and photos stay small."""
 import io
+import math
 import random
 import shutil
 import subprocess
@@ -230,8 +231,9 @@ def test_the_side_label_is_not_stacked_with_the_arrow_or_its_word(name, side, si
 INTENDED = {
     # front of the hip joint: at the top of the kneeling thigh, on its front (the side the person faces)
     "hip-flexor": (("hip", "knee"), (0.0, 0.4), "front"),
-    # inner thigh: the middle of the thigh of the leg out to the side, on the side towards the other leg
-    "inner-thigh": (("hip", "knee"), (0.25, 0.8), "towards far_knee"),
+    # inner thigh: the upper half of the thigh of the leg out to the side (towards the groin), on the side
+    # towards the other leg (review 4: a patch in the middle of the thigh read as its front)
+    "inner-thigh": (("hip", "knee"), (0.15, 0.45), "towards far_knee"),
     # buttock (seen from the side, figure-4): the crossed leg's buttock: behind its hip joint, above the seat
     "buttock": (("hip", "knee"), (0.0, 0.3), "back"),
     # back of the thigh: the middle of the straight leg's thigh, underneath it
@@ -666,3 +668,30 @@ def test_the_inner_thigh_chair_stands_against_a_wall_and_the_knee_bends_a_little
     a, b = (hip[0] - knee[0], hip[1] - knee[1]), (ankle[0] - knee[0], ankle[1] - knee[1])
     angle = math.degrees(math.acos((a[0] * b[0] + a[1] * b[1]) / (math.hypot(*a) * math.hypot(*b))))
     assert angle >= 135, angle
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+def test_the_inner_thigh_is_seen_from_behind_so_the_page_s_right_is_the_right_leg(mirror):
+    # review 4: a front view is copied like a mirror (a TV instructor): the reader straightens the leg on the
+    # same side of the page, the wrong leg. Seen from behind, the reader's right is the person's right:
+    # - the right leg (black, not mirrored) lies on the page's right of the pelvis, the left leg's on the left;
+    # - the head has no face: no eye (a small ink dot) inside it, and hair (the dark HAIR fill) on it;
+    # - the straight leg's foot is flat: the toe on the floor (within 1.5 units), no higher than the ankle.
+    from clinic_handout.figures import FLOOR
+
+    pose = POSES["inner-thigh"].mirrored() if mirror else POSES["inner-thigh"]
+    j = pose.joints
+    right = -1 if mirror else 1  # the stretched leg's side of the page
+    assert pose.from_behind
+    assert (j["knee"][0] - j["pelvis"][0]) * right > 8 and (j["ankle"][0] - j["pelvis"][0]) * right > 20
+    assert (j["far_knee"][0] - j["pelvis"][0]) * right < 0
+    art, _ = figure_art("inner-thigh", *CARD[:2], "左" if mirror else "右", mirror)
+    hx, hy = j["head"]
+    eyes = [s for s in art.shapes if isinstance(s, Circle) and s.fillColor == pictures.INK and s.r < 1.5
+            and math.dist((s.cx, s.cy), (hx, hy)) < pose.head]
+    assert not eyes
+    hair = [s for s in art.shapes if isinstance(s, Polygon) and s.fillColor == pictures.HAIR
+            and all(math.dist((s.points[i], s.points[i + 1]), (hx, hy)) <= pose.head + 0.01
+                    for i in range(0, len(s.points), 2))]
+    assert hair
+    assert j["toe"][1] - FLOOR <= 1.5 and j["toe"][1] <= j["ankle"][1]

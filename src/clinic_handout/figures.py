@@ -1,8 +1,9 @@
 """The built-in stretch figures: each a pose as data, all drawn by one renderer (pictures.py) in one style.
 
 A pose places joints in a 100 x 60 box (y up, the floor at y = 6). Side views face right, so the
-limbs nearer the viewer are the patient's right side; the front view (inner-thigh) shows the patient's right leg
-on the viewer's left. Every pose shows the right leg stretched; mirroring it shows the left.
+limbs nearer the viewer are the patient's right side; the view from behind (inner-thigh) shows the patient's
+right leg on the viewer's right, as the reader's own (a front view is copied like a mirror). Every pose shows
+the right leg stretched; mirroring it shows the left.
 
 How a figure reads (the handout's key says the same in words):
 - the leg to stretch is solid black; the other leg light grey in every figure (side and front views);
@@ -118,13 +119,14 @@ class Pose:
     label_spots: tuple[Point, ...] = ()  # where the side label may go, first choice first
     caption: str = ""  # what the patch marks, for the gallery
     floor: bool = True
+    from_behind: bool = False  # facing 0 seen from behind: the head shows hair, the person's right on the right
 
     def mirrored(self) -> Pose:
         cx, cy, rx, ry, angle = self.region
         return Pose({k: flip(v) for k, v in self.joints.items()}, self.limbs, self.head, -self.facing, self.hands,
                     tuple(p.mirrored() for p in self.props), (WIDTH - cx, cy, rx, ry, -angle),
                     {k: flip(v) for k, v in self.ghost.items()}, tuple(a.mirrored() for a in self.arrows),
-                    tuple(map(flip, self.label_spots)), self.caption, self.floor)
+                    tuple(map(flip, self.label_spots)), self.caption, self.floor, self.from_behind)
 
 
 # Limb thickness (radius, in box units): torso, upper arm, forearm, thigh, shin, foot.
@@ -163,28 +165,30 @@ POSES: dict[str, Pose] = {
         arrows=(Arrow((29, 29), (44, 29), "お尻を前へ", (22.5, 38.5)),),
         label_spots=((21.5, 13), (18.5, 13.5)),  # behind the black foot, away from the grey leg
         caption="股関節の前"),
-    # Standing, seen from the front, holding a chair set against a wall: the right leg out to the side, heel
-    # down, toes up; bending the left knee a little moves the hips sideways.
+    # Standing, seen from BEHIND (the page's right is the person's right, as the reader's own: a front view
+    # was copied like a mirror), the left hand holding a chair set against a wall: the right leg out to the
+    # side, straight, the foot flat; bending the left knee a little moves the hips sideways. The head shows
+    # hair and ears, no face. The patch lies on the inner edge of the straight thigh, towards the groin.
     "inner-thigh": Pose(
-        joints={"head": (57, 52), "neck": (57, 43), "pelvis": (57.5, 27),
-                "shoulder": (51, 40), "far_shoulder": (63.5, 40),
-                "hip": (54, 24.5), "far_hip": (61, 24.5),
-                "knee": (42, 16), "ankle": (29, 7.8), "toe": (27, 13),
-                "far_knee": (65.5, 15.5), "far_ankle": (64, 7.5), "far_toe": (68.5, 7),
-                "elbow": (47.5, 32), "hand": (52, 26.5), "far_elbow": (71, 35.5), "far_hand": (78.5, 37.5)},
+        joints={"head": (43, 52), "neck": (43, 43), "pelvis": (42.5, 27),
+                "shoulder": (49, 40), "far_shoulder": (36.5, 40),
+                "hip": (46, 24.5), "far_hip": (39, 24.5),
+                "knee": (58, 16), "ankle": (71, 8.2), "toe": (73.5, 7.1),
+                "far_knee": (34.5, 15.5), "far_ankle": (36, 8.2), "far_toe": (33.5, 7.1),
+                "elbow": (52.5, 32), "hand": (48, 26.5), "far_elbow": (29, 35.5), "far_hand": (21.5, 37.5)},
         limbs=(Limb(("pelvis", "neck"), (TORSO + 0.8,)),
                Limb(("far_hip", "far_knee", "far_ankle", "far_toe"), LEG, FAR),
                Limb(("hip", "knee", "ankle", "toe"), LEG, STRETCH),
                Limb(("shoulder", "elbow", "hand"), ARM), Limb(("far_shoulder", "far_elbow", "far_hand"), ARM)),
-        facing=0, hands=("far_hand",), props=(Wall(94.5, 99), Chair(80, depth=14, seat=16, back=17.5)),
-        region=(49.0, 18.8, 5.0, 2.1, 35),
-        ghost={"head": (53, 54.5), "neck": (53, 45.5), "pelvis": (53, 29.5), "shoulder": (47, 42.5),
-               "far_shoulder": (59.5, 42.5), "hip": (49.5, 27), "far_hip": (56.5, 27), "knee": (38.5, 17),
-               "far_knee": (60.5, 17), "elbow": (43.5, 34.5), "hand": (47.5, 29), "far_elbow": (67, 39),
-               "far_hand": (78.5, 37.5)},
-        arrows=(Arrow((64.5, 46.5), (76, 46.5), "横へ", (82, 54.5)),),
-        label_spots=((30, 24.5), (27, 26), (28.5, 23), (27, 23)),
-        caption="太ももの内側"),
+        facing=0, hands=("far_hand",), props=(Wall(1, 5.5), Chair(20, depth=14, seat=16, back=17.5, facing=-1)),
+        region=(49.1, 20.0, 4.4, 1.9, -35),
+        ghost={"head": (47, 54.5), "neck": (47, 45.5), "pelvis": (47, 29.5), "shoulder": (53, 42.5),
+               "far_shoulder": (40.5, 42.5), "hip": (50.5, 27), "far_hip": (43.5, 27), "knee": (61.5, 17),
+               "far_knee": (39.5, 17), "elbow": (56.5, 34.5), "hand": (52.5, 29), "far_elbow": (33, 39),
+               "far_hand": (21.5, 37.5)},
+        arrows=(Arrow((35.5, 46.5), (24, 46.5), "横へ", (18, 54.5)),),
+        label_spots=((70, 24.5), (73, 26), (71.5, 23), (73, 23)),
+        caption="太ももの内側", from_behind=True),
     # Seated, seen from the side: a figure-4. The right ankle rests on the left knee (the foot past it), the
     # right knee drops out and down, so the black thigh and shin make a V over the grey leg; hands on the
     # knee and the ankle; the chest leans forward with a straight back from the faint upright start (胸を前へ).

@@ -37,6 +37,7 @@ FAR_FILL = colors.Color(0.80, 0.80, 0.80)  # limbs behind the body
 GHOST = colors.Color(0.40, 0.40, 0.40)  # the start pose's outline: lighter than ink, but it must survive a home printer
 PROP = colors.Color(0.42, 0.42, 0.42)
 PROP_LIGHT = colors.Color(0.90, 0.90, 0.90)
+HAIR = colors.Color(0.30, 0.30, 0.30)  # the back of a head: dark, but not the black of the leg to stretch
 MARK = colors.Color(0.58, 0.58, 0.58)  # the stretched patch: mid grey, so it shows on the black leg and on white
 OUTLINE = 0.75  # a limb's outline, box units
 PHOTO_DPI = 200  # photos are downsampled to this at their printed size
@@ -224,7 +225,7 @@ def draw_pose(pose: Pose, label: str | None, label_size: float, word_size: float
         _limb(art, [joints[j] for j in limb.joints], limb.radius, limb.tone)
     for hand in pose.hands:
         art.circle(joints[hand], 1.9, WHITE)
-    _head(art, joints["head"], pose.head, pose.facing)
+    _head(art, joints["head"], pose.head, pose.facing, behind=pose.from_behind)
     for prop in pose.props:
         if isinstance(prop, Inset):
             _inset(art, prop, pose.region)
@@ -255,8 +256,17 @@ def _limb(art: Art, points, radii, tone, ghost=False, halo=False):
         art.line(a, b, 2 * r, fill, solid=False)
 
 
-def _head(art: Art, centre, radius, facing, ghost=False):
+def _head(art: Art, centre, radius, facing, ghost=False, behind=False):
     x, y = centre
+    if behind and not ghost:  # the back of the head: an ear each side, hair down to the nape, no face
+        for side in (-1, 1):
+            art.circle((x + side * radius, y - 0.8), 1.3, WHITE, INK, OUTLINE)
+        art.circle(centre, radius, WHITE, INK, OUTLINE * 1.2)
+        hair = [(x + radius * math.cos(a), y + radius * math.sin(a))
+                for a in (math.radians(-20 + i * 220 / 24) for i in range(25))]
+        hair += [(x - radius * 0.45, y - radius * 0.62), (x, y - radius * 0.8), (x + radius * 0.45, y - radius * 0.62)]
+        art.polygon(hair, HAIR, INK, OUTLINE)
+        return
     art.circle(centre, radius, WHITE, GHOST if ghost else INK, OUTLINE * (1.1 if ghost else 1.2))
     if ghost:
         return
