@@ -12,29 +12,29 @@ from urllib.parse import urlencode
 @contextlib.contextmanager
 def serving(content_dir: Path, data_dir: Path, **options):
     """Yields the desk's base URL (http://127.0.0.1:PORT/) while waitress serves create_app(...)."""
-    from waitress import wasyncore
-
     from clinic_handout.desk import create_app
-    from clinic_handout.desk.serve import make_server
+    from clinic_handout.desk.serve import make_server, run_until
 
-    app = create_app(content_dir, data_dir, **options)
+    stop = threading.Event()
+    app = create_app(content_dir, data_dir, on_quit=stop.set, **options)
     sockets: dict = {}
     server = make_server(app, "127.0.0.1", 0, sockets)
-    stop = threading.Event()
-
-    def run():  # the loop in small steps, so that it ends between two polls and closes its own sockets
-        while not stop.is_set():
-            wasyncore.loop(timeout=0.05, map=sockets, count=1)
-        server.task_dispatcher.shutdown()
-        wasyncore.close_all(sockets)
-
-    thread = threading.Thread(target=run, daemon=True)
+    thread = threading.Thread(target=run_until, args=(server, sockets, stop), daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.effective_port}/"
+        yield Served(f"http://127.0.0.1:{server.effective_port}/", thread)
     finally:
         stop.set()
         thread.join(10)
+
+
+class Served(str):
+    """The desk's base URL, and the thread serving it (ended by 終了)."""
+
+    def __new__(cls, url: str, thread: threading.Thread):
+        served = super().__new__(cls, url)
+        served.thread = thread
+        return served
 
 
 class Client:

@@ -235,3 +235,34 @@ def test_print_shows_the_pdf_and_asks_the_viewer_to_print(desk):
     assert target.endswith("?print=1")
     page = desk.get(target).text
     assert 'id="preview"' in page and 'data-print="1"' in page
+
+
+def test_quit_on_the_page_stops_the_desk_after_answering(clinic, tmp_path):
+    with serving(clinic, tmp_path / "data") as base:
+        client = Client(base)
+        page = client.get("/").text
+        assert 'action="/quit"' in page and ">終了</button>" in page
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+        assert client.post("/quit", {}).status == 403 and base.thread.is_alive()  # a forged quit: refused
+        reply = client.post("/quit", {"csrf_token": token})
+        assert reply.status == 200 and "終了しました" in reply.text
+        base.thread.join(10)
+        assert not base.thread.is_alive()
+
+
+def test_large_print_from_the_form_is_the_files_large_print(desk, clinic, tmp_path, run):
+    target = new_handout(desk, large_print="on", name="髙橋 﨑子")
+    page_pdf = desk.get(target + "/pdf").body
+    (tmp_path / "p.yaml").write_text(f"patient:\n  name: 髙橋 﨑子\ndate: {dt.date.today().isoformat()}\narea: both\n"
+                                     "large_print: true\n", encoding="utf-8")
+    assert run("build", tmp_path / "p.yaml", "-o", tmp_path / "lp.pdf", "--content", clinic).exit_code == 0
+    assert page_pdf == (tmp_path / "lp.pdf").read_bytes()
+    assert "3 ページ" in desk.get(target).text or "4 ページ" in desk.get(target).text  # large print: more pages
+
+
+def test_no_patient_data_reaches_the_logs(desk, caplog):
+    with caplog.at_level(logging.DEBUG):
+        page = desk.get(new_handout(desk, name="秘密 太郎", email="himitsu@example.com", note="右ひざ手術後"))
+        assert page.status == 200
+        desk.get("/")
+    assert "秘密" not in caplog.text and "himitsu" not in caplog.text and "手術" not in caplog.text

@@ -157,3 +157,22 @@ def test_a_forged_post_from_another_site_is_refused(browser, desk, inbox):
     finally:
         server.shutdown()
     assert inbox.mails == []
+
+
+def test_the_keyboard_alone_makes_a_handout(browser, desk):
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(desk + "new/")
+    active = browser.switch_to.active_element
+    assert active.get_attribute("id") == "name"  # the cursor starts in お名前
+    active.send_keys("山田 花子")
+    active.send_keys(Keys.TAB, Keys.TAB, Keys.TAB)  # 日付, 担当者, then the area choices
+    assert browser.switch_to.active_element.get_attribute("name") == "area"
+    browser.switch_to.active_element.send_keys(Keys.ARROW_RIGHT)  # 上 → 下 (arrow keys move in a radio group)
+    browser.switch_to.active_element.send_keys(Keys.SPACE)
+    assert browser.find_element(By.CSS_SELECTOR, "input[name=area][value=lower]").is_selected()
+    ticked = [b.get_attribute("id") for b in browser.find_elements(By.CSS_SELECTOR, "input[name^='s-']")
+              if b.is_selected()]
+    assert ticked == ["s-buttock", "s-hamstring", "s-foot-sole"]
+    browser.switch_to.active_element.send_keys(Keys.ENTER)  # Enter submits with the first button: プレビュー
+    assert wait_for(browser, "iframe#preview")

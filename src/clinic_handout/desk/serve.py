@@ -5,6 +5,7 @@ no service to install); it writes no access log, so no patient's name reaches a 
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import urllib.request
@@ -53,6 +54,19 @@ def already_running(url: str) -> bool:
         return False
 
 
+def run_until(server, socket_map: dict, stop: threading.Event) -> None:
+    """Serves until stop is set (終了 on the page, or Ctrl+C), then lets the requests in hand finish and
+    closes: a mail being sent or a history write is never cut off."""
+    from waitress import wasyncore
+
+    try:
+        while not stop.is_set():
+            wasyncore.loop(timeout=0.2, map=socket_map, count=1)
+    finally:
+        server.task_dispatcher.shutdown()
+        wasyncore.close_all(socket_map)
+
+
 def make_server(app, host: str, port: int, socket_map: dict | None = None):
     """A waitress server bound now (port 0: a free one); .run() serves until .close(). socket_map: the
     sockets' map, for a caller that runs the loop itself (the tests, to stop it cleanly)."""
@@ -71,9 +85,11 @@ def serve(content_dir: Path, data_dir: Path | None, *, host: str = "127.0.0.1", 
     check_host(host, password)
     data_dir = data_dir or default_data_dir(content_dir)
     url = desk_url(host, port)
-    app = create_app(content_dir, data_dir, bind_host=host, password=password)
+    stop = threading.Event()
+    app = create_app(content_dir, data_dir, bind_host=host, password=password, on_quit=stop.set)
+    sockets: dict = {}
     try:
-        server = make_server(app, host, port)
+        server = make_server(app, host, port, sockets)
     except OSError:
         if guard.is_loopback(host) and already_running(url):
             say(f"受付の画面はもう動いています。ブラウザで開きます: {url} (the desk is already running)")
@@ -84,15 +100,12 @@ def serve(content_dir: Path, data_dir: Path | None, *, host: str = "127.0.0.1", 
                           f"起動してください。起動していません (port {port} is in use; not started)") from None
     url = desk_url(host, server.effective_port)
     say(f"受付の画面: {url}\n内容フォルダ (content): {content_dir}\nデータフォルダ (data): {data_dir}\n"
-        "終わるときは、この窓で Ctrl+C を押すか、窓を閉じます (Ctrl+C or close this window to stop).")
+        "終わるときは、画面の「終了」を押すか、この窓で Ctrl+C を押します (終了 on the page, or Ctrl+C, stops it).")
     if open_browser:
         threading.Timer(0.5, webbrowser.open, args=(url,)).start()
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        say("受付の画面を終了しました (stopped).")
-    finally:
-        server.close()
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C in the window: the same orderly end
+        run_until(server, sockets, stop)
+    say("受付の画面を終了しました (stopped).")
 
 
 def gui_main() -> None:

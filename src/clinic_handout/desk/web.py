@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, render_template, request
+from flask import Flask, abort, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from . import guard
@@ -46,9 +46,10 @@ REFUSALS = {  # why a request was refused, for the person at the screen (never w
 
 
 def create_app(content_dir: Path, data_dir: Path, *, bind_host: str = "127.0.0.1",
-               password: str | None = None, upload_limit: int = UPLOAD_LIMIT) -> Flask:
+               password: str | None = None, upload_limit: int = UPLOAD_LIMIT, on_quit=None) -> Flask:
     """The desk for one content folder and one data folder. `bind_host` is where the server listens
-    (the Host names accepted follow it); `password`, when given, is asked once per browser session."""
+    (the Host names accepted follow it); `password`, when given, is asked once per browser session;
+    `on_quit()`, when given, is what the page's 終了 button calls (the server stops after this request)."""
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=upload_limit, MAX_FORM_MEMORY_SIZE=upload_limit,
                       DESK=DeskConfig(Path(content_dir), Path(data_dir), bind_host), TEMPLATES_AUTO_RELOAD=False)
@@ -75,6 +76,14 @@ def create_app(content_dir: Path, data_dir: Path, *, bind_host: str = "127.0.0.1
             abort(404)
         return send_file(fonts_dir() / files[name], mimetype="font/ttf", max_age=30 * 86400)
 
+    @app.post("/quit")
+    def quit_desk():
+        """終了: the launcher has no window to close, so the page stops the desk (a POST with the token)."""
+        if on_quit is None:
+            abort(404)
+        on_quit()
+        return render_template("quit.html")
+
     @app.route("/desk-alive")
     def alive():
         """For a second launch: answers that a desk is here (nothing else)."""
@@ -83,7 +92,8 @@ def create_app(content_dir: Path, data_dir: Path, *, bind_host: str = "127.0.0.1
     @app.context_processor
     def everywhere():
         menu = [(endpoint, label) for endpoint, label in SCREENS if endpoint in app.view_functions]
-        return {"menu": menu, "today": dt.date.today(), "signed_in_required": bool(password)}
+        return {"menu": menu, "today": dt.date.today(), "signed_in_required": bool(password),
+                "can_quit": on_quit is not None}
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

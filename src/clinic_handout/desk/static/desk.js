@@ -36,6 +36,12 @@
       Array.prototype.forEach.call(form.querySelectorAll("button[type=submit]"), function (b) { b.disabled = true; });
     });
   }
+  // 終了 by a slip of the mouse would throw away the handout being made: ask once.
+  Array.prototype.forEach.call(document.querySelectorAll("form.quit"), function (quit) {
+    quit.addEventListener("submit", function (event) {
+      if (!window.confirm("受付の画面を終わりますか？（作りかけの案内は消えます）")) { event.preventDefault(); }
+    });
+  });
   var problems = document.getElementById("problems");
   if (problems) { problems.focus(); }
   var preview = document.getElementById("preview");
