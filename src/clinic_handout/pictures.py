@@ -427,7 +427,7 @@ def _arrow(art: Art, arrow: Arrow):
 # (the side label and the arrows' words are drawn each time, in the document's own font subset), and
 # operators naming a resource (a font, an ExtGState) are never kept. The group is balanced (q ... Q),
 # so the canvas's state after it is the state before it either way.
-# ReportLab private names: _PDFRenderer, the canvas's _code and _extgstate (to rl_compat.py, issue 12).
+# ReportLab's private names it needs (the renderer class, the page's operators, the transparency) are in rl_compat.py.
 _OPERATORS: dict[tuple, tuple[str, ...]] = {}
 OPERATORS_MAX = 256  # figures x sizes x sides of a content folder; emptied when full
 
