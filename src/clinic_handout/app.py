@@ -68,7 +68,7 @@ if TYPE_CHECKING:
     from .content import Content
     from .history import Entry, History
     from .mail import Delivery, MailSettings, SendLog
-    from .prescription import Prescription
+    from .prescription import Catalogue, Prescription
 
 
 # -- results ------------------------------------------------------------------------------------
@@ -286,7 +286,8 @@ def failure_from(error: HandoutError) -> Failure:
 
 
 def _glyph_notices(content: Content) -> list[Notice]:
-    return [Notice(text=f"警告 (warning): 〓 で印刷しました (printed as 〓): {w}") for w in content.glyphs.warnings]
+    warnings = content.glyphs.warnings if content.glyphs is not None else []
+    return [Notice(text=f"警告 (warning): 〓 で印刷しました (printed as 〓): {w}") for w in warnings]
 
 
 def _problem_notice(problem: Problem) -> Notice:
@@ -365,6 +366,7 @@ def validate(paths: Sequence[Path] = (), *, content_dir: str | Path | None = Non
     result = ValidateResult(folder=folder, checked=checked)
     problems = result.problems
     content = None
+    ids: Catalogue
     try:
         content = load_content(folder, allow_missing_glyphs=False)
         ids, glyphs = catalogue_titles(content), content.glyphs
@@ -538,10 +540,12 @@ def write_handout(prescription: Path, *, output: Path | None = None, content_dir
         return result
     result.notices += _glyph_notices(content)
 
+    written = result.path
+
     def write() -> int:
         with open_history(folder, data_dir) as history:
             return history.record_build(content=content, prescription=checked, handout=handout, pdf=pdf,
-                                        origin=origin, file_name=result.path.name)
+                                        origin=origin, file_name=written.name)
 
     result.history_id = _record(result.notices, f"PDF は書きました (the PDF was written: {result.path})", write)
     result.done = str(result.path)
@@ -631,20 +635,22 @@ def _record_batch(result: BatchResult, large_print: bool) -> dict[str, int]:
     """Each handout the batch wrote, in the history (one file opened once); {label: entry id}."""
     from .compose import compose
 
-    plan, ids = result.plan, {}
-    written = [(label, prescription, outcome) for (label, prescription), outcome
-               in zip(plan.prepared.good, result.outcomes, strict=False) if outcome.path]
+    plan, ids = result.plan, dict[str, int]()
+    content, prepared = plan.content, plan.prepared
+    assert content is not None and prepared is not None  # build_batch ran on this plan
+    written = [(label, prescription, outcome.path, outcome.pdf) for (label, prescription), outcome
+               in zip(prepared.good, result.outcomes, strict=False) if outcome.path]
     if not written:
         return ids
 
     def write() -> None:
-        with open_history(plan.content.folder, plan.data_dir) as history:
-            for label, prescription, outcome in written:
-                handout = compose(plan.content, prescription, result.today, large_print=large_print)
+        with open_history(content.folder, plan.data_dir) as history:
+            for label, prescription, path, kept in written:
+                handout = compose(content, prescription, result.today, large_print=large_print)
                 # The bytes written: kept with keep_pdfs, else read back one file at a time (memory flat).
-                pdf = outcome.pdf if outcome.pdf is not None else outcome.path.read_bytes()
-                ids[label] = history.record_build(content=plan.content, prescription=prescription, handout=handout,
-                                                  pdf=pdf, origin="batch", file_name=outcome.path.name)
+                pdf = kept if kept is not None else path.read_bytes()
+                ids[label] = history.record_build(content=content, prescription=prescription, handout=handout,
+                                                  pdf=pdf, origin="batch", file_name=path.name)
 
     _record(result.notices, "PDF は書きました (the PDFs were written)", write)
     if ids and len(ids) < len(written):
@@ -713,9 +719,9 @@ def send_handout(prescription: Path, *, to: str | None = None, pdf_file: Path | 
         patient = load_prescription(prescription, catalogue_titles(content), content.glyphs)  # read once
         day = today or dt.date.today()
         handout = compose(content, patient, day)
-        address = patient.patient.email if to is None else to.strip()  # "" is no address, never patient.email
+        address = (patient.patient.email or "") if to is None else to.strip()  # "": no address, never patient.email
         if not address or not mailing.valid_address(address):
-            raise _no_address(prescription, address or "")
+            raise _no_address(prescription, address)
         pdf = render(handout)
         if pdf_file:  # only this prescription's handout, byte for byte: never another patient's file
             first = pdf
@@ -831,11 +837,12 @@ def plan_batch_send(batch: BatchResult) -> SendPlan:
     plan = SendPlan(batch=batch)
     content, prepared = batch.plan.content, batch.plan.prepared
     assert content is not None and prepared is not None
+    built = [(label, prescription, outcome.path, outcome.pdf)
+             for (label, prescription), outcome in zip(prepared.good, batch.outcomes, strict=False) if outcome.path]
     deliveries = [mailing.Delivery(label, compose(content, prescription, batch.today), prescription.patient.email,
-                                   outcome.path, outcome.pdf)
-                  for (label, prescription), outcome in zip(prepared.good, batch.outcomes, strict=False)
-                  if outcome.path]
-    if any(delivery.pdf is None for delivery in deliveries):
+                                   path, pdf)
+                  for label, prescription, path, pdf in built if pdf is not None]
+    if len(deliveries) < len(built):
         raise ValueError("plan_batch_send needs build_batch(keep_pdfs=True): it attaches the bytes written")
     sendable, plan.bad, plan.shared = mailing.check_addresses(deliveries)
     plan.notices += [Notice(text=f"エラー (error): {label}: {problem}") for label, problem in plan.bad]
@@ -848,7 +855,7 @@ def plan_batch_send(batch: BatchResult) -> SendPlan:
     plan.notices += [Notice(text=f"注意 (warning): {log.path}:{number}: 送信記録として読めない行です。読み飛ばしました "
                                  "(not a send-log entry, skipped: a JSON object per line is expected; that line's "
                                  "mail counts as not sent)") for number in log.skipped]
-    plan.waiting = [d for d in sendable if mailing.send_key(d.path.name, d.address, d.pdf) not in log.sent]
+    plan.waiting = [d for d in sendable if mailing.send_key(d.path.name, d.to, d.pdf) not in log.sent]
     plan.already_sent = len(sendable) - len(plan.waiting)
     if not plan.waiting:
         plan.notices.append(Notice(text=f"送る分はありません (nothing to send): {len(sendable)} already sent",
@@ -900,7 +907,9 @@ class _BatchSendRecorder:
     built. Never raises: the first failure is kept as one notice, with how many mails it left unrecorded."""
 
     def __init__(self, plan: SendPlan):
-        self.plan, self.history, self.notices = plan, None, []
+        self.plan = plan
+        self.history: History | None = None
+        self.notices: list[Notice] = []
         self.missed = 0
         self.error: BaseException | None = None
 
@@ -909,6 +918,7 @@ class _BatchSendRecorder:
         try:
             if self.error is not None:
                 raise self.error
+            assert batch is not None and batch.plan.content is not None and batch.plan.prepared is not None
             if self.history is None:
                 self.history = open_history(batch.plan.content.folder, batch.plan.data_dir)
             handout_id = batch.history_ids.get(delivery.label)
@@ -929,6 +939,7 @@ class _BatchSendRecorder:
         if self.history is not None:
             self.history.close()
         if self.error is not None:
+            assert self.plan.log is not None  # send_batch sends only with a log
             self.notices.append(_not_recorded(
                 f"メールの結果は上のとおりで、送信記録 {self.plan.log.path} にあります (the mails went as said above "
                 f"and are in the send log); {self.missed} 件", self.error))

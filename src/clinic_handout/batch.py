@@ -11,14 +11,15 @@ import datetime as dt
 import os
 import sys
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .content import Content
 from .errors import InputError, Problem
-from .prescription import Prescription, prescription_from
+from .prescription import Catalogue, Prescription, prescription_from
 from .schema import LineList, read_yaml
 
 # Where a CSV column goes in the prescription, and back again for messages.
@@ -85,7 +86,7 @@ def _yaml_file(path: Path):
     return (problems if problems else data), getattr(data, "line", 1)
 
 
-def _empty_list(path: Path, data: LineList) -> Problem:
+def _empty_list(path: Path, data: list) -> Problem:
     return Problem(path, getattr(data, "line", None), "", "空のリスト [] (an empty list: no patient in this file)",
                    "患者が1人も書かれていません。patient: から書いてください (write at least one patient, "
                    "starting with patient:; or delete the file)")
@@ -107,7 +108,7 @@ def check(entry: Entry, content: Content) -> Prescription:
     return check_ids(entry, catalogue_titles(content), content.glyphs)
 
 
-def check_ids(entry: Entry, catalogue_ids: list[str] | None, glyphs) -> Prescription:
+def check_ids(entry: Entry, catalogue_ids: Catalogue, glyphs) -> Prescription:
     if isinstance(entry.data, list) and entry.data and all(isinstance(p, Problem) for p in entry.data):
         raise InputError(entry.data)  # a YAML file of the folder that could not be read
     try:
@@ -175,11 +176,13 @@ def _render(prescription: Prescription, today: dt.date, large_print: bool) -> by
     from .compose import compose
     from .render import render
 
+    assert _worker_content is not None  # set by render_all or _start_worker
     return render(compose(_worker_content, prescription, today, large_print=large_print))
 
 
 def render_all(prescriptions: list[Prescription], content: Content, today: dt.date, jobs: int,
-               large_print: bool, allow_missing_glyphs: bool, progress: Callable[[int], None]) -> Iterator[bytes]:
+               large_print: bool, allow_missing_glyphs: bool,
+               progress: Callable[[int], None]) -> Generator[bytes, None, None]:
     """Each prescription's PDF, in order; with jobs > 1 in that many processes."""
     global _worker_content
     if jobs <= 1 or len(prescriptions) <= 1:
@@ -204,7 +207,7 @@ def render_all(prescriptions: list[Prescription], content: Content, today: dt.da
 AHEAD = 4  # handouts a worker may have finished or in hand before the batch has written them
 
 
-def in_order(submit: Callable[[object], Future], items: list, ahead: int) -> Iterator:
+def in_order(submit: Callable[[Any], Future], items: list, ahead: int) -> Iterator:
     """The results of submit(item) for each item, in order, with at most `ahead` submitted and not yet
     done with (the one being handed out counts): a batch holds a few PDFs at a time however long it is
     (memory flat), and the workers have the next ones in hand while the batch writes."""
@@ -320,7 +323,8 @@ def build(prepared: Prepared, content: Content, out_dir: Path, today: dt.date, j
     names = unique_names([filename_for(p.patient.name, p.date or today) for p in prescriptions])
     outcomes = []
     remove_stale_parts(out_dir)
-    part = printfile = None
+    part: PartFile | None = None
+    printfile: PrintFile | None = None
     if merge_to is not None:
         try:
             part = PartFile(merge_to)  # beside the print file; renamed over it only when whole
@@ -348,12 +352,14 @@ def build(prepared: Prepared, content: Content, out_dir: Path, today: dt.date, j
                     try:
                         printfile.add(pdf)
                     except OSError as error:
+                        assert part is not None and merge_to is not None  # a print file is being written
                         part.discard()
                         printfile = None
                         refused("--merge", merge_to, HandoutError(f"{merge_to}: 保存できません (cannot write: "
                                                                   f"{error.strerror or error})"))
         if printfile is not None and printfile.pages and len(outcomes) == len(pairs):
             printfile.close()
+            assert part is not None and merge_to is not None
             try:
                 part.commit(overwrite)
             except HandoutError as error:

@@ -107,7 +107,8 @@ def read_table(path: Path, warnings: list[Problem]) -> tuple[list[tuple[Row, Lin
         return [], [_file_problem(path, f"行が多すぎます ({MAX_ROWS:,}行を超えています / more than {MAX_ROWS:,} rows)",
                                   f"1日分の一覧、{MAX_ROWS:,}行まで (a day's list: at most {MAX_ROWS:,} rows)")]
     written = {column: header[i] for i, column in enumerate(columns) if column}
-    result, unnamed = [], set()
+    result: list[tuple[Row, LineDict | Problem, dict]] = []
+    unnamed: set[int] = set()
     name_index = columns.index("name")
     above = [row.number for row in rows if row.number < at and any(cell.strip() for cell in row.cells)]
     if above:
@@ -125,14 +126,15 @@ def read_table(path: Path, warnings: list[Problem]) -> tuple[list[tuple[Row, Lin
         if problem:
             result.append((row, _row_problem(path, row.number, "", *problem, who=row.name), written))
             continue
-        values = {}
+        values: dict[str, str] = {}
         for index, cell in enumerate(row.cells[:width]):
-            if columns[index]:
+            column = columns[index]
+            if column:
                 # Only spaces, tabs and line breaks are trimmed: str.strip() would also drop a VT, FF,
                 # NEL, U+2028/2029 or U+001C-001F at the edge of a cell, which the field checks refuse.
                 trimmed = cell.strip(CELL_SPACE)
                 if trimmed:
-                    values[columns[index]] = trimmed
+                    values[column] = trimmed
             elif cell.strip() and not header[index]:
                 unnamed.add(index)
         result.append((row, _data(values, row.number), written))
@@ -429,10 +431,10 @@ def _data(values: dict[str, str], row: int) -> LineDict:
         result.line, result.key_lines = row, {key: row for key in items}
         return result
 
-    data = {key: values[key] for key in ("area", "date", "practitioner", "note", "next_visit", "large_print",
-                                          "checklist_days") if key in values}
+    data: dict[str, object] = {key: values[key] for key in ("area", "date", "practitioner", "note", "next_visit",
+                                                            "large_print", "checklist_days") if key in values}
     for key in ("date", "next_visit"):
-        if key in data and (serial := _excel_serial(data[key])):
+        if key in data and (serial := _excel_serial(values[key])):
             data[key] = serial
     patient = {key: values[key] for key in ("name", "email") if key in values}
     if patient:

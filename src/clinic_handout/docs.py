@@ -3,6 +3,7 @@
     python -m clinic_handout.docs                     # print them
     python -m clinic_handout.docs --update README.md  # rewrite them in place
 """
+import functools
 import re
 import sys
 from pathlib import Path
@@ -38,12 +39,16 @@ def tables() -> dict[str, str]:
     }
 
 
+def _between(markers: re.Match[str], table: str) -> str:
+    return markers.group(1) + table + markers.group(2)
+
+
 def update(path: Path) -> None:
     """Rewrites each table between its markers in path (the README)."""
     text = path.read_text(encoding="utf-8")
     for name, markdown in tables().items():
         text = re.sub(rf"(<!-- {name}-fields -->\n).*?(\n<!-- /{name}-fields -->)",
-                      lambda m, table=markdown: m.group(1) + table + m.group(2), text, flags=re.S)
+                      functools.partial(_between, table=markdown), text, flags=re.S)
     path.write_text(text, encoding="utf-8")
 
 

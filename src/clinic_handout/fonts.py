@@ -371,6 +371,7 @@ class FontChain:
         """text split into runs, each with the face that draws it; a variation sequence becomes one
         private-use character; a character no face has becomes 〓."""
         runs: list[tuple[Face, str]] = []
+        face: Face | None
         i = 0
         while i < len(text):
             ch = text[i]
@@ -390,11 +391,11 @@ class FontChain:
                 face = self.face_for(ch)
                 drawn = (face.stand_in(ch) if ch in KEEP_AS_TYPED else ch) if face else MISSING_MARK
                 i += 1
-            face = face or primary()
-            if runs and runs[-1][0] is face:
-                runs[-1] = (face, runs[-1][1] + drawn)
+            drawing = face or primary()
+            if runs and runs[-1][0] is drawing:
+                runs[-1] = (drawing, runs[-1][1] + drawn)
             else:
-                runs.append((face, drawn))
+                runs.append((drawing, drawn))
         return runs
 
     def markup(self, text: str) -> str:

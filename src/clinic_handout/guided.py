@@ -230,8 +230,10 @@ class Conversation:
 
     def ask_tick_sheet(self) -> None:
         default = self.content.texts.checklist.days
+        days = self.kinds["checklist_days"].kind
+        assert isinstance(days, Whole)
         self.answers["days"] = ask(f"記録表（チェックシート）の日数 (tick-sheet days; 0: なし)（Enter: {default}）",
-                                   with_default(default, number(self.kinds["checklist_days"].kind, "日|日分")))
+                                   with_default(default, number(days, "日|日分")))
         self.ask_next_visit()  # printed on every handout (blanks to fill in when there is none), and on the sheet
 
     def ask_next_visit(self) -> None:

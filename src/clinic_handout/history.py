@@ -71,6 +71,12 @@ ORIGINS = ("build", "batch", "send", "new", "desk")
 OUTCOMES = ("sent", "failed", "eml")
 
 
+def _row_id(cursor: sqlite3.Cursor) -> int:
+    """The id of the row an INSERT just made."""
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
 class HistoryError(HandoutError):
     """The history could not be read or written; the message is Japanese first and names no patient."""
 
@@ -123,9 +129,9 @@ def content_fingerprint(folder: Path) -> str:
     key = (str(folder.resolve()), tuple(signature))
     if key not in _fingerprints:
         digest = hashlib.sha256()
-        for relative, _, _ in signature:
-            data = (folder / relative).read_bytes()
-            digest.update(relative.encode() + b"\0" + str(len(data)).encode() + b"\0" + data)
+        for name, _, _ in signature:
+            data = (folder / name).read_bytes()
+            digest.update(name.encode() + b"\0" + str(len(data)).encode() + b"\0" + data)
         _fingerprints[key] = "sha256:" + digest.hexdigest()
     return _fingerprints[key]
 
@@ -481,7 +487,7 @@ class History:
                     "INSERT INTO handouts (made_at, origin, patient_name, name_key, handout_date, prescription,"
                     " stretches, content_fingerprint, file_name, pdf_sha256, pages, large_print, tick_sheet)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
-                return cursor.lastrowid
+                return _row_id(cursor)
         except sqlite3.Error as error:
             raise self._failed("記録", error) from None
 
@@ -495,10 +501,10 @@ class History:
                outcome, reason, message_id, bcc_refused)
         try:
             with self._write() as db:
-                return db.execute(
+                return _row_id(db.execute(
                     "INSERT INTO sends (handout_id, at, address, attachment_name, attachment_sha256, encrypted,"
                     " outcome, reason, message_id, bcc_refused) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    row).lastrowid
+                    row))
         except sqlite3.IntegrityError:
             raise HistoryError(f"履歴に {handout_id} 番はありません (no entry {handout_id}; deleted?)") from None
         except sqlite3.Error as error:
@@ -618,7 +624,10 @@ class History:
                     for row in db.execute("SELECT handout_id, id, at, address, attachment_name, attachment_sha256,"
                                           " encrypted, outcome, reason, message_id, bcc_refused FROM sends"
                                           f" WHERE handout_id IN ({marks}) ORDER BY id", ids):
-                        sends.setdefault(row[0], []).append(Send(*row[1:6], bool(row[6]), *row[7:]))
+                        sends.setdefault(row[0], []).append(Send(
+                            id=row[1], at=row[2], address=row[3], attachment_name=row[4], attachment_sha256=row[5],
+                            encrypted=bool(row[6]), outcome=row[7], reason=row[8], message_id=row[9],
+                            bcc_refused=row[10]))
             finally:
                 db.execute("COMMIT")
         except sqlite3.Error as error:

@@ -192,7 +192,7 @@ def break_phrases(text: str, widths: Sequence[float], max_widths: Sequence[float
 
     if prefix[_visible_end(text, 0, n)] <= limit(0):  # one line: most short texts
         return [(0, n)]
-    levels = levels()
+    level_at = levels()
     places = [0]  # where a line may start: between atoms; a token wider than a line gives its own places
     for a, b in atoms(text):
         if prefix[_visible_end(text, a, b)] - prefix[a] > limit(steady):
@@ -207,7 +207,7 @@ def break_phrases(text: str, widths: Sequence[float], max_widths: Sequence[float
             return None
         slack = ((available - min(used, available)) / available) ** 2
         if b < n:  # an earlier line's slack weighs a little more: of two even choices, the longer first line
-            return LINE_COST + 1.1 * slack + BREAK_COST.get(levels.get(b, 0), KINSOKU_ONLY_COST)
+            return LINE_COST + 1.1 * slack + BREAK_COST.get(level_at.get(b, 0), KINSOKU_ONLY_COST)
         short = i > 0 and len(text[a:_visible_end(text, a, b)]) < MIN_TAIL
         return LINE_COST + slack + (SHORT_TAIL_COST if short else 0.0)
 
@@ -216,7 +216,7 @@ def break_phrases(text: str, widths: Sequence[float], max_widths: Sequence[float
     last = len(places) - 1
     for line in range(steady, -1, -1):
         for i in range(last - 1, -1, -1):
-            choice = None
+            choice: tuple[float, int] | None = None
             for j in range(i + 1, last + 1):
                 here = cost(i, j, line)
                 if here is None:
@@ -224,6 +224,7 @@ def break_phrases(text: str, widths: Sequence[float], max_widths: Sequence[float
                 rest = 0.0 if j == last else best[(j, min(line + 1, steady))][0]
                 if choice is None or here + rest <= choice[0]:
                     choice = (here + rest, j)
+            assert choice is not None  # the next place always fits: a line of one atom
             best[(i, line)] = choice
     lines, i, line = [], 0, 0
     while i < last:

@@ -189,9 +189,10 @@ def message_id(settings: MailSettings, key: str) -> str:
 
 def valid_address(address: str | None) -> bool:
     """One plain address, exactly as typed (see schema.Email): nothing smtplib or a server could read otherwise."""
-    if not address:
+    pattern = Email().pattern
+    if not address or pattern is None:
         return False
-    return Email().pattern.fullmatch(address) is not None
+    return pattern.fullmatch(address) is not None
 
 
 class Mailer:
@@ -204,6 +205,7 @@ class Mailer:
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
         context = ssl.create_default_context(cafile=str(s.ca_file) if s.ca_file else None)
+        smtp: smtplib.SMTP
         if s.security == "ssl":
             smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=self.timeout, context=context)
         else:
@@ -266,6 +268,8 @@ class Mailer:
         return bcc_refused
 
     def _abort(self, code: int) -> None:
+        if self.smtp is None:
+            return
         if code == 421:
             self.smtp.close()
             self.smtp = None
@@ -315,6 +319,7 @@ def send_with_retries(mailer: Mailer, mail: EmailMessage, to: str, attempts: int
             if not temporary(error) or attempt == attempts - 1:
                 raise
             time.sleep(first_wait * 2 ** attempt)
+    raise ValueError("attempts must be at least 1")
 
 
 def describe_reply(reply: tuple[int, bytes | str]) -> str:
@@ -408,11 +413,20 @@ class Delivery:
     path: Path
     pdf: bytes
 
+    @property
+    def to(self) -> str:
+        """The address, of a delivery check_addresses passed."""
+        if not self.address:
+            raise ValueError(f"{self.label}: no address")
+        return self.address
+
 
 def check_addresses(deliveries: list[Delivery]) -> tuple[list[Delivery], list[tuple[str, str]],
                                                          dict[str, list[str]]]:
     """(sendable, [(label, problem)], {address: names} for addresses that different patients share)."""
-    good, bad, names = [], [], {}
+    good: list[Delivery] = []
+    bad: list[tuple[str, str]] = []
+    names: dict[str, set[str]] = {}
     for delivery in deliveries:
         if not delivery.address:
             bad.append((delivery.label, "メールアドレスがありません (no email address)"))
@@ -443,16 +457,16 @@ def send_all(deliveries: list[Delivery], settings: MailSettings, password: str |
             if stop_requested():
                 break
             pdf = delivery.pdf  # the bytes built for this row, never re-read from a path another step may replace
-            key = send_key(delivery.path.name, delivery.address, pdf)
+            key = send_key(delivery.path.name, delivery.to, pdf)
             if key in log.sent:
                 skipped += 1
                 continue
-            mail = message(settings, delivery.handout, hours_text(delivery.handout), delivery.address, pdf,
+            mail = message(settings, delivery.handout, hours_text(delivery.handout), delivery.to, pdf,
                            delivery.path.name, False, message_id(settings, key))
             entry = {"patient": delivery.handout.patient_name, "address": delivery.address,
                      "file": delivery.path.name, "message_id": mail["Message-ID"], "key": key}
             try:
-                bcc_refused = send_with_retries(mailer, mail, delivery.address, first_wait=retry_wait)
+                bcc_refused = send_with_retries(mailer, mail, delivery.to, first_wait=retry_wait)
             except (smtplib.SMTPException, OSError) as error:
                 entry.update(outcome="failed", error=describe(error))
                 log.write(**entry)

@@ -182,7 +182,7 @@ def figure(name: str, width: float, height: float, label: str | None = None, mir
     group.__dict__["operators_key"] = ("figure", name, width, height, label, mirror, label_pt)  # figure_art's args
     drawing = CachedDrawing(width, height)
     # The graphics renderer starts each drawing in its default font (Helvetica) unless told otherwise.
-    drawing.initialFontName, drawing.initialFontSize = fonts.REGULAR, LABEL_PT
+    drawing.initialFontName, drawing.initialFontSize = fonts.REGULAR, LABEL_PT  # type: ignore[attr-defined]
     drawing.add(group)
     for shape in art.shapes:
         if isinstance(shape, String):  # words at their real point size, not scaled: readers and checkers see 11 pt
@@ -376,7 +376,8 @@ def _inset(art: Art, inset: Inset, region):
         art.circle(at(x, y), size * u, WHITE, INK, 0.7, solid=False)
     _region(art, region)
     for side in (-1, 1):  # the hands wrap the arch from the sides; the thumbs lie on the sole, side by side
-        art.polygon(_ellipse(*at(side * 7.4, -7.0), 2.5 * u, 4.4 * u, 0), WHITE, INK, OUTLINE, solid=False)
+        hand_x, hand_y = at(side * 7.4, -7.0)
+        art.polygon(_ellipse(hand_x, hand_y, 2.5 * u, 4.4 * u, 0), WHITE, INK, OUTLINE, solid=False)
         base, tip = at(side * 3.6, -9.2), at(side * 2.2, -1.6)
         art.line(base, tip, 2.3 * u + 2 * OUTLINE, INK, solid=False)
         art.line(base, tip, 2.3 * u, WHITE, solid=False)
@@ -402,7 +403,8 @@ def key_sample(kind: str, width: float, height: float) -> Drawing:
     for shape in art.shapes:
         group.add(shape)
     drawing = CachedDrawing(width, height)
-    drawing.initialFontName, drawing.initialFontSize = fonts.REGULAR, LABEL_PT  # not Helvetica 10: no text here
+    # not Helvetica 10: no text here
+    drawing.initialFontName, drawing.initialFontSize = fonts.REGULAR, LABEL_PT  # type: ignore[attr-defined]
     drawing.add(group)
     return drawing
 
@@ -559,7 +561,7 @@ def _prepared_photo(path: Path, _mtime: int, width: float, height: float, mirror
     draw = (image.width * scale, image.height * scale)
     pixels = (max(1, round(draw[0] / 72 * PHOTO_DPI)), max(1, round(draw[1] / 72 * PHOTO_DPI)))
     if pixels[0] < image.width:
-        image = image.resize(pixels, PILImage.LANCZOS)
+        image = image.resize(pixels, PILImage.LANCZOS)  # type: ignore[attr-defined]  # every Pillow has it
     if mirror:
         image = ImageOps.mirror(image)
     out = io.BytesIO()

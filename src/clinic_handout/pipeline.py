@@ -45,6 +45,7 @@ def _pages(content: Content, prescription: Prescription) -> int:
 
     from .render import render
 
+    assert prescription.date is not None  # STANDARD and its variants have their date
     return len(PdfReader(io.BytesIO(render(compose(content, prescription, prescription.date)))).pages)
 
 

@@ -138,13 +138,18 @@ def title_words(titles: dict[str, str]) -> dict[str, str]:
     return {word: ids[0] for word, ids in words.items() if len(ids) == 1}
 
 
+# The stretch ids a prescription may name: a list of ids, or {id: title} (the title stands for its id
+# too); None: no usable catalogue (validate on a broken content folder), any well-formed id passes.
+Catalogue = list[str] | dict[str, str] | None
+
+
 def catalogue_titles(content) -> dict[str, str]:
     """The content's catalogue as {id: title}, for StretchChoice: a title with ruby as the front desk types it,
     the base only ({股関節|こかんせつ}の前のストレッチ: 股関節の前のストレッチ)."""
     return {sid: ruby.base(stretch.title) for sid, stretch in content.catalogue.items()}
 
 
-def prescription_kind(catalogue_ids: list[str] | None) -> Record:
+def prescription_kind(catalogue_ids: Catalogue) -> Record:
     return Record([
         Field("patient", PATIENT, "患者さん (the patient)", required=True),
         Field("date", Date(), "日付 (the handout's date; defaults to today)"),
@@ -163,7 +168,7 @@ def prescription_kind(catalogue_ids: list[str] | None) -> Record:
     ], make=lambda **fields: fields)
 
 
-def load_prescription(path: Path, catalogue_ids: list[str] | None, glyphs: Glyphs | None = None) -> Prescription:
+def load_prescription(path: Path, catalogue_ids: Catalogue, glyphs: Glyphs | None = None) -> Prescription:
     """Reads and checks one prescription file; raises InputError with every problem in it."""
     value, problems = check_file(path, prescription_kind(catalogue_ids), glyphs)
     if problems or value is INVALID:
@@ -171,7 +176,7 @@ def load_prescription(path: Path, catalogue_ids: list[str] | None, glyphs: Glyph
     return Prescription(source=path, **value)
 
 
-def prescription_from(data, source: Path, catalogue_ids: list[str] | None, glyphs: Glyphs | None = None,
+def prescription_from(data, source: Path, catalogue_ids: Catalogue, glyphs: Glyphs | None = None,
                       field: str = "", line: int | None = None) -> Prescription:
     """Checks one prescription given as parsed data (an item of a YAML list, a CSV row)."""
     reader = Reader(source, glyphs)

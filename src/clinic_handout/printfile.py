@@ -63,7 +63,7 @@ class PrintFile:
 
         self.digest.update(len(pdf).to_bytes(8, "big") + hashlib.sha256(pdf).digest())
         reader = PdfReader(io.BytesIO(pdf))
-        catalog = reader.trailer["/Root"]
+        catalog: DictionaryObject = reader.trailer["/Root"]  # type: ignore[assignment]  # resolved by pypdf
         numbers: dict[int, int] = {}  # the handout's object number -> this file's
         queue: list[int] = []
 
@@ -86,7 +86,7 @@ class PrintFile:
             return value
 
         first_page = len(self.pages)
-        page_tree = catalog["/Pages"]
+        page_tree: DictionaryObject = catalog["/Pages"]  # type: ignore[assignment]
         tree_root = catalog.get("/StructTreeRoot")
         tree_number = catalog.raw_get("/StructTreeRoot").idnum if tree_root is not None else None
         if tree_number is not None:
@@ -97,6 +97,7 @@ class PrintFile:
                 if key not in page and key in page_tree:
                     page[NameObject(key)] = page_tree.raw_get(key)
             page[NameObject("/Parent")] = IndirectObject(self.PAGES, 0, None)
+            assert page.indirect_reference is not None  # a page read from a file
             numbers[page.indirect_reference.idnum] = number = self._number()
             if "/StructParents" in page:
                 page[NameObject("/StructParents")] = NumberObject(first_page + index)

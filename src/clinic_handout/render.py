@@ -278,6 +278,7 @@ class HandoutTemplate:
         line); a stretch's header breaks between phrases."""
         h, s, k = self.handout, self.styles, self.k
         sheet, head = h.checklist, s["tick_head"]
+        assert sheet is not None  # story() adds the tick-sheet only when there is one
         padding = TICK_PADDING * k
         date_width = max(_width(japanese_day(day), s["target"]) for day in h.checklist_dates) + 2 * padding
         pain_width = max(_width(sheet.pain_heading, head) + 2 * padding + 1, 20 * mm * k)
@@ -312,6 +313,7 @@ class HandoutTemplate:
         """The tick-sheet's heading, name and how to fill it in (tagged under sect; untagged to measure)."""
         h, s = self.handout, self.styles
         sect = sect or Node("Sect")
+        assert h.checklist is not None
         return self._heading(h.checklist.heading, sect) + [
             sect.leaf("P", Paragraph(f"{self.text(h.patient_name)} 様", s["area"])),
             sect.leaf("P", Paragraph(self.text(h.checklist.intro), s["body"])), Spacer(1, 2 * mm)]
@@ -341,9 +343,9 @@ class HandoutTemplate:
         title, name, meta_node, date, clinic_node = (root.add(role) for role in ("H1", "P", "P", "P", "P"))
         clinic = clinic_node.mark(Paragraph(self.text(h.clinic.name), s["clinic"]))
         if h.clinic.logo:
-            logo = Image(str(h.clinic.logo), width=40 * mm, height=10 * mm, kind="proportional", hAlign="LEFT")
-            logo = root.leaf("Figure", logo, alt=f"{h.clinic.name}のロゴ")
-            clinic = grid([[logo, clinic]], [logo.drawWidth + 3 * mm, None], ("VALIGN", *ALL, "BOTTOM"))
+            image = Image(str(h.clinic.logo), width=40 * mm, height=10 * mm, kind="proportional", hAlign="LEFT")
+            logo = root.leaf("Figure", image, alt=f"{h.clinic.name}のロゴ")
+            clinic = grid([[logo, clinic]], [image.drawWidth + 3 * mm, None], ("VALIGN", *ALL, "BOTTOM"))
         meta = [f"担当：{h.practitioner}"] if h.practitioner else []
         # The next visit on every handout: the date when it is known, else blanks to fill in by hand.
         visit = japanese_day(h.next_visit) if h.next_visit else "＿＿月＿＿日（＿）"
@@ -415,7 +417,8 @@ class HandoutTemplate:
                     ("BACKGROUND", *ALL, TINT), ("BOX", *ALL, 1, INK), ("VALIGN", *ALL, "MIDDLE"),
                     padding=(4, 4, 2, 3.5))
         named = heading.mark(Paragraph(self.text(card.title), s["card_title"]))
-        row, widths = [number, named, dose], [tile + 2 * mm, inner - tile - 2 * mm - dose_width, dose_width]
+        row: list = [number, named, dose]  # a cell: a flowable, or a list of them
+        widths = [tile + 2 * mm, inner - tile - 2 * mm - dose_width, dose_width]
         if card.video_url:  # a QR code for the stretch's video, after the dose
             row.append([video_cell[0].leaf("Figure", qr_code(card.video_url, VIDEO_QR_SIZE),
                                            alt=f"動画のQRコード：{card.video_url}"),
@@ -465,6 +468,7 @@ class HandoutTemplate:
         return self._box([heading] + items, border=1, background=TINT)
 
     def _note(self, root: Node) -> Table:
+        assert self.handout.note is not None  # story() adds the note only when there is one
         heading = f"<b>{self.text(self.handout.note_heading)}：</b>"  # inline: a two-line note takes two lines
         return self._box([root.leaf("P", Paragraph(heading + self.text(self.handout.note), self.styles["cell"]))],
                          border=1)
@@ -490,7 +494,7 @@ class HandoutTemplate:
         return self._box([SafetyMark(self), *parts], border=2.5, background=SAFETY_TINT, padding=(10, 10, 5, 7))
 
     def _box(self, parts: list, border: float, background=None, rounded=False, padding=(8, 8, 4, 6)) -> Table:
-        commands = [("BOX", *ALL, border, INK)]
+        commands: list[tuple] = [("BOX", *ALL, border, INK)]
         if background is not None:
             commands.append(("BACKGROUND", *ALL, background))
         if rounded:
@@ -580,7 +584,7 @@ class HandoutTemplate:
                 page.blocks.append(getattr(flowable, "handout_block", None))  # None: a part of a split block
                 page.room = min(page.room, frame_top(doc) - self.frame_bottom)
 
-        doc.afterFlowable = after
+        doc.afterFlowable = after  # type: ignore[method-assign]  # ReportLab's documented hook
         doc.build(story, canvasmaker=NumberedCanvas)
         return buffer.getvalue(), pages
 

@@ -74,7 +74,8 @@ def install(to_unicode_cmap) -> None:
 
 def handle_bullet_width(bullet_text, style, max_widths) -> None:
     """ReportLab's own narrowing of the first line's width for a bullet (on the caller's list)."""
-    from reportlab.platypus.paragraph import _handleBulletWidth  # platypus: only when paragraphs are laid out
+    # platypus: imported only when paragraphs are laid out
+    from reportlab.platypus.paragraph import _handleBulletWidth  # type: ignore[attr-defined]
 
     _handleBulletWidth(bullet_text, style, max_widths)
 
@@ -174,7 +175,7 @@ def face_from_fields(fields: dict):
     face = ttfonts.TTFontFace.__new__(ttfonts.TTFontFace)
     face.__dict__.update(fields)
     ratio = 1000 / face.unitsPerEm
-    face._pdfScale = (lambda x: x) if ratio == 1 else (lambda x: x * ratio)
+    face._pdfScale = (lambda x: x) if ratio == 1 else (lambda x: x * ratio)  # type: ignore[attr-defined]
     return face
 
 
@@ -182,11 +183,11 @@ def ttfont_with_face(name: str, path, face):
     """TTFont's own __init__, on every ReportLab version, with the parsed face handed in instead of
     parsed again (copying what __init__ sets broke every second build on ReportLab 4.2 and 4.3)."""
     parse = ttfonts.TTFontFace
-    ttfonts.TTFontFace = lambda *args, **kwargs: face
+    setattr(ttfonts, "TTFontFace", lambda *args, **kwargs: face)  # noqa: B010 (a class replaced for a moment)
     try:
         return ttfonts.TTFont(name, str(path))
     finally:
-        ttfonts.TTFontFace = parse
+        setattr(ttfonts, "TTFontFace", parse)  # noqa: B010
 
 
 class TableSlices:

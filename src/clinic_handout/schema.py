@@ -107,8 +107,8 @@ def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        return None, [Problem(path, line, "", "UTF-8 ではない文字 (bytes that are not UTF-8, e.g. Shift_JIS)",
+        bad_line = raw[: exc.start].count(b"\n") + 1
+        return None, [Problem(path, bad_line, "", "UTF-8 ではない文字 (bytes that are not UTF-8, e.g. Shift_JIS)",
                               "UTF-8 で保存したファイル (save the file as UTF-8)")]
     from .yaml_hints import explain, mistakes
 
@@ -450,7 +450,7 @@ def parse_date(text: str) -> dt.date | None:
     for pattern in (_WESTERN, _ERA):
         match = pattern.match(text)
         after = _AFTER_DAY.fullmatch(text, match.end()) if match else None
-        if after:
+        if match and after:
             date = _date_of(match)
             if date is None or (after["weekday"] and WEEKDAYS[date.weekday()] != after["weekday"]):
                 return None

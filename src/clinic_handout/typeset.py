@@ -133,7 +133,7 @@ class _Segment:
                 self._ruby[2] += ch
             else:
                 text += ch
-        face = getFont(frag.fontName).face
+        face = getFont(frag.fontName).face  # type: ignore[attr-defined]  # our fonts are all TTFonts
         scale, known, default = 0.001 * frag.fontSize, face.charWidths.get, face.defaultWidth
         self.runs.append((frag, len(self.text), len(self.text) + len(text)))
         self.text += text

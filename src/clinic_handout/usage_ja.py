@@ -44,11 +44,11 @@ def japanese(error: click.ClickException) -> str:
             return f"コマンドが抜けています。1枚作るなら: handout build {name}"
         if name.lower().endswith(".csv"):
             return f"コマンドが抜けています。まとめて作るなら: handout batch {name} -o フォルダ名"
-        close = re.search(r"Did you mean '(.+?)'", error.format_message())
-        hint = f"もしかして {close[1]}？ " if close else ""
+        meant = re.search(r"Did you mean '(.+?)'", error.format_message())
+        hint = f"もしかして {meant[1]}？ " if meant else ""
         return f"「{name}」というコマンドはありません。{hint}使えるコマンドは handout -h で見られます"
-    if match := re.match(r"Got unexpected extra arguments? \((.+)\)", message):
-        return (f"余分な引数があります: {match[1]}。ファイル名に空白があるときは \"…\" で囲んでください")
+    if extra := re.match(r"Got unexpected extra arguments? \((.+)\)", message):
+        return (f"余分な引数があります: {extra[1]}。ファイル名に空白があるときは \"…\" で囲んでください")
     if message.startswith("Missing command"):
         return "コマンドを指定してください（例: handout build ファイル.yaml）"
     if isinstance(error, click.FileError):

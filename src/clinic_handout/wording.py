@@ -53,8 +53,9 @@ def wording() -> Wording:
         return tuple(Rule(re.compile(r["pattern"]), r["use"], r["why"]) for r in data[key])
 
     voice = data["one_voice"]
-    return Wording(rules("forbidden"), OneVoice(*(re.compile(voice[k]) for k in ("symptom", "clinic", "hospital")),
-                                                voice["use"], voice["why"]), rules("leftovers"))
+    one_voice = OneVoice(re.compile(voice["symptom"]), re.compile(voice["clinic"]), re.compile(voice["hospital"]),
+                         voice["use"], voice["why"])
+    return Wording(rules("forbidden"), one_voice, rules("leftovers"))
 
 
 def strings(data, field: str = "", line: int | None = None) -> Iterator[tuple[str, int | None, str]]:

@@ -33,6 +33,13 @@ _COMMENT = re.compile(r"(?P<body>.*?)(?P<comment>\s+#.*)?$")
 Hint = tuple[int, str, str]  # (line, found, expected), Japanese first
 
 
+def _split_comment(value: str) -> tuple[str, str | None]:
+    """A value and its `# comment` (None: none); _COMMENT matches any text."""
+    match = _COMMENT.match(value)
+    assert match is not None
+    return match["body"], match["comment"]
+
+
 def _structure_lines(text: str):
     """(line number, line) of each line that is YAML structure: not a comment, not inside a `|` block."""
     block_indent = None
@@ -82,7 +89,7 @@ def mistakes(text: str) -> list[Hint]:
         if hint := _curly_quotes(number, line):
             found.append(hint)
         if match := _RUBY_VALUE.match(line):
-            body, comment = _COMMENT.match(match["value"].rstrip()).group("body", "comment")
+            body, comment = _split_comment(match["value"].rstrip())
             quoted = f'"{body}"' if '"' not in body else "'" + body.replace("'", "''") + "'"
             fixed = line[: match.start("value")].lstrip(" ") + quoted + (comment or "")
             found.append((number, "値がよみがな「{…|…}」で始まっています。YAML は「{」で始まる値をそのまま読めません "
@@ -95,7 +102,7 @@ def _curly_quotes(number: int, line: str) -> Hint | None:
     match = _CURLY_VALUE.match(line)
     if not match:
         return None
-    body, comment = _COMMENT.match(match["value"].rstrip()).group("body", "comment")
+    body, comment = _split_comment(match["value"].rstrip())
     if len(body) < 2 or body[-1] not in _CURLY or any(q in body[1:-1] for q in _CURLY):
         return None  # 「“ゆっくり”と“しっかり”」: quotes within the text
     inner = body[1:-1]
@@ -119,7 +126,7 @@ def unclosed_quote(text: str) -> Hint | None:
         if not closed:
             # The quote goes right after the value, before a `# comment`: closed after the comment, the
             # comment would be part of the value and printed on every handout.
-            body, comment = _COMMENT.match(value.rstrip()).group("body", "comment")
+            body, comment = _split_comment(value.rstrip())
             fixed = line[: match.start("value")].lstrip(" ") + body + quote + (comment or "")
             return (number, f"「{quote}」が閉じていません (an unclosed quote)",
                     f"値のすぐ後に「{quote}」を付ける（「#」のメモより前）: {fixed} "

@@ -167,6 +167,7 @@ def _run(job: Job, content_dir: Path, data_dir: Path) -> None:
         job.state = "failed"
         return
     prepared = plan.prepared
+    assert prepared is not None  # a plan without failure
     rows = [Row(_number(label), p.patient.name, label, email=p.patient.email or "", prescription=p)
             for label, p in prepared.good]
     rows += [Row(_number(f.label, f.problems), _who(f.label, f.problems), f.label, "failed", tuple(f.problems))
@@ -183,14 +184,15 @@ def _run(job: Job, content_dir: Path, data_dir: Path) -> None:
     by_label = {row.label: row for row in job.rows}
     for outcome in result.outcomes:
         if outcome.path is not None:
+            assert outcome.pdf is not None  # build_batch keeps the bytes written (keep_pdfs)
             row = by_label[outcome.label]
             row.state, row.filename, row.pdf = "built", outcome.path.name, outcome.pdf
             row.pages = len(PdfReader(io.BytesIO(outcome.pdf)).pages)
             row.history_id = result.history_ids.get(outcome.label)
     for failure in result.failed:  # also a row whose file could not be written
-        row = by_label.get(failure.label)
-        if row is not None and row.state != "built":
-            row.state, row.problems = "failed", failure.problems
+        failed = by_label.get(failure.label)
+        if failed is not None and failed.state != "built":
+            failed.state, failed.problems = "failed", failure.problems
     for row in job.rows:
         if row.state == "waiting":
             row.state = "not_built"
@@ -232,5 +234,6 @@ def zip_of(job: Job) -> bytes:
         for row in job.built:
             info = zipfile.ZipInfo(row.filename, date_time=(job.today.year, job.today.month, job.today.day, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
+            assert row.pdf is not None  # a built row has its bytes
             archive.writestr(info, row.pdf)
     return out.getvalue()

@@ -51,10 +51,12 @@ class Built:
 
     @property
     def patient_name(self) -> str:
+        assert self.result.handout is not None  # a built handout
         return self.result.handout.patient_name
 
     @property
     def address(self) -> str | None:
+        assert self.result.prescription is not None
         return self.result.prescription.patient.email
 
 
@@ -97,9 +99,9 @@ def save(built: Built, content_dir: Path, data_dir: Path, folder: Path) -> tuple
     write_atomically(path, (header + yaml.safe_dump(built.data, allow_unicode=True, sort_keys=False)).encode())
     written = app.write_handout(path, output=path.with_suffix(".pdf"), content_dir=content_dir, data_dir=data_dir,
                                 origin="desk")
-    if not written.ok:
+    if written.failure is not None or written.path is None:
         path.unlink(missing_ok=True)
-        raise HandoutError(written.failure.message)
+        raise HandoutError(written.failure.message if written.failure else str(path))
     notices = [n.text for n in written.notices]
     if hashlib.sha256(written.path.read_bytes()).hexdigest() != built.sha256:
         notices.append("注意: 内容フォルダが変わったため、保存した PDF はプレビューと違います。"

@@ -73,6 +73,6 @@ def send(key: str):
     notices = [engine.japanese(n.text) for n in outcome.notices if n.kind == "warning"]
     if not outcome.sent:
         return render_template("sent.html", ok=False, key=key, built=built, address=shown[0], notices=notices,
-                               message=engine.japanese(outcome.failure.message)), 502
+                               message=engine.japanese(outcome.failure.message if outcome.failure else "")), 502
     return render_template("sent.html", ok=True, key=key, built=built, address=shown[0], outcome=outcome,
                            notices=notices)
