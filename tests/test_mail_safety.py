@@ -283,7 +283,7 @@ def test_an_empty_to_is_refused_not_replaced_by_the_prescriptions_address(run, w
 @pytest.mark.parametrize("value", ["abc", "-5", "nan", "1e9"])
 def test_a_bad_retry_wait_is_the_default_not_an_internal_error(run, write, clinic, server, monkeypatch, value):
     monkeypatch.setenv("HANDOUT_SMTP_RETRY_WAIT", value)
-    from clinic_handout.mail import retry_wait
+    from clinic_handout.mail_transport import retry_wait
     assert retry_wait() == 1.0
     result = run("send", write("p.yaml", PATIENT), "--content", clinic)
     assert result.exit_code == 0 and "内部エラー" not in result.output, result.output

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from clinic_handout import batch
+from clinic_handout import batch, batch_input
 from clinic_handout.printfile import PrintFile, merge
 from clinic_handout.tagging import Content, read_structure
 
@@ -154,7 +154,7 @@ def _prepared(tmp_path, count: int):
     rows = ["name,area,date"] + [f"患者 {i}号,both,2026-11-25" for i in range(count)]
     (tmp_path / "day.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     content = open_content(SAMPLE)
-    return batch.prepare(tmp_path / "day.csv", content), content
+    return batch_input.prepare(tmp_path / "day.csv", content), content
 
 
 def test_a_batch_writes_each_pdf_before_the_next_is_rendered(tmp_path, monkeypatch, singles):

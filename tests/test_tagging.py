@@ -14,11 +14,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from clinic_handout.batch import merge
 from clinic_handout.compose import compose
 from clinic_handout.content import load_content
-from clinic_handout.mail import encrypt
 from clinic_handout.prescription import load_prescription
+from clinic_handout.printfile import encrypt, merge
 from clinic_handout.render import render, render_gallery
 
 from .conftest import RUBY_GROUP, SAMPLE

@@ -63,12 +63,14 @@ from typing import TYPE_CHECKING
 from .errors import HandoutError, InputError, Problem
 
 if TYPE_CHECKING:
-    from .batch import Outcome, Prepared
+    from .batch_input import Outcome, Prepared
     from .compose import Handout
     from .content import Content
     from .history import Entry, History
-    from .mail import Delivery, MailSettings, SendLog
+    from .mail import Delivery
+    from .mail_settings import MailSettings
     from .prescription import Catalogue, Prescription
+    from .send_log import SendLog
 
 
 # -- results ------------------------------------------------------------------------------------
@@ -352,8 +354,8 @@ def _place(problem: Problem) -> tuple[Path, int | None, str]:
 def validate(paths: Sequence[Path] = (), *, content_dir: str | Path | None = None) -> ValidateResult:
     """Checks the content folder and each prescription file, batch CSV or batch folder; every problem
     in every file. With no problems, also how many pages the standard handout takes (and why, past 2)."""
-    from .batch import check_ids as batch_check
-    from .batch import read_entries
+    from .batch_input import check_ids as batch_check
+    from .batch_input import read_entries
     from .content import catalogue_ids, fallback_fonts, load_content
     from .csv_input import is_table
     from .fonts import GlyphCheck, font_chain
@@ -375,7 +377,7 @@ def validate(paths: Sequence[Path] = (), *, content_dir: str | Path | None = Non
         ids = catalogue_ids(folder) if folder.is_dir() else None
         glyphs = GlyphCheck(font_chain(fallback_fonts(folder)[0] if folder.is_dir() else ()))
     if (folder / "mail.yaml").exists():
-        from .mail import load_settings
+        from .mail_settings import load_settings
 
         try:
             load_settings(folder)
@@ -559,7 +561,7 @@ def plan_batch(source: Path, *, out_dir: Path, merge_to: Path | None = None, con
                allow_missing_glyphs: bool = False, data_dir: str | Path | None = None) -> BatchPlan:
     """Reads and checks every row (CSV) or file (folder, YAML list) of a batch; writes nothing.
     Rows with problems are in plan.prepared.failed; a batch that cannot start is plan.failure."""
-    from . import batch as batches
+    from . import batch_input
     from .deliver import check_outputs, inside
     from .errors import OutputRefused
     from .pipeline import open_content
@@ -587,7 +589,7 @@ def plan_batch(source: Path, *, out_dir: Path, merge_to: Path | None = None, con
                 plan.warn(f"注意 (warning): 見本の値が残っています（{where}）。どの案内にも印刷されます。"
                           "handout validate で確かめて、医院の情報に書きかえてください "
                           f"({len(leftovers)} leftover(s) of the sample are printed on every handout)")
-        plan.prepared = batches.prepare(source, content)
+        plan.prepared = batch_input.prepare(source, content)
     except HandoutError as error:
         plan.failure = failure_from(error)
         return plan
@@ -708,7 +710,7 @@ def send_handout(prescription: Path, *, to: str | None = None, pdf_file: Path | 
     from . import mail as mailing
     from .compose import compose
     from .deliver import check_outputs, refuse_existing
-    from .pipeline import open_content
+    from .pipeline import handout_pdf, open_content
     from .prescription import catalogue_titles, load_prescription
     from .render import render
 
@@ -726,7 +728,7 @@ def send_handout(prescription: Path, *, to: str | None = None, pdf_file: Path | 
         if pdf_file:  # only this prescription's handout, byte for byte: never another patient's file
             first = pdf
             pdf = _check_given_pdf(pdf_file, prescription,
-                                   [lambda: first, lambda: render(compose(content, patient, day, True))])
+                                   [lambda: first, lambda: handout_pdf(content, patient, day, True)])
         if eml:
             check_outputs({"--eml": eml}, {"prescription": prescription, "--pdf": pdf_file,
                                            "--content": files_of(folder)})
@@ -764,7 +766,10 @@ def _mail(result: SendResult, *, content: Content, prescription: Prescription, h
           dry_run: bool = False, data_dir: str | Path | None = None, origin: str) -> SendResult:
     """The mail of one checked handout to a checked address: shown (dry_run), written (eml) or sent, and
     recorded in the history as it went."""
+    import smtplib
+
     from . import mail as mailing
+    from . import mail_settings, mail_transport, printfile, send_log
     from .compose import default_filename
     from .deliver import write_atomically
 
@@ -785,14 +790,14 @@ def _mail(result: SendResult, *, content: Content, prescription: Prescription, h
         result.history_id = _record(result.notices, done, write)
 
     try:
-        settings = mailing.template_settings(folder, content.clinic.email)
+        settings = mail_settings.template_settings(folder, content.clinic.email)
         plain = pdf  # what the history keeps: the handout itself, never locked with a password it does not know
         if encrypt:
             if pdf_password is None:
                 raise ValueError("encrypt needs pdf_password")
-            pdf = mailing.encrypt(pdf, pdf_password())
+            pdf = printfile.encrypt(pdf, pdf_password())
         filename = default_filename(handout)
-        key = mailing.send_key(filename, address, pdf)
+        key = send_log.send_key(filename, address, pdf)
         mail = mailing.message(settings, handout, mailing.hours_text(handout), address, pdf, filename, encrypt,
                                mailing.message_id(settings, key))
         result.address, result.subject, result.filename, result.size = address, mail["Subject"], filename, len(pdf)
@@ -803,12 +808,12 @@ def _mail(result: SendResult, *, content: Content, prescription: Prescription, h
                 result.done = str(result.eml)
                 record("eml", f"メールをファイルに書きました (the mail was written to {result.eml})")
             return result
-        settings = mailing.load_settings(folder)
-        mailer = mailing.Mailer(settings, smtp_password(settings) if smtp_password else None)
+        settings = mail_settings.load_settings(folder)
+        mailer = mail_transport.Mailer(settings, smtp_password(settings) if smtp_password else None)
         try:
-            bcc_refused = mailing.send_with_retries(mailer, mail, address)
-        except (mailing.smtplib.SMTPException, OSError) as error:
-            why = mailing.describe(error, settings)
+            bcc_refused = mail_transport.send_with_retries(mailer, mail, address)
+        except (smtplib.SMTPException, OSError) as error:
+            why = mail_transport.describe(error, settings)
             record("failed", "メールは送れませんでした (the mail was NOT sent)", reason=why)
             raise HandoutError(f"送れませんでした (not sent) to {address}: {why}") from None
     except HandoutError as error:
@@ -820,7 +825,7 @@ def _mail(result: SendResult, *, content: Content, prescription: Prescription, h
     result.sent, result.message_id = True, mail["Message-ID"]
     result.notices.append(Notice(text=f"送信しました (sent): {address} {result.message_id}", kind="info"))
     if bcc_refused:
-        result.bcc_refused = mailing.describe_reply(bcc_refused)
+        result.bcc_refused = mail_transport.describe_reply(bcc_refused)
         result.warn(f"注意 (warning): 控え (bcc) {settings.bcc} はサーバーに断られました。控えは届いていません "
                     f"(the archive copy was refused and not delivered: {result.bcc_refused})")
     record("sent", f"メールは送信しました (the mail WAS sent to {address})",
@@ -832,6 +837,7 @@ def plan_batch_send(batch: BatchResult) -> SendPlan:
     """The mails of a built batch still to send: each row's very bytes, its address checked, the rows
     already in the output folder's send-log.jsonl left out. Sends nothing."""
     from . import mail as mailing
+    from . import mail_settings, send_log
     from .compose import compose
 
     plan = SendPlan(batch=batch)
@@ -847,15 +853,15 @@ def plan_batch_send(batch: BatchResult) -> SendPlan:
     sendable, plan.bad, plan.shared = mailing.check_addresses(deliveries)
     plan.notices += [Notice(text=f"エラー (error): {label}: {problem}") for label, problem in plan.bad]
     try:
-        plan.settings = mailing.load_settings(content.folder)
-        plan.log = log = mailing.SendLog(batch.plan.out_dir / "send-log.jsonl")
+        plan.settings = mail_settings.load_settings(content.folder)
+        plan.log = log = send_log.SendLog(batch.plan.out_dir / "send-log.jsonl")
     except HandoutError as error:
         plan.failure = failure_from(error)
         return plan
     plan.notices += [Notice(text=f"注意 (warning): {log.path}:{number}: 送信記録として読めない行です。読み飛ばしました "
                                  "(not a send-log entry, skipped: a JSON object per line is expected; that line's "
                                  "mail counts as not sent)") for number in log.skipped]
-    plan.waiting = [d for d in sendable if mailing.send_key(d.path.name, d.to, d.pdf) not in log.sent]
+    plan.waiting = [d for d in sendable if send_log.send_key(d.path.name, d.to, d.pdf) not in log.sent]
     plan.already_sent = len(sendable) - len(plan.waiting)
     if not plan.waiting:
         plan.notices.append(Notice(text=f"送る分はありません (nothing to send): {len(sendable)} already sent",

@@ -1,8 +1,7 @@
-"""A day's handouts in one go: read many prescriptions, check each, render in parallel, merge for printing.
+"""A day's handouts in one go: render the checked entries of batch_input.py in parallel, write each file,
+and the print file (printfile.py) as they arrive.
 
-Entries come from a CSV export (UTF-8, UTF-8 with BOM, or Shift_JIS/cp932 as Excel in Japan writes
-it), a folder of prescription YAML files, or one YAML file holding a list of prescriptions. Every
-entry is checked on its own: a bad one is reported and the others are still built.
+A bad entry was reported by batch_input.prepare; here a row fails only when its file cannot be written.
 """
 from __future__ import annotations
 
@@ -13,120 +12,13 @@ import sys
 from collections import deque
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .batch_input import Outcome, Prepared
 from .content import Content
-from .errors import InputError, Problem
-from .prescription import Catalogue, Prescription, prescription_from
-from .schema import LineList, read_yaml
-
-# Where a CSV column goes in the prescription, and back again for messages.
-CSV_FIELDS = {"name": "patient.name", "email": "patient.email"}
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One patient of a batch, before checking: where it came from and its data."""
-
-    label: str  # how the front desk finds it again: "row 7", "yamada.yaml", "item 3"
-    source: Path
-    data: object
-    line: int | None
-    field_prefix: str = ""
-    columns: bool = False  # a CSV row: messages name the column and the Excel row
-    headers: dict[str, str] | None = None  # a CSV row: each column's header as the file writes it
-    who: str = ""  # a CSV row: the patient's name as typed, named in its messages
-
-
-@dataclass
-class Outcome:
-    label: str
-    path: Path | None = None
-    problems: list[Problem] = field(default_factory=list)
-    pdf: bytes | None = None  # the bytes written to path: what `--send` attaches, never re-read from disk
-
-
-def read_entries(path: Path, warnings: list[Problem] | None = None) -> tuple[list[Entry], list[Problem]]:
-    """The entries of a CSV file, a folder of YAML files or a YAML list; problems that stop the whole batch.
-    Warnings that stop nothing (a CSV's ignored columns) are appended to warnings."""
-    from .csv_input import is_table
-
-    if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".yaml", ".yml") and p.is_file())
-        return [Entry(p.name, p, *_yaml_file(p)) for p in files], []
-    if is_table(path):
-        return _csv_entries(path, [] if warnings is None else warnings)
-    data, problems = read_yaml(path)
-    if problems:
-        return [], problems
-    if isinstance(data, LineList) and not data:
-        return [], [_empty_list(path, data)]
-    if isinstance(data, LineList):
-        return [Entry(_item_label(i, item), path, item, data.item_lines[i - 1], f"[{i}]")
-                for i, item in enumerate(data, start=1)], []
-    return [Entry(path.name, path, data, getattr(data, "line", 1))], []
-
-
-def _item_label(number: int, item: object) -> str:
-    """An item of a YAML list as the front desk finds it: `2人目 木村 次郎 (item 2)`."""
-    from .csv_input import showable
-
-    patient = item.get("patient") if isinstance(item, dict) else None
-    name = patient.get("name") if isinstance(patient, dict) else None
-    name = showable(name) if isinstance(name, str) else ""
-    return f"{number}人目" + (f" {name}" if name else "") + f" (item {number})"
-
-
-def _yaml_file(path: Path):
-    data, problems = read_yaml(path)
-    if not problems and isinstance(data, list) and not data:
-        problems = [_empty_list(path, data)]
-    return (problems if problems else data), getattr(data, "line", 1)
-
-
-def _empty_list(path: Path, data: list) -> Problem:
-    return Problem(path, getattr(data, "line", None), "", "空のリスト [] (an empty list: no patient in this file)",
-                   "患者が1人も書かれていません。patient: から書いてください (write at least one patient, "
-                   "starting with patient:; or delete the file)")
-
-
-def _csv_entries(path: Path, warnings: list[Problem]) -> tuple[list[Entry], list[Problem]]:
-    """The rows of the day's list; a broken row is an entry that fails its check, naming its row."""
-    from .csv_input import read_table, row_label
-
-    rows, problems = read_table(path, warnings)
-    return [Entry(row_label(row), path, [data] if isinstance(data, Problem) else data, row.number,
-                  columns=True, headers=headers, who=row.name) for row, data, headers in rows], problems
-
-
-def check(entry: Entry, content: Content) -> Prescription:
-    """The entry as a Prescription, or InputError naming its row or file, column or field."""
-    from .prescription import catalogue_titles
-
-    return check_ids(entry, catalogue_titles(content), content.glyphs)
-
-
-def check_ids(entry: Entry, catalogue_ids: Catalogue, glyphs) -> Prescription:
-    if isinstance(entry.data, list) and entry.data and all(isinstance(p, Problem) for p in entry.data):
-        raise InputError(entry.data)  # a YAML file of the folder that could not be read
-    try:
-        return prescription_from(entry.data, entry.source, catalogue_ids, glyphs, entry.field_prefix, entry.line)
-    except InputError as error:
-        if not entry.columns:
-            raise
-        raise InputError([_as_column(problem, entry.headers or {}, entry.who) for problem in error.problems]) from None
-
-
-def _as_column(problem: Problem, headers: dict[str, str], who: str) -> Problem:
-    """A problem of a CSV row, naming the column as the file writes it: `部位`, `stretches (stretches[2].reps)`."""
-    path = problem.field
-    column = {field: column for column, field in CSV_FIELDS.items()}.get(path) or path.split(".")[0].split("[")[0]
-    column = "name" if column == "patient" else column
-    column = headers.get(column, column) if column else column
-    label = column if column == path or not path else f"{column} ({path})"
-    return Problem(problem.file, problem.line, label, problem.found, problem.expected, excel_row=True, who=who)
+from .errors import Problem
+from .prescription import Prescription
 
 
 def unique_names(names: list[str]) -> list[str]:
@@ -173,11 +65,10 @@ def _start_worker(folder: Path, allow_missing_glyphs: bool, parent: int | None =
 
 
 def _render(prescription: Prescription, today: dt.date, large_print: bool) -> bytes:
-    from .compose import compose
-    from .render import render
+    from .pipeline import handout_pdf
 
     assert _worker_content is not None  # set by render_all or _start_worker
-    return render(compose(_worker_content, prescription, today, large_print=large_print))
+    return handout_pdf(_worker_content, prescription, today, large_print=large_print)
 
 
 def render_all(prescriptions: list[Prescription], content: Content, today: dt.date, jobs: int,
@@ -243,42 +134,8 @@ def stop_workers(pool: ProcessPoolExecutor) -> None:
             process.join(timeout=10)
 
 
-def merge(pdfs: list[bytes]) -> bytes:
-    """One print-ready PDF: each handout starts on a new sheet when printed double-sided (printfile.py)."""
-    from .printfile import merge as merged
-
-    return merged(pdfs)
-
-
 def default_jobs() -> int:
     return os.cpu_count() or 1
-
-
-@dataclass
-class Prepared:
-    """A batch after checking: what can be built (label, prescription) and what failed."""
-
-    good: list[tuple[str, Prescription]]
-    failed: list[Outcome]
-    warnings: list[Problem] = field(default_factory=list)
-
-
-def prepare(source: Path, content: Content) -> Prepared:
-    """Reads and checks every entry; raises InputError only for problems that stop the whole batch."""
-    warnings: list[Problem] = []
-    entries, problems = read_entries(source, warnings)
-    if problems:
-        raise InputError(problems)
-    if not entries:
-        raise InputError([Problem(source, None, "", "処方がありません (no prescriptions)",
-                                  "CSV の行か YAML の処方 (CSV rows or prescription files)")])
-    good, failed = [], []
-    for entry in entries:
-        try:
-            good.append((entry.label, check(entry, content)))
-        except InputError as error:
-            failed.append(Outcome(entry.label, problems=error.problems))
-    return Prepared(good, failed, warnings)
 
 
 def build(prepared: Prepared, content: Content, out_dir: Path, today: dt.date, jobs: int = 1,

@@ -326,9 +326,7 @@ def new(folder: Path, content_dir: str | None, data_dir: Path | None, large_prin
     import datetime as dt
 
     from . import guided
-    from .compose import compose
-    from .pipeline import open_content
-    from .render import render
+    from .pipeline import handout_pdf, open_content
 
     folder_used = app.content_folder(content_dir)
     content = open_content(folder_used)
@@ -341,7 +339,7 @@ def new(folder: Path, content_dir: str | None, data_dir: Path | None, large_prin
                "(answer each question; Enter takes the value in brackets; Ctrl+C stops)")
     try:
         written = guided.run(content, folder, today, large_print,
-                             lambda prescription: render(compose(content, prescription, today)))
+                             lambda prescription: handout_pdf(content, prescription, today))
     except (click.Abort, KeyboardInterrupt, EOFError):
         click.echo("\n" + guided.CANCELLED, err=True)
         sys.exit(1)

@@ -3,72 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
-from pathlib import Path
 
 from . import ruby
-from .content import AREA_NAMES, AreaCause, Checklist, Clinic, Content, Dose, Safety, Section, Stretch
-from .fonts import FallbackFont
+from .content import AREA_NAMES, Content, Dose, Safety, Stretch
+from .model import Card, Handout
 from .prescription import PrescribedStretch, Prescription
 
 FIGURE_LABELS = {"right": "右", "left": "左", "both": "左右"}
-
-
-@dataclass(frozen=True)
-class Card:
-    number: int
-    title: str
-    target: str
-    steps: tuple[str, ...]
-    dose_line: str
-    dose_detail: str  # which side, and what one set is: 左右それぞれ5回で1セット
-    cautions: tuple[str, ...]
-    note: str | None
-    figure: str | None = None
-    image: Path | None = None
-    mirror: bool = False  # show the picture mirrored: the left side
-    figure_label: str | None = None  # 右 / 左 / 左右, drawn beside the stretched limb
-    video_url: str | None = None
-    sets_per_day: int = 1  # the tick-sheet has a box for each set
-    alt: str = ""  # the picture in words, for a screen reader
-
-
-@dataclass(frozen=True)
-class Handout:
-    title: str
-    for_whom: str | None
-    patient_name: str
-    date: dt.date
-    practitioner: str | None
-    cause_heading: str
-    cause_paragraphs: tuple[str, ...]
-    area_causes: tuple[AreaCause, ...]
-    cause_closing: str | None
-    stretches_heading: str
-    cards: tuple[Card, ...]
-    rules: Section
-    note_heading: str
-    note: str | None
-    safety: Safety
-    clinic: Clinic
-    subject: str
-    fallback_fonts: tuple[FallbackFont, ...] = ()
-    large_print: bool = False
-    checklist: Checklist | None = None
-    checklist_dates: tuple[dt.date, ...] = ()
-    next_visit: dt.date | None = None
-    next_visit_label: str = "次回のご来院"  # printed on every handout, with blanks when next_visit is not given
-
-    @property
-    def date_text(self) -> str:
-        return japanese_date(self.date)
-
-    @property
-    def pdf_title(self) -> str:
-        """The viewer's title. The patient's name stays out of the metadata, which printer queues,
-        file indexers and mail previews show to others; it is on the page and in the file name. A title's
-        ruby gives its base only (a viewer's title bar has no room above the line)."""
-        return ruby.base(self.title)
 
 
 def japanese_date(day: dt.date) -> str:
@@ -149,11 +90,13 @@ def compose(content: Content, prescription: Prescription, today: dt.date, large_
         # No side named: a stretch done on each side is labelled 左右 in its figure, as its dose says.
         # A figure shows the right side unless it is mirrored; a photo shows its image_side.
         mirror = side == "left" if stretch.image is None else side in ("left", "right") and side != stretch.image_side
-        cards.append(Card(number, stretch.title, stretch.target, stretch.steps, dose_line(dose),
-                          dose_detail(dose, stretch.per, side), stretch.cautions, choice.note, stretch.figure,
-                          stretch.image, mirror, FIGURE_LABELS.get(side or ("both" if stretch.per != "none" else "")),
-                          stretch.video_url, dose.sets_per_day,
-                          figure_alt(stretch, side or ("both" if stretch.per != "none" else None))))
+        cards.append(Card(number=number, title=stretch.title, target=stretch.target, steps=stretch.steps,
+                          dose_line=dose_line(dose), dose_detail=dose_detail(dose, stretch.per, side),
+                          cautions=stretch.cautions, note=choice.note, figure=stretch.figure, image=stretch.image,
+                          mirror=mirror,
+                          figure_label=FIGURE_LABELS.get(side or ("both" if stretch.per != "none" else "")),
+                          video_url=stretch.video_url, sets_per_day=dose.sets_per_day,
+                          alt=figure_alt(stretch, side or ("both" if stretch.per != "none" else None))))
     date = prescription.date or today
     days = content.texts.checklist.days if prescription.checklist_days is None else prescription.checklist_days
     area = prescription.area

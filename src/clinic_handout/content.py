@@ -2,138 +2,44 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 from .errors import InputError, Problem
 from .figures import POSES
 from .fonts import FallbackFont, GlyphCheck, font_chain
+from .model import (
+    DEFAULT_CHECKLIST,
+    AreaCause,
+    Cause,
+    Checklist,
+    Clinic,
+    Content,
+    Dose,
+    Safety,
+    Section,
+    Stretch,
+    Texts,
+)
 from .resources import sample_content_dir
 from .schema import INVALID, At, Email, Field, Kind, ListOf, OneOf, Record, Text, Whole, check_file
 
 AREAS = ("upper", "lower", "both")
+
+
 AREA_NAMES = {"upper": "腰の上のほう", "lower": "腰の下のほう", "both": "腰の上と下の両方"}
+
+
 SIDES = ("left", "right", "both")
+
+
 HOLD = Whole(1, 120)
+
+
 REPS = Whole(1, 50)
+
+
 SETS = Whole(1, 10)
-
-
-@dataclass(frozen=True)
-class Dose:
-    hold_seconds: int
-    reps: int
-    sets_per_day: int
-
-
-@dataclass(frozen=True)
-class Stretch:
-    id: str
-    title: str
-    target: str
-    areas: tuple[str, ...]
-    steps: tuple[str, ...]
-    cautions: tuple[str, ...]
-    dose: Dose
-    figure: str | None = None  # a built-in figure (figures.POSES)
-    image: Path | None = None  # the clinic's photo, used instead of the figure
-    image_side: str = "right"  # the side the photo shows being stretched
-    video_url: str | None = None  # a video of the stretch: a QR code in its card
-    per: str = "side"  # what the dose counts: each side (side), each foot (foot), or the whole body (none)
-    alt: str | None = None  # the picture in words, for a screen reader (default: from the title and side)
-
-
-@dataclass(frozen=True)
-class Clinic:
-    name: str
-    phone: str
-    address: str
-    hours_label: str
-    hours: tuple[str, ...]
-    url: str | None
-    email: str | None
-    logo: Path | None
-    qr_url: str | None = None  # the QR code's target (a booking or LINE page); default: url
-    qr_caption: str = "ホームページ"
-    practitioners: tuple[str, ...] = ()  # the names handout desk offers for 担当者 (any name may be typed)
-
-
-@dataclass(frozen=True)
-class AreaCause:
-    heading: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Cause:
-    heading: str
-    paragraphs: tuple[str, ...]
-    upper: AreaCause
-    lower: AreaCause
-    closing: str | None
-
-
-@dataclass(frozen=True)
-class Section:
-    heading: str
-    items: tuple[str, ...]
-    setup: tuple[str, ...] = ()  # the rules' safe set-up (chair, socks), printed beside them
-
-
-@dataclass(frozen=True)
-class Safety:
-    heading: str
-    pointer: str  # page 1's pointer to this notice; {page} is the page it is printed on
-    items: tuple[str, ...]
-    next_day: str  # what to do when it hurts more the next day
-    urgent_heading: str  # stop now and go to a hospital
-    urgent: tuple[str, ...]
-    soon_heading: str  # see a doctor before going on
-    soon: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Checklist:
-    heading: str
-    intro: str
-    pain_heading: str
-    next_visit_label: str
-    days: int  # 0: only when a prescription asks for one
-
-
-DEFAULT_CHECKLIST = Checklist(
-    heading="ストレッチ記録表",
-    intro="1セットするごとに、四角に ○ を1つつけましょう。"
-          "その日の痛みを 0（痛くない）〜 10（とても痛い）で書きましょう。",
-    pain_heading="痛み（0〜10）", next_visit_label="次回のご来院", days=0)
-
-
-@dataclass(frozen=True)
-class Texts:
-    title: str
-    for_whom: str | None
-    cause: Cause
-    stretches_heading: str
-    rules: Section
-    note_heading: str
-    safety: Safety
-    checklist: Checklist = DEFAULT_CHECKLIST
-
-
-@dataclass(frozen=True)
-class Content:
-    folder: Path
-    clinic: Clinic
-    texts: Texts
-    catalogue: dict[str, Stretch]  # in the order of stretches.yaml
-    fallback_fonts: tuple[FallbackFont, ...] = ()
-    # How this content's characters were checked against its font chain; prescriptions use it too.
-    glyphs: GlyphCheck | None = field(default=None, compare=False, repr=False)
-
-    def default_selection(self, area: str) -> tuple[str, ...]:
-        """The stretches for an area: those whose `areas` name it (`both`: upper or lower)."""
-        wanted = {"upper", "lower"} if area == "both" else {area}
-        return tuple(s.id for s in self.catalogue.values() if wanted & set(s.areas))
 
 
 class ImageFile(Kind):
@@ -207,6 +113,7 @@ MAX_PHOTO_PIXELS = 40_000_000
 
 URL = Text(pattern=r"https?://\S+", pattern_doc="http:// か https:// で始まるURL (a web address)")
 
+
 CLINIC = Record([
     Field("name", Text(), "医院名 (the clinic's name, printed in the header and footer)", required=True),
     Field("phone", Text(), "電話番号 (phone number)", required=True),
@@ -226,10 +133,12 @@ CLINIC = Record([
           default=()),
 ], make=Clinic)
 
+
 _AREA_CAUSE = Record([
     Field("heading", Text(), "見出し (heading)", required=True),
     Field("text", Text(multiline=True), "本文 (text)", required=True),
 ], make=AreaCause, doc="`heading`, `text`")
+
 
 TEXTS = Record([
     Field("title", Text(), "ハンドアウトの題名 (the handout's title, also the PDF title)", required=True),
@@ -282,6 +191,7 @@ TEXTS = Record([
     ], make=Checklist, doc="`heading`, `intro`, `pain_heading`, `next_visit_label`, `days`"),
           "記録表 (the adherence tick-sheet, optional)", default=DEFAULT_CHECKLIST),
 ], make=Texts)
+
 
 STRETCH_FIELDS = [
     Field("id", Text(pattern=r"[a-z0-9]+(-[a-z0-9]+)*", pattern_doc="英小文字・数字・ハイフン (e.g. hip-flexor)"),
@@ -339,7 +249,10 @@ class Catalogue(ListOf):
 
 
 STRETCHES = Record([Field("stretches", Catalogue(), "ストレッチの一覧 (the stretch catalogue)", required=True)])
+
+
 FILES = {"clinic.yaml": CLINIC, "texts.yaml": TEXTS, "stretches.yaml": STRETCHES}
+
 
 FALLBACK_FONT = Record([
     Field("name", Text(max_length=60), "フォントの名前 (the font's name, used in messages)", required=True),
@@ -348,6 +261,8 @@ FALLBACK_FONT = Record([
     Field("bold_file", Text(), "太字のファイル (its bold, if there is one; else the regular is used)"),
     Field("install", Text(multiline=True), "入手方法 (how to install it: said when a character needs it)"),
 ], make=FallbackFont, doc="`name`, `file`, `bold_file`, `install`")
+
+
 FONTS = Record([
     Field("fallback", ListOf(FALLBACK_FONT), "予備のフォント (fallback fonts, tried in order for characters "
                                              "BIZ UD Gothic lacks)", default=()),
@@ -398,5 +313,5 @@ def load_content(folder: Path, allow_missing_glyphs: bool | None = None) -> Cont
         values[name], problems = value, problems + found
     if problems:
         raise InputError(problems)
-    return Content(folder, values["clinic.yaml"], values["texts.yaml"], values["stretches.yaml"]["stretches"],
-                   fallbacks, glyphs)
+    return Content(folder=folder, clinic=values["clinic.yaml"], texts=values["texts.yaml"],
+                   catalogue=values["stretches.yaml"]["stretches"], fallback_fonts=fallbacks, glyphs=glyphs)

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from .content import CLINIC, FALLBACK_FONT, STRETCH_FIELDS, TEXTS
-from .mail import MAIL
+from .mail_settings import MAIL
 from .prescription import PATIENT, StretchChoice, prescription_kind
 from .schema import Record
 

@@ -24,6 +24,13 @@ def build_pdf(prescription_file: Path, content: Content, today: dt.date | None =
     return build_checked(prescription_file, content, today, large_print)[1:]
 
 
+def handout_pdf(content: Content, prescription: Prescription, today: dt.date, large_print: bool = False) -> bytes:
+    """compose → render for a checked prescription: the one place a front end or a worker makes a PDF."""
+    from .render import render  # ReportLab's platypus: only when a PDF is made
+
+    return render(compose(content, prescription, today, large_print))
+
+
 def build_checked(prescription_file: Path, content: Content, today: dt.date | None = None,
                   large_print: bool = False) -> tuple[Prescription, Handout, bytes]:
     """build_pdf, with the prescription as checked (what the history records of it)."""
@@ -43,10 +50,9 @@ def _pages(content: Content, prescription: Prescription) -> int:
 
     from pypdf import PdfReader
 
-    from .render import render
 
     assert prescription.date is not None  # STANDARD and its variants have their date
-    return len(PdfReader(io.BytesIO(render(compose(content, prescription, prescription.date)))).pages)
+    return len(PdfReader(io.BytesIO(handout_pdf(content, prescription, prescription.date))).pages)
 
 
 def standard_page_count(content: Content) -> int:

@@ -1,15 +1,14 @@
 """One patient's prescription file (the contract's format), checked against the clinic's catalogue."""
 from __future__ import annotations
 
-import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
 
 from . import ruby
 from .content import AREAS, HOLD, REPS, SETS, SIDES
 from .errors import InputError
+from .model import Patient, PrescribedStretch, Prescription
 from .schema import (
     INVALID,
     At,
@@ -34,40 +33,9 @@ AREA_WORDS = {"上": "upper", "腰の上": "upper", "上部": "upper", "下": "l
               "両方": "both", "上下": "both", "全体": "both"}
 
 
-@dataclass(frozen=True)
-class Patient:
-    name: str
-    email: str | None
-
-
-@dataclass(frozen=True)
-class PrescribedStretch:
-    """A stretch as the practitioner chose it; None means the catalogue's default."""
-
-    id: str
-    hold_seconds: int | None = None
-    reps: int | None = None
-    sets_per_day: int | None = None
-    side: str | None = None
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class Prescription:
-    source: Path
-    patient: Patient
-    date: dt.date | None
-    practitioner: str | None
-    area: str
-    stretches: tuple[PrescribedStretch, ...] | None
-    note: str | None
-    large_print: bool = False
-    checklist_days: int | None = None  # None: the content folder's default
-    next_visit: dt.date | None = None
-
-
 # A note of 5000 characters is about four pages in the standard print; more is a pasted document.
 NOTE_LIMIT = 5000
+
 
 PATIENT = Record([
     Field("name", Text(max_length=40), "患者さんのお名前 (printed with 様, exactly as typed)", required=True),
@@ -123,6 +91,8 @@ class StretchChoice(Kind):
 
 
 _TIMES = r"\s*[×xX*]\s*"
+
+
 COMPACT_DOSE = re.compile(rf"(?P<id>[^\s:]+?)\s*:\s*(?P<hold_seconds>[0-9]+)\s*秒?{_TIMES}(?P<reps>[0-9]+)\s*回?"
                           rf"{_TIMES}(?P<sets_per_day>[0-9]+)\s*(?:セット)?")
 

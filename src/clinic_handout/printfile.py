@@ -208,3 +208,17 @@ def merge(pdfs) -> bytes:
         printfile.add(pdf)
     printfile.close()
     return out.getvalue()
+
+
+
+def encrypt(pdf: bytes, password: str) -> bytes:
+    """The PDF protected with AES-256 (pypdf with its crypto extra): it opens only with the password."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    writer.encrypt(user_password=password, owner_password=None, algorithm="AES-256")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

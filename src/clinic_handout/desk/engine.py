@@ -165,7 +165,7 @@ def sent_before(built: Built, address: str, content_dir: Path, data_dir: Path) -
 
 def mail_settings(content_dir: Path):
     """The content folder's mail.yaml, checked; InputError when it is missing or wrong."""
-    from ..mail import load_settings
+    from ..mail_settings import load_settings
 
     return load_settings(content_dir)
 
