@@ -155,15 +155,16 @@ def run(job: Job, content_dir: Path, data_dir: Path) -> None:
 
 def _run(job: Job, content_dir: Path, data_dir: Path) -> None:
     from .. import app
+    from .engine import japanese
 
     started = time.monotonic()
     plan = app.plan_batch(job.source, out_dir=job.folder / "pdf", merge_to=job.folder / "print.pdf",
                           content_dir=content_dir, data_dir=data_dir)
-    job.notices += [n.text for n in plan.notices]
+    job.notices += [japanese(n.text) for n in plan.notices]
     if plan.failure is not None:
         job.problems = list(plan.failure.problems)
         if not job.problems:
-            job.notices.append(plan.failure.message)
+            job.notices.append(japanese(plan.failure.message))
         job.state = "failed"
         return
     prepared = plan.prepared
@@ -196,7 +197,7 @@ def _run(job: Job, content_dir: Path, data_dir: Path) -> None:
     for row in job.rows:
         if row.state == "waiting":
             row.state = "not_built"
-    job.notices += [n.text for n in result.notices if n.kind == "warning"]  # errors are the table's rows
+    job.notices += [japanese(n.text) for n in result.notices if n.kind == "warning"]  # errors are the table's rows
     if result.merged is not None:
         job.merged = result.merged.read_bytes()
     job.seconds = time.monotonic() - started

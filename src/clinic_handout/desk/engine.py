@@ -114,8 +114,12 @@ _ENGLISH = re.compile(r"\s*\((?![^()]*[\u3040-\u30ff\u3400-\u9fff])[^()]*\)")  #
 
 
 def japanese(text: str) -> str:
-    """The validation layer's words without their English in brackets (the desk's reader reads Japanese)."""
-    return _ENGLISH.sub("", text).strip() or text
+    """The validation layer's words without their English in brackets (the desk's reader reads Japanese);
+    a bracket inside an English one, "(11 leftover(s) of …)", goes first, then the one around it."""
+    shorter = text
+    while (before := shorter) != (shorter := _ENGLISH.sub("", before)):
+        pass
+    return shorter.strip() or text
 
 
 def problem_text(problem: Problem) -> str:

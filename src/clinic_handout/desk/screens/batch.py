@@ -130,7 +130,7 @@ def choose(key: str):
     if not rows:
         job.mail_ok = False
         job.mail_report = ["送る人が選ばれていません。表の「選ぶ」に印を付けてから、もう一度押してください。"]
-        return redirect(url_for("batch.show", key=key, _anchor="send"), 303)
+        return redirect(url_for("batch.show", key=key, _anchor="mail-report"), 303)
     token = secrets.token_urlsafe(24)
     job.mail_tokens[token] = tuple(_shown(row) for row in rows)
     return redirect(url_for("batch.confirm", key=key, token=token), 303)
@@ -199,7 +199,7 @@ def send(key: str, token: str):
     plan = usecases.plan_batch_send(job.result)
     if plan.failure is not None:
         job.mail_ok, job.mail_report = False, [engine.japanese(plan.failure.message), "メールは送っていません。"]
-        return redirect(url_for("batch.show", key=key, _anchor="send"), 303)
+        return redirect(url_for("batch.show", key=key, _anchor="mail-report"), 303)
     chosen = {row.label: row for row in rows}
     plan.waiting = [d for d in plan.waiting if d.label in chosen and d.address == chosen[d.label].email]
     plan.bad = [(label, why) for label, why in plan.bad if label in chosen]
@@ -227,4 +227,4 @@ def send(key: str, token: str):
     job.mail_report = [said]
     job.mail_report += [engine.japanese(n.text) for n in result.notices if n.kind == "warning"]
     job.mail_ok = result.all_sent and not result.notices
-    return redirect(url_for("batch.show", key=key, _anchor="send"), 303)
+    return redirect(url_for("batch.show", key=key, _anchor="mail-report"), 303)

@@ -36,12 +36,12 @@ def search():
                            outcome_words={k: engine.japanese(v) for k, v in OUTCOME_WORDS.items()})
 
 
-def _entry(entry_id: int) -> tuple[Entry, bytes | None]:
-    """The entry (and, when asked, its PDF exactly as handed out); 404 when there is no such entry."""
+def _entry(entry_id: int) -> Entry:
+    """The history's entry; 404 when there is no such entry (or no history)."""
     desk = _desk()
     try:
         with usecases.open_history(desk.content_dir, desk.data_dir, create=False) as history:
-            return history.get(entry_id), history.pdf(entry_id)
+            return history.get(entry_id)
     except HandoutError:
         abort(404)
 
@@ -49,10 +49,12 @@ def _entry(entry_id: int) -> tuple[Entry, bytes | None]:
 @blueprint.get("/<int:entry_id>.pdf")
 def pdf(entry_id: int):
     """The PDF that was handed out, byte for byte (inline: the browser's viewer, ready to print)."""
-    entry, data = _entry(entry_id)
-    response = current_app.response_class(data, mimetype="application/pdf")
-    name = entry.file_name or f"{entry.handout_date.isoformat()}_{entry_id}.pdf"
-    response.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(name)}"
+    desk = _desk()
+    stored = usecases.stored_handout(entry_id, content_dir=desk.content_dir, data_dir=desk.data_dir)
+    if not stored.ok:
+        abort(404)
+    response = current_app.response_class(stored.pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(stored.filename)}"
     return response
 
 
@@ -61,7 +63,7 @@ def again(entry_id: int):
     """この内容で今日の分を作る: the entry's prescription as a new draft of 新しく作る, dated today."""
     from ..drafts import Draft
 
-    entry, _ = _entry(entry_id)
+    entry = _entry(entry_id)
     content = engine.load(_desk().content_dir)
     form, left_out = prefill(entry.prescription, content, dt.date.today())
     made = f"{entry.handout_date.year}年{entry.handout_date.month}月{entry.handout_date.day}日"
