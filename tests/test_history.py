@@ -506,18 +506,24 @@ def test_the_switch_to_wal_is_tried_again_when_sqlite_says_busy_at_once(tmp_path
         history._db = real
 
 
-def test_two_processes_writing_at_once_lose_nothing(tmp_path, made):
-    (tmp_path / "p.yaml").write_text(HANAKO, encoding="utf-8")
-    (tmp_path / "p.pdf").write_bytes(made["hanako"][2])
-    go, count = tmp_path / "go", 25
+def run_writers(folder: Path, prescription: str, pdf: bytes, count: int) -> None:
+    """The CLI and the desk, as two processes, each recording count handouts with a mail, starting together."""
+    (folder / "p.yaml").write_text(prescription, encoding="utf-8")
+    (folder / "p.pdf").write_bytes(pdf)
+    go = folder / "go"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path / "data"), str(SAMPLE),
-                                 str(tmp_path / "p.yaml"), str(tmp_path / "p.pdf"), who, str(count), str(go)],
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(folder / "data"), str(SAMPLE),
+                                 str(folder / "p.yaml"), str(folder / "p.pdf"), who, str(count), str(go)],
                                 env=env, stderr=subprocess.PIPE, text=True) for who in ("cli", "desk")]
     go.touch()
     for writer in writers:
         _, errors = writer.communicate(timeout=300)
         assert writer.returncode == 0, errors
+
+
+def test_two_processes_writing_at_once_lose_nothing(tmp_path, made):
+    count = 25
+    run_writers(tmp_path, HANAKO, made["hanako"][2], count)
     db = sqlite3.connect(tmp_path / "data" / "history.sqlite3")
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     files = {row[0] for row in db.execute("SELECT file_name FROM handouts")}
@@ -531,17 +537,7 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path, made):
 
 def test_two_processes_opening_an_old_file_upgrade_it_once(tmp_path, made):
     make_v1(tmp_path / "data" / "history.sqlite3")
-    (tmp_path / "p.yaml").write_text(TARO, encoding="utf-8")
-    (tmp_path / "p.pdf").write_bytes(made["taro"][2])
-    go = tmp_path / "go"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path / "data"), str(SAMPLE),
-                                 str(tmp_path / "p.yaml"), str(tmp_path / "p.pdf"), who, "2", str(go)],
-                                env=env, stderr=subprocess.PIPE, text=True) for who in ("cli", "desk")]
-    go.touch()
-    for writer in writers:
-        _, errors = writer.communicate(timeout=300)
-        assert writer.returncode == 0, errors
+    run_writers(tmp_path, TARO, made["taro"][2], 2)
     db = sqlite3.connect(tmp_path / "data" / "history.sqlite3")
     assert db.execute("PRAGMA user_version").fetchone()[0] == 3
     assert db.execute("SELECT count(*) FROM handouts").fetchone()[0] == 5

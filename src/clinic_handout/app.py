@@ -1001,7 +1001,7 @@ def history_pdf(entry_id: int, *, output: Path | None = None, overwrite: bool = 
 
     def use(history: History) -> None:
         entry = history.get(entry_id)
-        target = output or Path(entry.file_name or f"{entry.handout_date}_{entry_id}.pdf")
+        target = output or Path(entry.pdf_name)
         check_outputs({"-o": target}, {"history": history.path})
         result.path, result.history_id = write_new(target, history.pdf(entry_id), overwrite), entry_id
         result.done = str(result.path)
@@ -1015,15 +1015,12 @@ def history_pdf_to_view(entry_id: int, *, content_dir: str | Path | None = None,
     """The PDF of entry entry_id in a new private temporary folder (0700), to open in a viewer."""
     import tempfile
 
-    result = WriteResult()
-
-    def use(history: History) -> None:
-        entry = history.get(entry_id)
-        result.path = Path(tempfile.mkdtemp(prefix="handout-")) / (entry.file_name or f"{entry_id}.pdf")
-        result.path.write_bytes(history.pdf(entry_id))
+    stored = stored_handout(entry_id, content_dir=content_dir, data_dir=data_dir)
+    result = WriteResult(notices=stored.notices, failure=stored.failure)
+    if stored.ok:
+        result.path = Path(tempfile.mkdtemp(prefix="handout-")) / stored.filename
+        result.path.write_bytes(stored.pdf)
         result.history_id, result.done = entry_id, str(result.path)
-
-    _history_use(result, content_dir, data_dir, use)
     return result
 
 
@@ -1036,7 +1033,7 @@ def stored_handout(entry_id: int, *, content_dir: str | Path | None = None,
     def use(history: History) -> None:
         entry = history.get(entry_id)
         result.pdf = history.pdf(entry_id)
-        result.filename = entry.file_name or f"{entry.handout_date}_{entry_id}.pdf"
+        result.filename = entry.pdf_name
 
     _history_use(result, content_dir, data_dir, use)
     return result

@@ -193,7 +193,7 @@ class Entry:
     origin: str
     patient_name: str  # exactly as typed
     handout_date: dt.date
-    prescription: dict  # the prescription file's fields, as checked (re-issue: change `date`, check again)
+    prescription: dict  # the prescription file's fields, as checked (re-issue: a new date, checked again)
     stretches: tuple[PrintedStretch, ...]
     content_fingerprint: str
     file_name: str | None
@@ -205,19 +205,14 @@ class Entry:
     sends: tuple[Send, ...]
 
     @property
+    def pdf_name(self) -> str:
+        """The name the PDF was written or attached under (or one made from the date and the number)."""
+        return self.file_name or f"{self.handout_date.isoformat()}_{self.id}.pdf"
+
+    @property
     def sent_to(self) -> tuple[str, ...]:
         """The addresses a mail really went to (outcome sent), in order."""
         return tuple(dict.fromkeys(s.address for s in self.sends if s.outcome == "sent"))
-
-    def prescription_yaml(self, date: dt.date | None = None) -> str:
-        """The prescription as a prescription file's text, for a new handout (date: today's, or none)."""
-        import yaml
-
-        data = dict(self.prescription)
-        data.pop("date", None)
-        if date is not None:
-            data = {"patient": data.pop("patient"), "date": date.isoformat(), **data}
-        return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 
 # -- the schema and its versions ---------------------------------------------------------------
