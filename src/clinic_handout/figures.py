@@ -190,12 +190,12 @@ POSES: dict[str, Pose] = {
         label_spots=((70, 24.5), (73, 26), (71.5, 23), (73, 23)),
         caption="太ももの内側", from_behind=True),
     # Seated, seen from the side: a figure-4. The right ankle rests on the left knee (the foot past it), the
-    # right knee drops out and down, so the black thigh and shin make a V over the grey leg; hands on the
+    # right knee drops out to the seat's height, so the black thigh and shin make a V over the grey leg; hands on the
     # knee and the ankle; the chest leans forward with a straight back from the faint upright start (胸を前へ).
     # The patch is on the right buttock, behind the hip, above the seat.
     "buttock": Pose(
         joints={"head": (47, 47.5), "neck": (42, 40.5), "hip": (32, 25), "far_hip": (32, 25),
-                "knee": (43.5, 17), "ankle": (49.5, 31.5), "toe": (55, 31),
+                "knee": (44.5, 19.5), "ankle": (49.5, 31.5), "toe": (55, 31),
                 "far_knee": (49, 25), "far_ankle": (50, 8.4), "far_toe": (56.5, 7.5),
                 "shoulder": (41, 38), "elbow": (40.5, 31.5), "hand": (38, 25.5),
                 "far_shoulder": (41, 38), "far_elbow": (46.5, 34), "far_hand": (50, 34.5)},
