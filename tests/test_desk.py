@@ -266,3 +266,32 @@ def test_no_patient_data_reaches_the_logs(desk, caplog):
         assert page.status == 200
         desk.get("/")
     assert "秘密" not in caplog.text and "himitsu" not in caplog.text and "手術" not in caplog.text
+
+
+def test_a_history_that_cannot_be_read_is_said_in_red_and_the_mail_still_says_what_happened(clinic, tmp_path):
+    blocked = tmp_path / "data"
+    blocked.write_text("not a folder", encoding="utf-8")  # the data folder is a file: no history can open
+    with local_smtp(clinic) as inbox, serving(clinic, blocked) as base:
+        client = Client(base)
+        target = new_handout(client, action="mail", email="hanako@example.com")
+        page = client.get(target).text
+        assert 'id="history-unreadable"' in page and "確かめられません" in page
+        form = {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page)[1],
+                **dict(re.findall(r'name="(token|address|filename)" value="([^"]*)"', page))}
+        sent = client.post(target, form)
+        assert sent.status == 200 and "送信しました" in sent.text  # the mail went: said so
+        assert "履歴には記録できませんでした" in sent.text  # and that the history does not know it
+        assert len(inbox.mails) == 1
+
+
+def test_the_confirmation_asks_for_the_mail_password_when_no_variable_holds_it(clinic, tmp_path, monkeypatch):
+    monkeypatch.delenv("HANDOUT_SMTP_PASSWORD", raising=False)
+    with local_smtp(clinic), serving(clinic, tmp_path / "data") as base:
+        with (clinic / "mail.yaml").open("a", encoding="utf-8") as settings:
+            settings.write("username: clinic\n")
+        client = Client(base)
+        page = client.get(new_handout(client, action="mail", email="hanako@example.com")).text
+        assert 'type="password"' in page and 'name="smtp_password"' in page
+        monkeypatch.setenv("HANDOUT_SMTP_PASSWORD", "from-the-variable")
+        page = client.get(new_handout(client, action="mail", email="hanako@example.com")).text
+        assert 'name="smtp_password"' not in page
