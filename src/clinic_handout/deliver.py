@@ -132,20 +132,26 @@ def _umask() -> int:
     return mask
 
 
+def _temporary_beside(path: Path) -> tuple[int, str]:
+    """A new temporary file (.NAME.PID.XXXX.part) in path's folder, for a rename over path; path checked
+    first: never through a symbolic link, never onto /dev/null or a FIFO."""
+    check_target(path)
+    folder = path.parent
+    if not folder.is_dir():
+        raise HandoutError(f"{path}: 保存先のフォルダがありません (the folder {folder} does not exist)")
+    try:
+        return tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".part", dir=folder)
+    except OSError as exc:
+        raise HandoutError(f"{path}: 保存できません (cannot write in {folder}: {exc.strerror})") from exc
+
+
 def write_atomically(path: Path, data: bytes) -> Path:
     """Writes data to a temporary file beside path, then renames it over path.
 
     A failure leaves no file behind and an existing file at path untouched.
     """
     path = Path(path)
-    check_target(path)  # never through a symbolic link, never onto /dev/null or a FIFO
-    folder = path.parent
-    if not folder.is_dir():
-        raise HandoutError(f"{path}: 保存先のフォルダがありません (the folder {folder} does not exist)")
-    try:
-        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".part", dir=folder)
-    except OSError as exc:
-        raise HandoutError(f"{path}: 保存できません (cannot write in {folder}: {exc.strerror})") from exc
+    fd, temporary = _temporary_beside(path)
     try:
         with os.fdopen(fd, "wb") as file:
             file.write(data)
@@ -168,14 +174,7 @@ class PartFile:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        check_target(self.path)
-        folder = self.path.parent
-        if not folder.is_dir():
-            raise HandoutError(f"{path}: 保存先のフォルダがありません (the folder {folder} does not exist)")
-        try:
-            fd, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.{os.getpid()}.", suffix=".part", dir=folder)
-        except OSError as exc:
-            raise HandoutError(f"{path}: 保存できません (cannot write in {folder}: {exc.strerror})") from exc
+        fd, temporary = _temporary_beside(self.path)
         self.temporary = Path(temporary)
         self.file = os.fdopen(fd, "wb")
 
