@@ -116,11 +116,11 @@ def main() -> None:
             browser.find_element(By.ID, "do-send").click()
             WebDriverWait(browser, 60).until(lambda b: b.find_elements(By.CSS_SELECTOR, "h1.ok"))
             shoot(browser, "sent", 0.2)
-            # the same patient, another address: the confirmation says so in red
+            # another patient given 山田 花子's address: the confirmation names her in red
             browser.get(base + "new/")
-            type_into(browser, "name", "山田 花子")
+            type_into(browser, "name", "佐藤 一郎")
             choose_area(browser, "both")
-            type_into(browser, "email", "hanako.yamada@example.net")
+            type_into(browser, "email", "hanako@example.com")
             browser.find_element(By.ID, "do-mail").click()
             WebDriverWait(browser, 60).until(lambda b: b.find_elements(By.CSS_SELECTOR, "table.confirm"))
             shoot(browser, "confirm", 0.2)

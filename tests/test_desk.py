@@ -295,3 +295,189 @@ def test_the_confirmation_asks_for_the_mail_password_when_no_variable_holds_it(c
         monkeypatch.setenv("HANDOUT_SMTP_PASSWORD", "from-the-variable")
         page = client.get(new_handout(client, action="mail", email="hanako@example.com")).text
         assert 'name="smtp_password"' not in page
+
+
+def test_an_address_another_patient_had_is_warned_in_red_with_that_name(clinic, tmp_path, run, write):
+    """Problem 2 of the receptionist trial: 佐藤's address given to 山田 went without a word."""
+    data = tmp_path / "data"
+    sato = write("sato.yaml", "patient:\n  name: 佐藤 一郎\n  email: ichiro@example.com\narea: both\n")
+    assert run("build", sato, "-o", tmp_path / "sato.pdf", "--content", clinic, "--data", data).exit_code == 0
+    with local_smtp(clinic) as inbox, serving(clinic, data) as base:
+        client = Client(base)
+        page = client.get(new_handout(client, action="mail", email="Ichiro@EXAMPLE.com")).text
+        warning = re.search(r'<div class="warning-red" role="alert" id="other-patients">(.*?)</div>', page, re.S)
+        assert warning and "このアドレスは 佐藤 一郎 様 に送った" in warning[1]
+        assert 'name="token"' in page  # a warning, not a refusal: the receptionist decides after asking
+        own = client.get(new_handout(client, action="mail", name="佐藤　一郎", email="ichiro@example.com")).text
+        assert 'id="other-patients"' not in own  # his own address: no warning
+        assert inbox.mails == []
+
+
+def confirmation_form(client, target):
+    """The confirmation page and the fields its send form would post."""
+    page = client.get(target).text
+    fields = dict(re.findall(r'name="(token|address|filename)" value="([^"]*)"', page))
+    return page, {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page)[1], **fields}
+
+
+def test_the_confirmation_shows_what_is_sent_area_stretches_doses_sides_and_print_options(clinic, tmp_path):
+    """Problem 6: different handouts for one patient had the same file name and nothing else on the page."""
+    with local_smtp(clinic) as inbox, serving(clinic, tmp_path / "data") as base:
+        client = Client(base)
+        target = new_handout(client, action="mail", email="hanako@example.com", large_print="on",
+                             **{"hold-buttock": "２０", "side-hamstring": "left"})
+        page = client.get(target).text
+        assert re.search(r'id="confirm-area">腰の上と下の両方<', page)
+        items = re.findall(r"<li><strong>([^<]+)</strong> ([^<]*)(?:<span[^>]*>（([^<]*)）</span>)?</li>",
+                           re.search(r'<ol id="confirm-stretches">(.*?)</ol>', page, re.S)[1])
+        assert [title for title, _, _ in items] == ["股関節の前のストレッチ", "太ももの内側のストレッチ",
+                                                    "お尻のストレッチ", "太ももの裏のストレッチ", "足の裏ほぐし"]
+        buttock, hamstring = items[2], items[3]
+        assert buttock[1].startswith("20秒")  # the dose as changed on the form
+        assert hamstring[2].startswith("左側だけ")  # the side as chosen
+        assert re.search(r'id="confirm-large">あり<', page) and re.search(r'id="confirm-tick">なし<', page)
+        assert inbox.mails == []
+
+
+def test_sending_the_same_handout_again_needs_a_tick_and_says_2通目(clinic, tmp_path):
+    """Problem 7: after the back button the same mail went again with a soft note and the same result page."""
+    with local_smtp(clinic) as inbox, serving(clinic, tmp_path / "data") as base:
+        client = Client(base)
+        target = new_handout(client, action="mail", email="hanako@example.com")
+        page, form = confirmation_form(client, target)
+        assert 'id="sent-before"' not in page and 'name="again"' not in page
+        reply = client.post(target, form)
+        assert reply.status == 200 and "2通目" not in reply.text and len(inbox.mails) == 1
+        page, form = confirmation_form(client, target)  # back to the confirmation of the very same PDF
+        assert "もう 1 通送ってあります" in page
+        assert re.search(r'<input type="checkbox" name="again" value="2" id="again" required>', page)
+        reply = client.post(target, form)  # without the tick: nothing goes
+        assert reply.status == 409 and "送っていません" in reply.text and len(inbox.mails) == 1
+        page, form = confirmation_form(client, target)
+        reply = client.post(target, {**form, "again": "2"})
+        assert reply.status == 200 and re.search(r'id="sent-heading">2通目を送りました<', reply.text)
+        assert len(inbox.mails) == 2
+        page, form = confirmation_form(client, target)
+        assert client.post(target, {**form, "again": "2"}).status == 409  # a stale tick is not the 3rd's
+        assert "3通目を送りました" in client.post(target, {**confirmation_form(client, target)[1], "again": "3"}).text
+        assert len(inbox.mails) == 3
+
+
+def test_the_pdf_can_go_with_a_password_shown_once_to_say_on_the_phone(clinic, tmp_path):
+    """Problem 4: the CLI has --encrypt, the desk gave no choice."""
+    import io
+
+    from pypdf import PdfReader
+
+    with local_smtp(clinic) as inbox, serving(clinic, tmp_path / "data") as base:
+        client = Client(base)
+        target = new_handout(client, action="mail", email="hanako@example.com")
+        page, form = confirmation_form(client, target)
+        assert 'name="encrypt"' in page
+        reply = client.post(target, {**form, "encrypt": "on"})
+        assert reply.status == 200
+        password = re.search(r'id="pdf-password">.*?<strong[^>]*>(\d{12})</strong>', reply.text, re.S)[1]
+        (_, mail), = inbox.mails
+        (attachment,) = [part for part in mail.iter_attachments() if part.get_content_type() == "application/pdf"]
+        reader = PdfReader(io.BytesIO(attachment.get_payload(decode=True)))
+        assert reader.is_encrypted and not reader.decrypt("wrong-password")
+        assert reader.decrypt(password) and len(reader.pages) == 2
+        assert password not in mail.as_string()  # never in the mail itself
+        kept = [f for f in (tmp_path / "data").rglob("*") if f.is_file()]
+        assert any(f.name == "history.sqlite3" for f in kept)
+        assert all(password.encode() not in f.read_bytes() for f in kept)  # nor kept anywhere
+
+
+def test_an_empty_mail_password_is_caught_before_sending_in_japanese(clinic, tmp_path, monkeypatch):
+    """Problem 5: an empty password went to the server and came back as a STARTTLS/port message."""
+    with local_smtp(clinic) as inbox, serving(clinic, tmp_path / "data") as base:
+        mail_yaml = clinic / "mail.yaml"
+        mail_yaml.write_text(mail_yaml.read_text(encoding="utf-8") + "username: clinic@example.com\n", encoding="utf-8")
+        monkeypatch.delenv("HANDOUT_SMTP_PASSWORD", raising=False)
+        client = Client(base)
+        target = new_handout(client, action="mail", email="hanako@example.com")
+        page, form = confirmation_form(client, target)
+        assert re.search(r'<input id="smtp_password" name="smtp_password" type="password"[^>]* required>', page)
+        reply = client.post(target, {**form, "smtp_password": ""})
+        assert reply.status == 409 and "メールのパスワードが空です" in reply.text and "送っていません" in reply.text
+        assert inbox.mails == []
+
+
+def test_forget_also_deletes_what_the_desk_saved_for_that_patient_only(clinic, tmp_path, run):
+    """Problem 1's other half: `handout history --forget` left the desk's saved PDFs and prescriptions."""
+    data = tmp_path / "data"
+    with serving(clinic, data) as base:
+        client = Client(base)
+        new_handout(client, action="save")
+        new_handout(client, action="save", **{"hold-buttock": "20"})  # a second, different handout
+        new_handout(client, action="save", name="佐藤 一郎")
+    day = data / "saved" / dt.date.today().isoformat()
+    assert len(list(day.glob("*山田花子*.pdf"))) == 2 and len(list(day.glob("*山田花子*.yaml"))) == 2
+    gone = run("history", "--forget", "山田 花子", "--yes", "--content", clinic, "--data", data)
+    assert gone.exit_code == 0, gone.output
+    assert "2 件を削除しました" in gone.output and "保存した PDF・処方ファイル 4 個も削除しました" in gone.output
+    assert sorted(p.name for p in day.iterdir()) == sorted(p.name for p in day.glob("*佐藤一郎*"))
+    assert len(list(day.iterdir())) == 2  # 佐藤's PDF and prescription stay
+
+
+def test_field_errors_are_plain_japanese_beside_the_field_and_listed_in_page_order(desk):
+    """Problem 9: 'ありません → 正しくは: 患者さんのお名前 (printed with 様…)', 'upper（上…）| lower…'."""
+    target = new_handout(desk, name="", date="1/5", area="sideways", area_shown="sideways", email="hanako＠example",
+                         **{"hold-buttock": "999", "side-hamstring": "up"})
+    page = desk.get(target).text
+    beside = dict(re.findall(r'<p id="([\w-]+)-error" class="problem">※ ([^<]*)</p>', page))
+    assert beside["name"] == "お名前を入れてください"
+    assert beside["area"] == "上・下・両方から選んでください"
+    assert beside["date"] == "日付に年も入れてください（例: 2026/1/5）"
+    assert beside["hold-buttock"] == "秒は 1〜120 の数字で入れてください（今は「999」）"
+    assert beside["side-hamstring"] == "右・左・左右から選んでください"
+    assert beside["email"].startswith("メールアドレスの形になっていません（今は「hanako@example」）")
+    for message in beside.values():  # no English words: the only Latin letters are the example address
+        assert not re.search(r"[A-Za-z]", message.replace("hanako@example.com", "").replace("hanako@example", ""))
+    summary = re.search(r'<div class="problems-top"[^>]*>(.*?)</div>', page, re.S)[1]
+    assert re.findall(r'<a href="#([\w-]+)">', summary) == ["name", "date", "area", "hold-buttock", "side-hamstring",
+                                                           "email"]
+
+
+def test_today_rows_say_area_stretches_and_what_was_done_newest_first(clinic, tmp_path, run, write):
+    """Problem 10: identical rows without area, stretches or printed/sent status; CLI-made ones too."""
+    data = tmp_path / "data"
+    cli = write("cli.yaml", "patient:\n  name: 鈴木 三郎\narea: lower\n")
+    assert run("build", cli, "-o", tmp_path / "cli.pdf", "--content", clinic, "--data", data).exit_code == 0
+    with local_smtp(clinic) as inbox, serving(clinic, data) as base:
+        client = Client(base)
+        new_handout(client, action="save", **{"hold-buttock": "20"})
+        target = new_handout(client, action="mail", name="佐藤 一郎", email="ichiro@example.com")
+        assert client.post(target, confirmation_form(client, target)[1]).status == 200
+        page = client.get("/").text
+    rows = re.findall(r'<tr id="today-(\d+)">(.*?)</tr>', page, re.S)
+    texts = [re.sub(r"<[^>]+>", " ", html) for _, html in rows]
+    assert [int(i) for i, _ in rows] == sorted((int(i) for i, _ in rows), reverse=True)  # newest first
+    sato, yamada, suzuki = texts
+    assert "佐藤 一郎 様" in sato and "メール送信" in sato and "ichiro@example.com" in sato and "印刷・保存" not in sato
+    assert "山田 花子 様" in yamada and "両方" in yamada and "印刷・保存" in yamada and "メール" not in yamada
+    assert "お尻のストレッチ 20秒" in yamada  # the stretch with its dose as printed
+    assert "鈴木 三郎 様" in suzuki and " 下 " in suzuki and "コマンドで作成" in suzuki
+    assert len(inbox.mails) == 1
+
+
+def test_saving_twice_is_said_never_a_silent_copy(desk, tmp_path):
+    """Problem 10: 保存 twice silently made 2026-…_山田花子-2.pdf."""
+    day = tmp_path / "data" / "saved" / dt.date.today().isoformat()
+    new_handout(desk, action="save")
+    again = desk.get(new_handout(desk, action="save")).text  # the very same handout again
+    assert "もう「" in again and "保存してあります" in again
+    assert len(list(day.glob("*.pdf"))) == 1 and len(list(day.glob("*.yaml"))) == 1
+    other = desk.get(new_handout(desk, action="save", **{"hold-buttock": "20"})).text  # changed: a second file
+    assert "別の名前で保存しました" in other and "-2.pdf" in other
+    assert len(list(day.glob("*.pdf"))) == 2
+
+
+def test_history_not_found_hint_does_not_promise_kana_for_kanji(clinic, tmp_path, run, write):
+    """Problem 11: the hint said かなで探してみてください, but さとう never finds 佐藤 (no readings kept)."""
+    data = tmp_path / "data"
+    sato = write("sato.yaml", "patient:\n  name: 佐藤 一郎\narea: both\n")
+    assert run("build", sato, "-o", tmp_path / "s.pdf", "--content", clinic, "--data", data).exit_code == 0
+    with serving(clinic, data) as base:
+        page = Client(base).get("/history/?q=%E3%81%95%E3%81%A8%E3%81%86").text  # さとう
+    assert "記録はありません" in page and "かなで探して" not in page and "「さとう」では「佐藤」は見つかりません" in page

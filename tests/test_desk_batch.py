@@ -308,3 +308,23 @@ def test_choosing_no_one_says_so_and_sends_nothing(desk, inbox):
     assert moved.status_code == 303 and "/mail/" not in moved.headers["Location"]
     assert "送る人が選ばれていません" in client.get(location).get_data(as_text=True)
     assert not inbox.mails
+
+
+def test_a_memo_column_is_one_quiet_line_and_a_far_date_is_said_on_its_row(desk, tmp_path):
+    """Problems 8 and 12: the 受付メモ column the guide recommends gave a yellow box with the server's path,
+    '(Excel row 1)' and English; 2026/1/5 on 26 November was built without a word."""
+    import datetime as dt
+
+    today, old = dt.date.today(), dt.date.today() - dt.timedelta(days=60)
+    text = ("名前,部位,日付,受付メモ\n"
+            f"山田 花子,両方,{today:%Y}/{today.month}/{today.day},支払い済み\n"
+            f"木村 次郎,下,{old:%Y}/{old.month}/{old.day},\n")
+    _, page = built(desk[1], text)
+    notes = [plain(n) for n in re.findall(r'<p class="[\w-]+" role="note">(.*?)</p>', page, re.S)]
+    assert [n for n in notes if "受付メモ" in n] == ["「受付メモ」 の列は印刷しません（読まずに作ります）。"]
+    assert not [n for n in notes if re.search(r"[A-Za-z]{3,}", re.sub(r"handout validate|\w+\.yaml", "", n))]  # no English
+    assert str(tmp_path) not in page and "found" not in page and "row 1" not in page
+    assert 'id="row-warning-2"' not in page
+    warning = plain(re.search(r'id="row-warning-3">(.*?)</p>', page, re.S)[1])
+    assert f"{old.year}年{old.month}月{old.day}日" in warning and "60 日前" in warning
+    assert "作りました" in plain(row_html(page, 3))  # built as written: the receptionist decides

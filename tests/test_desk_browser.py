@@ -60,14 +60,14 @@ def test_bad_fields_show_the_validation_layers_japanese_words_beside_them(browse
     click(browser, "do-preview")
     wait_for(browser, "#problems")
     name_error = browser.find_element(By.ID, "name-error")
-    assert "ありません" in name_error.text and "患者さんのお名前" in name_error.text
+    assert name_error.text == "※ お名前を入れてください"
     # beside its field: in the same box as the input, which points at it for a screen reader
     name = browser.find_element(By.ID, "name")
     assert name.get_attribute("aria-invalid") == "true"
     assert name.get_attribute("aria-describedby") == "name-error"
     assert name_error.find_element(By.XPATH, "..") == name.find_element(By.XPATH, "..")
     reps_error = browser.find_element(By.ID, "reps-buttock-error")
-    assert '"abc"' in reps_error.text and "1〜50 の整数" in reps_error.text
+    assert reps_error.text == "※ 回数は 1〜50 の数字で入れてください（今は「abc」）"
     assert "メールアドレス" in browser.find_element(By.ID, "email-error").text
     # what was typed is still there, and no preview was made from a bad form
     assert browser.find_element(By.ID, "reps-buttock").get_attribute("value") == "abc"
@@ -176,3 +176,26 @@ def test_the_keyboard_alone_makes_a_handout(browser, desk):
     assert ticked == ["s-buttock", "s-hamstring", "s-foot-sole"]
     browser.switch_to.active_element.send_keys(Keys.ENTER)  # Enter submits with the first button: プレビュー
     assert wait_for(browser, "iframe#preview")
+
+
+def test_the_button_bar_never_covers_the_field_being_typed_in(browser, desk):
+    """Problem 13: at 1366×768 the sticky button bar covered form rows. Each field reached with Tab, as a
+    receptionist moves through the form, stands wholly above the bar."""
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(desk + "new/")
+    browser.find_element(By.ID, "name").click()
+    where = ("const a = document.activeElement, r = a.getBoundingClientRect(),"
+             " bar = document.querySelector('.actionbar').getBoundingClientRect();"
+             " return [a.id || a.name, r.bottom, bar.top, !!a.closest('.actionbar')];")
+    seen, covered = [], []
+    for _ in range(80):
+        name, bottom, bar_top, in_bar = browser.execute_script(where)
+        if in_bar:
+            break
+        seen.append(name)
+        if bottom > bar_top:
+            covered.append((name, round(bottom), round(bar_top)))
+        browser.switch_to.active_element.send_keys(Keys.TAB)
+    assert "email" in seen and "hold-foot-sole" in seen  # the walk went down the whole form
+    assert covered == []

@@ -216,6 +216,29 @@ def test_other_addresses_for_the_mis_send_guard(tmp_path, content, made):
         assert history.other_addresses("鈴木 一郎", "new@example.com") == []
 
 
+def test_names_for_address_finds_the_other_patients_of_one_address(tmp_path, content, made):
+    """One address for two patients is the classic wrong-person slip: the guard names the other patient."""
+    with History.open(tmp_path / "data") as history:
+        hanako = record(history, content, made)  # 山田　花子's prescription gives Hanako@Example.com
+        taro = record(history, content, made, "taro")
+        history.record_send(taro, address="family@example.com", attachment_name="t.pdf", attachment=b"x",
+                            outcome="sent")
+        history.record_send(taro, address="bounced@example.com", attachment_name="t.pdf", attachment=b"x",
+                            outcome="failed", reason="550")
+        history.record_send(hanako, address="Family@EXAMPLE.com ", attachment_name="a.pdf", attachment=b"x",
+                            outcome="eml")
+        # 山田 太郎 got family@ by mail; 山田 花子 had it written as a mail file: each is the other's warning
+        assert history.names_for_address("family@example.COM", "山田 花子") == ["山田 太郎"]
+        assert history.names_for_address("FAMILY@example.com", "山田 太郎") == ["山田\u3000花子"]
+        assert history.names_for_address("family@example.com", "鈴木 一郎") == ["山田 太郎", "山田\u3000花子"]
+        # the address of 花子's own prescription, in another case: another patient's warning, not hers
+        assert history.names_for_address("hanako@example.com", "山田花子") == []
+        assert history.names_for_address("HANAKO@example.com", "山田 太郎") == ["山田\u3000花子"]
+        assert history.names_for_address("bounced@example.com", "山田 花子") == []  # that mail never went
+        assert history.names_for_address("nobody@example.com", "山田 花子") == []
+        assert history.names_for_address("", "山田 花子") == []
+
+
 def test_forget_deletes_one_patient_and_leaves_no_trace_in_the_file(tmp_path, content, made):
     data = tmp_path / "data"
     with History.open(data) as history:

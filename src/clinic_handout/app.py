@@ -50,6 +50,8 @@ use case and never an unsent mail said as sent or a sent one as unsent.
 - `stored_handout(entry_id, *, ...)` → `HandoutResult`: the stored PDF's bytes and file name, nothing written
 - `other_addresses(name, address, *, ...)` → `HistoryResult`: the addresses this patient had before (the
   desk's mis-send guard)
+- `names_for_address(address, name, *, ...)` → `HistoryResult`: the other patients this address was used
+  for (the mis-send guard's wrong-person warning)
 """
 from __future__ import annotations
 
@@ -252,6 +254,7 @@ class HistoryResult(Result):
     entries: list[Entry] = field(default_factory=list)  # newest first
     deleted: int = 0
     addresses: list[str] = field(default_factory=list)  # other_addresses: this patient's other addresses
+    names: list[str] = field(default_factory=list)  # names_for_address: other patients of this address
 
     @property
     def lines(self) -> list[str]:
@@ -744,20 +747,22 @@ def send_handout(prescription: Path, *, to: str | None = None, pdf_file: Path | 
 
 def send_built(built: HandoutResult, *, address: str,
                smtp_password: Callable[[MailSettings], str | None] | None = None,
-               data_dir: str | Path | None = None, origin: str = "desk") -> SendResult:
+               data_dir: str | Path | None = None, origin: str = "desk", encrypt: bool = False,
+               pdf_password: Callable[[], str] | None = None) -> SendResult:
     """Emails exactly built.pdf (a handout of build_prescription or build_handout: the very bytes the desk
     showed and the front desk confirmed) to address, never a fresh build; records the handout and the mail
-    in the history as send_handout does."""
+    in the history as send_handout does. encrypt locks it with pdf_password() as send_handout does."""
     from . import mail as mailing
 
     if built.failure is not None or built.content is None or built.prescription is None or built.handout is None:
         raise ValueError("send_built needs a built handout")
-    result = SendResult()
+    result = SendResult(encrypted=encrypt)
     if not address or not mailing.valid_address(address):
         result.failure = failure_from(_no_address(Path(built.filename), address or ""))
         return result
     return _mail(result, content=built.content, prescription=built.prescription, handout=built.handout,
-                 pdf=built.pdf, address=address, smtp_password=smtp_password, data_dir=data_dir, origin=origin)
+                 pdf=built.pdf, address=address, pdf_password=pdf_password, smtp_password=smtp_password,
+                 data_dir=data_dir, origin=origin)
 
 
 def _mail(result: SendResult, *, content: Content, prescription: Prescription, handout: Handout, pdf: bytes,
@@ -1053,6 +1058,20 @@ def other_addresses(name: str, address: str, *, content_dir: str | Path | None =
     return result
 
 
+def names_for_address(address: str, name: str, *, content_dir: str | Path | None = None,
+                      data_dir: str | Path | None = None) -> HistoryResult:
+    """The OTHER patients (not name) the history mailed this address to or had it written for, for the
+    mis-send guard: result.names (shown to staff, never logged). No history yet is none; a history that
+    cannot be read is result.failure."""
+    result = HistoryResult()
+
+    def use(history: History) -> None:
+        result.names = history.names_for_address(address, name)
+
+    _history_use(result, content_dir, data_dir, use, missing_ok=True)
+    return result
+
+
 def patient_entries(name: str, *, content_dir: str | Path | None = None,
                     data_dir: str | Path | None = None) -> HistoryResult:
     """The entries forget_patient(name) would delete (the whole name; width and spaces aside)."""
@@ -1067,13 +1086,25 @@ def patient_entries(name: str, *, content_dir: str | Path | None = None,
 
 def forget_patient(name: str, *, content_dir: str | Path | None = None,
                    data_dir: str | Path | None = None) -> HistoryResult:
-    """Deletes every entry of this patient (with the mails and PDFs only they had), overwritten on disk.
-    Ask first: show patient_entries(name)."""
+    """Deletes every entry of this patient (with the mails and PDFs only they had), overwritten on disk,
+    and the copies the desk wrote into the data folder: each PDF 保存 wrote (saved/) with its
+    prescription YAML, and each single PDF a desk 一括 wrote (batch/), found by the entries' SHA-256.
+    What it cannot take out is said: a 一括's uploaded CSV, merged print file and ZIP (other patients
+    share them), and copies anywhere else. Ask first: show patient_entries(name)."""
     result = HistoryResult()
 
     def use(history: History) -> None:
+        digests = {entry.pdf_sha256 for entry in history.entries_of(name)}
         result.deleted = history.forget(name)
         result.done = f"{result.deleted} 件を削除しました (deleted {result.deleted}): {history.path}"
+        folder = history.path.parent
+        removed = _remove_desk_copies(folder, digests) if digests else 0
+        if removed:
+            result.done += f"\n受付画面が保存した PDF・処方ファイル {removed} 個も削除しました (deleted {removed} saved files)"
+        if digests and (folder / "batch").is_dir():
+            result.warn(f"注意 (warning): {folder / 'batch'} の一括の CSV・まとめた印刷用 PDF・ZIP は、ほかの方と"
+                        "一緒のファイルなので消していません。要らなければフォルダごと削除してください "
+                        "(batch uploads, merged print files and ZIPs are shared with other patients: not deleted)")
         if history.traces_left:
             result.warn("注意 (warning): ほかのプログラム（受付画面など）が履歴を開いています。削除した記録の写しが、"
                         "そのプログラムを閉じるまで作業用ファイル (history.sqlite3-wal) に残ります "
@@ -1081,6 +1112,28 @@ def forget_patient(name: str, *, content_dir: str | Path | None = None,
 
     _history_use(result, content_dir, data_dir, use)
     return result
+
+
+def _remove_desk_copies(folder: Path, digests: set[str]) -> int:
+    """Deletes the PDFs under folder/saved and folder/batch whose SHA-256 is one of digests (and a saved
+    PDF's prescription YAML beside it); returns how many files went."""
+    import hashlib
+
+    removed = 0
+    for sub in ("saved", "batch"):
+        for pdf in sorted((folder / sub).rglob("*.pdf")) if (folder / sub).is_dir() else ():
+            try:
+                if hashlib.sha256(pdf.read_bytes()).hexdigest() not in digests:
+                    continue
+                pdf.unlink()
+                removed += 1
+                prescription = pdf.with_suffix(".yaml")
+                if sub == "saved" and prescription.is_file():
+                    prescription.unlink()
+                    removed += 1
+            except OSError:
+                continue  # said by the count: what could not be read or deleted stays
+    return removed
 
 
 def backup_history(target: Path, *, content_dir: str | Path | None = None,

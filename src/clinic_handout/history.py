@@ -30,6 +30,7 @@ The API a front end calls (all writes are one short transaction each)::
     history.get(entry_id)         # -> Entry (with its sends)
     history.pdf(entry_id)         # -> the very bytes that were handed out (checked against the SHA-256)
     history.other_addresses("山田 花子", "new@example.com")   # -> addresses this patient had before
+    history.names_for_address("ichiro@example.com", "山田 花子")  # -> other patients mailed there
     history.entries_of("山田 花子"); history.forget("山田 花子")  # a patient's entries; delete them
     history.backup(Path("backup.sqlite3"))                     # a consistent copy while others write
     history.close()
@@ -601,6 +602,31 @@ class History:
                 found.setdefault(other.lower(), other)
         return list(found.values())
 
+    def names_for_address(self, address: str, patient_name: str = "") -> list[str]:
+        """The OTHER patients (another name_key than patient_name's) this address was mailed to or written
+        for (a mail sent or written, an email in a prescription), as their names were typed, oldest first:
+        one address for two patients is the classic wrong-person slip. The domain is compared without case
+        (RFC 5321) and so is the part before @ (no mail service in Japan tells them apart; a warning too
+        many costs less than a missed one). Staff see these names on the desk's confirmation; they are
+        never logged."""
+        mine, wanted = name_key(patient_name), _address_key(address)
+        if not wanted:
+            return []
+        try:
+            sent = self._db.execute(
+                "SELECT h.patient_name, h.name_key FROM sends s JOIN handouts h ON h.id = s.handout_id"
+                " WHERE lower(trim(s.address)) = ? AND s.outcome IN ('sent', 'eml') ORDER BY s.id", (wanted,)).fetchall()
+            given = self._db.execute(
+                "SELECT patient_name, name_key FROM handouts"
+                " WHERE lower(trim(json_extract(prescription, '$.patient.email'))) = ? ORDER BY id", (wanted,)).fetchall()
+        except sqlite3.Error as error:
+            raise self._failed("読み込み", error) from None
+        found: dict[str, str] = {}
+        for name, key in [*sent, *given]:
+            if key != mine:
+                found.setdefault(key, name)
+        return list(found.values())
+
     def _entries(self, where: str, parameters: tuple, limit: int | None = None) -> list[Entry]:
         """The entries (with their mails) of one WHERE clause over handouts h, newest first, read in one snapshot."""
         sql = (f"SELECT h.*, length(p.bytes) FROM handouts h JOIN pdfs p ON p.sha256 = h.pdf_sha256 WHERE {where}"
@@ -668,6 +694,12 @@ def entry_lines(entry: Entry) -> list[str]:
 def _foreign(app: int, tables: bool) -> bool:
     """Another program's SQLite file: its own application id, or tables without ours."""
     return app not in (0, APPLICATION_ID) or (app == 0 and tables)
+
+
+def _address_key(address: str | None) -> str:
+    """An address as names_for_address compares it: trimmed, without case (ASCII, as SQLite's lower())."""
+    text = (address or "").strip()
+    return "".join(c.lower() if c.isascii() else c for c in text)
 
 
 def now() -> str:

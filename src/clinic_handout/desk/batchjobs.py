@@ -47,6 +47,7 @@ class Row:
     history_id: int | None = None
     prescription: object = None  # the checked Prescription (built rows)
     sends: list[tuple[str, str]] = field(default_factory=list)  # (sent|failed|already|not_sent, address or why)
+    warning: str = ""  # a built row to look at again (a date far from today)
 
 
 @dataclass
@@ -153,6 +154,46 @@ def run(job: Job, content_dir: Path, data_dir: Path) -> None:
         job.state = "failed"
 
 
+FAR_DAYS = 30
+
+
+def far_date(prescription, today: dt.date) -> str:
+    """A row's handout date more than FAR_DAYS days from the day of the batch: an old list uploaded again,
+    or 2026/1/5 meant as 2027? Built as written, and said on the row."""
+    from ..compose import japanese_date
+
+    date = getattr(prescription, "date", None)
+    if date is None or abs((date - today).days) <= FAR_DAYS:
+        return ""
+    return (f"日付が {japanese_date(date)} です（今日から {abs((date - today).days)} 日"
+            f"{'前' if date < today else '先'}）。このままでよいか確かめてください。")
+
+
+def desk_notices(plan, job: Job) -> list[str]:
+    """The plan's warnings for the receptionist: the file as she named it (never the server's path), no
+    English; the columns the desk does not read (受付メモ) said quietly in one line."""
+    from .. import app
+    from .engine import japanese
+
+    from_problems = {}
+    for problem in getattr(plan.prepared, "warnings", None) or ():
+        found = str(problem.found)
+        if found.startswith("使わない列があります"):
+            columns = found.rsplit(":", 1)[-1].strip()
+            text = f"{japanese(columns)} の列は印刷しません（読まずに作ります）。"
+        else:
+            row = f"{problem.row}行目: " if problem.row else ""
+            text = f"{row}{japanese(found)}（{japanese(str(problem.expected))}）"
+        from_problems[app._problem_notice(problem).text] = text
+    out = []
+    for notice in plan.notices:
+        text = from_problems.get(notice.text)
+        if text is None:
+            text = japanese(notice.text.replace(str(job.source), job.shown_name).replace(str(job.folder), ""))
+        out.append(text.removeprefix("注意: ").removeprefix("注意 : "))
+    return out
+
+
 def _run(job: Job, content_dir: Path, data_dir: Path) -> None:
     from .. import app
     from .engine import japanese
@@ -160,7 +201,7 @@ def _run(job: Job, content_dir: Path, data_dir: Path) -> None:
     started = time.monotonic()
     plan = app.plan_batch(job.source, out_dir=job.folder / "pdf", merge_to=job.folder / "print.pdf",
                           content_dir=content_dir, data_dir=data_dir)
-    job.notices += [japanese(n.text) for n in plan.notices]
+    job.notices += desk_notices(plan, job)
     if plan.failure is not None:
         job.problems = list(plan.failure.problems)
         if not job.problems:
@@ -173,6 +214,8 @@ def _run(job: Job, content_dir: Path, data_dir: Path) -> None:
             for label, p in prepared.good]
     rows += [Row(_number(f.label, f.problems), _who(f.label, f.problems), f.label, "failed", tuple(f.problems))
              for f in prepared.failed]
+    for row in rows:
+        row.warning = far_date(row.prescription, job.today) if row.prescription is not None else ""
     job.rows = sorted(rows, key=lambda row: row.number or 0)
     job.total, job.state = len(prepared.good), "building"
 

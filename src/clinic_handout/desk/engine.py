@@ -10,6 +10,7 @@ import hashlib
 import io
 import os
 import re
+from glob import escape as glob_escape
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,7 +95,14 @@ def save(built: Built, content_dir: Path, data_dir: Path, folder: Path) -> tuple
     from ..guided import free_path
 
     folder.mkdir(parents=True, exist_ok=True)
-    path = free_path(folder, built.filename.removesuffix(".pdf") + ".yaml")
+    stem = built.filename.removesuffix(".pdf")
+    for earlier in sorted(folder.glob(f"{glob_escape(stem)}*.pdf")):  # 保存 again: never a silent copy
+        if re.fullmatch(re.escape(stem) + r"(-\d+)?", earlier.stem) and \
+                hashlib.sha256(earlier.read_bytes()).hexdigest() == built.sha256:
+            record(built, data_dir)
+            return earlier, earlier.with_suffix(".yaml"), [
+                f"同じ内容の案内は、もう「{earlier.name}」として保存してあります。もう1つは作っていません。"]
+    path = free_path(folder, stem + ".yaml")
     header = "# handout desk で作った処方 (made by handout desk): handout build で作り直せます\n"
     write_atomically(path, (header + yaml.safe_dump(built.data, allow_unicode=True, sort_keys=False)).encode())
     written = app.write_handout(path, output=path.with_suffix(".pdf"), content_dir=content_dir, data_dir=data_dir,
@@ -107,6 +115,9 @@ def save(built: Built, content_dir: Path, data_dir: Path, folder: Path) -> tuple
         notices.append("注意: 内容フォルダが変わったため、保存した PDF はプレビューと違います。"
                        "もう一度プレビューで確かめてください。")
     built.history_id = written.history_id
+    if path.stem != stem:
+        notices.append(f"この方の今日の案内（中身の違うもの）がもう保存してあるので、「{written.path.name}」という"
+                       "別の名前で保存しました。前の分も残っています。")
     return written.path, path, notices
 
 
@@ -127,6 +138,37 @@ def problem_text(problem: Problem) -> str:
     return f"{japanese(problem.found)} → 正しくは: {japanese(problem.expected)}"
 
 
+_RANGE = re.compile(r"(\d+)〜(\d+) の整数")
+_DOSE_WORDS = {"hold": "秒", "reps": "回数", "sets": "1日のセット数", "checklist_days": "記録表の日数"}
+
+
+def field_message(form_field: str, problem: Problem) -> str:
+    """A problem beside its form field, in the short plain Japanese of a receptionist ("お名前を入れて
+    ください"): the desk's variant of the validation layer's bilingual words, which the CLI keeps.
+    A problem this does not know is said in the validation layer's words without their English."""
+    found = japanese(str(problem.found)).strip()
+    missing = found.startswith("ありません")
+    kind = form_field.split("-", 1)[0]
+    typed = f"（今は「{found.strip(chr(34))}」）" if found and not missing else ""
+    if kind == "name":
+        return "お名前を入れてください" if missing else f"お名前は、{japanese(problem.expected).split('、')[-1]}にしてください"
+    if kind == "area":
+        return "上・下・両方から選んでください"
+    if kind == "side":
+        return "右・左・左右から選んでください"
+    if kind == "email":
+        return ("メールアドレスの形になっていません" + typed + "。半角で hanako@example.com のように、"
+                "@ の前後を続けて入れてください（空白・全角の＠・カンマ・2つ目のアドレスは入れられません）")
+    if kind in ("date", "next_visit"):
+        what = "日付" if kind == "date" else "次回のご来院の日"
+        if "年がありません" in found:
+            return f"{what}に年も入れてください（例: 2026/1/5）"
+        return f"{what}が読めません{typed}。2026/1/5 のように入れてください"
+    if kind in _DOSE_WORDS and (limits := _RANGE.search(problem.expected)):
+        return f"{_DOSE_WORDS[kind]}は {limits[1]}〜{limits[2]} の数字で入れてください{typed}"
+    return problem_text(problem)
+
+
 # ---- the history ----
 
 @dataclass(frozen=True)
@@ -134,17 +176,32 @@ class TodayRow:
     id: int
     time: str
     name: str
-    stretches: str
-    sent_to: str
+    area: str  # 上 / 下 / 両方, and 大きな文字
+    stretches: str  # each with its dose as printed
+    status: list[str]  # what was done with it: 印刷・保存 / 一括 / コマンド, and each mail as it went
     filename: str
 
 
+ORIGIN_STATUS = {"desk": "印刷・保存", "batch": "一括", "build": "コマンドで作成", "new": "コマンドで作成",
+                 "send": "コマンドで送信"}
+SEND_STATUS = {"sent": "メール送信", "failed": "メール送れず", "eml": "メールファイル（未送信）"}
+AREA_SHORT = {"upper": "上", "lower": "下", "both": "両方"}
+
+
 def todays_handouts(content_dir: Path, data_dir: Path, today: dt.date) -> tuple[list[TodayRow], str]:
-    """Today's handouts in the history, newest first (from the CLI too), and a problem with the history."""
+    """Today's handouts in the history, newest first (the desk's, the batch's and the CLI's), each with
+    its area, stretches and doses and what was done with it, and a problem with the history."""
     listed = app.list_history("", content_dir=content_dir, data_dir=data_dir, limit=500)
-    rows = [TodayRow(e.id, e.made_at[11:16], e.patient_name, "、".join(s.title for s in e.stretches),
-                     "、".join(e.sent_to), e.file_name or "")
-            for e in listed.entries if e.made_at.startswith(today.isoformat())]
+    rows = []
+    for e in listed.entries:
+        if not e.made_at.startswith(today.isoformat()):
+            continue
+        area = AREA_SHORT.get(e.prescription.get("area", ""), "") + ("・大きな文字" if e.large_print else "")
+        done = [] if e.origin == "desk" and e.sends else [ORIGIN_STATUS.get(e.origin, e.origin)]
+        done += [f"{SEND_STATUS.get(s.outcome, s.outcome)} {s.at[11:16]} {s.address}"
+                 + ("（パスワード付き）" if s.encrypted else "") for s in e.sends]
+        rows.append(TodayRow(e.id, e.made_at[11:16], e.patient_name, area,
+                             "、".join(f"{s.title} {s.dose}" for s in e.stretches), done, e.file_name or ""))
     return rows, listed.failure.message if listed.failure else ""
 
 
@@ -158,11 +215,45 @@ def other_addresses(name: str, address: str, content_dir: Path, data_dir: Path) 
     return found.addresses, found.failure.message if found.failure else ""
 
 
-def sent_before(built: Built, address: str, content_dir: Path, data_dir: Path) -> bool:
-    """This very PDF already went to this address (a second mail would be a duplicate)."""
+def other_patients(address: str, name: str, content_dir: Path, data_dir: Path) -> tuple[list[str], str]:
+    """(the other patients this address was used for, why they could not be checked): shown to the
+    receptionist on the confirmation only, never logged."""
+    found = app.names_for_address(address, name, content_dir=content_dir, data_dir=data_dir)
+    return found.names, found.failure.message if found.failure else ""
+
+
+def sends_before(built: Built, address: str, content_dir: Path, data_dir: Path) -> int:
+    """How many times this very handout (its PDF, locked with a password or not) already went to this
+    address: a next mail is a duplicate the receptionist must mean (2通目)."""
     entries = app.patient_entries(built.patient_name, content_dir=content_dir, data_dir=data_dir).entries
-    return any(s.outcome == "sent" and s.address.lower() == address.lower() and s.attachment_sha256 == built.sha256
-               for e in entries for s in e.sends)
+    return sum(1 for e in entries if e.pdf_sha256 == built.sha256 for s in e.sends
+               if s.outcome == "sent" and s.address.strip().lower() == address.strip().lower())
+
+
+@dataclass(frozen=True)
+class ShownStretch:
+    title: str
+    dose: str  # the dose line as printed: 15秒 × 5回 ・ 1日2セット
+    detail: str  # which side, and what one set is: 左右それぞれ5回で1セット
+
+
+def contents(built: Built) -> dict:
+    """What the handout says, for the confirmation beside name and address: the area, each stretch with
+    its dose and side in the words the PDF prints, large print and the tick-sheet."""
+    from ..content import AREA_NAMES
+    from ..ruby import plain
+
+    handout = built.result.handout
+    return {"area": AREA_NAMES[built.result.prescription.area],
+            "stretches": [ShownStretch(plain(c.title), c.dose_line, c.dose_detail) for c in handout.cards],
+            "large_print": bool(handout.large_print), "tick_sheet": bool(handout.checklist_dates)}
+
+
+def new_pdf_password() -> str:
+    """A PDF password to say on the telephone: 12 digits (about 40 bits; AES-256 makes each guess slow)."""
+    import secrets
+
+    return "".join(secrets.choice("0123456789") for _ in range(12))
 
 
 # ---- mail ----
@@ -174,10 +265,18 @@ def mail_settings(content_dir: Path):
     return load_settings(content_dir)
 
 
-def send(built: Built, address: str, data_dir: Path, password: str | None) -> app.SendResult:
-    """Mails the very PDF that was confirmed (app.send_built), recorded in the history."""
+def smtp_password_missing(settings, typed: str | None) -> bool:
+    """The mail server wants a login and neither the confirmation nor the environment gives its password."""
+    return bool(settings.username) and not (typed or os.environ.get(settings.password_env))
+
+
+def send(built: Built, address: str, data_dir: Path, password: str | None,
+         pdf_password: str | None = None) -> app.SendResult:
+    """Mails the very PDF that was confirmed (app.send_built), locked with pdf_password when one is given
+    (as `handout send --encrypt`), recorded in the history."""
     def smtp_password(settings) -> str | None:
         return password or os.environ.get(settings.password_env) if settings.username else None
 
     return app.send_built(built.result, address=address, smtp_password=smtp_password, data_dir=data_dir,
-                          origin="desk")
+                          origin="desk", encrypt=pdf_password is not None,
+                          pdf_password=(lambda: pdf_password) if pdf_password else None)

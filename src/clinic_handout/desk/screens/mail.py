@@ -1,7 +1,8 @@
 """The mis-send guard: no mail leaves the desk without this confirmation.
 
 The confirmation shows, side by side, the patient's name, the address, the attachment's file name
-and its page count, and says in red when the history knows another address for this patient. Its
+and its page count, and says in red when the history knows another address for this patient, or this address for another
+patient (by name: the receptionist is staff; the names are never logged). Its
 send button carries a one-time token bound to exactly what was shown (address, file name, the PDF's
 sha256, pages): a changed address, another PDF, a reload or a second click sends nothing.
 """
@@ -41,15 +42,18 @@ def confirm(key: str):
         problems += [f"{p.file.name} {p.field}: {engine.problem_text(p)}" for p in error.problems]
     others, unchecked = engine.other_addresses(built.patient_name, address, desk.content_dir, desk.data_dir) \
         if address else ([], "")
+    other_patients, unchecked_too = engine.other_patients(address, built.patient_name, desk.content_dir,
+                                                          desk.data_dir) if address else ([], "")
+    unchecked = unchecked or unchecked_too
     token = None
     if not problems:
         token = secrets.token_urlsafe(24)
         draft.mail_tokens[token] = (address, built.filename, built.sha256, built.pages)
     return render_template(
         "confirm.html", key=key, built=built, address=address, problems=problems, token=token,
-        others=others, unchecked=engine.japanese(unchecked),
-        sent_before=bool(address) and engine.sent_before(built, address, desk.content_dir, desk.data_dir),
-        ask_password=bool(settings and settings.username and not os.environ.get(settings.password_env)))
+        others=others, other_patients=other_patients, unchecked=engine.japanese(unchecked),
+        sent_before=engine.sends_before(built, address, desk.content_dir, desk.data_dir) if address else 0,
+        contents=engine.contents(built), ask_password=bool(settings and settings.username and not os.environ.get(settings.password_env)))
 
 
 @blueprint.post("/<key>")
@@ -69,10 +73,26 @@ def send(key: str):
     if refused:
         message = refused + "メールは送っていません。もう一度「メールで送る」からやり直してください。"
         return render_template("sent.html", ok=False, key=key, built=None, message=message, notices=[]), 409
-    outcome = engine.send(built, shown[0], desk.data_dir, request.form.get("smtp_password") or None)
+    before = engine.sends_before(built, shown[0], desk.content_dir, desk.data_dir)
+    if before and request.form.get("again") != str(before + 1):
+        refused = (f"この案内は {shown[0]} へもう {before} 通送ってあります。{before + 1}通目を送るときは、"
+                   f"確認画面の「もう一度送ります（{before + 1}通目）」に印を付けてください。")
+    typed = request.form.get("smtp_password") or None
+    if not refused:
+        try:
+            if engine.smtp_password_missing(engine.mail_settings(desk.content_dir), typed):
+                refused = ("メールのパスワードが空です。確認画面の「メールのパスワード」に、医院のメールの"
+                           "パスワードを入れてください。")
+        except InputError:
+            pass  # said by the send itself, in the words of mail.yaml's check
+    if refused:
+        message = refused + "メールは送っていません。もう一度「メールで送る」からやり直してください。"
+        return render_template("sent.html", ok=False, key=key, built=None, message=message, notices=[]), 409
+    pdf_password = engine.new_pdf_password() if request.form.get("encrypt") == "on" else None
+    outcome = engine.send(built, shown[0], desk.data_dir, typed, pdf_password)
     notices = [engine.japanese(n.text) for n in outcome.notices if n.kind == "warning"]
     if not outcome.sent:
         return render_template("sent.html", ok=False, key=key, built=built, address=shown[0], notices=notices,
                                message=engine.japanese(outcome.failure.message if outcome.failure else "")), 502
     return render_template("sent.html", ok=True, key=key, built=built, address=shown[0], outcome=outcome,
-                           notices=notices)
+                           notices=notices, nth=before + 1, pdf_password=pdf_password)

@@ -141,11 +141,25 @@ def form_field(problem_field: str, ticked: list[str]) -> str:
     return problem_field.split(".")[0].split("[")[0]  # date, area, note, stretches, checklist_days, …
 
 
-def problems_beside(problems, ticked: list[str]) -> dict[str, list[str]]:
+PAGE_ORDER = ("name", "date", "practitioner", "area", "stretches", "ROWS", "note", "large_print", "checklist_days",
+              "next_visit", "email")
+
+
+def page_order(field: str, catalogue: list[str]) -> tuple:
+    """Where a field stands on the page, top to bottom (the summary lists the problems in that order)."""
+    kind, _, sid = field.partition("-")
+    if sid in catalogue and kind in ("s", "hold", "reps", "sets", "side"):
+        return (PAGE_ORDER.index("ROWS"), catalogue.index(sid), ("s", "hold", "reps", "sets", "side").index(kind))
+    return (PAGE_ORDER.index(field) if field in PAGE_ORDER else len(PAGE_ORDER), 0, 0)
+
+
+def problems_beside(problems, ticked: list[str], catalogue: list[str] | None = None) -> dict[str, list[str]]:
+    """Each form field's problems in the desk's plain words, the fields in page order."""
     beside: dict[str, list[str]] = {}
     for problem in problems:
-        beside.setdefault(form_field(problem.field, ticked), []).append(engine.problem_text(problem))
-    return beside
+        field = form_field(problem.field, ticked)
+        beside.setdefault(field, []).append(engine.field_message(field, problem))
+    return dict(sorted(beside.items(), key=lambda item: page_order(item[0], catalogue or ticked)))
 
 
 @blueprint.get("/")
@@ -173,7 +187,7 @@ def submit():
     built = engine.build(data, desk.content_dir)
     if not built.ok:
         failure = built.result.failure
-        draft = Draft(form, problems=problems_beside(failure.problems, ticked),
+        draft = Draft(form, problems=problems_beside(failure.problems, ticked, list(content.catalogue)),
                       general=[] if failure.problems else [engine.japanese(failure.message)])
         return redirect(url_for("new.show", key=drafts.add(draft)), 303)
     visit, date = built.result.prescription.next_visit, built.result.handout.date
