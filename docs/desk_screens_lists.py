@@ -15,12 +15,12 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-OUT = REPO / "docs" / "desk"
 sys.path.insert(0, str(REPO))
 
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
+from docs.desk_screens import OUT, shoot  # noqa: E402  (the same pictures folder and settling)
 from tests.desk_browser import start_browser, type_into  # noqa: E402
 from tests.desk_support import local_smtp, serving  # noqa: E402
 
@@ -49,12 +49,6 @@ def day_list(folder: Path, rows: int, bad: bool) -> Path:
     return path
 
 
-def shoot(browser, name: str, settle: float = 0.3) -> None:
-    time.sleep(settle)
-    browser.save_screenshot(str(OUT / f"{name}.png"))
-    print("wrote", OUT / f"{name}.png")
-
-
 def upload(browser, base: str, path: Path) -> float:
     browser.get(base + "batch/")
     browser.find_element(By.ID, "csv").send_keys(str(path))
@@ -80,7 +74,7 @@ def main() -> None:
             WebDriverWait(browser, 60, poll_frequency=0.05).until(
                 lambda b: b.find_elements(By.ID, "progress-bar")
                 and int(b.find_element(By.ID, "progress-bar").get_attribute("value") or 0) >= 5)
-            shoot(browser, "batch-progress", 0)
+            shoot(browser, "batch-progress", 0.0)
             WebDriverWait(browser, 300).until(lambda b: b.find_elements(By.CSS_SELECTOR, "table#rows"))
             times = [upload(browser, base, day_list(work, 20, bad=False)) for _ in range(3)]
             print(f"20-row list, click to the table: median {statistics.median(times):.2f} s "

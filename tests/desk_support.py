@@ -112,3 +112,29 @@ def local_smtp(content_dir: Path):
         yield box
     finally:
         controller.stop()
+
+
+@contextlib.contextmanager
+def foreign_page(page: str):
+    """Another site the receptionist happens to open (its own loopback port): serves page (HTML) at its /.
+    Yields its URL. For the forged-request tests: the page's script posts a form to the desk by itself."""
+    import http.server
+
+    class Site(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(page.encode())
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Site)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://localhost:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -3,13 +3,11 @@ driven by Selenium, headless at 1366×768, nothing downloaded)."""
 from __future__ import annotations
 
 import datetime as dt
-import http.server
-import threading
 
 import pytest
 
 from .desk_browser import By, Select, WebDriverWait, browser, choose_area, click, fetch_bytes, type_into, wait_for
-from .desk_support import local_smtp, serving
+from .desk_support import foreign_page, local_smtp, serving
 
 __all__ = ["browser"]  # the fixture, imported for the tests below
 
@@ -124,38 +122,17 @@ def test_another_address_known_for_the_patient_is_said_in_red(browser, desk, inb
     assert len(inbox.mails) == 1  # the warning page sent nothing
 
 
-class Evil(http.server.BaseHTTPRequestHandler):
-    """Another site the receptionist happens to open: its page posts a form to the desk."""
-
-    target = ""
-
-    def do_GET(self):
-        page = (f'<form id="f" method="post" action="{self.target}new/">'
-                '<input name="name" value="攻撃"><input name="area" value="both"><input name="area_shown" value="both">'
-                '<input name="email" value="attacker@evil.example"><input name="action" value="mail"></form>'
-                '<script>document.getElementById("f").submit()</script>')
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.end_headers()
-        self.wfile.write(page.encode())
-
-    def log_message(self, *args):
-        pass
-
-
 def test_a_forged_post_from_another_site_is_refused(browser, desk, inbox):
     browser.get(desk)  # the receptionist has the desk open (its session cookie is in the browser)
-    Evil.target = desk
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Evil)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        browser.get(f"http://localhost:{server.server_address[1]}/")
+    page = (f'<form id="f" method="post" action="{desk}new/">'
+            '<input name="name" value="攻撃"><input name="area" value="both"><input name="area_shown" value="both">'
+            '<input name="email" value="attacker@evil.example"><input name="action" value="mail"></form>'
+            '<script>document.getElementById("f").submit()</script>')
+    with foreign_page(page) as evil:
+        browser.get(evil)
         WebDriverWait(browser, 30).until(lambda b: b.current_url.startswith(desk))
         assert "できませんでした" in browser.find_element(By.TAG_NAME, "h1").text
         assert "別のページからの送信" in browser.find_element(By.CSS_SELECTOR, ".problem").text
-    finally:
-        server.shutdown()
     assert inbox.mails == []
 
 

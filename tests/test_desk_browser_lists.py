@@ -4,14 +4,12 @@ history, open the PDF handed out, and make today's from it. The harness is test_
 from __future__ import annotations
 
 import datetime as dt
-import http.server
-import threading
 
 import pytest
 
 __all__ = ["browser"]  # the module-scoped fixture, imported from desk_browser
 from .desk_browser import By, WebDriverWait, browser, fetch_bytes, type_into, wait_for
-from .desk_support import local_smtp, serving
+from .desk_support import foreign_page, local_smtp, serving
 
 # The day's list as Excel in Japan saves it: Shift_JIS, Japanese headers, dates like 2026/1/5.
 CSV = ("名前,部位,日付,担当,メール,ストレッチ,メモ\n"
@@ -101,34 +99,13 @@ def test_the_ticked_rows_are_mailed_through_the_confirmation(browser, desk, day_
         assert "送りました" in browser.find_element(By.ID, "row-4").text
 
 
-class Evil(http.server.BaseHTTPRequestHandler):
-    """Another site the receptionist happens to open: its page uploads a list to the desk by itself."""
-
-    target = ""
-
-    def do_GET(self):
-        page = (f'<form id="f" method="post" enctype="multipart/form-data" action="{self.target}batch/">'
-                '<textarea name="csv">名前,部位\n攻撃,両方</textarea></form>'
-                '<script>document.getElementById("f").submit()</script>')
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.end_headers()
-        self.wfile.write(page.encode())
-
-    def log_message(self, *args):
-        pass
-
-
 def test_a_forged_upload_from_another_site_is_refused(browser, desk, tmp_path):
     browser.get(desk + "batch/")  # the desk is open in the browser (its session cookie is there)
-    Evil.target = desk
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Evil)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        browser.get(f"http://localhost:{server.server_address[1]}/")
+    page = (f'<form id="f" method="post" enctype="multipart/form-data" action="{desk}batch/">'
+            '<textarea name="csv">名前,部位\n攻撃,両方</textarea></form>'
+            '<script>document.getElementById("f").submit()</script>')
+    with foreign_page(page) as evil:
+        browser.get(evil)
         WebDriverWait(browser, 30).until(lambda b: b.current_url.startswith(desk))
         assert "できませんでした" in browser.find_element(By.TAG_NAME, "h1").text
-    finally:
-        server.shutdown()
     assert not (tmp_path / "data" / "batch").exists()
