@@ -642,7 +642,8 @@ def test_the_hip_flexor_start_pose_is_only_the_trunk_and_head(mirror):
     pose = POSES["hip-flexor"].mirrored() if mirror else POSES["hip-flexor"]
     art, _ = figure_art("hip-flexor", *CARD[:2], "左" if mirror else "右", mirror)
     ghost_lines = [s for s in art.shapes if isinstance(s, Line) and s.strokeColor == pictures.GHOST]
-    ends = {(r3(pose.ghost["hip"][0]), r3(pose.ghost["hip"][1])), (r3(pose.ghost["neck"][0]), r3(pose.ghost["neck"][1]))}
+    ends = {(r3(pose.ghost["hip"][0]), r3(pose.ghost["hip"][1])),
+            (r3(pose.ghost["neck"][0]), r3(pose.ghost["neck"][1]))}
     assert ghost_lines
     for line in ghost_lines:
         assert {(r3(line.x1), r3(line.y1)), (r3(line.x2), r3(line.y2))} == ends, line

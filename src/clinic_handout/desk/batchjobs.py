@@ -20,10 +20,14 @@ import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pypdf import PdfReader
 
 from ..errors import Problem
+
+if TYPE_CHECKING:
+    from ..app import BatchResult
 
 LIMIT = 30  # jobs kept in memory (the oldest go first): a day's lists, with room for retries
 LIFETIME = 12 * 3600  # seconds
@@ -68,7 +72,7 @@ class Job:
     created: float = field(default_factory=time.monotonic)
     mail_tokens: dict[str, tuple] = field(default_factory=dict)  # one-time token → what the confirmation showed
     stop: threading.Event = field(default_factory=threading.Event)  # 止める: the rows not yet built are left
-    result: object = None  # app.BatchResult: what the mails are sent from
+    result: BatchResult | None = None  # what the mails are sent from
     mail_report: list[str] = field(default_factory=list)  # what the last メールで送る did, said above the table
     mail_ok: bool = False  # …and whether every mail of it went
 

@@ -112,7 +112,15 @@ def row_pdf(key: str, number: int):
 
 def _shown(row: batchjobs.Row) -> tuple:
     """What the confirmation shows of a row, and what its one-time token is bound to."""
+    assert row.pdf is not None  # a built row
     return row.number, row.name, row.email, row.filename, hashlib.sha256(row.pdf).hexdigest(), row.pages
+
+
+def _row(job: batchjobs.Job, number: int) -> batchjobs.Row:
+    row = job.row(number)
+    if row is None:
+        abort(409)
+    return row
 
 
 @blueprint.post("/<key>/mail")
@@ -143,7 +151,7 @@ def confirm(key: str, token: str):
     if shown is None:
         return redirect(url_for("batch.show", key=key), 303)
     desk = current_app.config["DESK"]
-    rows = [job.row(number) for number, *_ in shown]
+    rows = [_row(job, number) for number, *_ in shown]
     problems: list[str] = []
     settings = None
     try:
@@ -196,11 +204,14 @@ def send(key: str, token: str):
         message = ("この確認画面はもう使えません（送信済みか、古い画面です）。メールは送っていません。"
                    "表から選び直してください。")
         return render_template("error.html", code=409, reason=message), 409
+    checked = [row for row in rows if row is not None]  # none is None: checked just above
+    if job.result is None:
+        abort(409)
     plan = usecases.plan_batch_send(job.result)
     if plan.failure is not None:
         job.mail_ok, job.mail_report = False, [engine.japanese(plan.failure.message), "メールは送っていません。"]
         return redirect(url_for("batch.show", key=key, _anchor="mail-report"), 303)
-    chosen = {row.label: row for row in rows}
+    chosen = {row.label: row for row in checked}
     plan.waiting = [d for d in plan.waiting if d.label in chosen and d.address == chosen[d.label].email]
     plan.bad = [(label, why) for label, why in plan.bad if label in chosen]
     waiting = {d.label for d in plan.waiting}
@@ -211,7 +222,9 @@ def send(key: str, token: str):
 
     result = usecases.send_batch(plan, smtp_password=password)
     failed = dict(result.failed)
-    for row in rows:
+    assert plan.log is not None  # a plan without failure
+    for row in checked:
+        assert row.pdf is not None
         key_ = send_key(row.filename, row.email, row.pdf)
         if row.label in failed:
             row.sends.append(("failed", engine.japanese(failed[row.label])))
