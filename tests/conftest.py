@@ -28,6 +28,19 @@ def ruby_base(text: str) -> str:
     return RUBY_GROUP.sub(r"\1", text)
 
 
+def ruby_fits(base: str, reading: str, body: float = 12, reading_size: float = 10.5) -> bool:
+    """The README's rule, for full-width text: a group is ruby when its reading is at most one reading
+    character wider than its base (股/また: 2 x 10.5 = 21 <= 12 + 10.5); else base（reading）."""
+    return len(reading) * reading_size <= len(base) * body + reading_size
+
+
+def ruby_shown(text: str, body: float = 12, reading_size: float = 10.5) -> str:
+    """What the line shows and copying gives: a group that fits (ruby_fits) as its base (its reading above
+    the line), any other as base（reading）."""
+    return RUBY_GROUP.sub(lambda m: m[1] if ruby_fits(m[1], m[2], body, reading_size) else f"{m[1]}（{m[2]}）",
+                          text)
+
+
 def ruby_brackets(text: str) -> str:
     """What the mail and the terminal show: each group as base（reading）."""
     return RUBY_GROUP.sub(r"\1（\2）", text)

@@ -22,7 +22,7 @@ from clinic_handout.content import load_content
 from clinic_handout.linebreak import NO_START
 from clinic_handout.prescription import load_prescription
 
-from .conftest import SAMPLE, ruby_base
+from .conftest import SAMPLE, ruby_shown
 
 PARSER = budoux.load_default_japanese_parser()
 SAMPLES = sorted((SAMPLE / "patients").glob("*.yaml"))
@@ -152,9 +152,9 @@ def built(tmp_path_factory, content):
 
 
 def seen(text: str) -> str:
-    """The text as a reader sees it on the line: each ruby group {base|reading} as its base (its reading is
-    set above the line, in a text object of its own)."""
-    return ruby_base(text)
+    """The text as a reader sees it on the line: a ruby group {base|reading} that fits as its base (its reading
+    is set above the line, in a text object of its own), one that does not as base（reading）."""
+    return ruby_shown(text)
 
 
 def short_texts(h) -> list[str]:

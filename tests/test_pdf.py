@@ -10,7 +10,7 @@ from clinic_handout.content import load_content
 from clinic_handout.prescription import load_prescription
 from clinic_handout.render import render
 
-from .conftest import SAMPLE, STANDARD, pdf_text, ruby_base
+from .conftest import SAMPLE, STANDARD, pdf_text, ruby_shown
 
 A4 = (595.28, 841.89)
 
@@ -21,8 +21,9 @@ def content():
 
 
 def base(text: str) -> str:
-    """What the line shows of a text with ruby: each {base|reading} as its base (the reading is above it)."""
-    return ruby_base(text)
+    """What the line shows of a text with ruby: a {base|reading} that fits as its base (the reading is above
+    it), one that does not as base（reading）."""
+    return ruby_shown(text)
 
 
 def test_standard_handout_says_everything_it_promises(build, content):

@@ -11,7 +11,7 @@ from clinic_handout.content import load_content
 from clinic_handout.linebreak import NO_END, NO_START, SPACES, atoms, break_lines, break_phrases, mend_tail
 from clinic_handout.phrases import phrase_levels
 
-from .conftest import SAMPLE, ruby_base
+from .conftest import SAMPLE, ruby_shown
 
 PARSER = budoux.load_default_japanese_parser()
 
@@ -47,8 +47,8 @@ def short_texts() -> list[str]:
              content.clinic.address]
     for stretch in content.catalogue.values():
         found += [stretch.title, stretch.target, stretch.title.removesuffix("のストレッチ")]
-    # the breaker sees a ruby group's base ({股|また}: 股), the reading is set above the line
-    return [ruby_base(text) for text in found]
+    # the breaker sees a ruby group's base ({股|また}: 股; the reading is set above the line), or base（reading）
+    return [ruby_shown(text) for text in found]
 
 
 @pytest.mark.parametrize("text", short_texts())

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from clinic_handout.compose import dose_detail
 from clinic_handout.content import Dose
 
-from .conftest import SAMPLE, STANDARD, edit, pdf_text, ruby_base, ruby_brackets
+from .conftest import SAMPLE, STANDARD, edit, pdf_text, ruby_brackets, ruby_shown
 
 # The sheet's urgent signs, as a patient must read them in every text they get.
 URGENT = ["尿や便が出にくい・もれる", "お尻や{股|また}がしびれる", "脚のしびれや力の弱さが急に進む"]  # as texts.yaml
@@ -103,7 +103,7 @@ def test_the_mail_and_the_sheet_send_urgent_signs_to_a_hospital(build, run, writ
     (clinic / "mail.yaml").unlink()  # the program's own default body
     for body in (_mail_body(run, write, tmp_path), _mail_body(run, write, tmp_path, clinic)):
         for words in URGENT + URGENT_WHERE + SOON:  # ruby: the reading in brackets in the mail, above the line
-            assert ruby_brackets(words) in body and ruby_base(words) in sheet, words
+            assert ruby_brackets(words) in body and ruby_shown(words) in sheet, words
         for sentence in re.split(r"[。\n]", body):  # no sentence sends pain or numbness to the clinic alone
             if "しびれ" in sentence or "痛みが強" in sentence or "強い痛み" in sentence:
                 assert any(word in sentence for word in ("病院", "医師", "救急")) or sentence.startswith("　・"), \

@@ -384,15 +384,19 @@ class HandoutTemplate:
         """The part of the cause that fits the patient's area: one labelled row per area (its row header)."""
         s, parts = self.styles, self.handout.area_causes
         cells = sect.table(len(parts), 2, header_columns=1)
-        rows = [[cells[r][0].leaf("P", Paragraph(self.text(part.heading), s["area"])),
-                 cells[r][1].leaf("P", Paragraph(self.text(part.text), s["cell"]))] for r, part in enumerate(parts)]
+        # readings in brackets here, never ruby: a line with ruby is taller, so the label beside it would no longer
+        # sit on the text's first baseline (a fresh reader saw the cells misaligned); and the label at the top
+        # of its row, on the first line of a text that wraps (large print), not centred between its lines
+        rows = [[cells[r][0].leaf("P", Paragraph(self.text(ruby.plain(part.heading)), s["area"])),
+                 cells[r][1].leaf("P", Paragraph(self.text(ruby.plain(part.text)), s["cell"]))]
+                for r, part in enumerate(parts)]
         from reportlab.pdfbase.pdfmetrics import stringWidth
 
-        label = max(36 * mm * self.k, 12 + max(stringWidth(part.heading, fonts.BOLD, s["area"].fontSize)
+        label = max(36 * mm * self.k, 12 + max(stringWidth(ruby.plain(part.heading), fonts.BOLD, s["area"].fontSize)
                                                  for part in self.handout.area_causes))
         return grid(rows, [label, self.width - label],
                     ("BOX", *ALL, 1, INK), ("INNERGRID", *ALL, 0.75, INK), ("BACKGROUND", (0, 0), (0, -1), TINT),
-                    ("VALIGN", *ALL, "MIDDLE"), padding=(6, 6, 2, 4))
+                    ("VALIGN", *ALL, "TOP"), padding=(6, 6, 2, 4))
 
     def _card(self, card: Card, sect: Node | None = None) -> Table:
         """One stretch: number, title and target beside the dose, then the numbered steps.

@@ -7,7 +7,9 @@ mends a last line of one to three characters (linebreak.mend_tail).
 Ruby (ruby.py's `{股関節|こかんせつ}`, arriving as OPEN base SEP reading CLOSE) is JLREQ's group ruby,
 centred (中付き) over its base, at half the base's size but never smaller than the handout's smallest text
 (ruby_size: 10.5 pt, the contract's floor; large print's 12.25 pt), so over 12 pt body text it is 10.5 pt
-and usually wider than its base. Then, as JLREQ 3.3.7 and JIS X 4051 set group ruby that is longer than
+and usually wider than its base. A group is set as ruby only when its reading is at most one of its own
+characters wider than its base (ruby_fits: 股 under また); any wider reading would pull its base apart, so
+the group is set as plain text, base（reading）, as before ruby. Then, as JLREQ 3.3.7 and JIS X 4051 set group ruby that is longer than
 its base, the reading is set solid and the base is spaced out, 1 unit before the first character, 2
 between characters, 1 after the last (group_layout); the reading never overhangs the characters beside
 the group (JLREQ's variation without overhang, the one the JLREQ task force's simple ruby rules chose
@@ -50,6 +52,7 @@ from .ruby import CLOSE, OPEN, SEP
 RUBY_SIZE = 0.5  # JLREQ's usual size of a reading, of its base's ...
 RUBY_MIN_PT = 10.5  # ... but never under the contract's smallest text (a style's rubyMinSize: large print's)
 EM_TOP = 0.88  # the top of an ideographic em box above the baseline, of the size (BIZ UD Gothic: 880/1000)
+RUBY_SPREAD = 1.0  # a reading at most this many of its own characters wider than its base is ruby; else brackets
 RUBY_ROOM = 0.1  # room kept above a reading, of the base's size
 
 
@@ -119,6 +122,15 @@ class _Segment:
 
     def add(self, frag) -> None:
         text = ""
+        face = getFont(frag.fontName).face  # type: ignore[attr-defined]  # our fonts are all TTFonts
+        scale, known, default = 0.001 * frag.fontSize, face.charWidths.get, face.defaultWidth
+        widths: list[float] = []  # as ReportLab's stringWidth
+
+        def put(chars: str) -> None:
+            nonlocal text
+            text += chars
+            widths.extend(known(ord(ch), default) * scale for ch in chars)
+
         for ch in frag.text or "":  # take the ruby marks out; the readings aside
             at = len(self.text) + len(text)
             if ch == OPEN:
@@ -127,17 +139,20 @@ class _Segment:
                 self._ruby[1] = at
             elif ch == CLOSE and self._ruby is not None:
                 start, end, reading, first = self._ruby
-                self.rubies.append((start, end, reading, first))
                 self._ruby = None
+                base_width = sum((self.widths + widths)[start:end])
+                size = ruby_size(first.fontSize, self.ruby_floor)
+                if ruby_fits(base_width, stringWidth(reading, first.fontName, size), size):
+                    self.rubies.append((start, end, reading, first))
+                else:  # too wide to stand over its base: after it in brackets, as plain text
+                    put(f"（{reading}）")
             elif self._ruby is not None and self._ruby[1] is not None:
                 self._ruby[2] += ch
             else:
-                text += ch
-        face = getFont(frag.fontName).face  # type: ignore[attr-defined]  # our fonts are all TTFonts
-        scale, known, default = 0.001 * frag.fontSize, face.charWidths.get, face.defaultWidth
+                put(ch)
         self.runs.append((frag, len(self.text), len(self.text) + len(text)))
         self.text += text
-        self.widths += [known(ord(ch), default) * scale for ch in text]  # as ReportLab's stringWidth
+        self.widths += widths
 
     def layouts(self) -> dict[int, tuple]:
         """Each ruby group's (end, reading, frag, size of its reading, GroupLayout), by its base's start."""
@@ -221,6 +236,15 @@ def line_ranges(phrases: bool, masked: str, text: str, widths: tuple[float, ...]
         return tuple(break_phrases(masked, widths, max_widths, lambda: phrase_levels(text)))
     return tuple(mend_tail(masked, widths, max_widths, break_lines(masked, widths, max_widths),
                            lambda: phrase_levels(text)))
+
+
+def ruby_fits(base_width: float, reading_width: float, reading_size: float) -> bool:
+    """Whether a group is set as ruby: its reading (at its size, ruby_size) is at most one of its own
+    characters wider than its base (RUBY_SPREAD). Then the base is spaced out by at most one reading character
+    in all, half at each end for one kanji: 股 (12 pt) under また (2 x 10.5 = 21 pt, 9 pt wider). A wider
+    reading would pull the base apart (梨 状 筋 症 候 群: the word falls apart and the kana line up over the
+    wrong kanji: a fresh reader's verdict), so the group is set base（reading）in brackets instead."""
+    return reading_width <= base_width + RUBY_SPREAD * reading_size + 0.01
 
 
 def ruby_size(base_size: float, floor: float = RUBY_MIN_PT) -> float:
