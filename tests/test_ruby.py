@@ -13,7 +13,6 @@ from reportlab.platypus import SimpleDocTemplate
 from clinic_handout import fonts, ruby
 from clinic_handout.typeset import JapaneseParagraph
 
-from .conftest import ruby_base
 from .pdf_glyphs import glyphs, runs
 
 LEFT, TOP = 72, 72  # the page margins; the frame adds 6 pt of padding
@@ -374,7 +373,8 @@ def test_the_area_tables_label_sits_on_its_texts_first_baseline(tmp_path, large_
     path.write_bytes(render(replace(handout, area_causes=(upper, lower))))
     found = glyphs(path, 0)
     assert [{g.size for g in run} for run in runs(found, "また")] == [{body}]  # in brackets, not above the line
-    for label_text, text_start in [("腰の上のほうが痛い", "股関節（こかんせつ）と、"), ("腰の下のほうが痛い", "股（また）とお尻と、")]:
+    for label_text, text_start in [("腰の上のほうが痛い", "股関節（こかんせつ）と、"),
+                                   ("腰の下のほうが痛い", "股（また）とお尻と、")]:
         label = one(found, label_text)
         (text,) = [run for run in runs(found, text_start) if run[0].x > label[-1].x
                    and abs(run[0].y - label[0].y) < 3 * body]

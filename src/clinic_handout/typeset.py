@@ -9,9 +9,9 @@ centred (中付き) over its base, at half the base's size but never smaller tha
 (ruby_size: 10.5 pt, the contract's floor; large print's 12.25 pt), so over 12 pt body text it is 10.5 pt
 and usually wider than its base. A group is set as ruby only when its reading is at most one of its own
 characters wider than its base (ruby_fits: 股 under また); any wider reading would pull its base apart, so
-the group is set as plain text, base（reading）, as before ruby. Then, as JLREQ 3.3.7 and JIS X 4051 set group ruby that is longer than
-its base, the reading is set solid and the base is spaced out, 1 unit before the first character, 2
-between characters, 1 after the last (group_layout); the reading never overhangs the characters beside
+the group is set as plain text, base（reading）, as before ruby. Then, as JLREQ 3.3.7 and JIS X 4051 set
+group ruby that is longer than its base, the reading is set solid and the base is spaced out, 1 unit before
+the first character, 2 between characters, 1 after the last (group_layout); the reading never overhangs the characters beside
 the group (JLREQ's variation without overhang, the one the JLREQ task force's simple ruby rules chose
 to avoid misreadings), so a group's box is as wide as the wider of base and reading, and at a line's
 head or end the reading's edge is the line's edge. A reading shorter than its base is spaced 1:2:1 over
