@@ -4,23 +4,23 @@ A style with `phrases=True` (headings, captions, table headers, the footer) brea
 (linebreak.break_phrases with phrases.py's BudouX levels); any other keeps the JLREQ greedy fill and
 mends a last line of one to three characters (linebreak.mend_tail).
 
-Ruby (ruby.py's `{股関節|こかんせつ}`, arriving as OPEN base SEP reading CLOSE) is JLREQ's group ruby,
-centred (中付き) over its base, at half the base's size but never smaller than the handout's smallest text
+Ruby (ruby.py's `{股関節|こかんせつ}`, arriving as OPEN base SEP reading CLOSE) is JLREQ's group ruby, centred
+(中付き) over its base, at half the base's size but never smaller than the handout's smallest text
 (ruby_size: 10.5 pt, the contract's floor; large print's 12.25 pt), so over 12 pt body text it is 10.5 pt
 and usually wider than its base. A group is set as ruby only when its reading is at most one of its own
 characters wider than its base (ruby_fits: 股 under また); any wider reading would pull its base apart, so
 the group is set as plain text, base（reading）, as before ruby. Then, as JLREQ 3.3.7 and JIS X 4051 set
-group ruby that is longer than its base, the reading is set solid and the base is spaced out, 1 unit before
-the first character, 2 between characters, 1 after the last (group_layout); the reading never overhangs the characters beside
-the group (JLREQ's variation without overhang, the one the JLREQ task force's simple ruby rules chose
-to avoid misreadings), so a group's box is as wide as the wider of base and reading, and at a line's
-head or end the reading's edge is the line's edge. A reading shorter than its base is spaced 1:2:1 over
-it, its ends at most one reading em in. No line breaks inside a group (the breaker sees the group as one
-token as wide as its box); a line with ruby is as tall as it needs (autoLeading 'max'), so the reading
-never runs into the line above. Copying gives the base text only: the reading is marked with an empty
-/ActualText, and a spaced-out base with its own text as /ActualText (spaces would otherwise appear in
-the gaps). On a tagging canvas (tagging.py) a group becomes a Ruby element: callbacks at the base's
-start and end mark its RB, and the reading is drawn as its RT.
+group ruby that is longer than its base, the reading is set solid and the base is spaced out, 1 unit
+before the first character, 2 between characters, 1 after the last (group_layout); the reading never
+overhangs the characters beside the group (JLREQ's variation without overhang, the one the JLREQ task
+force's simple ruby rules chose to avoid misreadings), so a group's box is as wide as the wider of base
+and reading, and at a line's head or end the reading's edge is the line's edge. A reading shorter than
+its base is spaced 1:2:1 over it, its ends at most one reading em in. No line breaks inside a group (the
+breaker sees the group as one token as wide as its box); a line with ruby is as tall as it needs
+(autoLeading 'max'), so the reading never runs into the line above. Copying gives the base text only: the
+reading is marked with an empty /ActualText, and a spaced-out base with its own text as /ActualText
+(spaces would otherwise appear in the gaps). On a tagging canvas (tagging.py) a group becomes a Ruby
+element: callbacks at the base's start and end mark its RB, and the reading is drawn as its RT.
 """
 from __future__ import annotations
 
