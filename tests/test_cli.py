@@ -135,3 +135,24 @@ def test_installed_console_script(tmp_path):
     bad.write_text(STANDARD + "stretches:\n  - id: buttock\n    reps: 0\n", encoding="utf-8")
     result = handout("build", bad)
     assert result.returncode == 1 and "reps" in result.stderr and "Traceback" not in result.stderr
+
+
+def _closed_pipe(args: list[str]) -> tuple[int, str]:
+    """Runs a command whose reader has gone (like `handout history | head -1` once head has its line)."""
+    child = subprocess.Popen([sys.executable, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child.stdout.close()  # before the child has imported anything: every write it makes meets a closed pipe
+    err = child.stderr.read().decode("utf-8", "replace")
+    return child.wait(timeout=60), err
+
+
+@pytest.mark.parametrize("args", [
+    ["-m", "clinic_handout", "stretches"],  # a few lines: they meet the closed pipe when Python flushes at exit
+    ["-c", "import click\nfrom clinic_handout import cli\n"  # more than the pipe's buffer: inside the command
+           "@cli.cli.command('much')\ndef much():\n    for _ in range(20000): click.echo('あ' * 20)\n"
+           "import sys\nsys.argv = ['handout', 'much']\ncli.main()\n"],
+], ids=["flushed-at-exit", "written-in-the-command"])
+def test_a_reader_that_stops_early_is_no_error(args):
+    code, err = _closed_pipe(args)
+    assert code == 1
+    for noise in ("Traceback", "BrokenPipe", "内部エラー", "Exception ignored", "Errno"):
+        assert noise not in err, err

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from pathlib import Path
 
@@ -56,6 +57,10 @@ class _HandoutGroup(click.Group):
             ctx.exit(failure.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
+        except BrokenPipeError:  # `handout history | head`: the reader has what it wanted; not an error to report
+            # Python flushes stdout again at exit and would complain: point it at nothing (Python's own advice).
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(1)
         except Exception:
             if ctx.params.get("verbose"):
                 raise
@@ -468,4 +473,12 @@ def main() -> None:
     reconfigure = getattr(sys.stdout, "reconfigure", None)
     if reconfigure:
         reconfigure(errors="backslashreplace")
-    cli(prog_name="handout")
+    try:
+        cli(prog_name="handout")
+    except SystemExit:
+        try:
+            sys.stdout.flush()  # what is still buffered goes now, while a closed pipe can still be said quietly
+        except BrokenPipeError:  # `handout stretches | head -1`
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise SystemExit(1) from None
+        raise
