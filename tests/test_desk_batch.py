@@ -322,7 +322,8 @@ def test_a_memo_column_is_one_quiet_line_and_a_far_date_is_said_on_its_row(desk,
     _, page = built(desk[1], text)
     notes = [plain(n) for n in re.findall(r'<p class="[\w-]+" role="note">(.*?)</p>', page, re.S)]
     assert [n for n in notes if "受付メモ" in n] == ["「受付メモ」 の列は印刷しません（読まずに作ります）。"]
-    assert not [n for n in notes if re.search(r"[A-Za-z]{3,}", re.sub(r"handout validate|\w+\.yaml", "", n))]  # no English
+    # no English
+    assert not [n for n in notes if re.search(r"[A-Za-z]{3,}", re.sub(r"handout validate|\w+\.yaml", "", n))]
     assert str(tmp_path) not in page and "found" not in page and "row 1" not in page
     assert 'id="row-warning-2"' not in page
     warning = plain(re.search(r'id="row-warning-3">(.*?)</p>', page, re.S)[1])

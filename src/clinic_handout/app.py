@@ -1100,7 +1100,8 @@ def forget_patient(name: str, *, content_dir: str | Path | None = None,
         folder = history.path.parent
         removed = _remove_desk_copies(folder, digests) if digests else 0
         if removed:
-            result.done += f"\n受付画面が保存した PDF・処方ファイル {removed} 個も削除しました (deleted {removed} saved files)"
+            result.done += (f"\n受付画面が保存した PDF・処方ファイル {removed} 個も削除しました"
+                            f" (deleted {removed} saved files)")
         if digests and (folder / "batch").is_dir():
             result.warn(f"注意 (warning): {folder / 'batch'} の一括の CSV・まとめた印刷用 PDF・ZIP は、ほかの方と"
                         "一緒のファイルなので消していません。要らなければフォルダごと削除してください "

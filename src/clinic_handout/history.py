@@ -615,10 +615,12 @@ class History:
         try:
             sent = self._db.execute(
                 "SELECT h.patient_name, h.name_key FROM sends s JOIN handouts h ON h.id = s.handout_id"
-                " WHERE lower(trim(s.address)) = ? AND s.outcome IN ('sent', 'eml') ORDER BY s.id", (wanted,)).fetchall()
+                " WHERE lower(trim(s.address)) = ? AND s.outcome IN ('sent', 'eml') ORDER BY s.id",
+                (wanted,)).fetchall()
             given = self._db.execute(
                 "SELECT patient_name, name_key FROM handouts"
-                " WHERE lower(trim(json_extract(prescription, '$.patient.email'))) = ? ORDER BY id", (wanted,)).fetchall()
+                " WHERE lower(trim(json_extract(prescription, '$.patient.email'))) = ? ORDER BY id",
+                (wanted,)).fetchall()
         except sqlite3.Error as error:
             raise self._failed("読み込み", error) from None
         found: dict[str, str] = {}

@@ -191,9 +191,9 @@ def desk_notices(plan, job: Job) -> list[str]:
         from_problems[app._problem_notice(problem).text] = text
     out = []
     for notice in plan.notices:
-        text = from_problems.get(notice.text)
-        if text is None:
-            text = japanese(notice.text.replace(str(job.source), job.shown_name).replace(str(job.folder), ""))
+        known = from_problems.get(notice.text)
+        shown = notice.text.replace(str(job.source), job.shown_name).replace(str(job.folder), "")
+        text = known if known is not None else japanese(shown)
         out.append(text.removeprefix("注意: ").removeprefix("注意 : "))
     return out
 

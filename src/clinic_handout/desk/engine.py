@@ -10,8 +10,8 @@ import hashlib
 import io
 import os
 import re
-from glob import escape as glob_escape
 from dataclasses import dataclass, field
+from glob import escape as glob_escape
 from pathlib import Path
 
 from .. import app
@@ -151,7 +151,9 @@ def field_message(form_field: str, problem: Problem) -> str:
     kind = form_field.split("-", 1)[0]
     typed = f"（今は「{found.strip(chr(34))}」）" if found and not missing else ""
     if kind == "name":
-        return "お名前を入れてください" if missing else f"お名前は、{japanese(problem.expected).split('、')[-1]}にしてください"
+        if missing:
+            return "お名前を入れてください"
+        return f"お名前は、{japanese(problem.expected).split('、')[-1]}にしてください"
     if kind == "area":
         return "上・下・両方から選んでください"
     if kind == "side":
@@ -243,8 +245,9 @@ def contents(built: Built) -> dict:
     from ..content import AREA_NAMES
     from ..ruby import plain
 
-    handout = built.result.handout
-    return {"area": AREA_NAMES[built.result.prescription.area],
+    handout, prescription = built.result.handout, built.result.prescription
+    assert handout is not None and prescription is not None, "only a built handout is confirmed"
+    return {"area": AREA_NAMES[prescription.area],
             "stretches": [ShownStretch(plain(c.title), c.dose_line, c.dose_detail) for c in handout.cards],
             "large_print": bool(handout.large_print), "tick_sheet": bool(handout.checklist_dates)}
 

@@ -53,7 +53,8 @@ def confirm(key: str):
         "confirm.html", key=key, built=built, address=address, problems=problems, token=token,
         others=others, other_patients=other_patients, unchecked=engine.japanese(unchecked),
         sent_before=engine.sends_before(built, address, desk.content_dir, desk.data_dir) if address else 0,
-        contents=engine.contents(built), ask_password=bool(settings and settings.username and not os.environ.get(settings.password_env)))
+        contents=engine.contents(built),
+        ask_password=bool(settings and settings.username and not os.environ.get(settings.password_env)))
 
 
 @blueprint.post("/<key>")
