@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import filecmp
+import glob
 import os
 import re
 import stat
@@ -145,14 +146,26 @@ def _temporary_beside(path: Path) -> tuple[int, str]:
         raise HandoutError(f"{path}: 保存できません (cannot write in {folder}: {exc.strerror})") from exc
 
 
+def _remove_temporary(path: Path, temporary: str | None) -> None:
+    """Removes the temporary file of an interrupted write. A Ctrl-C or SIGTERM can land inside mkstemp after
+    it made the file but before it said its name: then every .NAME.PID.*.part of this process goes."""
+    if temporary is not None:
+        Path(temporary).unlink(missing_ok=True)
+        return
+    with contextlib.suppress(OSError):
+        for leftover in path.parent.glob(f".{glob.escape(path.name)}.{os.getpid()}.*.part"):
+            leftover.unlink(missing_ok=True)
+
+
 def write_atomically(path: Path, data: bytes) -> Path:
     """Writes data to a temporary file beside path, then renames it over path.
 
     A failure leaves no file behind and an existing file at path untouched.
     """
     path = Path(path)
-    fd, temporary = _temporary_beside(path)
+    temporary = None
     try:
+        fd, temporary = _temporary_beside(path)
         with os.fdopen(fd, "wb") as file:
             file.write(data)
             file.flush()
@@ -160,7 +173,7 @@ def write_atomically(path: Path, data: bytes) -> Path:
         os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, path)
     except BaseException as exc:
-        Path(temporary).unlink(missing_ok=True)
+        _remove_temporary(path, temporary)
         if isinstance(exc, OSError):
             raise HandoutError(f"{path}: 保存できません (cannot write: {exc.strerror})") from exc
         raise
@@ -174,9 +187,14 @@ class PartFile:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        fd, temporary = _temporary_beside(self.path)
-        self.temporary = Path(temporary)
-        self.file = os.fdopen(fd, "wb")
+        temporary = None
+        try:
+            fd, temporary = _temporary_beside(self.path)
+            self.temporary = Path(temporary)
+            self.file = os.fdopen(fd, "wb")
+        except BaseException:
+            _remove_temporary(self.path, temporary)
+            raise
 
     def commit(self, overwrite: bool = False) -> Path:
         try:
