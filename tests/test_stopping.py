@@ -51,8 +51,10 @@ def day(tmp_path):
 def test_a_stopped_batch_leaves_no_worker_and_no_temp_file(tmp_path, how):
     out = tmp_path / "out"
     command = [sys.executable, "-m", "clinic_handout", "batch", str(day(tmp_path)), "-o", str(out), "--jobs", "2"]
+    # Ctrl-C as a terminal gives it: a test run started in the background (`pytest &`) ignores SIGINT, and
+    # its children inherit that, so the batch would rightly go on (seen: exit 0 after SIGINT).
     process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               start_new_session=True)
+                               start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     workers: set[int] = set()
     try:
         assert wait_for(lambda: len(children(process.pid)) >= 2 and len(list(out.glob("*.pdf"))) >= 2), \
