@@ -7,6 +7,7 @@ The desk runs on a copy of the sample content with a local SMTP server (nothing 
 """
 from __future__ import annotations
 
+import contextlib
 import shutil
 import statistics
 import sys
@@ -79,7 +80,10 @@ def shoot(browser, name: str, settle: float = 1.0) -> None:
     print("wrote", OUT / f"{name}.png")
 
 
-def main() -> None:
+@contextlib.contextmanager
+def desk_session():
+    """A headless chromium on a desk serving a copy of the sample content, with a local SMTP server:
+    (browser, base URL, the work folder). Both screenshot scripts start here."""
     OUT.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp())
     content = work / "handouts"
@@ -87,55 +91,60 @@ def main() -> None:
     browser = start_browser()
     try:
         with local_smtp(content), serving(content, work / "handout-data") as base:
-            browser.get(base + "new/")
-            shoot(browser, "new-empty", 0.2)
-            type_into(browser, "name", "山田 花子")
-            choose_area(browser, "lower")
-            type_into(browser, "hold-buttock", "30")
-            Select(browser.find_element(By.ID, "side-buttock")).select_by_visible_text("右側だけ")
-            type_into(browser, "practitioner", "田中 健")
-            type_into(browser, "email", "hanako@example.com")
-            browser.execute_script("document.getElementById('stretches').scrollIntoView()")
-            shoot(browser, "new-stretches", 0.2)
-            browser.execute_script("window.scrollTo(0, 0)")
-            times = [preview_seconds(browser)]
-            shoot(browser, "new-preview", 2.0)
-            for _ in range(4):
-                times.append(preview_seconds(browser))
-            print(f"preview, click to PDF in the frame: first {times[0]:.2f} s, then median "
-                  f"{statistics.median(times[1:]):.2f} s (n={len(times) - 1}, max {max(times[1:]):.2f} s)")
-            drawn = [picture_seconds(browser) for _ in range(5)]
-            print("preview, click to the page drawn in the frame (white paper with text): median "
-                  f"{statistics.median(d for _, d in drawn):.2f} s, max {max(d for _, d in drawn):.2f} s "
-                  f"(PDF loaded at median {statistics.median(t for t, _ in drawn):.2f} s; n={len(drawn)})")
-            browser.find_element(By.ID, "do-save").click()
-            WebDriverWait(browser, 60).until(lambda b: b.find_elements(By.CSS_SELECTOR, ".notice"))
-            shoot(browser, "new-saved", 1.5)
-            browser.find_element(By.ID, "do-mail").click()
-            WebDriverWait(browser, 60).until(lambda b: b.find_elements(By.CSS_SELECTOR, "table.confirm"))
-            browser.find_element(By.ID, "do-send").click()
-            WebDriverWait(browser, 60).until(lambda b: b.find_elements(By.CSS_SELECTOR, "h1.ok"))
-            shoot(browser, "sent", 0.2)
-            # another patient given 山田 花子's address: the confirmation names her in red
-            browser.get(base + "new/")
-            type_into(browser, "name", "佐藤 一郎")
-            choose_area(browser, "both")
-            type_into(browser, "email", "hanako@example.com")
-            browser.find_element(By.ID, "do-mail").click()
-            WebDriverWait(browser, 60).until(lambda b: b.find_elements(By.CSS_SELECTOR, "table.confirm"))
-            shoot(browser, "confirm", 0.2)
-            browser.get(base + "new/")
-            choose_area(browser, "both")
-            type_into(browser, "reps-buttock", "abc")
-            type_into(browser, "email", "hanako@example")
-            browser.find_element(By.ID, "do-preview").click()
-            WebDriverWait(browser, 60).until(lambda b: b.find_elements(By.ID, "problems"))
-            shoot(browser, "new-errors", 0.2)
-            browser.get(base)
-            shoot(browser, "today", 0.2)
+            yield browser, base, work
     finally:
         browser.quit()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> None:
+    with desk_session() as (browser, base, work):
+        browser.get(base + "new/")
+        shoot(browser, "new-empty", 0.2)
+        type_into(browser, "name", "山田 花子")
+        choose_area(browser, "lower")
+        type_into(browser, "hold-buttock", "30")
+        Select(browser.find_element(By.ID, "side-buttock")).select_by_visible_text("右側だけ")
+        type_into(browser, "practitioner", "田中 健")
+        type_into(browser, "email", "hanako@example.com")
+        browser.execute_script("document.getElementById('stretches').scrollIntoView()")
+        shoot(browser, "new-stretches", 0.2)
+        browser.execute_script("window.scrollTo(0, 0)")
+        times = [preview_seconds(browser)]
+        shoot(browser, "new-preview", 2.0)
+        for _ in range(4):
+            times.append(preview_seconds(browser))
+        print(f"preview, click to PDF in the frame: first {times[0]:.2f} s, then median "
+              f"{statistics.median(times[1:]):.2f} s (n={len(times) - 1}, max {max(times[1:]):.2f} s)")
+        drawn = [picture_seconds(browser) for _ in range(5)]
+        print("preview, click to the page drawn in the frame (white paper with text): median "
+              f"{statistics.median(d for _, d in drawn):.2f} s, max {max(d for _, d in drawn):.2f} s "
+              f"(PDF loaded at median {statistics.median(t for t, _ in drawn):.2f} s; n={len(drawn)})")
+        browser.find_element(By.ID, "do-save").click()
+        WebDriverWait(browser, 60).until(lambda b: b.find_elements(By.CSS_SELECTOR, ".notice"))
+        shoot(browser, "new-saved", 1.5)
+        browser.find_element(By.ID, "do-mail").click()
+        WebDriverWait(browser, 60).until(lambda b: b.find_elements(By.CSS_SELECTOR, "table.confirm"))
+        browser.find_element(By.ID, "do-send").click()
+        WebDriverWait(browser, 60).until(lambda b: b.find_elements(By.CSS_SELECTOR, "h1.ok"))
+        shoot(browser, "sent", 0.2)
+        # another patient given 山田 花子's address: the confirmation names her in red
+        browser.get(base + "new/")
+        type_into(browser, "name", "佐藤 一郎")
+        choose_area(browser, "both")
+        type_into(browser, "email", "hanako@example.com")
+        browser.find_element(By.ID, "do-mail").click()
+        WebDriverWait(browser, 60).until(lambda b: b.find_elements(By.CSS_SELECTOR, "table.confirm"))
+        shoot(browser, "confirm", 0.2)
+        browser.get(base + "new/")
+        choose_area(browser, "both")
+        type_into(browser, "reps-buttock", "abc")
+        type_into(browser, "email", "hanako@example")
+        browser.find_element(By.ID, "do-preview").click()
+        WebDriverWait(browser, 60).until(lambda b: b.find_elements(By.ID, "problems"))
+        shoot(browser, "new-errors", 0.2)
+        browser.get(base)
+        shoot(browser, "today", 0.2)
 
 
 if __name__ == "__main__":

@@ -7,10 +7,8 @@ The desk runs on a copy of the sample content with a local SMTP server (nothing 
 """
 from __future__ import annotations
 
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -20,9 +18,8 @@ sys.path.insert(0, str(REPO))
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-from docs.desk_screens import OUT, shoot  # noqa: E402  (the same pictures folder and settling)
-from tests.desk_browser import start_browser, type_into  # noqa: E402
-from tests.desk_support import local_smtp, serving  # noqa: E402
+from docs.desk_screens import desk_session, shoot  # noqa: E402  (the same desk, pictures folder and settling)
+from tests.desk_browser import type_into  # noqa: E402
 
 NAMES = [
     "山田 花子", "髙橋 﨑子", "佐藤 一郎", "鈴木 二郎", "田中 三枝", "伊藤 四郎", "渡辺 五月",
@@ -59,49 +56,40 @@ def upload(browser, base: str, path: Path) -> float:
 
 
 def main() -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp())
-    content = work / "handouts"
-    shutil.copytree(REPO / "handouts", content)
-    browser = start_browser()
-    try:
-        with local_smtp(content), serving(content, work / "handout-data") as base:
-            browser.get(base + "batch/")
-            shoot(browser, "batch-upload")
-            # the progress bar, caught while a 20-row list builds
-            browser.find_element(By.ID, "csv").send_keys(str(day_list(work, 20, bad=False)))
-            browser.find_element(By.ID, "start").click()
-            WebDriverWait(browser, 60, poll_frequency=0.05).until(
-                lambda b: b.find_elements(By.ID, "progress-bar")
-                and int(b.find_element(By.ID, "progress-bar").get_attribute("value") or 0) >= 5)
-            shoot(browser, "batch-progress", 0.0)
-            WebDriverWait(browser, 300).until(lambda b: b.find_elements(By.CSS_SELECTOR, "table#rows"))
-            times = [upload(browser, base, day_list(work, 20, bad=False)) for _ in range(3)]
-            print(f"20-row list, click to the table: median {statistics.median(times):.2f} s "
-                  f"(n={len(times)}, {', '.join(f'{t:.2f}' for t in times)})")
-            upload(browser, base, day_list(work, 8, bad=True))
-            shoot(browser, "batch-result")
-            browser.execute_script("document.getElementById('row-4').scrollIntoView({block: 'center'})")
-            shoot(browser, "batch-bad-rows")
-            for number in (2, 3):
-                browser.find_element(By.ID, f"pick-{number}").click()
-            browser.find_element(By.ID, "mail-chosen").click()
-            WebDriverWait(browser, 60).until(lambda b: b.find_elements(By.ID, "confirm-rows"))
-            shoot(browser, "batch-confirm")
-            browser.find_element(By.ID, "do-send").click()
-            WebDriverWait(browser, 60).until(lambda b: b.find_elements(By.ID, "mail-report"))
-            shoot(browser, "batch-sent")
-            browser.get(base + "history/")
-            type_into(browser, "q", "山田")
-            browser.find_element(By.CSS_SELECTOR, "form.search button[type=submit]").click()
-            WebDriverWait(browser, 60).until(lambda b: b.find_elements(By.ID, "count"))
-            shoot(browser, "history-search")
-            browser.find_element(By.CSS_SELECTOR, "#entries button.primary").click()
-            WebDriverWait(browser, 60).until(lambda b: b.find_elements(By.ID, "new-form"))
-            shoot(browser, "history-again")
-    finally:
-        browser.quit()
-        shutil.rmtree(work, ignore_errors=True)
+    with desk_session() as (browser, base, work):
+        browser.get(base + "batch/")
+        shoot(browser, "batch-upload")
+        # the progress bar, caught while a 20-row list builds
+        browser.find_element(By.ID, "csv").send_keys(str(day_list(work, 20, bad=False)))
+        browser.find_element(By.ID, "start").click()
+        WebDriverWait(browser, 60, poll_frequency=0.05).until(
+            lambda b: b.find_elements(By.ID, "progress-bar")
+            and int(b.find_element(By.ID, "progress-bar").get_attribute("value") or 0) >= 5)
+        shoot(browser, "batch-progress", 0.0)
+        WebDriverWait(browser, 300).until(lambda b: b.find_elements(By.CSS_SELECTOR, "table#rows"))
+        times = [upload(browser, base, day_list(work, 20, bad=False)) for _ in range(3)]
+        print(f"20-row list, click to the table: median {statistics.median(times):.2f} s "
+              f"(n={len(times)}, {', '.join(f'{t:.2f}' for t in times)})")
+        upload(browser, base, day_list(work, 8, bad=True))
+        shoot(browser, "batch-result")
+        browser.execute_script("document.getElementById('row-4').scrollIntoView({block: 'center'})")
+        shoot(browser, "batch-bad-rows")
+        for number in (2, 3):
+            browser.find_element(By.ID, f"pick-{number}").click()
+        browser.find_element(By.ID, "mail-chosen").click()
+        WebDriverWait(browser, 60).until(lambda b: b.find_elements(By.ID, "confirm-rows"))
+        shoot(browser, "batch-confirm")
+        browser.find_element(By.ID, "do-send").click()
+        WebDriverWait(browser, 60).until(lambda b: b.find_elements(By.ID, "mail-report"))
+        shoot(browser, "batch-sent")
+        browser.get(base + "history/")
+        type_into(browser, "q", "山田")
+        browser.find_element(By.CSS_SELECTOR, "form.search button[type=submit]").click()
+        WebDriverWait(browser, 60).until(lambda b: b.find_elements(By.ID, "count"))
+        shoot(browser, "history-search")
+        browser.find_element(By.CSS_SELECTOR, "#entries button.primary").click()
+        WebDriverWait(browser, 60).until(lambda b: b.find_elements(By.ID, "new-form"))
+        shoot(browser, "history-again")
 
 
 if __name__ == "__main__":
