@@ -8,8 +8,10 @@ the right leg stretched; mirroring it shows the left.
 How a figure reads (the handout's key says the same in words):
 - the leg to stretch is solid black; the other leg light grey in every figure (side and front views);
   the rest of the body is white with a black outline, the arm behind it light grey;
-- the part that stretches is a mid-grey patch with a dashed outline;
-- the start of the movement is a faint dashed ghost; an arrow with a word or two shows the movement.
+- the part that stretches is a hatched mid-grey patch, drawn only inside the limbs (the region's ellipse cut
+  to them), so it is on the body, never beside it;
+- the start of the movement is a faint dashed outline of the trunk and head only (`ghost` may name other
+  joints, they are not drawn); an arrow with a word or two shows the movement.
 """
 from __future__ import annotations
 

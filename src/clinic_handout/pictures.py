@@ -34,7 +34,7 @@ from .figures import (
 INK = colors.Color(0.08, 0.08, 0.08)
 WHITE = colors.white
 FAR_FILL = colors.Color(0.80, 0.80, 0.80)  # limbs behind the body
-GHOST = colors.Color(0.40, 0.40, 0.40)  # the start pose's outline: lighter than ink, but it must survive a home printer
+GHOST = colors.Color(0.45, 0.45, 0.45)  # the start pose's dashed outline: lighter than ink, survives a home printer
 PROP = colors.Color(0.42, 0.42, 0.42)
 PROP_LIGHT = colors.Color(0.90, 0.90, 0.90)
 HAIR = colors.Color(0.30, 0.30, 0.30)  # the back of a head: dark, but not the black of the leg to stretch
@@ -220,7 +220,9 @@ def draw_pose(pose: Pose, label: str | None, label_size: float, word_size: float
     for limb in pose.limbs:
         if limb not in arm_limbs:
             _limb(art, [joints[j] for j in limb.joints], limb.radius, limb.tone, halo=limb.halo)
-    _region(art, pose.region)
+    body = [(joints[a], joints[b], r) for limb in pose.limbs if limb not in arm_limbs
+            for a, b, r in zip(limb.joints, limb.joints[1:], limb.radius, strict=False)]
+    _region(art, pose.region, body)
     for limb in arm_limbs:
         _limb(art, [joints[j] for j in limb.joints], limb.radius, limb.tone)
     for hand in pose.hands:
@@ -239,19 +241,16 @@ def draw_pose(pose: Pose, label: str | None, label_size: float, word_size: float
     return art
 
 
-def _limb(art: Art, points, radii, tone, ghost=False, halo=False):
+def _limb(art: Art, points, radii, tone, halo=False):
     """A rounded limb: a wide dark stroke, then the fill stroke inside it, so limbs never merge. With a halo,
     a white edge first, so a black shin lying over its own black thigh stays a shin."""
     fill = {STRETCH: INK, BODY: WHITE, FAR: FAR_FILL}[tone]
-    outline = GHOST if ghost else INK
-    if ghost:
-        fill = WHITE
     segments = list(zip(points, points[1:], radii, strict=False))
-    if halo and not ghost:
+    if halo:
         for a, b, r in segments:
             art.line(a, b, 2 * r + 2 * OUTLINE + 1.6, WHITE)
     for a, b, r in segments:
-        art.line(a, b, 2 * r + 2 * OUTLINE * (1.1 if ghost else 1), outline, stretched=tone == STRETCH and not ghost)
+        art.line(a, b, 2 * r + 2 * OUTLINE, INK, stretched=tone == STRETCH)
     for a, b, r in segments:
         art.line(a, b, 2 * r, fill, solid=False)
 
@@ -267,9 +266,12 @@ def _head(art: Art, centre, radius, facing, ghost=False, behind=False):
         hair += [(x - radius * 0.45, y - radius * 0.62), (x, y - radius * 0.8), (x + radius * 0.45, y - radius * 0.62)]
         art.polygon(hair, HAIR, INK, OUTLINE)
         return
-    art.circle(centre, radius, WHITE, GHOST if ghost else INK, OUTLINE * (1.1 if ghost else 1.2))
     if ghost:
+        art.shapes.append(Circle(x, y, radius, fillColor=WHITE, strokeColor=GHOST, strokeWidth=OUTLINE * 1.2,
+                                 strokeDashArray=GHOST_DASH))
+        art.footprint.append((centre, centre, radius + OUTLINE * 0.6))
         return
+    art.circle(centre, radius, WHITE, INK, OUTLINE * 1.2)
     if facing:  # profile: a nose and an eye on the side the person faces
         art.polygon([(x + facing * (radius - 0.4), y + 1.2), (x + facing * (radius + 1.7), y - 0.9),
                      (x + facing * (radius - 0.3), y - 1.3)], WHITE, INK, OUTLINE)
@@ -281,13 +283,72 @@ def _head(art: Art, centre, radius, facing, ghost=False, behind=False):
 
 
 def _ghost(art: Art, pose: Pose):
-    """The start pose, faint: the limbs that move, drawn with the start's joints."""
+    """The start pose, faint and dashed: only the trunk and the head (the same person a moment earlier; ghost
+    arms and legs tangled with the drawn ones and read as a second person, review 5)."""
     joints = {**pose.joints, **pose.ghost}
-    for limb in pose.limbs:  # a limb that only moves with its root (a leg with the hips) is left out: clutter
-        if any(j in pose.ghost for j in limb.joints[1:]):
-            _limb(art, [joints[j] for j in limb.joints], limb.radius, limb.tone, ghost=True)
+    for limb in pose.limbs:
+        if limb.tone == BODY and "neck" in limb.joints and any(j in pose.ghost for j in limb.joints):
+            for a, b, r in zip(limb.joints, limb.joints[1:], limb.radius, strict=False):
+                _ghost_capsule(art, joints[a], joints[b], r)
     if "head" in pose.ghost:
         _head(art, joints["head"], pose.head, pose.facing, ghost=True)
+
+
+GHOST_DASH = [1.6, 1.1]  # box units: at card size dashes of about 2 pt, gaps of 1.4 pt
+
+
+def _ghost_capsule(art: Art, a, b, radius):
+    """A faint body part of the start pose: white inside, a dashed grey outline."""
+    points = _capsule(a, b, radius)
+    art.polygon(points, WHITE, solid=False)
+    flat = [c for p in points + points[:1] for c in p]
+    art.shapes.append(PolyLine(flat, strokeColor=GHOST, strokeWidth=OUTLINE * 1.2, strokeDashArray=GHOST_DASH,
+                               strokeLineJoin=1))
+    art.footprint.append((a, b, radius + OUTLINE * 0.6))
+
+
+def _capsule(a, b, radius, steps=10) -> list:
+    """The outline of a rounded limb segment (a to b, `radius` thick), anticlockwise: a convex polygon."""
+    angle = math.atan2(b[1] - a[1], b[0] - a[0])
+    points = []
+    for centre, start in ((b, angle - math.pi / 2), (a, angle + math.pi / 2)):
+        for i in range(steps + 1):
+            t = start + math.pi * i / steps
+            points.append((centre[0] + radius * math.cos(t), centre[1] + radius * math.sin(t)))
+    return points
+
+
+def _clip(subject: list, clip: list) -> list:
+    """Sutherland-Hodgman: the part of polygon `subject` inside the convex anticlockwise polygon `clip`."""
+    out = subject
+    for i in range(len(clip)):
+        edge = (clip[i], clip[(i + 1) % len(clip)])
+        points, out = out, []
+        for j in range(len(points)):
+            p, q = points[j - 1], points[j]
+            if _inside(q, edge):
+                if not _inside(p, edge):
+                    out.append(_cut(p, q, edge))
+                out.append(q)
+            elif _inside(p, edge):
+                out.append(_cut(p, q, edge))
+        if not out:
+            return []
+    return out
+
+
+def _inside(p, edge) -> bool:
+    (ax, ay), (bx, by) = edge
+    return (bx - ax) * (p[1] - ay) - (by - ay) * (p[0] - ax) >= 0
+
+
+def _cut(p, q, edge):
+    """Where segment p-q crosses the line of `edge`."""
+    (ax, ay), (bx, by) = edge
+    dx, dy = q[0] - p[0], q[1] - p[1]
+    den = (bx - ax) * dy - (by - ay) * dx
+    t = ((p[0] - ax) * dy - (p[1] - ay) * dx) / den if den else 0.0
+    return (ax + (bx - ax) * t, ay + (by - ay) * t)
 
 
 def _ellipse(cx, cy, rx, ry, angle=0.0, steps=28) -> list:
@@ -298,15 +359,54 @@ def _ellipse(cx, cy, rx, ry, angle=0.0, steps=28) -> list:
             for t in (i * 2 * math.pi / steps for i in range(steps))]
 
 
-def _region(art: Art, region):
-    """The part that stretches: a mid-grey patch, its dashed black outline over a white one (seen on black)."""
+def _region(art: Art, region, body=()):
+    """The part that stretches: a mid-grey patch hatched in ink, drawn only inside the body (`body`: the
+    capsules of the limbs it lies on, their fill inside the outline), so it reads as a part of the body, never
+    as a cushion or a seat beside it (review 5). Without `body`, the whole ellipse."""
     cx, cy, rx, ry, angle = region
     if not (rx and ry):
         return
-    points = _ellipse(cx, cy, rx, ry, angle)
-    art.polygon(points, MARK, WHITE, 1.1)
-    flat = [c for p in points + points[:1] for c in p]
-    art.shapes.append(PolyLine(flat, strokeColor=INK, strokeWidth=1.05, strokeDashArray=[2.0, 1.1]))  # home printers
+    ellipse = _ellipse(cx, cy, rx, ry, angle)
+    pieces = [ellipse] if not body else [p for p in (_clip(ellipse, _capsule(a, b, r)) for a, b, r in body)
+                                         if len(p) >= 3]
+    for piece in pieces:
+        art.polygon(piece, MARK)
+    # hatching: ink lines across the patch, square to its x axis (so they mirror with it)
+    reach = max(rx, ry) * 1.2
+    a = math.radians(angle + 90)
+    ux, uy = math.cos(a), math.sin(a)  # along a hatch line
+    for k in range(-int(reach / HATCH), int(reach / HATCH) + 1):
+        mx, my = cx - uy * k * HATCH, cy + ux * k * HATCH  # the line's middle, stepped across
+        for piece in pieces:
+            part = _clip_segment((mx - ux * reach, my - uy * reach), (mx + ux * reach, my + uy * reach), piece)
+            if part:
+                art.line(part[0], part[1], 0.32, INK, cap=0, solid=False)
+
+
+HATCH = 1.25  # box units between the patch's hatch lines
+
+
+def _clip_segment(a, b, polygon):
+    """The part of segment a-b inside the convex anticlockwise polygon, or None (Cyrus-Beck)."""
+    t0, t1 = 0.0, 1.0
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    for i in range(len(polygon)):
+        (px, py), (qx, qy) = polygon[i], polygon[(i + 1) % len(polygon)]
+        ex, ey = qx - px, qy - py
+        num = ex * (a[1] - py) - ey * (a[0] - px)  # >= 0 inside
+        den = ex * dy - ey * dx
+        if den == 0:
+            if num < 0:
+                return None
+            continue
+        t = -num / den
+        if den > 0:
+            t0 = max(t0, t)
+        else:
+            t1 = min(t1, t)
+        if t0 >= t1:
+            return None
+    return ((a[0] + dx * t0, a[1] + dy * t0), (a[0] + dx * t1, a[1] + dy * t1))
 
 
 def _prop(art: Art, prop):
@@ -392,9 +492,9 @@ def key_sample(kind: str, width: float, height: float) -> Drawing:
         _limb(art, [(2, 13), (11, 9), (21, 4)], (THIGH, SHIN), STRETCH)
     elif kind == "patch":
         _limb(art, [(2, 9), (22, 9)], (THIGH + 0.6,), BODY)
-        _region(art, (12, 9, 6.5, 3.4, 0))
+        _region(art, (12, 7.5, 6.5, 3.4, 0), [((2, 9), (22, 9), THIGH + 0.6)])
     else:
-        _limb(art, [(5, 2), (5, 10)], (TORSO - 1.6,), BODY, ghost=True)
+        _ghost_capsule(art, (5, 2), (5, 10), TORSO - 1.6)
         _head(art, (5, 14), 3.4, 0, ghost=True)
         _arrow(art, Arrow((10.5, 9), (23, 9), "", (0, 0)))
     scale = min(width / 24, height / 18)
