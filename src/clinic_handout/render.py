@@ -30,7 +30,7 @@ from .compose import Card, Handout, figure_alt, japanese_day
 from .figures import POSES
 from .pictures import key_sample, picture, qr_code
 from .rl_compat import frame_top, install, start_page
-from .tagging import Node, TaggingCanvas, finish
+from .tagging import Node, TaggingCanvas
 from .typeset import RUBY_MIN_PT
 from .typeset import JapaneseParagraph as Paragraph
 
@@ -547,7 +547,7 @@ class HandoutTemplate:
         if self.drawn_safety_page != self.safety_page:
             self.safety_page = self.drawn_safety_page
             pdf, _ = self._build(self.story(room_before_safety=room))
-        return finish(pdf, self.root, self.handout.pdf_title)  # the tree of the story last built
+        return pdf
 
     def _build(self, story: list) -> tuple[bytes, dict[int, Landed]]:
         """The PDF of story, and for each page the blocks drawn on it and the room left under them."""
@@ -566,6 +566,7 @@ class HandoutTemplate:
                 super().__init__(*args, **kwargs)
                 self.setDateFormatter(lambda *_: pdf_date)
                 self.held_pages = []
+                self.structure = (template.root, h.pdf_title)  # the tree of this story (tagging.py)
 
             def showPage(self):
                 self.held_pages.append(dict(self.__dict__))
@@ -670,5 +671,8 @@ def render_gallery(content) -> bytes:
                  ("TOPPADDING", (0, 1), (-1, -1), 4), split=False, repeatRows=1)
     buffer = io.BytesIO()
     doc = _document(buffer, MARGIN_TOP, A4[1] - 2 * MARGIN_TOP, title="図の一覧", author=content.clinic.name)
-    doc.build([table], canvasmaker=TaggingCanvas)
-    return finish(buffer.getvalue(), root, "図の一覧")
+    class GalleryCanvas(TaggingCanvas):
+        structure = (root, "図の一覧")
+
+    doc.build([table], canvasmaker=GalleryCanvas)
+    return buffer.getvalue()

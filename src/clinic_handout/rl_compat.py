@@ -16,6 +16,8 @@ What we need from ReportLab's inside, and why:
   under a longer reading (typeset.py);
 - renderPDF's renderer class, the canvas it draws on and whether a transparency is set: the figures'
   operators are cached and written straight into the page (pictures.py);
+- the PDFDocument a canvas writes into (`canvas._doc`), its pages, and which entries a page's dictionary
+  gets (`PDFPage.__NoDefault__`): the structure tree is written by ReportLab with the file (tagging.py);
 - starting a new page without showing the held one (`canvas._startPage`): the page-count canvas
   (render.py);
 - the frame's current height (`frame._y`): the room left under the last block on a page (render.py);
@@ -151,6 +153,25 @@ def transparency_set(canvas) -> bool:
 def start_page(canvas) -> None:
     """A fresh page on canvas without writing the current one (its state was kept by the caller)."""
     canvas._startPage()
+
+
+def pdf_document(canvas):
+    """The PDFDocument a canvas writes into: its catalog, pages and objects (the structure tree, tagging.py)."""
+    return canvas._doc
+
+
+def document_pages(document) -> list:
+    """The PDFPage objects of a PDFDocument, in order (every page shown so far)."""
+    return document.Pages.pages
+
+
+def set_page_entries(page, **entries) -> None:
+    """Adds entries to a PDFPage's dictionary (/StructParents, /Tabs): ReportLab writes only the entries its
+    PDFPage class lists in __NoDefault__, so this page's list is extended."""
+    names = list(type(page).__NoDefault__) if "__NoDefault__" not in vars(page) else page.__NoDefault__
+    page.__NoDefault__ = names + [name for name in entries if name not in names]
+    for name, value in entries.items():
+        setattr(page, name, value)
 
 
 def frame_top(doc) -> float:

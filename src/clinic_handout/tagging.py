@@ -9,8 +9,9 @@ canvas opens `/Artifact BMC` at the start of every page and each tagged flowable
 What is drawn `held` (the footer) stays an artifact unless `tag_held` makes it content on its page
 once every page is known (the clinic's contact, read on a handout's last page only).
 
-`finish` then writes, with pypdf, the structure tree (StructTreeRoot, the ParentTree, /StructParents
-on every page), /MarkInfo, /Tabs /S, and the XMP metadata with the PDF/UA identifier. The order of
+When the canvas saves, `write_structure` adds the structure tree (StructTreeRoot, the ParentTree,
+/StructParents on every page), /MarkInfo, /Tabs /S, and the XMP metadata with the PDF/UA identifier, as
+ReportLab objects written in the same pass as the pages. The order of
 the tree is the order render.py built it in, not the order things were drawn; printfile.py joins tagged
 PDFs into one tagged PDF (one Part per handout).
 
@@ -18,14 +19,14 @@ Only standard structure types are used, so no RoleMap is needed.
 """
 from __future__ import annotations
 
-import io
+import codecs
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
 
-from .rl_compat import page_code, text_code
+from .rl_compat import document_pages, page_code, pdf_document, set_page_entries, text_code
 from .ruby import escape
 
 LEAF_ROLES = frozenset({"P", "H1", "H2", "H3", "Lbl", "LBody", "Figure", "Caption", "Span", "Note", "RB", "RT"})
@@ -142,7 +143,10 @@ def unwrap(flowable):
 
 
 class TaggingCanvas(Canvas):
-    """A canvas that writes marked content: an artifact unless a Tagged flowable is drawing."""
+    """A canvas that writes marked content: an artifact unless a Tagged flowable is drawing. Its structure,
+    (root, title) set before it saves, becomes the file's structure tree (`write_structure`)."""
+
+    structure: tuple[Node, str] | None = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -278,18 +282,89 @@ class TaggingCanvas(Canvas):
         page_code(self).append("EMC")
         super().showPage()
 
+    def save(self):
+        if page_code(self):  # what Canvas.save does first: the page in hand is shown
+            self.showPage()
+        if self.structure is not None:
+            self.setViewerPreference("DisplayDocTitle", "true")
+            write_structure(pdf_document(self), *self.structure)
+        super().save()
 
-# -- the structure tree, written with pypdf -----------------------------------------------------------
 
-def finish(pdf: bytes, root: Node, title: str, lang: str = "ja-JP") -> bytes:
-    """The PDF with its structure tree, /MarkInfo, /Tabs /S and PDF/UA metadata added."""
-    from pypdf import PdfReader, PdfWriter
+# -- the structure tree, written by ReportLab with the rest of the file --------------------------------
 
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
-    write_structure(writer, root, title, lang)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+def write_structure(document, root: Node, title: str, lang: str = "ja-JP") -> None:
+    """Adds root as the structure tree of a ReportLab PDFDocument about to be saved (every page shown):
+    elements, ParentTree, /StructParents, /Tabs, /MarkInfo, /Lang, DisplayDocTitle, and XMP metadata that
+    says PDF/UA-1. Written in ReportLab's own objects, in the one pass that writes the file (a second pass
+    with pypdf, parsing and writing the whole file again, cost a fifth of a handout's time)."""
+    from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream, PDFString
+
+    pages = [document.Reference(page) for page in document_pages(document)]  # registered: their references
+    used: dict[int, dict[int, object]] = {}  # page -> MCID -> element
+    tree = PDFDictionary({"Type": PDFName("StructTreeRoot")})
+    tree_ref = document.Reference(tree)
+
+    def build(node: Node, parent_ref):
+        # /Type /StructElem is optional and left out, as is an /MCR dictionary for content on the element's page:
+        # a handout has a few hundred elements, and these keep the tagged file about 10 KB smaller.
+        elem = PDFDictionary({"S": PDFName(node.role), "P": parent_ref})
+        ref = document.Reference(elem)
+        if node.alt is not None:
+            elem["Alt"] = text_string(node.alt)
+        if node.actual_text is not None:
+            elem["ActualText"] = text_string(node.actual_text)
+        if node.attributes:
+            attributes = {"O": PDFName("Table")}
+            for key, value in node.attributes.items():
+                attributes[key] = value if isinstance(value, int) else PDFName(value)
+            elem["A"] = PDFDictionary(attributes)
+        kids: list = []
+        page = None  # the element's /Pg
+        for kid in node.kids:
+            if isinstance(kid, Content):
+                if page is None:
+                    page = kid.page
+                    elem["Pg"] = pages[page]
+                if kid.page == page:
+                    kids.append(kid.mcid)
+                else:
+                    kids.append(PDFDictionary({"Type": PDFName("MCR"), "Pg": pages[kid.page], "MCID": kid.mcid}))
+                used.setdefault(kid.page, {})[kid.mcid] = ref
+            elif _has_content(kid):
+                kids.append(build(kid, ref))
+        # One kid is written alone, not in an array: readers accept both, and so does pdfua's heading check.
+        elem["K"] = kids[0] if len(kids) == 1 else PDFArray(kids)
+        return ref
+
+    tree["K"] = PDFArray([build(root, tree_ref)])
+    numbers: list = []
+    for index in sorted(used):
+        mcids = used[index]
+        missing = set(range(len(mcids))) ^ set(mcids)
+        if missing:
+            raise ValueError(f"page {index + 1}: marked content without an element: {sorted(missing)}")
+        numbers += [index, document.Reference(PDFArray([mcids[m] for m in range(len(mcids))]))]
+        set_page_entries(document_pages(document)[index], StructParents=index)
+    for page in document_pages(document):
+        set_page_entries(page, Tabs=PDFName("S"))
+    tree["ParentTree"] = document.Reference(PDFDictionary({"Nums": PDFArray(numbers)}))
+    tree["ParentTreeNextKey"] = len(pages)
+
+    catalog = document.Catalog
+    catalog.StructTreeRoot = tree_ref
+    catalog.MarkInfo = PDFDictionary({"Marked": "true"})
+    catalog.Lang = PDFString(lang)
+    catalog.Metadata = PDFStream(PDFDictionary({"Type": PDFName("Metadata"), "Subtype": PDFName("XML")}),
+                                 _xmp(title, lang).encode("utf-8"))  # not compressed: the document's default
+
+
+def text_string(text: str):
+    """A PDF text string as ReportLab writes it for the structure tree: UTF-16BE with its byte order mark,
+    in hex (ReportLab's PDFString writes each byte of UTF-16 as a 4-character octal escape)."""
+    from reportlab.pdfbase.pdfdoc import PDFText
+
+    return PDFText(codecs.BOM_UTF16_BE + text.encode("utf-16-be"))
 
 
 def read_structure(reader, first_page: int = 0) -> Node | None:
@@ -324,89 +399,6 @@ def read_structure(reader, first_page: int = 0) -> Node | None:
     document = Node("Document")
     document.kids = roots
     return document
-
-
-def write_structure(writer, root: Node, title: str, lang: str = "ja-JP") -> None:
-    """Adds root as the writer's structure tree: elements, ParentTree, /StructParents, /Tabs,
-    /MarkInfo, /Lang, DisplayDocTitle, and XMP metadata that says PDF/UA-1."""
-    from pypdf.generic import (
-        ArrayObject,
-        BooleanObject,
-        DictionaryObject,
-        NameObject,
-        NumberObject,
-        StreamObject,
-        TextStringObject,
-    )
-
-    pages = [page.indirect_reference for page in writer.pages]
-    used: dict[int, dict[int, object]] = {}  # page -> MCID -> element
-    tree = DictionaryObject({NameObject("/Type"): NameObject("/StructTreeRoot")})
-    tree_ref = writer._add_object(tree)  # pypdf's only way to make an indirect object (private name, here only)
-
-    def build(node: Node, parent_ref):
-        # /Type /StructElem is optional and left out, as is an /MCR dictionary for content on the element's page:
-        # a handout has a few hundred elements, and these keep the tagged file about 10 KB smaller.
-        elem = DictionaryObject({NameObject("/S"): NameObject("/" + node.role), NameObject("/P"): parent_ref})
-        ref = writer._add_object(elem)
-        if node.alt is not None:
-            elem[NameObject("/Alt")] = TextStringObject(node.alt)
-        if node.actual_text is not None:
-            elem[NameObject("/ActualText")] = TextStringObject(node.actual_text)
-        if node.attributes:
-            attributes = DictionaryObject({NameObject("/O"): NameObject("/Table")})
-            for key, value in node.attributes.items():
-                attributes[NameObject("/" + key)] = NumberObject(value) if isinstance(value, int) else NameObject(
-                    "/" + value)
-            elem[NameObject("/A")] = attributes
-        kids = ArrayObject()
-        page = None  # the element's /Pg
-        for kid in node.kids:
-            if isinstance(kid, Content):
-                if page is None:
-                    page = kid.page
-                    elem[NameObject("/Pg")] = pages[page]
-                if kid.page == page:
-                    kids.append(NumberObject(kid.mcid))
-                else:
-                    kids.append(DictionaryObject({NameObject("/Type"): NameObject("/MCR"),
-                                                  NameObject("/Pg"): pages[kid.page],
-                                                  NameObject("/MCID"): NumberObject(kid.mcid)}))
-                used.setdefault(kid.page, {})[kid.mcid] = ref
-            elif _has_content(kid):
-                kids.append(build(kid, ref))
-        # One kid is written alone, not in an array: readers accept both, and so does pdfua's heading check.
-        elem[NameObject("/K")] = kids[0] if len(kids) == 1 else kids
-        return ref
-
-    tree[NameObject("/K")] = ArrayObject([build(root, tree_ref)])
-    numbers = ArrayObject()
-    for index in sorted(used):
-        mcids = used[index]
-        missing = set(range(len(mcids))) ^ set(mcids)
-        if missing:
-            raise ValueError(f"page {index + 1}: marked content without an element: {sorted(missing)}")
-        numbers += [NumberObject(index), writer._add_object(ArrayObject(mcids[m] for m in range(len(mcids))))]
-        page = writer.pages[index]
-        page[NameObject("/StructParents")] = NumberObject(index)
-    for page in writer.pages:
-        page[NameObject("/Tabs")] = NameObject("/S")
-    tree[NameObject("/ParentTree")] = writer._add_object(DictionaryObject({NameObject("/Nums"): numbers}))
-    tree[NameObject("/ParentTreeNextKey")] = NumberObject(len(pages))
-
-    catalog = writer.root_object
-    catalog[NameObject("/StructTreeRoot")] = tree_ref
-    catalog[NameObject("/MarkInfo")] = DictionaryObject({NameObject("/Marked"): BooleanObject(True)})
-    catalog[NameObject("/Lang")] = TextStringObject(lang)
-    preferences = catalog.get("/ViewerPreferences")
-    preferences = preferences.get_object() if preferences is not None else DictionaryObject()
-    preferences[NameObject("/DisplayDocTitle")] = BooleanObject(True)
-    catalog[NameObject("/ViewerPreferences")] = preferences
-    metadata = StreamObject()
-    metadata[NameObject("/Type")] = NameObject("/Metadata")
-    metadata[NameObject("/Subtype")] = NameObject("/XML")
-    metadata.set_data(_xmp(title, lang).encode("utf-8"))
-    catalog[NameObject("/Metadata")] = writer._add_object(metadata)
 
 
 def _has_content(node: Node) -> bool:
