@@ -286,7 +286,6 @@ class TaggingCanvas(Canvas):
         if page_code(self):  # what Canvas.save does first: the page in hand is shown
             self.showPage()
         if self.structure is not None:
-            self.setViewerPreference("DisplayDocTitle", "true")
             write_structure(pdf_document(self), *self.structure)
         super().save()
 
@@ -295,8 +294,8 @@ class TaggingCanvas(Canvas):
 
 def write_structure(document, root: Node, title: str, lang: str = "ja-JP") -> None:
     """Adds root as the structure tree of a ReportLab PDFDocument about to be saved (every page shown):
-    elements, ParentTree, /StructParents, /Tabs, /MarkInfo, /Lang, DisplayDocTitle, and XMP metadata that
-    says PDF/UA-1. Written in ReportLab's own objects, in the one pass that writes the file (a second pass
+    elements, ParentTree, /StructParents, /Tabs, /MarkInfo, /Lang, and XMP metadata that says PDF/UA-1
+    (DisplayDocTitle is the document's own option: render._document). Written in ReportLab's own objects, in the one pass that writes the file (a second pass
     with pypdf, parsing and writing the whole file again, cost a fifth of a handout's time)."""
     from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream, PDFString
 
