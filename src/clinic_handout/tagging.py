@@ -295,8 +295,9 @@ class TaggingCanvas(Canvas):
 def write_structure(document, root: Node, title: str, lang: str = "ja-JP") -> None:
     """Adds root as the structure tree of a ReportLab PDFDocument about to be saved (every page shown):
     elements, ParentTree, /StructParents, /Tabs, /MarkInfo, /Lang, and XMP metadata that says PDF/UA-1
-    (DisplayDocTitle is the document's own option: render._document). Written in ReportLab's own objects, in the one pass that writes the file (a second pass
-    with pypdf, parsing and writing the whole file again, cost a fifth of a handout's time)."""
+    (DisplayDocTitle is the document's own option: render._document). Written in ReportLab's own objects,
+    in the one pass that writes the file (a second pass with pypdf, parsing and writing the whole file
+    again, cost a fifth of a handout's time)."""
     from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream, PDFString
 
     pages = [document.Reference(page) for page in document_pages(document)]  # registered: their references
@@ -314,7 +315,7 @@ def write_structure(document, root: Node, title: str, lang: str = "ja-JP") -> No
         if node.actual_text is not None:
             elem["ActualText"] = text_string(node.actual_text)
         if node.attributes:
-            attributes = {"O": PDFName("Table")}
+            attributes: dict[str, object] = {"O": PDFName("Table")}
             for key, value in node.attributes.items():
                 attributes[key] = value if isinstance(value, int) else PDFName(value)
             elem["A"] = PDFDictionary(attributes)
