@@ -51,7 +51,8 @@ def test_every_built_in_figure_draws_inside_its_box(name):
     assert x0 >= -1 and y0 >= -1 and x1 <= CARD[0] + 1 and y1 <= CARD[1] + 1, drawing.getBounds()
     texts = [s.text for s in flat(drawing) if isinstance(s, String)]
     assert "右" in texts
-    assert [a.word for a in POSES[name].arrows] == [t for t in texts if t != "右"]
+    words = [line for a in POSES[name].arrows for line in a.word.split("\n")] + POSES[name].note.split("\n")
+    assert [w for w in words if w] == [t for t in texts if t != "右"]
 
 
 @pytest.mark.parametrize("name", sorted(POSES))
@@ -66,8 +67,9 @@ def test_pose_data_is_complete_and_inside_the_box(name):
     assert pose.region[2] > 0 and pose.caption
     # movement shown: a ghosted start or a close-up, and every arrow says in a word or two what to do
     assert pose.arrows
-    for arrow in pose.arrows:
-        assert 1 <= len(arrow.word) <= 5
+    for arrow in pose.arrows:  # one or two words, on at most two lines of at most five characters
+        lines = arrow.word.split("\n")
+        assert len(lines) <= 2 and all(1 <= len(line) <= 5 for line in lines), arrow.word
     # exactly one black leg: the black limbs together are the right leg's chain, each joint once
     black = [limb.joints for limb in pose.limbs if limb.tone == STRETCH]
     chain = [j for joints in black for j in (joints if joints is black[0] else joints[1:])]
@@ -713,10 +715,12 @@ def test_the_inner_thigh_is_seen_from_behind_so_the_page_s_right_is_the_right_le
     # review 4: a front view is copied like a mirror (a TV instructor): the reader straightens the leg on the
     # same side of the page, the wrong leg. Seen from behind, the reader's right is the person's right:
     # - the right leg (black, not mirrored) lies on the page's right of the pelvis, the left leg's on the left;
-    # - the head has no face: no eye (a small ink dot) inside it, and hair (the dark HAIR fill) on it;
-    # - the straight leg's foot is flat: the toe on the floor (within 1.5 units), no higher than the ankle.
-    from clinic_handout.figures import FLOOR
-
+    # review 5: a dark head alone read as a face in shadow or a helmet, so the back view has several cues:
+    # - the head has no face: no eye (a small ink dot) inside it; hair (the dark HAIR fill) covers at least
+    #   80 % of the head's disc and comes down below it at the nape;
+    # - an ear each side: a white circle with its centre outside the head's disc, one left and one right;
+    # - a neck under the hair and the trousers' back seam: a vertical ink line at the pelvis's x;
+    # - the word うしろ姿 (seen from behind) in the picture.
     pose = POSES["inner-thigh"].mirrored() if mirror else POSES["inner-thigh"]
     j = pose.joints
     right = -1 if mirror else 1  # the stretched leg's side of the page
@@ -728,8 +732,74 @@ def test_the_inner_thigh_is_seen_from_behind_so_the_page_s_right_is_the_right_le
     eyes = [s for s in art.shapes if isinstance(s, Circle) and s.fillColor == pictures.INK and s.r < 1.5
             and math.dist((s.cx, s.cy), (hx, hy)) < pose.head]
     assert not eyes
-    hair = [s for s in art.shapes if isinstance(s, Polygon) and s.fillColor == pictures.HAIR
-            and all(math.dist((s.points[i], s.points[i + 1]), (hx, hy)) <= pose.head + 0.01
-                    for i in range(0, len(s.points), 2))]
-    assert hair
+    (hair,) = [s for s in art.shapes if isinstance(s, Polygon) and s.fillColor == pictures.HAIR]
+    points = [(hair.points[i], hair.points[i + 1]) for i in range(0, len(hair.points), 2)]
+    k = pose.head / 50
+    inside = sum(1 for x in range(-50, 51) for y in range(-50, 51)
+                 if x * x + y * y <= 2500 and _inside_polygon((hx + x * k, hy + y * k), points))
+    disc = sum(1 for x in range(-50, 51) for y in range(-50, 51) if x * x + y * y <= 2500)
+    assert inside / disc >= 0.8, inside / disc
+    assert min(p[1] for p in points) < hy - pose.head  # tufts at the nape
+    ears = [s for s in art.shapes if isinstance(s, Circle) and s.fillColor == pictures.WHITE
+            and pose.head < math.dist((s.cx, s.cy), (hx, hy)) < pose.head + 2 and abs(s.cy - hy) < 2]
+    assert sorted(round((s.cx - hx) / abs(s.cx - hx)) for s in ears) == [-1, 1]
+    px = j["pelvis"][0]
+    seam = [s for s in art.shapes if isinstance(s, Line) and s.strokeColor == pictures.INK and abs(s.x1 - px) < 0.01
+            and abs(s.x2 - px) < 0.01 and abs(s.y1 - s.y2) > 3]
+    assert seam
+    assert [t[1] for t in art.texts if t[0] == "note"] == ["うしろ姿"]
+
+
+def _inside_polygon(p, points) -> bool:
+    """Even-odd rule: is point p inside the polygon?"""
+    x, y = p
+    inside = False
+    for (x1, y1), (x2, y2) in zip(points, points[1:] + points[:1], strict=True):
+        if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
+            inside = not inside
+    return inside
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+def test_the_inner_thigh_straight_leg_ends_in_a_flat_foot_turned_out(mirror):
+    # review 5: the straight leg ended in a stub. The black foot is a foot: at least 4 units from ankle to toe,
+    # pointing away from the body (out to the stretched side), flat (the toe within 1.5 units of the floor, no
+    # higher than the ankle).
+    from clinic_handout.figures import FLOOR
+
+    pose = POSES["inner-thigh"].mirrored() if mirror else POSES["inner-thigh"]
+    j = pose.joints
+    right = -1 if mirror else 1
+    assert math.dist(j["toe"], j["ankle"]) >= 4 and (j["toe"][0] - j["ankle"][0]) * right > 3
     assert j["toe"][1] - FLOOR <= 1.5 and j["toe"][1] <= j["ankle"][1]
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+@pytest.mark.parametrize("size", sorted(SIZES))
+def test_the_inner_thigh_arrow_is_at_the_bending_knee_and_says_bend_the_knee(mirror, size):
+    # review 5: a sideways arrow at head height invited tilting the trunk; the movement is bending the OTHER
+    # knee, the hips going down. Written out:
+    # - the word is ひざを曲げる (bend the knee; two lines allowed);
+    # - the arrow points down (its end at least 6 units below its start, at most 2 units sideways), below the
+    #   shoulders, beside the bending (grey) leg on its outer side (away from the black leg), within 8 units of
+    #   the grey thigh's line;
+    # - the word is nearer the grey leg than the black leg;
+    # - the start pose (ghost) has the pelvis higher and towards the black leg: the hips go down and sideways
+    #   to the bending knee.
+    pose = POSES["inner-thigh"].mirrored() if mirror else POSES["inner-thigh"]
+    right = -1 if mirror else 1
+    j, ghost = pose.joints, pose.ghost
+    (arrow,) = pose.arrows
+    assert arrow.word.replace("\n", "") == "ひざを曲げる"
+    (sx, sy), (ex, ey) = arrow.start, arrow.end
+    assert sy - ey >= 6 and abs(ex - sx) <= 2
+    assert max(sy, ey) < min(j["shoulder"][1], j["far_shoulder"][1])
+    assert (sx - j["far_knee"][0]) * right < 0 and (sx - j["far_hip"][0]) * right < 0  # outside the grey leg
+    assert min(segment_distance(p, j["far_hip"], j["far_knee"])[0] for p in (arrow.start, arrow.end)) <= 8
+    width, height, label_pt = SIZES[size]
+    art, _ = figure_art("inner-thigh", width, height, "左" if mirror else "右", mirror, label_pt)
+    (box,) = [t[3] for t in art.texts if t[0] == "word"]
+    to_grey = min(box_gap(box, j[a], j[b]) for a, b in OTHER_LEG)
+    to_black = min(box_gap(box, j[a], j[b]) for a, b in STRETCHED_LEG)
+    assert to_grey < to_black, (to_grey, to_black)
+    assert ghost["pelvis"][1] - j["pelvis"][1] >= 1.5 and (ghost["pelvis"][0] - j["pelvis"][0]) * right >= 2

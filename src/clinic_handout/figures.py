@@ -122,13 +122,16 @@ class Pose:
     caption: str = ""  # what the patch marks, for the gallery
     floor: bool = True
     from_behind: bool = False  # facing 0 seen from behind: the head shows hair, the person's right on the right
+    note: str = ""  # a short word in the picture that is not a movement (うしろ姿), written at note_at
+    note_at: Point = (0.0, 0.0)
 
     def mirrored(self) -> Pose:
         cx, cy, rx, ry, angle = self.region
         return Pose({k: flip(v) for k, v in self.joints.items()}, self.limbs, self.head, -self.facing, self.hands,
                     tuple(p.mirrored() for p in self.props), (WIDTH - cx, cy, rx, ry, -angle),
                     {k: flip(v) for k, v in self.ghost.items()}, tuple(a.mirrored() for a in self.arrows),
-                    tuple(map(flip, self.label_spots)), self.caption, self.floor, self.from_behind)
+                    tuple(map(flip, self.label_spots)), self.caption, self.floor, self.from_behind, self.note,
+                    flip(self.note_at))
 
 
 # Limb thickness (radius, in box units): torso, upper arm, forearm, thigh, shin, foot.
@@ -169,28 +172,29 @@ POSES: dict[str, Pose] = {
         caption="股関節の前"),
     # Standing, seen from BEHIND (the page's right is the person's right, as the reader's own: a front view
     # was copied like a mirror), the left hand holding a chair set against a wall: the right leg out to the
-    # side, straight, the foot flat; bending the left knee a little moves the hips sideways. The head shows
-    # hair and ears, no face. The patch lies on the inner edge of the straight thigh, towards the groin.
+    # side, straight, the foot flat and turned out; the left knee bends a little and the hips go down and
+    # sideways from the faint start (trunk and head only). The arrow points down beside the bending leg, under
+    # the holding arm, its words ひざを曲げる above the arm (no room beside the knee at card size: two lines).
+    # Back-view cues (review 5: a dark head alone read as a face in shadow or a helmet): hair over the whole
+    # head with tufts at the nape, ears, a neck and collar, the trousers' waistband and back seam, and the
+    # word うしろ姿. The right arm hangs. The patch lies on the inner edge of the straight thigh, near the groin.
     "inner-thigh": Pose(
-        joints={"head": (43, 52), "neck": (43, 43), "pelvis": (42.5, 27),
-                "shoulder": (49, 40), "far_shoulder": (36.5, 40),
+        joints={"head": (43, 53.3), "neck": (43, 41.5), "pelvis": (42.5, 27),
+                "shoulder": (49, 39.5), "far_shoulder": (37, 39.5),
                 "hip": (46, 24.5), "far_hip": (39, 24.5),
-                "knee": (58, 16), "ankle": (71, 8.2), "toe": (73.5, 7.1),
-                "far_knee": (34.5, 15.5), "far_ankle": (36, 8.2), "far_toe": (33.5, 7.1),
-                "elbow": (52.5, 32), "hand": (48, 26.5), "far_elbow": (29, 35.5), "far_hand": (21.5, 37.5)},
+                "knee": (58, 16), "ankle": (71, 8.2), "toe": (76.5, 7.4),
+                "far_knee": (34.5, 15.5), "far_ankle": (36, 8.2), "far_toe": (31.5, 7.4),
+                "elbow": (51.5, 32), "hand": (52.5, 25.5), "far_elbow": (29, 35), "far_hand": (21.5, 36.6)},
         limbs=(Limb(("pelvis", "neck"), (TORSO + 0.8,)),
                Limb(("far_hip", "far_knee", "far_ankle", "far_toe"), LEG, FAR),
                Limb(("hip", "knee", "ankle", "toe"), LEG, STRETCH),
                Limb(("shoulder", "elbow", "hand"), ARM), Limb(("far_shoulder", "far_elbow", "far_hand"), ARM)),
-        facing=0, hands=("far_hand",), props=(Wall(1, 5.5), Chair(20, depth=14, seat=16, back=17.5, facing=-1)),
+        facing=0, hands=("far_hand",), props=(Wall(1, 5.5), Chair(20, depth=14, seat=15.5, back=16.5, facing=-1)),
         region=(49.1, 20.0, 4.4, 1.9, -35),
-        ghost={"head": (47, 54.5), "neck": (47, 45.5), "pelvis": (47, 29.5), "shoulder": (53, 42.5),
-               "far_shoulder": (40.5, 42.5), "hip": (50.5, 27), "far_hip": (43.5, 27), "knee": (61.5, 17),
-               "far_knee": (39.5, 17), "elbow": (56.5, 34.5), "hand": (52.5, 29), "far_elbow": (33, 39),
-               "far_hand": (21.5, 37.5)},
-        arrows=(Arrow((35.5, 46.5), (24, 46.5), "横へ", (18, 54.5)),),
+        ghost={"head": (47.5, 54.4), "neck": (47.5, 43.5), "pelvis": (47, 29.5)},
+        arrows=(Arrow((31, 32.5), (31, 22), "ひざを\n曲げる", (21, 50.5)),),
         label_spots=((70, 24.5), (73, 26), (71.5, 23), (73, 23)),
-        caption="太ももの内側", from_behind=True),
+        caption="太ももの内側", from_behind=True, note="うしろ姿", note_at=(75, 54.5)),
     # Seated, seen from the side: a figure-4. The right ankle rests on the left knee (the foot past it), the
     # right knee drops out to the seat's height, so the black thigh and shin make a V over the grey leg; hands on the
     # knee and the ankle; the chest leans forward with a straight back from the faint upright start (胸を前へ).
@@ -215,9 +219,8 @@ POSES: dict[str, Pose] = {
                 "shoulder": (47, 36.5), "elbow": (44.5, 30), "hand": (42.5, 24.2),
                 "far_shoulder": (47, 36.5), "far_elbow": (45.5, 30.5), "far_hand": (44, 24.8)},
         limbs=side_view(), hands=("hand",), props=(Chair(19, depth=19, seat=16.5, back=20), Wall(11, 16)),
-        region=(40, 18.5, 5.6, 2.6, -25),
-        ghost={"head": (38.5, 51.5), "neck": (37, 42), "shoulder": (37.5, 39.5), "elbow": (36.5, 32),
-               "hand": (37.5, 26)},
+        region=(40.5, 19.3, 6.0, 2.4, -24),
+        ghost={"head": (38.5, 51.5), "neck": (37, 42)},
         arrows=(Arrow((41.5, 58.5), (53, 54.5), "前へ", (69.5, 54)),),
         label_spots=((62.5, 22), (64.5, 23)),
         caption="太ももの裏"),

@@ -82,13 +82,16 @@ class Art:
 
     def text(self, role, text, size, spots, near=(), gap=6.0, font=None):
         """Writes text centred on the first spot where its box is free; else the nearest free spot found
-        on a grid, searched outwards from the first spot. Raises ValueError if there is none."""
+        on a grid, searched outwards from the first spot. Raises ValueError if there is none. A "\n" in
+        the text starts a second line (the lines centred, LINE_SPACING apart)."""
         font = font or fonts.BOLD
-        width = stringWidth(text, font, size)
+        lines = text.split("\n")
+        width = max(stringWidth(line, font, size) for line in lines)
+        half = size * (0.55 + LINE_SPACING * (len(lines) - 1) / 2)
         start = spots[0] if spots else (WIDTH / 2, HEIGHT / 2)
         candidates = list(spots) + [(start[0] + dx, start[1] + dy) for dx, dy in _GRID]
         for cx, cy in candidates:
-            box = (cx - width / 2 - 0.6, cy - size * 0.55, cx + width / 2 + 0.6, cy + size * 0.55)
+            box = (cx - width / 2 - 0.6, cy - half, cx + width / 2 + 0.6, cy + half)
             if not (box[0] >= 0 and box[2] <= WIDTH and box[1] >= 0 and box[3] <= HEIGHT):
                 continue
             if near and min(_box_distance(box, c) for c in near) > gap:
@@ -98,10 +101,15 @@ class Art:
             if any(_box_touches(box, c) for c in self.footprint):
                 continue
             self.texts.append((role, text, size, box))
-            self.shapes.append(String(cx, cy - size * 0.36, text, fontName=font, fontSize=size, fillColor=INK,
-                                      textAnchor="middle"))
+            for i, line in enumerate(lines):
+                y = cy + size * LINE_SPACING * ((len(lines) - 1) / 2 - i)
+                self.shapes.append(String(cx, y - size * 0.36, line, fontName=font, fontSize=size, fillColor=INK,
+                                          textAnchor="middle"))
             return box
         raise ValueError(f"no free place for {text!r} in the figure")
+
+
+LINE_SPACING = 1.1  # a two-line word's lines, in font sizes
 
 
 # Offsets tried after a text's own spots, nearest first: a 1.5-unit grid 60 units either way.
@@ -222,6 +230,8 @@ def draw_pose(pose: Pose, label: str | None, label_size: float, word_size: float
             _limb(art, [joints[j] for j in limb.joints], limb.radius, limb.tone, halo=limb.halo)
     body = [(joints[a], joints[b], r) for limb in pose.limbs if limb not in arm_limbs
             for a, b, r in zip(limb.joints, limb.joints[1:], limb.radius, strict=False)]
+    if pose.from_behind:
+        _back(art, joints, pose)
     _region(art, pose.region, body)
     for limb in arm_limbs:
         _limb(art, [joints[j] for j in limb.joints], limb.radius, limb.tone)
@@ -236,9 +246,30 @@ def draw_pose(pose: Pose, label: str | None, label_size: float, word_size: float
     for arrow in pose.arrows:
         art.text("word", arrow.word, word_size, [arrow.word_at], near=[(arrow.start, arrow.end, 0)], gap=10,
                  font=fonts.BOLD)
+    if pose.note:
+        art.text("note", pose.note, word_size, [pose.note_at], font=fonts.REGULAR)
     if label:
         art.text("label", label, label_size, pose.label_spots, near=art.stretched, gap=label_gap)
     return art
+
+
+def _back(art: Art, joints, pose: Pose):
+    """A person seen from behind: the trousers' waistband and back seam, and the neck with the shirt's collar
+    under the hair."""
+    (px, py), ny = joints["pelvis"], joints["neck"][1]
+    (torso,) = [limb for limb in pose.limbs if "neck" in limb.joints]
+    r = torso.radius[0]
+    waist = py + 3.4
+    art.line((px - r + 0.2, waist), (px + r - 0.2, waist), 0.55, INK, cap=0, solid=False)
+    art.line((px, waist), (px, py - 1.6), 0.55, INK, cap=0, solid=False)
+    hx, hy = joints["head"]
+    top = ny + r  # the top of the trunk
+    neck_top, neck_bottom, w = hy - pose.head + 0.8, top - 1.6, 2.0
+    art.rect(hx - w, neck_bottom, hx + w, neck_top, WHITE)
+    for side in (-1, 1):
+        art.line((hx + side * w, neck_bottom), (hx + side * w, neck_top), OUTLINE, INK, cap=0)
+    collar = [hx - w - 1.4, neck_bottom - 0.2, hx, neck_bottom - 0.9, hx + w + 1.4, neck_bottom - 0.2]
+    art.shapes.append(PolyLine(collar, strokeColor=INK, strokeWidth=OUTLINE, strokeLineCap=1))  # the collar's edge
 
 
 def _limb(art: Art, points, radii, tone, halo=False):
@@ -262,8 +293,10 @@ def _head(art: Art, centre, radius, facing, ghost=False, behind=False):
             art.circle((x + side * radius, y - 0.8), 1.3, WHITE, INK, OUTLINE)
         art.circle(centre, radius, WHITE, INK, OUTLINE * 1.2)
         hair = [(x + radius * math.cos(a), y + radius * math.sin(a))
-                for a in (math.radians(-20 + i * 220 / 24) for i in range(25))]
-        hair += [(x - radius * 0.45, y - radius * 0.62), (x, y - radius * 0.8), (x + radius * 0.45, y - radius * 0.62)]
+                for a in (math.radians(-35 + i * 250 / 25) for i in range(26))]
+        for i, dx in enumerate((-0.66, -0.44, -0.22, 0.0, 0.22, 0.44, 0.66)):  # the nape: tufts over the neck
+            hair.append((x + dx * radius, y - radius * (1.08 if i % 2 == 0 else 0.78)))
+        hair.sort(key=lambda p: math.atan2(p[1] - y, p[0] - x))
         art.polygon(hair, HAIR, INK, OUTLINE)
         return
     if ghost:
