@@ -1,7 +1,10 @@
-"""The merged print file written as handouts arrive (printfile.py), and a batch that holds a few PDFs at a
-time whatever its length (batch.in_order, batch.build). No timings here."""
+"""The merged print file: every handout drawn into one ReportLab document (printfile.py), and a batch that
+holds a few PDFs at a time whatever its length (batch.in_order, batch.build). No timings here."""
 import datetime as dt
 import io
+import re
+import shutil
+import subprocess
 import tracemalloc
 from concurrent.futures import Future
 from pathlib import Path
@@ -11,80 +14,127 @@ from pypdf import PdfReader
 
 from clinic_handout import batch, batch_input
 from clinic_handout.printfile import PrintFile, merge
-from clinic_handout.tagging import Content, read_structure
 
 from .conftest import SAMPLE
+from .pdf_glyphs import glyphs
+
+DAY = dt.date(2026, 11, 25)
 
 
 @pytest.fixture(scope="module")
-def singles() -> dict[str, bytes]:
-    """Two pages, two pages with fallback fonts, three pages in large print: real handouts."""
+def content():
+    from clinic_handout.pipeline import open_content
+
+    return open_content(SAMPLE)
+
+
+def _handout(content, name: str = "山田 花子", area: str = "both", large_print: bool = False):
     from clinic_handout.compose import compose
-    from clinic_handout.pipeline import build_pdf, open_content
     from clinic_handout.prescription import Patient, Prescription
-    from clinic_handout.render import render
 
-    content = open_content(SAMPLE)
-    day = dt.date(2026, 11, 25)
-    rare = Prescription(source=Path("r"), patient=Patient("𠮷田 葛󠄀飾", None), date=day, practitioner="田中 健",
-                        area="both", stretches=None, note=None)
-    return {"standard": build_pdf(SAMPLE / "patients" / "yamada-hanako.yaml", content, day)[1],
-            "rare": render(compose(content, rare, day)),
-            "large": build_pdf(SAMPLE / "patients" / "lower-sample.yaml", content, day, large_print=True)[1]}
+    prescription = Prescription(source=Path("p"), patient=Patient(name, None), date=DAY, practitioner="田中 健",
+                                area=area, stretches=None, note=None)
+    return compose(content, prescription, DAY, large_print)
 
 
-def _elements(node, out=None) -> list:
-    """A structure tree as a flat list: each element's role, alt, actual text, attributes; each content's page."""
-    out = [] if out is None else out
-    if isinstance(node, Content):
-        out.append(("content", node.page, node.mcid))
-        return out
-    out.append((node.role, node.alt, node.actual_text, tuple(sorted(node.attributes.items()))))
-    for kid in node.kids:
-        _elements(kid, out)
-    return out
+@pytest.fixture(scope="module")
+def handouts(content) -> dict:
+    """(handout, its single file, its layout): two pages; rare names in the fallback font; three pages in large
+    print; another area."""
+    from clinic_handout.render import render_with_layout
+
+    made = {"standard": _handout(content), "rare": _handout(content, "𠮷田 髙﨑 葛󠄀飾"),
+            "large": _handout(content, "鈴木 美和子", "lower", large_print=True),
+            "upper": _handout(content, "佐藤 一郎", "upper")}
+    return {key: (handout, *render_with_layout(handout)) for key, handout in made.items()}
 
 
-def test_the_print_file_is_each_handout_as_it_is_with_a_blank_after_an_odd_count(singles):
-    order = ["standard", "rare", "large"]
-    merged = PdfReader(io.BytesIO(merge([singles[name] for name in order])))
-    at, parts = 0, read_structure(merged).kids
-    assert [part.role for part in parts] == ["Part"] * 3
-    for name, part in zip(order, parts, strict=True):
-        single = PdfReader(io.BytesIO(singles[name]))
+ORDER = ["standard", "rare", "large", "upper"]
+
+
+@pytest.fixture(scope="module")
+def printed(handouts) -> bytes:
+    return merge([(handouts[key][0], handouts[key][2]) for key in ORDER])
+
+
+def _fonts(pdf: bytes) -> list[str]:
+    """The embedded font programs' names (a subset's name: its tag + the font's)."""
+    return sorted(m.decode() for m in re.findall(rb"/FontName /([A-Z]{6}\+[\w-]+)", pdf))
+
+
+def test_each_handout_is_drawn_as_its_own_file_with_a_blank_after_an_odd_count(handouts, printed, tmp_path):
+    """Per handout: its pages in order, each with the text of the same page of its own file (its name, its
+    page numbers `n / N`, its footer) and every glyph where its own file draws it; a blank page after a
+    handout with an odd page count (duplex: the next one starts on a new sheet)."""
+    merged_path = tmp_path / "print.pdf"
+    merged_path.write_bytes(printed)
+    merged = PdfReader(merged_path)
+    at = 0
+    for key in ORDER:
+        handout, pdf, layout = handouts[key]
+        single_path = tmp_path / f"{key}.pdf"
+        single_path.write_bytes(pdf)
+        single = PdfReader(single_path)
         count = len(single.pages)
-        for page, own in zip(merged.pages[at:at + count], single.pages, strict=True):
-            assert page.get_contents().get_data() == own.get_contents().get_data()  # drawn the same, byte for byte
-            assert page.extract_text() == own.extract_text()  # its text, its page numbers `1 / 2`, its footer
-        # Its structure: the single file's tree, with its pages counted from where it starts in the print file.
-        own_tree = read_structure(single)
-        own_tree.role = "Part"
-        expected = [("content", e[1] + at, e[2]) if e[0] == "content" else e for e in _elements(own_tree)]
-        assert _elements(part) == expected
+        assert layout.pages == count
+        for number in range(count):
+            text = merged.pages[at + number].extract_text()
+            assert text == single.pages[number].extract_text()
+            assert f"{number + 1} / {count}" in text  # its own page numbers, counting its own pages
+            assert glyphs(merged_path, at + number) == glyphs(single_path, number)  # same characters, same places
+        assert handout.patient_name + " 様" in merged.pages[at].extract_text()
         at += count
-        if count % 2:  # duplex: a blank back, so the next handout starts on a new sheet
+        if count % 2:
             blank = merged.pages[at]
-            assert blank.get_contents() is None and not blank.extract_text()
+            assert blank.extract_text() == "" and b"Do" not in blank.get_contents().get_data()
+            assert "/XObject" not in blank["/Resources"]
             at += 1
-    assert at == len(merged.pages) == 2 + 2 + 4
-    assert [page.get("/StructParents") for page in merged.pages] == [0, 1, 2, 3, 4, 5, 6, None]
+    assert at == len(merged.pages) == 2 + 2 + 4 + 2  # the large-print handout: 3 pages and a blank
 
 
-def test_the_print_file_is_byte_deterministic_and_a_valid_pdf(singles, tmp_path):
-    once, again = merge(list(singles.values())), merge(list(singles.values()))
-    assert once == again
-    assert merge([singles["standard"]]) != merge([singles["rare"]])  # the file ID follows the handouts
-    reader = PdfReader(io.BytesIO(once), strict=True)
-    assert bool(reader.trailer["/Root"]["/MarkInfo"]["/Marked"])
-    assert reader.trailer["/Root"]["/Lang"] == "ja-JP"
+def test_a_rare_name_draws_in_its_fallback_font(handouts, printed):
+    """𠮷, 髙, 﨑 and 葛󠄀 (a variation sequence) are in IPAmj Mincho only: embedded once, and the name is read
+    back from the print file exactly as typed."""
+    assert "𠮷田 髙﨑 葛󠄀飾 様" in PdfReader(io.BytesIO(printed)).pages[2].extract_text()
+    assert [name for name in _fonts(printed) if "IPAmj" in name] == ["AAAAAA+IPAmjMincho"]
+
+
+def test_fonts_and_figures_are_embedded_once_for_the_whole_file(content):
+    """Eight handouts carry the same font subsets and the same figures as two: fonts subset once for the
+    file, each figure and QR code one form XObject drawn by every page that shows it. Each handout adds
+    only its pages (about 9 KB: the single file is 130 KB, most of it its own font subsets)."""
+    names = ["山田 花子", "佐藤 一郎", "鈴木 美和子", "高橋 健太", "田中 直子", "伊藤 誠", "渡辺 陽子", "中村 翔"]
+    two, eight = (merge([_handout(content, name) for name in names[:count]]) for count in (2, 8))
+    assert _fonts(two) == _fonts(eight)
+    forms = [len(re.findall(rb"/Subtype /Form", pdf)) for pdf in (two, eight)]
+    assert forms[0] == forms[1] >= 5  # the clinic's QR code and the stretches' figures
+    for pdf in (two, eight):
+        for page in PdfReader(io.BytesIO(pdf)).pages:  # every page draws its figures from the shared forms
+            assert len(page.get_contents().get_data()) < 20_000
+    assert len(eight) - len(two) < 6 * 12_000, (len(two), len(eight))
+
+
+def test_the_print_file_is_byte_deterministic_and_a_valid_untagged_pdf(handouts, printed, tmp_path):
+    again = merge([(handouts[key][0], handouts[key][2]) for key in ORDER])
+    assert printed == again
+    found_here = merge([handouts[key][0] for key in ORDER])  # no layout given: found by building the single file
+    assert found_here == printed
+    reader = PdfReader(io.BytesIO(printed), strict=True)
     assert reader.metadata.title == "印刷用ハンドアウト (handouts for printing)"
-    import shutil
-    import subprocess
-
+    assert "/StructTreeRoot" not in reader.trailer["/Root"]  # for the printer; each handout's own file is tagged
     if shutil.which("qpdf"):
-        (tmp_path / "m.pdf").write_bytes(once)
+        (tmp_path / "m.pdf").write_bytes(printed)
         check = subprocess.run(["qpdf", "--check", str(tmp_path / "m.pdf")], capture_output=True, text=True)
-        assert check.returncode == 0, check.stdout + check.stderr
+        assert check.returncode == 0 and "No syntax or stream encoding errors found" in check.stdout, check.stdout
+
+
+def test_a_layout_that_does_not_give_the_single_files_pages_is_refused(handouts):
+    """The print file never silently differs from the single file: the pages drawn are counted."""
+    from dataclasses import replace
+
+    handout, _, layout = handouts["standard"]
+    with pytest.raises(RuntimeError, match="3 in its own file"):
+        merge([(handout, replace(layout, pages=3))])
 
 
 class _Sink:
@@ -100,35 +150,37 @@ class _Sink:
     def tell(self) -> int:
         return self.size
 
+    def flush(self) -> None:
+        pass
 
-def _writing(pdf: bytes, count: int) -> tuple[int, int]:
-    """Bytes kept once the print file is written (its garbage collected), and the peak while writing."""
+
+def _held(handout, layout, count: int) -> int:
+    """Bytes the print file holds after count handouts, before it is written (garbage collected)."""
     import gc
 
     gc.collect()
     tracemalloc.start()
     printfile = PrintFile(_Sink())
     for _ in range(count):
-        printfile.add(pdf)
-    printfile.close()
+        printfile.add(handout, layout)
     gc.collect()
-    kept, peak = tracemalloc.get_traced_memory()
+    held, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    return kept, peak
+    printfile.close()
+    return held
 
 
-KEPT_PER_HANDOUT = 4096  # what the print file keeps of a handout (each object's offset, its pages' numbers)
+HELD_PER_HANDOUT = 24 * 1024  # what the print file keeps of a two-page handout until it is written
 
 
-def test_writing_the_print_file_keeps_no_handout(singles):
-    """Memory flat: 120 handouts keep no more than 15 but a few numbers a handout; pypdf's PdfWriter kept
-    every handout's objects (a 500-patient merge peaked at 732 MB). The peak is one handout being copied
-    and the garbage the collector has not reached yet, whatever the count."""
-    pdf = singles["standard"]
-    _writing(pdf, 1)  # pypdf's modules loaded
-    (few, few_peak), (many, many_peak) = _writing(pdf, 15), _writing(pdf, 120)
-    assert many - few < (120 - 15) * KEPT_PER_HANDOUT, (few, many)
-    assert max(few_peak, many_peak) < 32 * 1024 * 1024, (few_peak, many_peak)
+def test_the_print_file_holds_a_few_kilobytes_a_handout(handouts):
+    """ReportLab writes the file when it is closed: until then it holds each page (its content compressed as
+    it is shown, rl_compat.compress_page), about 15 KB a handout, so 500 handouts hold about 7 MB; the
+    uncompressed pages would hold about 42 KB a handout."""
+    handout, _, layout = handouts["standard"]
+    _held(handout, layout, 1)  # fonts loaded, figures cached
+    few, many = _held(handout, layout, 5), _held(handout, layout, 25)
+    assert many - few < (25 - 5) * HELD_PER_HANDOUT, (few, many)
 
 
 def test_in_order_has_at_most_ahead_in_hand():
@@ -157,43 +209,47 @@ def _prepared(tmp_path, count: int):
     return batch_input.prepare(tmp_path / "day.csv", content), content
 
 
-def test_a_batch_writes_each_pdf_before_the_next_is_rendered(tmp_path, monkeypatch, singles):
-    """Each handout's file and its pages in the print file are written as it arrives, in input order,
-    and no outcome keeps its bytes unless asked to (--send)."""
+def test_a_batch_writes_each_pdf_before_the_next_is_rendered(tmp_path, monkeypatch):
+    """Each handout's file is written as it arrives, in input order; the print file is written whole at the end
+    (a temporary beside it, renamed); no outcome keeps its bytes unless asked to (--send)."""
     prepared, content = _prepared(tmp_path, 5)
     out, merged = tmp_path / "out", tmp_path / "print.pdf"
     seen = []
+    real = batch._render
 
     def render(prescription, today, large_print):
         written = sorted(out.glob("*.pdf")) if out.exists() else []
         parts = list(tmp_path.glob(".print.pdf.*.part"))
-        seen.append((len(written), parts[0].stat().st_size if parts else 0))
-        return singles["standard"]
+        seen.append((len(written), [part.stat().st_size for part in parts]))
+        return real(prescription, today, large_print)
 
     monkeypatch.setattr(batch, "_render", render)
-    outcomes = batch.build(prepared, content, out, dt.date(2026, 11, 25), jobs=1, merge_to=merged)
+    outcomes = batch.build(prepared, content, out, DAY, jobs=1, merge_to=merged)
     assert [count for count, _ in seen] == [0, 1, 2, 3, 4]  # the one before is on disk
-    sizes = [size for _, size in seen]
-    assert sizes[1] > 0 and sizes == sorted(sizes) and len(set(sizes[1:])) == 4  # the print file grows as it goes
+    assert [parts for _, parts in seen] == [[0]] * 5  # nothing of the print file written yet
     assert all(outcome.path and outcome.pdf is None for outcome in outcomes)
-    assert len(PdfReader(str(merged)).pages) == 5 * 2
+    merged_pages = PdfReader(str(merged)).pages
+    assert len(merged_pages) == 5 * 2
+    assert [page.extract_text() for page in merged_pages[::2]] == [
+        PdfReader(str(outcome.path)).pages[0].extract_text() for outcome in outcomes]  # input order
     assert not list(tmp_path.glob(".*.part"))
-    kept = batch.build(prepared, content, tmp_path / "kept", dt.date(2026, 11, 25), jobs=1, keep_pdfs=True)
+    kept = batch.build(prepared, content, tmp_path / "kept", DAY, jobs=1, keep_pdfs=True)
     assert all(outcome.pdf == (outcome.path.read_bytes()) for outcome in kept)
 
 
-def test_an_interrupted_batch_leaves_no_print_file(tmp_path, monkeypatch, singles):
+def test_an_interrupted_batch_leaves_no_print_file(tmp_path, monkeypatch):
     prepared, content = _prepared(tmp_path, 4)
     merged = tmp_path / "print.pdf"
     calls = []
+    real = batch._render
 
     def render(prescription, today, large_print):
         calls.append(1)
         if len(calls) == 3:
             raise KeyboardInterrupt
-        return singles["standard"]
+        return real(prescription, today, large_print)
 
     monkeypatch.setattr(batch, "_render", render)
     with pytest.raises(KeyboardInterrupt):
-        batch.build(prepared, content, tmp_path / "out", dt.date(2026, 11, 25), jobs=1, merge_to=merged)
+        batch.build(prepared, content, tmp_path / "out", DAY, jobs=1, merge_to=merged)
     assert not merged.exists() and not list(tmp_path.glob(".*.part"))

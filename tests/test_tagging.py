@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from clinic_handout.compose import compose
 from clinic_handout.content import load_content
 from clinic_handout.prescription import load_prescription
-from clinic_handout.printfile import encrypt, merge
+from clinic_handout.printfile import encrypt
 from clinic_handout.render import render, render_gallery
 
 from .conftest import RUBY_GROUP, SAMPLE
@@ -51,15 +51,13 @@ TICK_SHEET = SAMPLE_PRESCRIPTION.replace("area: both", "area: both\nchecklist_da
 @pytest.fixture(scope="module")
 def samples(content, tmp_path_factory):
     """Every kind of PDF the tool writes: handout, large print, tick-sheet (large: it runs over pages),
-    the gallery, a merged print file."""
+    the gallery. (The merged print file is not tagged: printfile.py says why.)"""
     paths = {"standard": handout(content, tmp_path_factory.mktemp("standard"), SAMPLE_PRESCRIPTION),
              "large": handout(content, tmp_path_factory.mktemp("large"), SAMPLE_PRESCRIPTION, large_print=True),
              "tick": handout(content, tmp_path_factory.mktemp("tick"), TICK_SHEET, large_print=True)}
     tmp = tmp_path_factory.mktemp("more")
     paths["gallery"] = tmp / "gallery.pdf"
     paths["gallery"].write_bytes(render_gallery(content))
-    paths["merged"] = tmp / "merged.pdf"
-    paths["merged"].write_bytes(merge([paths["standard"].read_bytes(), paths["tick"].read_bytes()]))
     return paths
 
 
@@ -103,7 +101,7 @@ def visible_text(path: Path) -> str:
 
 # -- the tests ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("kind", ["standard", "large", "tick", "gallery", "merged"])
+@pytest.mark.parametrize("kind", ["standard", "large", "tick", "gallery"])
 def test_checkers_nobody_here_wrote_find_nothing(samples, kind):
     from pdfua import validate
 
@@ -118,7 +116,7 @@ def test_checkers_nobody_here_wrote_find_nothing(samples, kind):
     assert re.search(r"^Tagged:\s+yes$", info, re.M)
 
 
-@pytest.mark.parametrize("kind", ["standard", "large", "tick", "gallery", "merged"])
+@pytest.mark.parametrize("kind", ["standard", "large", "tick", "gallery"])
 def test_document_says_it_is_tagged_japanese_pdf_ua(samples, kind):
     reader = PdfReader(str(samples[kind]))
     catalog = reader.trailer["/Root"]
@@ -129,8 +127,7 @@ def test_document_says_it_is_tagged_japanese_pdf_ua(samples, kind):
     assert "<pdfuaid:part>1</pdfuaid:part>" in xmp and 'xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/"' in xmp
     for number, page in enumerate(reader.pages):
         assert page["/Tabs"] == "/S"
-        if "/StructParents" in page:  # a blank page of a merged file draws nothing
-            assert page["/StructParents"] == number
+        assert page["/StructParents"] == number
 
 
 def test_every_figure_says_what_it_shows(samples, content):
@@ -164,7 +161,7 @@ def test_catalogue_alt_replaces_the_default(content, tmp_path):
     assert alts[2] == "いすにつかまり足を横に開いてひざを曲げる図（右側）"
 
 
-@pytest.mark.parametrize("kind", ["standard", "tick", "gallery", "merged"])
+@pytest.mark.parametrize("kind", ["standard", "tick", "gallery"])
 def test_tables_rows_cells_and_their_headers(samples, kind):
     tables = [e for e in structure(samples[kind]).walk() if e.role == "Table"]
     assert tables
@@ -232,13 +229,13 @@ def artifacts(content, pages) -> Counter:
     return Counter(re.sub(r"\s+", "", printed))
 
 
-@pytest.mark.parametrize("kind", ["standard", "large", "tick", "gallery", "merged"])
+@pytest.mark.parametrize("kind", ["standard", "large", "tick", "gallery"])
 def test_every_printed_character_is_tagged_except_footer_and_page_numbers(samples, content, kind):
     """What pdftotext sees on the pages, less what poppler finds in the structure, is exactly the
     footer, the page numbers and a repeated table header: nothing printed is lost to a screen reader,
     and the footer is not read in the middle of the content."""
     path = samples[kind]
-    parts = {"gallery": [], "merged": ["standard", "tick"]}.get(kind, [kind])  # the gallery has no footer
+    parts = {"gallery": []}.get(kind, [kind])  # the gallery has no footer
     expected = sum((artifacts(content, PdfReader(str(samples[part])).pages) for part in parts), Counter())
     # the sample's readings are content (RT) but not copied text
     readings = Counter("".join(SAMPLE_READINGS) * len(parts))
@@ -269,20 +266,6 @@ def test_encrypted_handout_keeps_its_tags_and_lets_assistive_technology_read(sam
     reader.decrypt("秘密のパスワード")
     assert "/StructTreeRoot" in reader.trailer["/Root"]
     assert reader.trailer["/Root"]["/MarkInfo"]["/Marked"]
-
-
-def test_merged_file_keeps_each_handout_as_a_part_on_its_own_pages(samples):
-    root = structure(samples["merged"])
-    assert [part.role for part in root.kids] == ["Part", "Part"]
-    reader = PdfReader(str(samples["merged"]))
-    first = len(PdfReader(str(samples["standard"])).pages)
-    pages = {page.indirect_reference.idnum: i for i, page in enumerate(reader.pages)}
-    # Each part's first element (its H1) is on its own first page: the second handout starts after the
-    # first, padded to an even count for double-sided printing.
-    raw = reader.trailer["/Root"]["/StructTreeRoot"]["/K"]
-    document = raw[0] if isinstance(raw, list) else raw
-    starts = [pages[part["/K"][0].get_object().raw_get("/Pg").idnum] for part in document["/K"]]
-    assert starts == [0, first + first % 2]
 
 
 # Ruby groups: in a bulleted item (a stretch's note), in the middle of a line, at a line's end (groups side
@@ -337,7 +320,7 @@ def test_a_list_items_label_is_its_bullet(samples, content):
     assert all(re.fullmatch(r"\d+\.|[※★●■]", label) for label in labels)
 
 
-@pytest.mark.parametrize("kind", ["standard", "merged"])
+@pytest.mark.parametrize("kind", ["standard"])
 def test_header_lines_of_one_paragraph_are_read_apart(samples, kind):
     """The practitioner and the next visit are one paragraph of two lines: run together, 田中 健 and 次回
     would read as 健次回; the element says them with a full-width space between."""
@@ -345,7 +328,7 @@ def test_header_lines_of_one_paragraph_are_read_apart(samples, kind):
     assert header[0].actual_text == "担当：田中 健　次回のご来院：12月2日（水）"
 
 
-@pytest.mark.parametrize("kind", ["standard", "large", "tick", "merged"])
+@pytest.mark.parametrize("kind", ["standard", "large", "tick"])
 def test_clinic_contact_is_read_once_per_handout_after_the_safety_notice(samples, content, kind):
     """The phone number and address are printed only in the footer: a screen reader hears them once per
     handout, last, after the safety notice (and the tick-sheet), from the handout's last page; the page
@@ -353,7 +336,7 @@ def test_clinic_contact_is_read_once_per_handout_after_the_safety_notice(samples
     clinic = content.clinic
     assert clinic.phone == "03-0000-0000"  # the sample's, so the searches below find something real
     path = samples[kind]
-    parts = {"merged": ["standard", "tick"]}.get(kind, [kind])
+    parts = [kind]
     text = struct_text(path)
     phone, address = (re.sub(r"\s+", "", words) for words in (clinic.phone, clinic.address))
     assert text.count(phone) == text.count(address) == len(parts)
@@ -372,7 +355,7 @@ def test_clinic_contact_is_read_once_per_handout_after_the_safety_notice(samples
     pages = {page.indirect_reference.idnum: i for i, page in enumerate(reader.pages)}
     raw = reader.trailer["/Root"]["/StructTreeRoot"]["/K"]
     document = (raw[0] if isinstance(raw, list) else raw).get_object()
-    handouts = [part.get_object() for part in document["/K"]] if kind == "merged" else [document]
+    handouts = [document]
     first = 0
     for handout_elem, part in zip(handouts, parts, strict=True):
         count = len(PdfReader(str(samples[part])).pages)
@@ -382,4 +365,4 @@ def test_clinic_contact_is_read_once_per_handout_after_the_safety_notice(samples
         assert str(last["/ActualText"]) == (
             "サンプル接骨院　電話 03-0000-0000　" + clinic.address + "　" + clinic.hours_label + "："
             + "　".join(clinic.hours) + "　https://example.com/　info@example.com")
-        first += count + count % 2  # a merged handout starts on an odd page
+        first += count

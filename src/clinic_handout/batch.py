@@ -13,12 +13,15 @@ from collections import deque
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .batch_input import Outcome, Prepared
 from .content import Content
 from .errors import Problem
 from .prescription import Prescription
+
+if TYPE_CHECKING:
+    from .render import Layout
 
 
 def unique_names(names: list[str]) -> list[str]:
@@ -64,17 +67,18 @@ def _start_worker(folder: Path, allow_missing_glyphs: bool, parent: int | None =
     _worker_content = open_content(folder, allow_missing_glyphs)
 
 
-def _render(prescription: Prescription, today: dt.date, large_print: bool) -> bytes:
-    from .pipeline import handout_pdf
+def _render(prescription: Prescription, today: dt.date, large_print: bool) -> tuple[bytes, Layout]:
+    from .pipeline import handout_pdf_and_layout
 
     assert _worker_content is not None  # set by render_all or _start_worker
-    return handout_pdf(_worker_content, prescription, today, large_print=large_print)
+    return handout_pdf_and_layout(_worker_content, prescription, today, large_print=large_print)
 
 
 def render_all(prescriptions: list[Prescription], content: Content, today: dt.date, jobs: int,
                large_print: bool, allow_missing_glyphs: bool,
-               progress: Callable[[int], None]) -> Generator[bytes, None, None]:
-    """Each prescription's PDF, in order; with jobs > 1 in that many processes."""
+               progress: Callable[[int], None]) -> Generator[tuple[bytes, Layout], None, None]:
+    """Each prescription's PDF and its layout (for the print file), in order; with jobs > 1 in that many
+    processes."""
     global _worker_content
     if jobs <= 1 or len(prescriptions) <= 1:
         _worker_content = content
@@ -155,7 +159,7 @@ def build(prepared: Prepared, content: Content, out_dir: Path, today: dt.date, j
     CSV, a YAML of the folder, a content file; also through a hard or symbolic link): that entry fails.
     The merged file holds only the entries whose own file was written. When stop() turns true, the
     entries not yet written are left (no outcome) and no merged file is made."""
-    from .compose import filename_for
+    from .compose import compose, filename_for
     from .deliver import (
         PartFile,
         check_outputs,
@@ -192,7 +196,7 @@ def build(prepared: Prepared, content: Content, out_dir: Path, today: dt.date, j
     try:
         with contextlib.closing(rendered):  # an interrupt while a file is written still stops the workers at once
             pairs = list(zip(prepared.good, names, strict=True))
-            for ((label, _), name), pdf in zip(pairs, rendered, strict=True):
+            for ((label, prescription), name), (pdf, layout) in zip(pairs, rendered, strict=True):
                 if stop is not None and stop():
                     break
                 path = out_dir / name
@@ -206,21 +210,20 @@ def build(prepared: Prepared, content: Content, out_dir: Path, today: dt.date, j
                     outcomes.append(refused(label, path, error))
                     continue
                 if printfile is not None:  # only a handout that was written goes into the print file
-                    try:
-                        printfile.add(pdf)
-                    except OSError as error:
-                        assert part is not None and merge_to is not None  # a print file is being written
-                        part.discard()
-                        printfile = None
-                        refused("--merge", merge_to, HandoutError(f"{merge_to}: 保存できません (cannot write: "
-                                                                  f"{error.strerror or error})"))
+                    printfile.add(compose(content, prescription, today, large_print), layout)
         if printfile is not None and printfile.pages and len(outcomes) == len(pairs):
-            printfile.close()
-            assert part is not None and merge_to is not None
+            assert part is not None and merge_to is not None  # a print file is being written
             try:
-                part.commit(overwrite)
-            except HandoutError as error:
-                refused("--merge", merge_to, error)
+                printfile.close()  # ReportLab writes the whole file here
+            except OSError as error:
+                part.discard()
+                refused("--merge", merge_to, HandoutError(f"{merge_to}: 保存できません (cannot write: "
+                                                          f"{error.strerror or error})"))
+            else:
+                try:
+                    part.commit(overwrite)
+                except HandoutError as error:
+                    refused("--merge", merge_to, error)
     finally:
         if part is not None:
             part.discard()  # nothing written, stopped, or an interrupt: no half-written print file stays

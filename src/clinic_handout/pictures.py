@@ -592,8 +592,12 @@ def _renderer():
             # invariant: the order the renderer writes states in; a canvas that draws graphics its own way
             key = (*key, rl_config.invariant, _graphics_of(type(canvas)))
             cached = _OPERATORS.get(key)
+            shared = getattr(canvas, "draw_shared", None)  # a print file's canvas: once, as a form (printfile.py)
             if cached is not None:
-                page_code(canvas).extend(cached)
+                if shared is not None:
+                    shared(cached)
+                else:
+                    page_code(canvas).extend(cached)
                 return None
             start = len(page_code(canvas))
             super().drawNode(node)
@@ -602,6 +606,9 @@ def _renderer():
                 if len(_OPERATORS) >= OPERATORS_MAX:
                     _OPERATORS.clear()
                 _OPERATORS[key] = written
+                if shared is not None:
+                    del page_code(canvas)[start:]
+                    shared(written)
             return None
 
     return CachingRenderer
@@ -637,7 +644,11 @@ class QrCode(Flowable):
         return self.size, self.size
 
     def draw(self):
-        self.canv.addLiteral(_qr_operators(self.url, self.size))
+        shared = getattr(self.canv, "draw_shared", None)  # a print file's canvas: once, as a form (printfile.py)
+        if shared is not None:
+            shared((_qr_operators(self.url, self.size),))
+        else:
+            self.canv.addLiteral(_qr_operators(self.url, self.size))
 
 
 def qr_code(url: str, size: float) -> QrCode:

@@ -4,10 +4,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .compose import Handout, compose
 from .content import Content, load_content
 from .prescription import Patient, PrescribedStretch, Prescription, catalogue_titles, load_prescription
+
+if TYPE_CHECKING:
+    from .render import Layout
 
 
 def open_content(folder: Path, allow_missing_glyphs: bool = False) -> Content:
@@ -26,9 +30,15 @@ def build_pdf(prescription_file: Path, content: Content, today: dt.date | None =
 
 def handout_pdf(content: Content, prescription: Prescription, today: dt.date, large_print: bool = False) -> bytes:
     """compose → render for a checked prescription: the one place a front end or a worker makes a PDF."""
-    from .render import render  # ReportLab's platypus: only when a PDF is made
+    return handout_pdf_and_layout(content, prescription, today, large_print)[0]
 
-    return render(compose(content, prescription, today, large_print))
+
+def handout_pdf_and_layout(content: Content, prescription: Prescription, today: dt.date,
+                           large_print: bool = False) -> tuple[bytes, Layout]:
+    """handout_pdf, and the layout a print file draws the handout with again (printfile.py)."""
+    from .render import render_with_layout  # ReportLab's platypus: only when a PDF is made
+
+    return render_with_layout(compose(content, prescription, today, large_print))
 
 
 def build_checked(prescription_file: Path, content: Content, today: dt.date | None = None,

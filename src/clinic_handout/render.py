@@ -157,6 +157,8 @@ class HandoutTemplate:
         self.width = A4[0] - 2 * MARGIN_X
         # The page the safety notice lands on: 2 for the standard handout; build() checks it.
         self.safety_page = self.drawn_safety_page = 2
+        self.page_count = 0  # pages of the last layout pass
+        self.layout: Layout | None = None  # what build() gave its last pass
         short = {"phrases": True}  # short texts: break between phrases
         self.styles = {
             "title": _style("title", 18 * k, bold=True, leading=1.35, **short),
@@ -537,7 +539,7 @@ class HandoutTemplate:
 
     def build(self) -> bytes:
         """The PDF; laid out again when the safety notice would stand alone on a page (rule 3), and
-        when it did not land on the page that page 1 points to."""
+        when it did not land on the page that page 1 points to. self.layout: what the last pass was given."""
         room = None
         pdf, pages = self._build(self.story())
         alone = [number for number, page in pages.items() if set(page.blocks) == {"safety"}]
@@ -547,10 +549,27 @@ class HandoutTemplate:
         if self.drawn_safety_page != self.safety_page:
             self.safety_page = self.drawn_safety_page
             pdf, _ = self._build(self.story(room_before_safety=room))
+        self.layout = Layout(room, self.safety_page, self.page_count)
         return pdf
 
-    def _build(self, story: list) -> tuple[bytes, dict[int, Landed]]:
-        """The PDF of story, and for each page the blocks drawn on it and the room left under them."""
+    def draw_on(self, canvas, layout: Layout | None = None) -> int:
+        """Draws the handout's pages onto canvas, a print file's (printfile.py), laid out as build() laid out
+        its single file: layout is what build() recorded (the batch's workers send it along), or found here
+        by building the single file first. Returns the pages drawn; raises if they are not the single file's."""
+        if layout is None:
+            self.build()
+            assert self.layout is not None  # set by build()
+            layout = self.layout
+        self.safety_page = layout.safety_page
+        self._build(self.story(room_before_safety=layout.room), canvas=canvas)
+        if self.page_count != layout.pages:
+            raise RuntimeError(f"{self.handout.patient_name}: {self.page_count} pages in the print file, "
+                               f"{layout.pages} in its own file")
+        return self.page_count
+
+    def _build(self, story: list, canvas=None) -> tuple[bytes, dict[int, Landed]]:
+        """The PDF of story, and for each page the blocks drawn on it and the room left under them.
+        With canvas (a print file's, printfile.PrintCanvas), the pages are drawn onto it instead."""
         h = self.handout
         buffer = io.BytesIO()
         doc = _document(buffer, self.frame_bottom, self.frame_height, self.draw_footer, title=h.pdf_title,
@@ -573,6 +592,7 @@ class HandoutTemplate:
                 start_page(self)
 
             def save(self):
+                template.page_count = len(self.held_pages)
                 for number, state in enumerate(self.held_pages, start=1):
                     self.__dict__.update(state)
                     template.draw_page_number(self, number, len(self.held_pages))
@@ -590,8 +610,17 @@ class HandoutTemplate:
                 page.room = min(page.room, frame_top(doc) - self.frame_bottom)
 
         doc.afterFlowable = after  # type: ignore[method-assign]  # ReportLab's documented hook
-        doc.build(story, canvasmaker=NumberedCanvas)
+        doc.build(story, canvasmaker=NumberedCanvas if canvas is None else canvas.handout(self))
         return buffer.getvalue(), pages
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What a handout's last layout pass was given, and the pages it made: the print file lays the handout
+    out again from it in one pass (HandoutTemplate.draw_on), page for page as its single file."""
+    room: float | None  # room_before_safety (PAGE RULES, rule 3), None when rule 3 did not apply
+    safety_page: int  # the page page 1 points to for the safety notice
+    pages: int
 
 
 @dataclass
@@ -639,6 +668,14 @@ def figure_key(width: float, heading_style, words_style, k: float = 1.0, node: N
 def render(handout: Handout) -> bytes:
     """The handout as PDF bytes: the same handout always gives the same bytes."""
     return HandoutTemplate(handout).build()
+
+
+def render_with_layout(handout: Handout) -> tuple[bytes, Layout]:
+    """render(handout), and the layout the print file draws it again with (HandoutTemplate.draw_on)."""
+    template = HandoutTemplate(handout)
+    pdf = template.build()
+    assert template.layout is not None  # set by build()
+    return pdf, template.layout
 
 
 def render_gallery(content) -> bytes:

@@ -248,3 +248,22 @@ def add_glyph(face, code: int, glyph: int) -> None:
     face.charToGlyph[code] = glyph
     face.glyphToChar.setdefault(glyph, []).append(code)
     face.charWidths[code] = face.hmetrics[glyph][0] * 1000 / face.unitsPerEm
+
+
+def compress_page(canvas) -> None:
+    """Compresses the content of the page canvas has just shown, now rather than when the file is written:
+    a print file keeps hundreds of pages until then (printfile.py). The bytes written are ReportLab's own:
+    its page stream, deflated as its FlateDecode filter does, with the /Filter it would write."""
+    import zlib
+
+    from reportlab.pdfbase import pdfdoc
+
+    page = canvas._doc.Pages.pages[-1]
+    stream = page.stream
+    if page.Contents or not stream or not page.compression or rl_config.useA85:
+        return
+    data = stream.encode("utf8") if isinstance(stream, str) else stream
+    contents = pdfdoc.PDFStream(content=zlib.compress(data))
+    contents.dictionary["Filter"] = pdfdoc.PDFArray([pdfdoc.PDFName("FlateDecode")])
+    contents.__Comment__ = "page stream"
+    page.Contents, page.stream = contents, None
