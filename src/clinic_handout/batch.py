@@ -1,5 +1,5 @@
-"""A day's handouts in one go: render the checked entries of batch_input.py in parallel, write each file,
-and the print file (printfile.py) as they arrive.
+"""A day's handouts in one go: render the checked entries of batch_input.py in parallel, write each file as
+it arrives, and draw each handout into the print file (printfile.py) in input order.
 
 A bad entry was reported by batch_input.prepare; here a row fails only when its file cannot be written.
 """
@@ -149,9 +149,10 @@ def build(prepared: Prepared, content: Content, out_dir: Path, today: dt.date, j
           keep_pdfs: bool = False) -> list[Outcome]:
     """Renders and writes one PDF per good entry (and the merged print file); outcomes in input order.
 
-    Memory stays flat in the batch's size: each PDF is written (and added to the print file, printfile.py)
-    as it arrives, in input order, with at most a few rendered ahead (in_order); only keep_pdfs (for
-    `--send`, which attaches the bytes it wrote) keeps each PDF in its outcome.
+    Memory: each PDF is written as it arrives, in input order, with at most a few rendered ahead (in_order);
+    only keep_pdfs (for `--send`, which attaches the bytes it wrote) keeps each PDF in its outcome. The
+    print file (printfile.py) draws each handout again from the layout its worker sent, and holds its
+    pages, compressed (about 15 KB a handout), until it is written whole at the end.
 
     A file already in out_dir with the same bytes (a re-run) is left as it is; one with other bytes is
     replaced only with overwrite, else that entry fails (its outcome has no path) and is in

@@ -38,9 +38,11 @@ class PrintCanvas(Canvas):
 
     def __init__(self, out: BinaryIO, title: str = TITLE):
         from . import fonts
-        from .render import BODY_PT, LEADING, A4
+        from .render import A4, BODY_PT, LEADING
 
-        super().__init__(out, pagesize=A4, invariant=1, pageCompression=1, initialFontName=fonts.REGULAR,
+        # As render._document's canvases are made (BaseDocTemplate passes these): the same page preamble.
+        super().__init__(out, pagesize=A4, invariant=1, pageCompression=1,
+                         initialFontName=fonts.REGULAR,  # type: ignore[arg-type]  # the stub says float
                          initialFontSize=BODY_PT, initialLeading=BODY_PT * LEADING, lang="ja-JP")
         self.file_title = title
         self.template = None

@@ -265,5 +265,5 @@ def compress_page(canvas) -> None:
     data = stream.encode("utf8") if isinstance(stream, str) else stream
     contents = pdfdoc.PDFStream(content=zlib.compress(data))
     contents.dictionary["Filter"] = pdfdoc.PDFArray([pdfdoc.PDFName("FlateDecode")])
-    contents.__Comment__ = "page stream"
+    setattr(contents, "__Comment__", "page stream")  # noqa: B010 (as ReportLab marks its own; no mypy stub)
     page.Contents, page.stream = contents, None
