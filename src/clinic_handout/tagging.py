@@ -12,8 +12,8 @@ once every page is known (the clinic's contact, read on a handout's last page on
 When the canvas saves, `write_structure` adds the structure tree (StructTreeRoot, the ParentTree,
 /StructParents on every page), /MarkInfo, /Tabs /S, and the XMP metadata with the PDF/UA identifier, as
 ReportLab objects written in the same pass as the pages. The order of
-the tree is the order render.py built it in, not the order things were drawn; printfile.py joins tagged
-PDFs into one tagged PDF (one Part per handout).
+the tree is the order render.py built it in, not the order things were drawn. The merged print file
+(printfile.py) is drawn on a plain canvas and not tagged (it goes to the printer; printfile.py says why).
 
 Only standard structure types are used, so no RoleMap is needed.
 """
