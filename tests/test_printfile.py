@@ -40,12 +40,12 @@ def _handout(content, name: str = "山田 花子", area: str = "both", large_pri
 @pytest.fixture(scope="module")
 def handouts(content) -> dict:
     """(handout, its single file, its layout): two pages; rare names in the fallback font; three pages in large
-    print; another area."""
+    print; three pages in large print where rule 3 moved a card onto the safety notice's page (render.py)."""
     from clinic_handout.render import render_with_layout
 
     made = {"standard": _handout(content), "rare": _handout(content, "𠮷田 髙﨑 葛󠄀飾"),
             "large": _handout(content, "鈴木 美和子", "lower", large_print=True),
-            "upper": _handout(content, "佐藤 一郎", "upper")}
+            "upper": _handout(content, "佐藤 一郎", "upper", large_print=True)}
     return {key: (handout, *render_with_layout(handout)) for key, handout in made.items()}
 
 
@@ -89,7 +89,8 @@ def test_each_handout_is_drawn_as_its_own_file_with_a_blank_after_an_odd_count(h
             assert blank.extract_text() == "" and b"Do" not in blank.get_contents().get_data()
             assert "/XObject" not in blank["/Resources"]
             at += 1
-    assert at == len(merged.pages) == 2 + 2 + 4 + 2  # the large-print handout: 3 pages and a blank
+    assert at == len(merged.pages) == 2 + 2 + 4 + 4  # the large-print handouts: 3 pages and a blank each
+    assert handouts["upper"][2].room is not None  # laid out again with rule 3's room, as its own file was
 
 
 def test_a_rare_name_draws_in_its_fallback_font(handouts, printed):
