@@ -254,3 +254,21 @@ def test_an_interrupted_batch_leaves_no_print_file(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         batch.build(prepared, content, tmp_path / "out", DAY, jobs=1, merge_to=merged)
     assert not merged.exists() and not list(tmp_path.glob(".*.part"))
+
+
+def test_a_large_print_batch_prints_each_handout_as_its_own_file(tmp_path):
+    """The batch draws each handout into the print file as its worker rendered it (large print too): page for
+    page the text of the files it wrote, in input order, a blank after each odd count."""
+    prepared, content = _prepared(tmp_path, 3)
+    merged = tmp_path / "print.pdf"
+    outcomes = batch.build(prepared, content, tmp_path / "out", DAY, jobs=1, large_print=True, merge_to=merged)
+    printed = PdfReader(str(merged)).pages
+    at = 0
+    for outcome in outcomes:
+        own = PdfReader(str(outcome.path)).pages
+        assert [page.extract_text() for page in printed[at:at + len(own)]] == [page.extract_text() for page in own]
+        at += len(own)
+        if len(own) % 2:
+            assert printed[at].extract_text() == ""
+            at += 1
+    assert at == len(printed) and len(printed) > 2 * len(outcomes)  # large print: more than two pages each
