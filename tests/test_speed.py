@@ -1,4 +1,5 @@
 """What the speed work of issue 16 must never change: the bytes of a handout. No timings here."""
+import datetime as dt
 import io
 import subprocess
 import sys
@@ -199,6 +200,54 @@ def test_a_command_imports_only_what_it_needs(tmp_path):
             f"click, budoux; print(' '.join(n for n in {web!r} if n in sys.modules))")
     libraries = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.split()
     built = _imported(["build", str(REPO / "handouts" / "patients" / "yamada-hanako.yaml"), "-o", "x.pdf"],
-                      ("reportlab", *web), tmp_path)
+                      ("reportlab", "pypdf", *web), tmp_path)
     assert "reportlab" in built  # it did make the PDF
+    assert "pypdf" not in built  # the tags are ReportLab's, the history counts pages without it (about 45 ms)
     assert set(built) - {"reportlab"} <= set(libraries)
+
+
+def _appended_update(pdf: bytes, update: bytes) -> bytes:
+    """pdf with an incremental update appended that replaces its page tree object by update's dictionary."""
+    import re
+
+    number = int(re.search(rb"(\d+) 0 obj\n<<\n/Count", pdf)[1])
+    size = int(re.search(rb"/Size (\d+)", pdf)[1])
+    root = re.search(rb"/Root (\d+ 0 R)", pdf)[1]
+    previous = int(re.findall(rb"startxref\n(\d+)", pdf)[-1])
+    at = len(pdf)
+    body = f"{number} 0 obj\n".encode() + update + b"\nendobj\n"
+    xref = f"xref\n0 1\n0000000000 65535 f \n{number} 1\n{at:010d} 00000 n \n".encode()
+    trailer = f"trailer\n<< /Size {size} /Root {root.decode()} /Prev {previous} >>\n"
+    return pdf + body + xref + trailer.encode() + f"startxref\n{at + len(body)}\n%%EOF\n".encode()
+
+
+def test_the_history_counts_pages_as_pypdf_does(tmp_path):
+    """The history counts a handout's pages from ReportLab's page tree (no pypdf in a cold build): the same
+    count as pypdf's for 1 to 6 pages, and a file changed after ReportLab wrote it is counted by pypdf."""
+    from pypdf import PdfReader
+
+    from clinic_handout.compose import compose
+    from clinic_handout.history import _pages
+    from clinic_handout.pipeline import open_content
+    from clinic_handout.prescription import load_prescription
+    from clinic_handout.printfile import merge
+    from clinic_handout.render import render, render_gallery
+
+    content = open_content(REPO / "handouts")
+    sample = (REPO / "handouts" / "patients" / "yamada-hanako.yaml").read_text(encoding="utf-8")
+    pdfs = [render_gallery(content)]
+    ticks = sample.replace("area: both", "area: both\nchecklist_days: 31")
+    for text, large in ((sample, False), (sample, True), (ticks, True)):
+        source = tmp_path / "p.yaml"
+        source.write_text(text, encoding="utf-8")
+        prescription = load_prescription(source, list(content.catalogue))
+        pdfs.append(render(compose(content, prescription, dt.date(2026, 11, 25), large_print=large)))
+    pdfs.append(merge(pdfs[1:3]))  # written by printfile.py, not ReportLab
+    counts = [len(PdfReader(io.BytesIO(pdf)).pages) for pdf in pdfs]
+    assert counts == [1, 2, 4, 6, 2 + 4]
+    assert [_pages(pdf) for pdf in pdfs] == counts
+    # An update appended to a handout that leaves it one page, written as ReportLab would and as others do.
+    for update in (b"<<\n/Count 1 /Kids [ 2 0 R ] /Type /Pages\n>>", b"<< /Type /Pages /Kids [2 0 R] /Count 1 >>"):
+        changed = _appended_update(pdfs[1], update)
+        assert len(PdfReader(io.BytesIO(changed)).pages) == 1
+        assert _pages(changed) == 1
