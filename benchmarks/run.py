@@ -13,6 +13,9 @@ Every number of issue 16 in one run, each ratio against the floor measured in th
 - the cost of tagging and ruby (issue 17): ms and bytes of the sample handout as built (tagged, the
   readings as ruby), with the readings in brackets, and untagged with brackets.
 --quick: 3 cold runs, 10 warm handouts, batches of 20 and 50 (a smoke run; not for the note).
+Cold runs use compiled bytecode of our modules, as an installed wheel has (pip compiles it when it
+installs): the benchmark compiles the package first. Without it, on a machine that sets
+PYTHONDONTWRITEBYTECODE with an editable install, every start compiles all our modules again.
 The floor renders the same texts on the same fonts the simplest way (no figures, no kinsoku).
 The font cache (see fonts.load_ttfont) is warmed once first, as it is after a clinic's first build.
 """
@@ -40,6 +43,18 @@ PEAK = ("import resource,sys; sys.argv={argv!r}\n"
         f"finally: print('PEAK', {HWM}, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
 FLOOR_PEAK = ("import resource,sys,runpy; sys.argv={argv!r}; runpy.run_path(sys.argv[0], run_name='__main__');"
               f" print('PEAK', {HWM}, 0)")
+
+
+def compile_package() -> None:
+    """Our modules' bytecode, as pip writes it when it installs the wheel (an editable install writes it on
+    first import, unless PYTHONDONTWRITEBYTECODE is set)."""
+    import compileall
+    from importlib.util import find_spec
+
+    spec = find_spec("clinic_handout")
+    assert spec is not None and spec.submodule_search_locations
+    for folder in spec.submodule_search_locations:
+        compileall.compile_dir(folder, quiet=1)
 
 
 def timed(command, cwd) -> float:
@@ -188,6 +203,7 @@ def main() -> None:
         build = [handout, "build", "p.yaml", "-o", "p.pdf", "--overwrite"]
         floor = [sys.executable, str(REPO / "benchmarks" / "floor.py"), "floor.pdf"]
         subprocess.run(build, cwd=folder, check=True, capture_output=True)  # fills the font cache
+        compile_package()
         cold = {"build": [], "floor": [], "help": []}
         for _ in range(args.runs):
             cold["build"].append(timed(build, folder))

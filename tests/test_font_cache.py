@@ -27,6 +27,18 @@ def test_cached_fonts_give_the_same_bytes(tmp_path):
     assert uncached == first == second
 
 
+def test_a_cache_file_holds_the_parsed_tables_not_the_font(tmp_path):
+    """The font's own bytes are read from the font file, not kept a second time in the cache (reading and
+    checking 5 MB instead of 0.7 MB a face cost about 10 ms a face on every start)."""
+    from clinic_handout.resources import fonts_dir
+
+    cache = tmp_path / "cache"
+    build_in_a_fresh_process(tmp_path, str(cache), "first.pdf")
+    for file in cache.iterdir():
+        font = fonts_dir() / (file.name.split("-")[0] + "-" + file.name.split("-")[1] + ".ttf")
+        assert file.stat().st_size < font.stat().st_size / 4, file.name
+
+
 def test_a_broken_cache_file_is_ignored(tmp_path):
     cache = tmp_path / "cache"
     good = build_in_a_fresh_process(tmp_path, str(cache), "good.pdf")

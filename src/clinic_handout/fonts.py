@@ -140,19 +140,19 @@ def font_cache_dir() -> Path | None:
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "clinic-handout" / "fonts"
 
 
-CACHE_FORMAT = b"clinic-handout font cache 2\n"
+CACHE_FORMAT = b"clinic-handout font cache 3\n"  # 3: the font file's bytes are not in it (read from the font)
 CACHE_MAX_FILES = 8  # two faces x a few ReportLab or font versions side by side
 CACHE_MAX_BYTES = 64 * 1024 * 1024  # a parsed face is about 5 MB
 
 
-def _cache_key(path: Path) -> str:
-    """What a cached face belongs to: the font's own bytes (not its name, size or time), the ReportLab
-    version that parsed it, and the Python whose marshal wrote it."""
+def _cache_key(path: Path, data: bytes | None = None) -> str:
+    """What a cached face belongs to: the font's own bytes (data, else read from path; not its name,
+    size or time), the ReportLab version that parsed it, and the Python whose marshal wrote it."""
     import hashlib
 
     from reportlab import Version
 
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:24]
+    digest = hashlib.sha256(path.read_bytes() if data is None else data).hexdigest()[:24]
     return f"{path.stem}-{digest}-rl{Version}-py{sys.version_info[0]}{sys.version_info[1]}m{marshal.version}"
 
 
@@ -229,16 +229,17 @@ def load_ttfont(name: str, path: Path):
     folder = font_cache_dir()
     if folder is None:
         return ttfonts.TTFont(name, str(path))
-    key = _cache_key(path)
+    data = path.read_bytes()
+    key = _cache_key(path, data)
     cached = folder / f"{key}.marshal"
     fields = _read_cached(cached, key)
     if fields is not None:
         with contextlib.suppress(OSError):
             os.utime(cached)  # recently used: evicted last
-        return ttfont_with_face(name, path, face_from_fields(fields))
+        return ttfont_with_face(name, path, face_from_fields(fields, data))
     font = ttfonts.TTFont(name, str(path))
     with contextlib.suppress(OSError, ValueError):  # no cache then: the next start parses the font again
-        _write_cached(cached, key, face_fields(font.face))
+        _write_cached(cached, key, face_fields(font.face, data))
     return font
 
 

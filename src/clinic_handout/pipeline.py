@@ -36,6 +36,9 @@ def handout_pdf(content: Content, prescription: Prescription, today: dt.date, la
 def handout_pdf_and_layout(content: Content, prescription: Prescription, today: dt.date,
                            large_print: bool = False) -> tuple[bytes, Layout]:
     """handout_pdf, and the layout a print file draws the handout with again (printfile.py)."""
+    from .rl_compat import import_platypus
+
+    import_platypus()  # its URL pattern compiled only if used (rl_compat.py)
     from .render import render_with_layout  # ReportLab's platypus: only when a PDF is made
 
     return render_with_layout(compose(content, prescription, today, large_print))
@@ -44,6 +47,9 @@ def handout_pdf_and_layout(content: Content, prescription: Prescription, today: 
 def build_checked(prescription_file: Path, content: Content, today: dt.date | None = None,
                   large_print: bool = False) -> tuple[Prescription, Handout, bytes]:
     """build_pdf, with the prescription as checked (what the history records of it)."""
+    from .rl_compat import import_platypus
+
+    import_platypus()  # its URL pattern compiled only if used (rl_compat.py)
     from .render import render  # ReportLab's platypus: only when a PDF is made
 
     prescription = load_prescription(prescription_file, catalogue_titles(content), content.glyphs)

@@ -5,6 +5,7 @@ the tests run on (4.3.0, the oldest pyproject.toml allows, and the newest 5.x): 
 with any other ReportLab fails at once with a message, rather than making subtly wrong PDFs.
 
 What we need from ReportLab's inside, and why:
+- the paragraph module's URL pattern, compiled on first use instead of on import (27 ms of a cold build);
 - the Paragraph line breaker's bullet width (`_handleBulletWidth`), so our Japanese breaker lays out
   a bulleted paragraph as ReportLab's own would, and whether a paragraph is the second half of a
   split (`_splitpara`) (typeset.py);
@@ -34,6 +35,7 @@ What we need from ReportLab's inside, and why:
 from __future__ import annotations
 
 import re
+import sys
 
 import reportlab
 from reportlab import rl_config
@@ -73,6 +75,42 @@ def install(to_unicode_cmap) -> None:
 
 
 # -- paragraphs and text ------------------------------------------------------------------------
+
+URI_PATTERN_START = "(^(?:[a-z0-9\\.\\-\\+]*)://)"  # paragraph.uri_pat, on 4.3 to 5.1
+
+
+class LazyPattern:
+    """A regular expression compiled when it is first used (an attribute asked for), as re.compile would."""
+
+    def __init__(self, pattern: str, flags: int):
+        self.pattern_args = (pattern, flags)
+        self.compiled: re.Pattern | None = None
+
+    def __getattr__(self, name):
+        if self.compiled is None:
+            self.compiled = re.compile(*self.pattern_args)
+        return getattr(self.compiled, name)
+
+
+def import_platypus() -> None:
+    """Imports ReportLab's paragraph module with its URL pattern (`uri_pat`) compiled on first use, not on
+    import: it has Unicode ranges and takes about 27 ms to compile, a tenth of a cold `handout build`,
+    and is used only to break long URLs (a style's uriWasteReduce, which none of ours sets). Does nothing
+    when the module is already imported."""
+    if "reportlab.platypus.paragraph" in sys.modules:
+        return
+    compile_now = re.compile
+
+    def compile_url_pattern_later(pattern, flags=0):
+        if isinstance(pattern, str) and pattern.startswith(URI_PATTERN_START):
+            return LazyPattern(pattern, flags)
+        return compile_now(pattern, flags)
+
+    re.compile = compile_url_pattern_later  # for this import only
+    try:
+        import reportlab.platypus.paragraph  # noqa: F401
+    finally:
+        re.compile = compile_now
 
 def handle_bullet_width(bullet_text, style, max_widths) -> None:
     """ReportLab's own narrowing of the first line's width for a bullet (on the caller's list)."""
@@ -186,15 +224,17 @@ def face_bytes(face) -> bytes:
     return face._ttf_data
 
 
-def face_fields(face) -> dict:
-    """A parsed TTFontFace's fields as plain data (for marshal), without its scale function."""
-    return {k: v for k, v in face.__dict__.items() if k != "_pdfScale"}
+def face_fields(face, file_bytes: bytes) -> dict:
+    """A parsed TTFontFace's fields as plain data (for marshal), without its scale function, and without
+    the font's bytes when they are the file's (file_bytes): read from the font, not from the cache."""
+    return {k: v for k, v in face.__dict__.items()
+            if k != "_pdfScale" and not (k == "_ttf_data" and v == file_bytes)}
 
 
-def face_from_fields(fields: dict):
-    """A TTFontFace from face_fields' data, without parsing the font again."""
+def face_from_fields(fields: dict, file_bytes: bytes):
+    """A TTFontFace from face_fields' data and the font file's bytes, without parsing the font again."""
     face = ttfonts.TTFontFace.__new__(ttfonts.TTFontFace)
-    face.__dict__.update(fields)
+    face.__dict__.update({"_ttf_data": file_bytes, **fields})
     ratio = 1000 / face.unitsPerEm
     face._pdfScale = (lambda x: x) if ratio == 1 else (lambda x: x * ratio)  # type: ignore[attr-defined]
     return face
