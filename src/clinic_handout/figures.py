@@ -184,7 +184,7 @@ POSES: dict[str, Pose] = {
                 "hip": (46, 24.5), "far_hip": (39, 24.5),
                 "knee": (58, 16), "ankle": (71, 8.2), "toe": (76.5, 7.4),
                 "far_knee": (34.5, 15.5), "far_ankle": (36, 8.2), "far_toe": (31.5, 7.4),
-                "elbow": (51.5, 32), "hand": (52.5, 25.5), "far_elbow": (29, 35), "far_hand": (21.5, 36.6)},
+                "elbow": (52, 32.3), "hand": (53.6, 26.2), "far_elbow": (29, 35), "far_hand": (21.5, 36.6)},
         limbs=(Limb(("pelvis", "neck"), (TORSO + 0.8,)),
                Limb(("far_hip", "far_knee", "far_ankle", "far_toe"), LEG, FAR),
                Limb(("hip", "knee", "ankle", "toe"), LEG, STRETCH),
