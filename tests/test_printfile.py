@@ -155,8 +155,9 @@ class _Sink:
         pass
 
 
-def _held(handout, layout, count: int) -> int:
-    """Bytes the print file holds after count handouts, before it is written (garbage collected)."""
+def _held(handout, layout, count: int) -> tuple[int, int]:
+    """Bytes the print file holds after count handouts, before it is written (garbage collected), and the
+    peak while drawing them and writing the file."""
     import gc
 
     gc.collect()
@@ -166,12 +167,14 @@ def _held(handout, layout, count: int) -> int:
         printfile.add(handout, layout)
     gc.collect()
     held, _ = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
     printfile.close()
-    return held
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return held, peak
 
 
 HELD_PER_HANDOUT = 24 * 1024  # what the print file keeps of a two-page handout until it is written
+PEAK_PER_HANDOUT = 80 * 1024  # what a two-page handout adds to the peak of writing the print file
 
 
 def test_the_print_file_holds_a_few_kilobytes_a_handout(handouts):
@@ -180,8 +183,12 @@ def test_the_print_file_holds_a_few_kilobytes_a_handout(handouts):
     uncompressed pages would hold about 42 KB a handout."""
     handout, _, layout = handouts["standard"]
     _held(handout, layout, 1)  # fonts loaded, figures cached
-    few, many = _held(handout, layout, 5), _held(handout, layout, 25)
+    (few, few_peak), (many, many_peak) = _held(handout, layout, 5), _held(handout, layout, 25)
     assert many - few < (25 - 5) * HELD_PER_HANDOUT, (few, many)
+    # The peak: what is held, one handout being laid out, and the file as ReportLab formats it on close (it
+    # makes the whole file's bytes, then writes them): about 56 KB a handout, 28 MB for 500.
+    assert many_peak - few_peak < (25 - 5) * PEAK_PER_HANDOUT, (few_peak, many_peak)
+    assert many_peak < 16 * 1024 * 1024, many_peak
 
 
 def test_in_order_has_at_most_ahead_in_hand():
