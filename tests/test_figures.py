@@ -112,17 +112,122 @@ def test_the_left_figure_is_a_true_mirror_of_the_right(name):
     assert [undirected(geometry(s)) for s in right] != [undirected(geometry(s)) for s in left]  # not symmetric
 
 
-def test_the_sole_close_up_moves_the_big_toe_to_the_other_side():
-    for mirror, side in ((False, 1), (True, -1)):
-        art, _ = figure_art("foot-sole", *CARD[:2], mirror=mirror)
-        inset = [p for p in POSES["foot-sole"].props if isinstance(p, Inset)][0]
-        centre_x = WIDTH - inset.centre[0] if mirror else inset.centre[0]
-        toes = [s for s in art.shapes if isinstance(s, Circle) and abs(s.cy - inset.centre[1]) < inset.radius
-                and 0.06 * inset.radius <= s.r <= 0.14 * inset.radius and s.cy > inset.centre[1] + 0.3 * inset.radius]
-        assert len(toes) == 5
-        big = max(toes, key=lambda s: s.r)
-        # the right sole seen from below, toes up: the big toe on the viewer's right; the left sole: on the left
-        assert (big.cx - centre_x) * side > 3, (mirror, big.cx, centre_x)
+def close_up(mirror):
+    """The foot-sole close-up and its drawn shapes: (inset, the sole's outline points, the toe circles)."""
+    art, _ = figure_art("foot-sole", *CARD[:2], mirror=mirror)
+    pose = POSES["foot-sole"].mirrored() if mirror else POSES["foot-sole"]
+    inset = [p for p in pose.props if isinstance(p, Inset)][0]
+    (cx, cy), r = inset.centre, inset.radius
+
+    def inside(x, y):
+        return math.dist((x, y), (cx, cy)) < r
+
+    # the sole: the one white polygon with the heavier (1.0) outline inside the circle
+    (sole,) = [s for s in art.shapes if isinstance(s, Polygon) and s.fillColor == pictures.WHITE
+               and s.strokeWidth == 1.0 and all(inside(*pt) for pt in zip(s.points[::2], s.points[1::2]))]
+    # the toes: five small circles in the close-up's upper half
+    toes = [s for s in art.shapes if isinstance(s, Circle) and inside(s.cx, s.cy) and s.cy > cy
+            and 0.05 * r <= s.r <= 0.14 * r]
+    return art, inset, list(zip(sole.points[::2], sole.points[1::2])), toes
+
+
+def inside_polygon(point, polygon) -> bool:
+    """Even-odd ray casting, written here (not the drawing code's)."""
+    x, y = point
+    crossings = 0
+    for (x1, y1), (x2, y2) in zip(polygon, polygon[1:] + polygon[:1], strict=True):
+        if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
+            crossings += 1
+    return crossings % 2 == 1
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+def test_the_sole_close_up_moves_the_big_toe_to_the_other_side(mirror):
+    # the right sole seen from below, toes up: the big toe (the largest) on the viewer's right; the left sole
+    # (the mirror): on the viewer's left. Written out, not taken from the drawing code's sign.
+    _, inset, _, toes = close_up(mirror)
+    assert len(toes) == 5
+    big = max(toes, key=lambda s: s.r)
+    viewer_side = -1 if mirror else 1
+    assert (big.cx - inset.centre[0]) * viewer_side > 3, (mirror, big.cx, inset.centre)
+    assert all((big.cx - t.cx) * viewer_side >= 0 for t in toes)  # the outermost toe on that side
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+def test_the_sole_close_up_is_the_main_thing_beside_a_small_seated_person(mirror):
+    # review 5: the close-up was about 35 px wide at 150 dpi and its parts could not be told apart. Now its
+    # diameter is at least half the figure's width and 80 % of its height, and the seated person sits wholly
+    # beside it (every joint outside the circle, on the other side of its centre).
+    pose = POSES["foot-sole"].mirrored() if mirror else POSES["foot-sole"]
+    inset = [p for p in pose.props if isinstance(p, Inset)][0]
+    (cx, cy), r = inset.centre, inset.radius
+    assert 2 * r >= WIDTH / 2 and 2 * r >= 0.8 * HEIGHT
+    assert 0 <= cy - r and cy + r <= HEIGHT and 0 <= cx - r and cx + r <= WIDTH
+    away = 1 if mirror else -1  # the person is left of the close-up (right when mirrored)
+    for name, (x, y) in pose.joints.items():
+        assert math.dist((x, y), (cx, cy)) > r and (x - cx) * away > 0, name
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+def test_the_sole_close_up_shows_two_hands_holding_the_foot_with_both_thumbs_on_the_sole(mirror):
+    # review 5: "fingers, thumbs and the ankle wedge cannot be told apart". Written out, on the drawn shapes:
+    # - two thumbnails (small outlined ovals), both inside the sole's outline, one either side of the arrow,
+    #   both in the heel's half of the sole (where the rubbing starts);
+    # - two hands (white outlined shapes, not the sole) each coming in from the circle's edge (a point on the
+    #   ring) and reaching to within 1.5 units of the sole's outline, one either side of it;
+    # - the black leg goes off the circle's edge from behind the heel: one black shape touching the ring, its top
+    #   edge inside the sole's outline, in the heel's third of the sole.
+    art, inset, sole, _ = close_up(mirror)
+    (cx, cy), r = inset.centre, inset.radius
+    (arrow,) = (POSES["foot-sole"].mirrored() if mirror else POSES["foot-sole"]).arrows
+    heel = min(y for _, y in sole)
+    middle = (heel + max(y for _, y in sole)) / 2
+    nails = [s for s in art.shapes if isinstance(s, Polygon) and s.strokeWidth == 0.45]
+    centres = [(sum(n.points[::2]) / len(n.points[::2]), sum(n.points[1::2]) / len(n.points[1::2])) for n in nails]
+    assert len(centres) == 2
+    assert all(inside_polygon(c, sole) and heel < c[1] < middle for c in centres), centres
+    assert sorted(c[0] < arrow.start[0] for c in centres) == [False, True]
+
+    def points(shape):
+        return list(zip(shape.points[::2], shape.points[1::2]))
+
+    def on_ring(shape):
+        return any(abs(math.dist(p, (cx, cy)) - r) < 0.3 for p in points(shape))
+
+    hands = [s for s in art.shapes if isinstance(s, Polygon) and s.fillColor == pictures.WHITE
+             and s.strokeWidth == pictures.OUTLINE and on_ring(s)]
+    assert len(hands) == 2
+    edges = list(zip(sole, sole[1:] + sole[:1], strict=True))
+    for hand in hands:
+        assert min(segment_distance(p, a, b)[0] for p in points(hand) for a, b in edges) < 1.5
+    assert sorted(sum(x for x, _ in points(h)) / len(points(h)) < arrow.start[0] for h in hands) == [False, True]
+    legs = [s for s in art.shapes if isinstance(s, Polygon) and s.fillColor == pictures.INK and on_ring(s)]
+    assert len(legs) == 1
+    top = max(y for _, y in points(legs[0]))
+    assert all(inside_polygon(p, sole) for p in points(legs[0]) if p[1] == top)  # its top hidden behind the heel
+    assert top - heel < (max(y for _, y in sole) - heel) / 3
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+def test_the_sole_arrow_says_rub_from_the_heel_to_the_base_of_the_toes(mirror):
+    # the steps: 両手の親指で、かかとから指の付け根へさすります. Review 3 read つま先へ as "pull the toes back";
+    # review 5 read 親指で押す (and an arrow beside the sole) as "push the arch" or "bend the toes back", and
+    # 押す contradicted the steps' さすります. Written out, on the drawn sole:
+    # - the word is the steps' verb, さする;
+    # - the arrow is vertical and runs ON the sole, along its middle (within 1.5 units of the middle of the
+    #   sole's outline at the arch);
+    # - it starts at the heel (within a quarter of the sole's length above its lowest point) and ends at the
+    #   base of the toes: its tip at most 3 units below the toe above it, and not into that toe.
+    _, inset, sole, toes = close_up(mirror)
+    (arrow,) = (POSES["foot-sole"].mirrored() if mirror else POSES["foot-sole"]).arrows
+    assert arrow.word == "さする"
+    (x0, y0), (x1, y1) = arrow.start, arrow.end
+    heel, ball = min(y for _, y in sole), max(y for _, y in sole)
+    arch = [x for x, y in sole if abs(y - (heel + ball) / 2) < 4]
+    assert x0 == x1 and abs(x0 - (min(arch) + max(arch)) / 2) <= 1.5, (x0, arch)
+    assert heel <= y0 <= heel + (ball - heel) / 4, (y0, heel, ball)
+    toe = min(toes, key=lambda t: abs(t.cx - x0))
+    assert toe.cy - toe.r - 3 <= y1 <= toe.cy - toe.r, (y1, toe.cy, toe.r)
 
 
 def render_pages(drawings, tmp_path):
@@ -466,22 +571,6 @@ def test_the_key_is_printed_once_when_built_in_figures_are_used(build, clinic_wi
     result = run("build", write("q.yaml", STANDARD), "-o", photos, "--content", clinic_with_photos)
     assert result.exit_code == 0, result.output
     assert "図の見方" not in pdf_text(photos)
-
-
-@pytest.mark.parametrize("mirror", [False, True])
-def test_the_sole_arrow_says_press_with_the_thumbs_and_runs_up_from_the_thumbs(mirror):
-    # 指へ read as "towards the fingers", つま先へ as "pull the toes back" (review 3): the word names the thumbs
-    # and pressing. The arrow is vertical, inside the close-up beside the sole, and starts where the thumbs
-    # are (in the lower half, above the heel: no lower than half the radius below the centre) and ends at the
-    # toes' level (above 0.4 of the radius over the centre): the thumbs press their way up the sole.
-    pose = POSES["foot-sole"].mirrored() if mirror else POSES["foot-sole"]
-    inset = [p for p in pose.props if isinstance(p, Inset)][0]
-    (arrow,) = pose.arrows
-    assert arrow.word == "親指で押す"
-    (x0, y0), (x1, y1) = arrow.start, arrow.end
-    cy, r = inset.centre[1], inset.radius
-    assert x0 == x1 and cy - 0.5 * r <= y0 < cy and y1 > cy + 0.4 * r, (y0, y1)
-    assert abs(x0 - inset.centre[0]) < r  # inside the close-up, beside the sole
 
 
 @pytest.mark.parametrize("name", sorted(POSES))

@@ -79,9 +79,9 @@ class Towel:
 
 @dataclass(frozen=True)
 class Inset:
-    """A round close-up of a right sole (toes up, heel down, seen from below: the big toe on the viewer's
-    right), the leg going off behind the heel, two thumbs on it; joined to `source` (the foot in the main
-    picture)."""
+    """A big round close-up of a right sole (toes up, heel down, seen from below: the big toe on the viewer's
+    right), the black leg going off behind the heel, two hands holding the heel with both thumbs on the sole;
+    joined to `source` (the foot in the main picture). Its layout is in pictures.py (SOLE, HAND, THUMB)."""
 
     centre: Point
     radius: float
@@ -149,6 +149,17 @@ def side_view(far_arm: bool = True) -> tuple[Limb, ...]:
     limbs += [Limb(("hip", "neck"), (TORSO,)), Limb(("hip", "knee", "ankle", "toe"), LEG, STRETCH),
               Limb(("shoulder", "elbow", "hand"), ARM)]
     return tuple(limbs)
+
+
+SMALL = 0.82  # the seated person beside the sole's close-up, shrunk towards the floor at the box's left edge
+
+
+def _shrunk_x(x: float) -> float:
+    return 1 + (x - 1) * SMALL
+
+
+def _shrunk(joints: dict[str, Point]) -> dict[str, Point]:
+    return {k: (_shrunk_x(x), FLOOR + (y - FLOOR) * SMALL) for k, (x, y) in joints.items()}
 
 
 POSES: dict[str, Pose] = {
@@ -224,18 +235,22 @@ POSES: dict[str, Pose] = {
         arrows=(Arrow((41.5, 58.5), (53, 54.5), "前へ", (69.5, 54)),),
         label_spots=((62.5, 22), (64.5, 23)),
         caption="太ももの裏"),
-    # Seated, the right ankle on the left knee, both thumbs on the sole; the close-up shows the thumbs
-    # sliding from the heel towards the toes.
+    # Seated on the left, small (drawn at SMALL of the others' size): the right ankle on the left thigh (a V:
+    # the knee drops, the shin rises to the other thigh), both hands at the foot. The close-up is the main
+    # thing (more than half the figure): the right sole from below, two hands holding the heel, both thumbs on
+    # the sole; the arrow runs up the sole from the heel to the base of the toes (さする, the steps' own verb).
     "foot-sole": Pose(
-        joints={"head": (30, 46.5), "neck": (28, 37.5), "hip": (23, 20.5), "far_hip": (23, 20.5),
-                "knee": (34, 25), "ankle": (41.5, 24.5), "toe": (46, 27.5),
-                "far_knee": (40, 20.5), "far_ankle": (41, 6.5), "far_toe": (47, 6),
-                "shoulder": (28, 35), "elbow": (33.5, 29.5), "hand": (40, 27.5),
-                "far_shoulder": (28, 35), "far_elbow": (34, 30.5), "far_hand": (41, 29)},
-        limbs=side_view(), hands=("hand",), props=(Chair(14, depth=19, seat=12.5, back=17),
-                                                      Inset((81.5, 31), 17.5, (44, 27))),
-        region=(81.9, 29.7, 2.8, 8.3, 0),
-        arrows=(Arrow((69.8, 26), (69.8, 41.5), "親指で押す", (77, 54.2)),),
-        label_spots=((48.5, 34), (49.5, 34.5), (47.5, 33.5), (46, 38.2)),  # over the black foot, off the grey shin
+        joints=_shrunk({"head": (23.5, 45), "neck": (19.5, 37), "hip": (13, 21), "far_hip": (13, 21),
+                        "knee": (21.5, 16.8), "ankle": (27, 26.7), "toe": (33.5, 28.8),
+                        "far_knee": (29, 21.5), "far_ankle": (26.5, 6.8), "far_toe": (32.5, 6.3),
+                        "shoulder": (19, 34.5), "elbow": (22.5, 28), "hand": (28.5, 28.8),
+                        "far_shoulder": (19, 34.5), "far_elbow": (24, 29.5), "far_hand": (31, 30)}),
+        limbs=tuple(replace(limb, radius=tuple(r * SMALL for r in limb.radius)) for limb in side_view()),
+        head=5.4 * SMALL, hands=("hand",),
+        props=(Chair(_shrunk_x(4), depth=19 * SMALL, seat=12.5 * SMALL, back=17 * SMALL),
+               Inset((73.5, 31.5), 26, _shrunk({"foot": (30, 27.8)})["foot"])),
+        region=(73.5, 28.8, 3.1, 7.0, 0),
+        arrows=(Arrow((73.5, 15), (73.5, 37), "さする", (73.5, 48.1)),),
+        label_spots=((33, 17), (38, 17)),  # under the black foot, ahead of the grey knee
         caption="足の裏"),
 }

@@ -482,39 +482,70 @@ SOLE = [(0.3, -14.2), (2.4, -13.6), (3.7, -11.6), (3.6, -8.6), (2.9, -4.5), (3.3
         (5.0, 8.6), (2.0, 9.4), (-1.5, 9.2), (-4.3, 7.8), (-5.0, 5.0), (-4.6, 0.5), (-4.0, -4.5), (-3.7, -9.0),
         (-3.3, -12.3), (-1.8, -13.9)]
 TOES = [(3.4, 12.2, 2.3), (0.4, 12.6, 1.6), (-1.8, 12.0, 1.45), (-3.6, 10.8, 1.3), (-5.0, 9.2, 1.2)]  # big toe first
+# The close-up is laid out for a radius of 26.5 units (scaled to the Inset's radius), x towards the big toe:
+# the sole (SOLE scaled by SOLE_X / SOLE_Y, moved down by SOLE_DROP) fills the circle from the heel near its
+# bottom to the toes 11 above the centre, leaving the top for the arrow's word; the black leg goes off behind
+# the heel; each hand holds the heel from its side (its forearm going off the circle, the fingers curled round
+# behind the foot), its thumb lying on the sole beside the arrow's tail, pointing to the toes.
+INSET_UNIT = 26.5
+SOLE_X, SOLE_Y, SOLE_DROP = 1.4, 1.15, 6.0
+
+
+def _ring(angle: float) -> tuple[float, float]:
+    return (INSET_UNIT * math.cos(math.radians(angle)), INSET_UNIT * math.sin(math.radians(angle)))
+
+
+HAND = [_ring(-61), (10.6, -19.2), (7.2, -17.6), (5.9, -14.5), (5.9, -8.6), (7.4, -5.6), (10.4, -4.9),
+        (12.9, -6.3), (14.0, -9.6), (14.4, -13.6), (15.8, -17.0), _ring(-41), _ring(-51)]  # and forearm
+FINGERS = [((6.4, -7.6), (10.6, -6.9)), ((6.3, -10.0), (11.8, -9.6)), ((6.3, -12.4), (11.9, -12.3))]
+THUMB = ((6.6, -17.3), (3.0, -9.8), 1.75)  # base (at the palm, by the heel's edge), tip, radius
+LEG_STUB = [(-3.3, -18.0), (3.3, -18.0), _ring(-80), _ring(-90), _ring(-100)]  # the black leg behind the heel
+
+
+def inset_point(inset: Inset, x: float, y: float) -> tuple[float, float]:
+    """A point of the close-up's layout (units of INSET_UNIT, x towards the big toe) in box units."""
+    u = inset.radius / INSET_UNIT
+    return (inset.centre[0] + inset.sign * x * u, inset.centre[1] + y * u)
+
+
+def sole_point(inset: Inset, x: float, y: float) -> tuple[float, float]:
+    """A point of SOLE / TOES (units of a radius-19.5 close-up) in box units."""
+    return inset_point(inset, x * SOLE_X, y * SOLE_Y - SOLE_DROP)
 
 
 def _inset(art: Art, inset: Inset, region):
-    """The close-up: a circle joined to the foot; the black leg going off behind the heel; the sole as a
-    footprint (heel down, five toes up, the big toe on the inner side); the patch; both hands round the arch
-    with the thumbs side by side on the sole, pointing to the toes."""
-    (cx, cy), r, s = inset.centre, inset.radius, inset.sign
+    """The close-up, big: a circle joined to the foot; inside, the sole seen from below (heel down, five toes
+    up, the big toe on the inner side), the black leg going off behind the heel, the patch, and two hands
+    holding the heel from the sides with both thumbs on the sole. Its shapes are solid for the texts, so the
+    arrow's word and the side label may sit in its free space (the ring itself is solid too)."""
+    (cx, cy), r = inset.centre, inset.radius
+    u = r / INSET_UNIT
     sx, sy = inset.source
     art.circle(inset.source, 3.2, None, INK, 0.6)
     dx, dy = cx - sx, cy - sy
     d = (dx * dx + dy * dy) ** 0.5
     art.line((sx + dx / d * 3.2, sy + dy / d * 3.2), (cx - dx / d * r, cy - dy / d * r), 0.6, INK)  # a label avoids it
     art.circle((cx, cy), r, WHITE, INK, 1.0, solid=False)
-    u = r / 19.5
-
-    def at(x, y):
-        return (cx + s * x * u, cy + y * u)
-
-    # the leg behind the heel, out of the circle towards the knee (black: the leg being cared for)
-    heel, out = at(-1.0, -9.5), at(-9.5, -16.2)
-    art.line(heel, out, 2 * 3.0 * u + 2 * OUTLINE, INK, cap=0, solid=False)
-    art.line(heel, out, 2 * 3.0 * u, INK, cap=0, solid=False)
-    art.polygon([at(*p) for p in SOLE], WHITE, INK, 1.0, solid=False)
+    ring = [(cx + r * math.cos(2 * math.pi * i / 48), cy + r * math.sin(2 * math.pi * i / 48)) for i in range(49)]
+    art.footprint += [(a, b, 0.5) for a, b in zip(ring, ring[1:], strict=False)]  # texts may sit inside the ring
+    leg = [inset_point(inset, *p) for p in LEG_STUB]
+    art.polygon(leg, INK, INK, OUTLINE)
+    art.stretched += _polygon_footprint(leg, OUTLINE / 2)  # the leg being cared for, as in the figure
+    art.polygon([sole_point(inset, *p) for p in SOLE], WHITE, INK, 1.0)
     for x, y, size in TOES:
-        art.circle(at(x, y), size * u, WHITE, INK, 0.7, solid=False)
+        art.circle(sole_point(inset, x, y), size * SOLE_X * u, WHITE, INK, 0.7)
     _region(art, region)
-    for side in (-1, 1):  # the hands wrap the arch from the sides; the thumbs lie on the sole, side by side
-        hand_x, hand_y = at(side * 7.4, -7.0)
-        art.polygon(_ellipse(hand_x, hand_y, 2.5 * u, 4.4 * u, 0), WHITE, INK, OUTLINE, solid=False)
-        base, tip = at(side * 3.6, -9.2), at(side * 2.2, -1.6)
-        art.line(base, tip, 2.3 * u + 2 * OUTLINE, INK, solid=False)
-        art.line(base, tip, 2.3 * u, WHITE, solid=False)
-    art.footprint.append(((cx, cy), (cx, cy), r + 0.5))  # the close-up is one solid disc for the labels
+    for side in (-1, 1):
+        art.polygon([inset_point(inset, side * x, y) for x, y in HAND], WHITE, INK, OUTLINE)
+        for a, b in FINGERS:
+            art.line(inset_point(inset, side * a[0], a[1]), inset_point(inset, side * b[0], b[1]), 0.5, INK,
+                     solid=False)
+        (base, tip, tr) = THUMB
+        base, tip = inset_point(inset, side * base[0], base[1]), inset_point(inset, side * tip[0], tip[1])
+        art.line(base, tip, 2 * tr * u + 2 * OUTLINE, INK)
+        art.line(base, tip, 2 * tr * u, WHITE, solid=False)
+        nail = inset_point(inset, side * THUMB[1][0], THUMB[1][1] - 1.0)
+        art.polygon(_ellipse(*nail, 0.95 * u, 1.2 * u, 0), WHITE, INK, 0.45, solid=False)
 
 
 def key_sample(kind: str, width: float, height: float) -> Drawing:
