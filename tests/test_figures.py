@@ -13,7 +13,7 @@ from reportlab.lib.units import mm
 
 from clinic_handout import pictures
 from clinic_handout.content import load_content
-from clinic_handout.figures import FAR, HEIGHT, POSES, STRETCH, WIDTH, Inset, Pose
+from clinic_handout.figures import FAR, HEIGHT, POSES, STRETCH, WIDTH, Frame, Inset, Pose
 from clinic_handout.pictures import _prepared_photo, figure, figure_art
 from clinic_handout.tagging import unwrap
 
@@ -307,9 +307,10 @@ def test_the_side_label_sits_next_to_the_stretched_leg(name, side, size):
     art, scale = figure_art(name, width, height, side, side == "左", label_pt)
     pose = POSES[name].mirrored() if side == "左" else POSES[name]
     (box,) = [t[3] for t in art.texts if t[0] == "label"]
-    j = pose.joints
-    to_leg = min(box_gap(box, j[a], j[b]) for a, b in STRETCHED_LEG)
-    to_other = min(box_gap(box, j[a], j[b]) for a, b in OTHER_LEG)
+    # the same person drawn again in a second view (a Frame: the buttock seen from above) has the same legs
+    people = [pose.joints] + [p.pose.joints for p in pose.props if isinstance(p, Frame)]
+    to_leg = min(box_gap(box, j[a], j[b]) for j in people for a, b in STRETCHED_LEG)
+    to_other = min(box_gap(box, j[a], j[b]) for j in people for a, b in OTHER_LEG)
     assert to_leg * scale <= 4.5 * mm, (name, side, size, to_leg * scale / mm)  # 4.5 mm from its centre line
     assert to_leg < to_other, (name, side, size, to_leg, to_other)
 
@@ -626,17 +627,17 @@ def test_the_buttock_figure_four_shows_the_ankle_on_the_other_knee_and_a_bent_kn
 
 
 @pytest.mark.parametrize("mirror", [False, True])
-def test_the_buttock_arrow_says_lean_the_chest_forward(mirror):
-    # the chest leans forward with a straight back from the faint upright start: the word names the chest;
-    # the arrow starts beside the faint head and points forward and down to beside the drawn head; the start
-    # pose is the torso and head only (ghost arms were clutter), upright (within 10 degrees), the end leans
-    # forward at least 20 degrees
+def test_the_buttock_arrow_says_lean_the_body_forward(mirror):
+    # the body leans forward with a straight back from the faint upright start: the word is the steps' own
+    # (体を前へ倒します; review 5: 胸を前へ may be copied as rounding the back); the arrow starts beside the faint
+    # head and points forward and down to beside the drawn head; the start pose is the torso and head only
+    # (ghost arms were clutter), upright (within 10 degrees), the end leans forward at least 20 degrees
     import math
 
     pose = POSES["buttock"].mirrored() if mirror else POSES["buttock"]
     facing = -1 if mirror else 1
     (arrow,) = pose.arrows
-    assert arrow.word == "胸を前へ"
+    assert arrow.word == "体を前へ"
     ghost_head, head, hip = pose.ghost["head"], pose.joints["head"], pose.joints["hip"]
     assert set(pose.ghost) == {"head", "neck"}
     assert abs(arrow.start[1] - ghost_head[1]) <= pose.head + 2  # starts beside the ghost head
@@ -892,3 +893,64 @@ def test_the_inner_thigh_arrow_is_at_the_bending_knee_and_says_bend_the_knee(mir
     to_black = min(box_gap(box, j[a], j[b]) for a, b in STRETCHED_LEG)
     assert to_grey < to_black, (to_grey, to_black)
     assert ghost["pelvis"][1] - j["pelvis"][1] >= 1.5 and (ghost["pelvis"][0] - j["pelvis"][0]) * right >= 2
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+def test_the_buttock_view_from_above_draws_a_figure_four(mirror):
+    # reviews 2-5: from the side the figure-4 reads as an ordinary thigh-over-thigh cross; from the front the
+    # shin lies over the thigh (a "rod"). A second view from above shows the legs as a "4". Written out, in box
+    # units, for the person in the Frame (facing up the page, +y; seen from above the page's right is the
+    # person's right, so the right leg (not mirrored) goes out to +x):
+    # - the frame sits inside the figure, clear of the side view (no joint of the side view inside it);
+    # - the person faces up the page: the head behind (below) the hips;
+    # - the grey thigh points straight ahead: its knee at least 10 units ahead of its hip, within 15 degrees;
+    # - the black thigh goes out to the stretched side: its knee at least 6 units out and 6 ahead of its hip;
+    # - the black ankle rests on the grey knee (within 2.5 units of it), the foot past it on the far side
+    #   (at least 4 units beyond the grey knee);
+    # - a "4", not a rod: thigh and shin meet at the knee at 25 to 80 degrees;
+    # - the side label is in this view, next to the black knee (within 12 units of it).
+    pose = POSES["buttock"].mirrored() if mirror else POSES["buttock"]
+    side = -1 if mirror else 1
+    (frame,) = [p for p in pose.props if isinstance(p, Frame)]
+    x0, y0, x1, y1 = frame.box
+    assert 0 <= x0 < x1 <= WIDTH and 0 <= y0 < y1 <= HEIGHT
+    assert not any(x0 <= x <= x1 and y0 <= y <= y1 for x, y in pose.joints.values())
+    j = frame.pose.joints
+    assert all(x0 < x < x1 and y0 < y < y1 for x, y in j.values())
+    assert j["head"][1] < j["hip"][1] and j["head"][1] < j["far_hip"][1]
+    far_hip, far_knee = j["far_hip"], j["far_knee"]
+    assert far_knee[1] - far_hip[1] >= 10
+    assert math.degrees(math.atan2(abs(far_knee[0] - far_hip[0]), far_knee[1] - far_hip[1])) <= 15
+    hip, knee, ankle, toe = j["hip"], j["knee"], j["ankle"], j["toe"]
+    assert (knee[0] - hip[0]) * side >= 6 and knee[1] - hip[1] >= 6
+    assert math.dist(ankle, far_knee) <= 2.5
+    assert (far_knee[0] - toe[0]) * side >= 4
+    a, b = (hip[0] - knee[0], hip[1] - knee[1]), (ankle[0] - knee[0], ankle[1] - knee[1])
+    angle = math.degrees(math.acos((a[0] * b[0] + a[1] * b[1]) / (math.hypot(*a) * math.hypot(*b))))
+    assert 25 <= angle <= 80, angle
+    for size in SIZES.values():
+        art, _ = figure_art("buttock", size[0], size[1], "左" if mirror else "右", mirror, size[2])
+        (box,) = [t[3] for t in art.texts if t[0] == "label"]
+        assert x0 <= box[0] and box[2] <= x1 and y0 <= box[1] and box[3] <= y1, (box, frame.box)
+        assert box_gap(box, knee, knee) <= 12
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+def test_the_buttock_patch_lies_inside_the_body_not_on_the_seat(mirror):
+    # review 5: the dashed patch at the back of the seat could be read as "sit here" (review 3: a cushion).
+    # Written out: every point of the patch's ellipse lies within the trunk's thickness (4.6 units, the drawn
+    # torso) of the hip-to-neck line, so the patch is drawn on the body, none of it outside, and it is above
+    # the seat's top.
+    from clinic_handout.figures import FLOOR, TORSO, Chair
+
+    pose = POSES["buttock"].mirrored() if mirror else POSES["buttock"]
+    cx, cy, rx, ry, angle = pose.region
+    a = math.radians(angle)
+    points = [(cx + rx * math.cos(t) * math.cos(a) - ry * math.sin(t) * math.sin(a),
+               cy + rx * math.cos(t) * math.sin(a) + ry * math.sin(t) * math.cos(a))
+              for t in (i * math.pi / 36 for i in range(72))]
+    hip, neck = pose.joints["hip"], pose.joints["neck"]
+    assert TORSO == 4.6
+    assert all(segment_distance(p, hip, neck)[0] <= 4.6 for p in points)
+    (chair,) = [p for p in pose.props if isinstance(p, Chair)]
+    assert min(y for _, y in points) >= FLOOR + chair.seat + 1.1

@@ -93,6 +93,22 @@ class Inset:
 
 
 @dataclass(frozen=True)
+class Frame:
+    """A small second view in a box (x0, y0, x1, y1): a person seen from above, drawn from `pose` (its joints
+    in box units, at their drawn size; facing up the page), sitting on a chair seen from above: its seat
+    (x0, y0, x1, y1) with the chair's back along the seat's back edge."""
+
+    box: tuple[float, float, float, float]
+    pose: Pose
+    seat: tuple[float, float, float, float]
+
+    def mirrored(self) -> Frame:
+        x0, y0, x1, y1 = self.box
+        s0, t0, s1, t1 = self.seat
+        return Frame((WIDTH - x1, y0, WIDTH - x0, y1), self.pose.mirrored(), (WIDTH - s1, t0, WIDTH - s0, t1))
+
+
+@dataclass(frozen=True)
 class Arrow:
     """The movement, start to end, with its word or two written beside it (centred at `word_at`)."""
 
@@ -150,6 +166,33 @@ def side_view(far_arm: bool = True) -> tuple[Limb, ...]:
               Limb(("shoulder", "elbow", "hand"), ARM)]
     return tuple(limbs)
 
+
+ABOVE = 1.1  # the view from above is laid out below in units ABOVE times smaller than drawn
+
+
+def _above(x: float, y: float) -> Point:
+    """A point of the view from above (laid out round x 80, from y 1.5) where it is drawn: scaled by ABOVE,
+    centred on x 76.5."""
+    return (76.5 + (x - 80) * ABOVE, 1.5 + (y - 1.5) * ABOVE)
+
+
+# The buttock stretch seen from ABOVE, beside the side view (reviews 2-5: from the side the figure-4 reads as
+# an ordinary thigh-over-thigh cross, and from the front the shin lies over the thigh, a "rod"). From above
+# the legs draw a "4": the left thigh (grey) straight ahead, the right thigh (black) out to the side, its shin
+# lying across the left knee, the foot past it. The person faces up the page, so the page's right is the
+# person's right, as the reader's own (no mirror-copying). The shoulders and the head (hair, the nose poking
+# out in front) are seen from above; no arms (they hid the legs). The chair's seat is under them.
+FIGURE_FOUR_ABOVE = Pose(
+    joints={k: _above(*v) for k, v in {
+        "head": (79.5, 10), "shoulder": (89.5, 11), "far_shoulder": (69.5, 11),
+        "hip": (83.5, 14.5), "far_hip": (75.5, 14.5),
+        "knee": (93, 28), "ankle": (76, 32), "toe": (68.5, 32.5),
+        "far_knee": (75.5, 30.5), "far_ankle": (75.5, 32.5), "far_toe": (75.5, 37)}.items()},
+    limbs=(Limb(("far_hip", "far_knee", "far_ankle", "far_toe"), tuple(r * 0.8 * ABOVE for r in LEG), FAR),
+           Limb(("hip", "knee"), (THIGH * 0.8 * ABOVE,), STRETCH),
+           Limb(("knee", "ankle", "toe"), (SHIN * 0.8 * ABOVE, FOOT * 0.8 * ABOVE), STRETCH, halo=True),
+           Limb(("far_shoulder", "shoulder"), (3.4 * ABOVE,))),
+    head=4.4 * ABOVE, facing=0, floor=False, from_behind=True)
 
 SMALL = 0.82  # the seated person beside the sole's close-up, shrunk towards the floor at the box's left edge
 
@@ -211,16 +254,18 @@ POSES: dict[str, Pose] = {
     # knee and the ankle; the chest leans forward with a straight back from the faint upright start (胸を前へ).
     # The patch is on the right buttock, behind the hip, above the seat.
     "buttock": Pose(
-        joints={"head": (47, 47.5), "neck": (42, 40.5), "hip": (32, 25), "far_hip": (32, 25),
-                "knee": (44.5, 19.5), "ankle": (49.5, 31.5), "toe": (55, 31),
-                "far_knee": (49, 25), "far_ankle": (50, 8.4), "far_toe": (56.5, 7.5),
-                "shoulder": (41, 38), "elbow": (40.5, 31.5), "hand": (38, 25.5),
-                "far_shoulder": (41, 38), "far_elbow": (46.5, 34), "far_hand": (50, 34.5)},
-        limbs=side_view(), hands=("hand",), props=(Chair(17.5, depth=22, seat=14.5, back=19),),
-        region=(28.3, 25.5, 2.5, 3.6, -25),
-        ghost={"head": (35.5, 52), "neck": (33.5, 43)},
-        arrows=(Arrow((39, 58.5), (53, 53), "胸を前へ", (71, 55)),),
-        label_spots=((60, 32), (61, 31)),
+        joints={"head": (37, 47.5), "neck": (32, 40.5), "hip": (22, 25), "far_hip": (22, 25),
+                "knee": (34.5, 19.5), "ankle": (39.5, 31.5), "toe": (45, 31),
+                "far_knee": (39, 25), "far_ankle": (40, 8.4), "far_toe": (46.5, 7.5),
+                "shoulder": (31, 38), "elbow": (30.5, 31.5), "hand": (28, 25.5),
+                "far_shoulder": (31, 38), "far_elbow": (36.5, 34), "far_hand": (40, 34.5)},
+        limbs=side_view(), hands=("hand",),
+        props=(Chair(7.5, depth=22, seat=14.5, back=19),
+               Frame((53.5, 0.5, 99.5, 49.5), FIGURE_FOUR_ABOVE, (*_above(69, 4.5), *_above(90, 23)))),
+        region=(20.0, 25.7, 2.2, 3.0, -25),
+        ghost={"head": (25.5, 52), "neck": (23.5, 43)},
+        arrows=(Arrow((29, 58.5), (42, 53.4), "体を前へ", (60.3, 55)),),
+        label_spots=((92.5, 43.5), (88.5, 43.5)),  # in the view from above, by the black knee
         caption="お尻"),
     # On the front edge of a chair set against a wall: the right leg forward, heel down, leaning forward.
     "hamstring": Pose(

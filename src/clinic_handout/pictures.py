@@ -25,6 +25,7 @@ from .figures import (
     WIDTH,
     Arrow,
     Chair,
+    Frame,
     Inset,
     Pose,
     Towel,
@@ -466,6 +467,8 @@ def _prop(art: Art, prop):
         while y + w < top:  # hatching: a wall, not a pole
             art.line((room, y), (other, y + w), 0.45, PROP, solid=False)
             y += 3.2
+    elif isinstance(prop, Frame):
+        _frame(art, prop)
     elif isinstance(prop, Towel):  # a folded towel, soft: a rounded pad, its fold a line in from the folded end
         h = prop.height
         y = FLOOR + h / 2
@@ -475,6 +478,32 @@ def _prop(art: Art, prop):
         fold = (prop.x1 - h * 0.6, y) if prop.fold > 0 else (prop.x0 + h * 0.6, y)
         open_end = (prop.x0 + h * 0.9, y) if prop.fold > 0 else (prop.x1 - h * 0.9, y)
         art.line(open_end, fold, 0.45, INK, solid=False)
+
+
+def _frame(art: Art, frame: Frame):
+    """A small second view from above: a rounded box (texts keep off its edge but may sit inside), the chair's
+    seat and back, the person's limbs back to front, the hands, and the head from above (hair, the nose poking
+    out the way it faces)."""
+    x0, y0, x1, y1 = frame.box
+    c = 2.0  # the corners' radius
+    corners = [(x1 - c, y1 - c, 0), (x0 + c, y1 - c, 90), (x0 + c, y0 + c, 180), (x1 - c, y0 + c, 270)]
+    outline = [(x + c * math.cos(math.radians(a + i * 30)), y + c * math.sin(math.radians(a + i * 30)))
+               for x, y, a in corners for i in range(4)]
+    art.polygon(outline, WHITE, INK, 0.6, solid=False)
+    art.footprint += [(a, b, 0.3) for a, b in zip(outline, outline[1:] + outline[:1], strict=True)]
+    s0, t0, s1, t1 = frame.seat  # the chair from above: its seat, and its back along the seat's back edge
+    art.rect(s0, t0, s1, t1, PROP_LIGHT, PROP, 0.6)
+    art.rect(s0 - 0.5, t0 - 2.2, s1 + 0.5, t0, PROP)
+    pose = frame.pose
+    joints = pose.joints
+    for limb in pose.limbs:
+        _limb(art, [joints[j] for j in limb.joints], limb.radius, limb.tone, halo=limb.halo)
+    for hand in pose.hands:
+        art.circle(joints[hand], 1.4, WHITE)
+    x, y = joints["head"]
+    r = pose.head
+    art.circle((x, y), r, HAIR, INK, OUTLINE * 1.2)
+    art.polygon([(x - 1.4, y + r - 0.9), (x, y + r + 1.5), (x + 1.4, y + r - 0.9)], WHITE, INK, OUTLINE)  # nose
 
 
 # The close-up's right sole, toes up, in units of a close-up of radius 19.5 (x: + towards the big toe).
