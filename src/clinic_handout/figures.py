@@ -251,8 +251,9 @@ POSES: dict[str, Pose] = {
         caption="太ももの内側", from_behind=True, note="うしろ姿", note_at=(75, 54.5)),
     # Seated, seen from the side: a figure-4. The right ankle rests on the left knee (the foot past it), the
     # right knee drops out to the seat's height, so the black thigh and shin make a V over the grey leg; hands on the
-    # knee and the ankle; the chest leans forward with a straight back from the faint upright start (胸を前へ).
-    # The patch is on the right buttock, behind the hip, above the seat.
+    # thigh and the ankle; the body leans forward with a straight back from the faint upright start (体を前へ).
+    # The patch lies wholly on the right buttock (inside the trunk's outline), behind the hip, above the seat.
+    # Beside it, framed, the same person seen from above (FIGURE_FOUR_ABOVE), the side label by its black knee.
     "buttock": Pose(
         joints={"head": (37, 47.5), "neck": (32, 40.5), "hip": (22, 25), "far_hip": (22, 25),
                 "knee": (34.5, 19.5), "ankle": (39.5, 31.5), "toe": (45, 31),
