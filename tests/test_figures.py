@@ -124,11 +124,11 @@ def close_up(mirror):
 
     # the sole: the one white polygon with the heavier (1.0) outline inside the circle
     (sole,) = [s for s in art.shapes if isinstance(s, Polygon) and s.fillColor == pictures.WHITE
-               and s.strokeWidth == 1.0 and all(inside(*pt) for pt in zip(s.points[::2], s.points[1::2]))]
+               and s.strokeWidth == 1.0 and all(inside(*pt) for pt in zip(s.points[::2], s.points[1::2], strict=True))]
     # the toes: five small circles in the close-up's upper half
     toes = [s for s in art.shapes if isinstance(s, Circle) and inside(s.cx, s.cy) and s.cy > cy
             and 0.05 * r <= s.r <= 0.14 * r]
-    return art, inset, list(zip(sole.points[::2], sole.points[1::2])), toes
+    return art, inset, list(zip(sole.points[::2], sole.points[1::2], strict=True)), toes
 
 
 def inside_polygon(point, polygon) -> bool:
@@ -162,7 +162,7 @@ def test_the_sole_close_up_is_the_main_thing_beside_a_small_seated_person(mirror
     inset = [p for p in pose.props if isinstance(p, Inset)][0]
     (cx, cy), r = inset.centre, inset.radius
     assert 2 * r >= WIDTH / 2 and 2 * r >= 0.8 * HEIGHT
-    assert 0 <= cy - r and cy + r <= HEIGHT and 0 <= cx - r and cx + r <= WIDTH
+    assert r <= cy <= HEIGHT - r and r <= cx <= WIDTH - r
     away = 1 if mirror else -1  # the person is left of the close-up (right when mirrored)
     for name, (x, y) in pose.joints.items():
         assert math.dist((x, y), (cx, cy)) > r and (x - cx) * away > 0, name
@@ -189,7 +189,7 @@ def test_the_sole_close_up_shows_two_hands_holding_the_foot_with_both_thumbs_on_
     assert sorted(c[0] < arrow.start[0] for c in centres) == [False, True]
 
     def points(shape):
-        return list(zip(shape.points[::2], shape.points[1::2]))
+        return list(zip(shape.points[::2], shape.points[1::2], strict=True))
 
     def on_ring(shape):
         return any(abs(math.dist(p, (cx, cy)) - r) < 0.3 for p in points(shape))
