@@ -295,7 +295,7 @@ POSES: dict[str, Pose] = {
         head=5.4 * SMALL, hands=("hand",),
         props=(Chair(_shrunk_x(4), depth=19 * SMALL, seat=12.5 * SMALL, back=17 * SMALL),
                Inset((73.5, 31.5), 26, _shrunk({"foot": (30, 27.8)})["foot"])),
-        region=(73.5, 28.8, 3.1, 7.0, 0),
+        region=(73.5, 28.8, 7.0, 3.1, 90),  # its x axis along the sole: the hatching crosses the arrow
         arrows=(Arrow((73.5, 15), (73.5, 37), "さする", (73.5, 48.1)),),
         label_spots=((33, 17), (38, 17)),  # under the black foot, ahead of the grey knee
         caption="足の裏"),
