@@ -280,3 +280,26 @@ def test_the_paragraph_modules_url_pattern_is_compiled_only_when_used(tmp_path):
     assert all(lazy == own for lazy, own, _ in results)
     assert [lazy for lazy, _, _ in results] == ["False", "False", "True", "False", "True"]
     assert all(same in ("True", "None") for _, _, same in results)
+
+
+def test_a_structure_element_is_written_as_reportlabs_own_dictionary():
+    """tagging.Element formats itself (faster) to the bytes ReportLab's PDFDictionary and PDFArray give for the
+    same entries: 1 to 7 keys (a line break before the seventh), 0 to 25 kids (one before the 11th and 21st),
+    names, numbers, references, text strings, nested dictionaries."""
+    from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFDocument, PDFName, PDFObjectReference
+
+    from clinic_handout.tagging import Element, text_string
+
+    document = PDFDocument()
+    refs = [document.Reference(PDFDictionary({"N": n})) for n in range(30)]  # numbered as they are registered
+    assert all(isinstance(ref, PDFObjectReference) for ref in refs)
+    entries = {"S": PDFName("TH"), "P": refs[3], "Pg": refs[4], "Alt": text_string("右の太もも 𠮷"),
+               "ActualText": text_string("股（また）"), "A": PDFDictionary({"O": PDFName("Table"), "ColSpan": 3})}
+    for count in range(1, len(entries) + 2):
+        for kids in ([], [7], list(range(11)), [*refs[:12], 5, PDFDictionary({"MCID": 2, "Pg": refs[1]}), *range(11)]):
+            chosen = dict(list(entries.items())[:count - 1])
+            chosen["K"] = kids[0] if len(kids) == 1 else kids
+            own = dict(chosen, K=PDFArray(kids) if isinstance(chosen["K"], list) else chosen["K"])
+            assert Element(chosen).format(document) == PDFDictionary(own).format(document)
+    written = Element({"S": PDFName("P"), "P": refs[0], "K": [1, 2]}).format(document)
+    assert written == b"<<\n/K [ 1 2 ] /P 2 0 R /S /P\n>>"
