@@ -21,6 +21,8 @@ What we need from ReportLab's inside, and why:
   gets (`PDFPage.__NoDefault__`): the structure tree is written by ReportLab with the file (tagging.py);
 - starting a new page without showing the held one (`canvas._startPage`): the page-count canvas
   (render.py);
+- the page just shown (`canvas._doc.Pages`), whose content is compressed at once: the print file
+  keeps hundreds of pages until it is written (printfile.py);
 - the frame's current height (`frame._y`): the room left under the last block on a page (render.py);
 - a parsed font's bytes and fields (`face._ttf_data`, `face.__dict__`, `_pdfScale`), and building a
   TTFont around an already parsed face: the parsed-font cache (fonts.py);
