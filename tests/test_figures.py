@@ -113,7 +113,7 @@ def test_the_left_figure_is_a_true_mirror_of_the_right(name):
 
 
 def close_up(mirror):
-    """The foot-sole close-up and its drawn shapes: (inset, the sole's outline points, the toe circles)."""
+    """The foot-sole close-up and its drawn shapes: (art, inset, the sole's outline points, the toe circles)."""
     art, _ = figure_art("foot-sole", *CARD[:2], mirror=mirror)
     pose = POSES["foot-sole"].mirrored() if mirror else POSES["foot-sole"]
     inset = [p for p in pose.props if isinstance(p, Inset)][0]
@@ -124,11 +124,15 @@ def close_up(mirror):
 
     # the sole: the one white polygon with the heavier (1.0) outline inside the circle
     (sole,) = [s for s in art.shapes if isinstance(s, Polygon) and s.fillColor == pictures.WHITE
-               and s.strokeWidth == 1.0 and all(inside(*pt) for pt in zip(s.points[::2], s.points[1::2], strict=True))]
-    # the toes: five small circles in the close-up's upper half
-    toes = [s for s in art.shapes if isinstance(s, Circle) and inside(s.cx, s.cy) and s.cy > cy
-            and 0.05 * r <= s.r <= 0.14 * r]
-    return art, inset, list(zip(sole.points[::2], sole.points[1::2], strict=True)), toes
+               and s.strokeWidth == 1.0 and all(inside(*pt) for pt in points_of(s))]
+    # the toes: five small white circles with the toes' thinner (0.7) outline in the close-up
+    toes = [s for s in art.shapes if isinstance(s, Circle) and inside(s.cx, s.cy) and s.fillColor == pictures.WHITE
+            and s.strokeWidth == 0.7 and 0.05 * r <= s.r <= 0.16 * r]
+    return art, inset, points_of(sole), toes
+
+
+def points_of(shape):
+    return list(zip(shape.points[::2], shape.points[1::2], strict=True))
 
 
 def inside_polygon(point, polygon) -> bool:
@@ -141,16 +145,27 @@ def inside_polygon(point, polygon) -> bool:
     return crossings % 2 == 1
 
 
+# The close-up shows the foot as the patient sees it, looking down at it on the other thigh (review 6: the
+# sole seen from below, toes up, was "an angle the patient never sees"): the toes point to the patient's left
+# for the right foot (to the right for the left foot), the heel the other way, the big toe on the far side
+# (up the page) for both; the hands come from the bottom (the patient's own arms).
+TOES_POINT = {False: -1, True: 1}  # the right foot's toes to the page's left; the left foot's to its right
+
+
 @pytest.mark.parametrize("mirror", [False, True])
-def test_the_sole_close_up_moves_the_big_toe_to_the_other_side(mirror):
-    # the right sole seen from below, toes up: the big toe (the largest) on the viewer's right; the left sole
-    # (the mirror): on the viewer's left. Written out, not taken from the drawing code's sign.
-    _, inset, _, toes = close_up(mirror)
+def test_the_sole_close_up_is_the_patient_s_own_view_with_the_big_toe_away_from_them(mirror):
+    # Written out, on the drawn shapes: five toes, all on the toes' side of the sole's middle; the big toe (the
+    # largest) the farthest from the patient (highest on the page) of the five; the heel (the sole's point
+    # farthest from the toes) on the other side. The mirror swaps the toes' side, not the big toe's.
+    _, inset, sole, toes = close_up(mirror)
     assert len(toes) == 5
-    big = max(toes, key=lambda s: s.r)
-    viewer_side = -1 if mirror else 1
-    assert (big.cx - inset.centre[0]) * viewer_side > 3, (mirror, big.cx, inset.centre)
-    assert all((big.cx - t.cx) * viewer_side >= 0 for t in toes)  # the outermost toe on that side
+    way = TOES_POINT[mirror]
+    middle = (min(x for x, _ in sole) + max(x for x, _ in sole)) / 2
+    assert all((t.cx - middle) * way > 5 for t in toes), [t.cx for t in toes]
+    big = max(toes, key=lambda t: t.r)
+    assert big.cy == max(t.cy for t in toes) and big.r > 1.3 * min(t.r for t in toes)
+    heel = max(sole, key=lambda p: -p[0] * way)
+    assert (heel[0] - middle) * way < -10
 
 
 @pytest.mark.parametrize("mirror", [False, True])
@@ -171,41 +186,45 @@ def test_the_sole_close_up_is_the_main_thing_beside_a_small_seated_person(mirror
 @pytest.mark.parametrize("mirror", [False, True])
 def test_the_sole_close_up_shows_two_hands_holding_the_foot_with_both_thumbs_on_the_sole(mirror):
     # review 5: "fingers, thumbs and the ankle wedge cannot be told apart". Written out, on the drawn shapes:
-    # - two thumbnails (small outlined ovals), both inside the sole's outline, one either side of the arrow,
-    #   both in the heel's half of the sole (where the rubbing starts);
-    # - two hands (white outlined shapes, not the sole) each coming in from the circle's edge (a point on the
-    #   ring) and reaching to within 1.5 units of the sole's outline, one either side of it;
-    # - the black leg goes off the circle's edge from behind the heel: one black shape touching the ring, its top
-    #   edge inside the sole's outline, in the heel's third of the sole.
-    art, inset, sole, _ = close_up(mirror)
+    # - two thumbnails (small outlined ovals), both inside the sole's outline, both nearer the heel than the
+    #   toes (where the rubbing starts), below the arrow (on the patient's side of it), apart along the foot;
+    # - two hands (white outlined shapes) each coming up from the circle's bottom (points on the ring, all in
+    #   its lowest third) and reaching the sole's outline (within 1.5 units);
+    # - the other thigh (grey) comes up from the bottom under the foot: a grey shape touching the ring in its
+    #   lower half and reaching up behind the sole;
+    # - the black leg (the shin) leaves the circle on the heel's side, in its upper half, from under the heel.
+    art, inset, sole, toes = close_up(mirror)
     (cx, cy), r = inset.centre, inset.radius
     (arrow,) = (POSES["foot-sole"].mirrored() if mirror else POSES["foot-sole"]).arrows
-    heel = min(y for _, y in sole)
-    middle = (heel + max(y for _, y in sole)) / 2
+    way = TOES_POINT[mirror]
+    middle = (min(x for x, _ in sole) + max(x for x, _ in sole)) / 2
     nails = [s for s in art.shapes if isinstance(s, Polygon) and s.strokeWidth == 0.45]
-    centres = [(sum(n.points[::2]) / len(n.points[::2]), sum(n.points[1::2]) / len(n.points[1::2])) for n in nails]
+    centres = [(sum(x for x, _ in points_of(n)) / len(points_of(n)),
+                sum(y for _, y in points_of(n)) / len(points_of(n))) for n in nails]
     assert len(centres) == 2
-    assert all(inside_polygon(c, sole) and heel < c[1] < middle for c in centres), centres
-    assert sorted(c[0] < arrow.start[0] for c in centres) == [False, True]
+    for c in centres:
+        assert inside_polygon(c, sole) and (c[0] - middle) * way < 0 and c[1] < arrow.start[1], (c, middle)
+    assert abs(centres[0][0] - centres[1][0]) > 3
 
-    def points(shape):
-        return list(zip(shape.points[::2], shape.points[1::2], strict=True))
+    def ring_points(shape):
+        return [p for p in points_of(shape) if abs(math.dist(p, (cx, cy)) - r) < 0.3]
 
-    def on_ring(shape):
-        return any(abs(math.dist(p, (cx, cy)) - r) < 0.3 for p in points(shape))
-
-    hands = [s for s in art.shapes if isinstance(s, Polygon) and s.fillColor == pictures.WHITE
-             and s.strokeWidth == pictures.OUTLINE and on_ring(s)]
-    assert len(hands) == 2
     edges = list(zip(sole, sole[1:] + sole[:1], strict=True))
+    hands = [s for s in art.shapes if isinstance(s, Polygon) and s.fillColor == pictures.WHITE
+             and s.strokeWidth == pictures.OUTLINE and ring_points(s)]
+    assert len(hands) == 2
     for hand in hands:
-        assert min(segment_distance(p, a, b)[0] for p in points(hand) for a, b in edges) < 1.5
-    assert sorted(sum(x for x, _ in points(h)) / len(points(h)) < arrow.start[0] for h in hands) == [False, True]
-    legs = [s for s in art.shapes if isinstance(s, Polygon) and s.fillColor == pictures.INK and on_ring(s)]
+        assert all(y < cy - r / 3 for _, y in ring_points(hand))
+        assert min(segment_distance(p, a, b)[0] for p in points_of(hand) for a, b in edges) < 1.5 or \
+            any(inside_polygon(p, sole) for p in points_of(hand))
+    (thigh,) = [s for s in art.shapes if isinstance(s, Polygon) and s.fillColor == pictures.FAR_FILL
+                and ring_points(s)]
+    assert all(y < cy for _, y in ring_points(thigh))
+    assert max(y for _, y in points_of(thigh)) > min(y for _, y in sole) + 3  # up behind the sole
+    legs = [s for s in art.shapes if isinstance(s, Polygon) and s.fillColor == pictures.INK and ring_points(s)]
     assert len(legs) == 1
-    top = max(y for _, y in points(legs[0]))
-    assert all(inside_polygon(p, sole) for p in points(legs[0]) if p[1] == top)  # its top hidden behind the heel
-    assert top - heel < (max(y for _, y in sole) - heel) / 3
+    assert all(y > cy and (x - cx) * way < 0 for x, y in ring_points(legs[0]))
+    assert any(inside_polygon(p, sole) for p in points_of(legs[0]) if p not in ring_points(legs[0]))
 
 
 @pytest.mark.parametrize("mirror", [False, True])
@@ -214,20 +233,25 @@ def test_the_sole_arrow_says_rub_from_the_heel_to_the_base_of_the_toes(mirror):
     # review 5 read 親指で押す (and an arrow beside the sole) as "push the arch" or "bend the toes back", and
     # 押す contradicted the steps' さすります. Written out, on the drawn sole:
     # - the word is the steps' verb, さする;
-    # - the arrow is vertical and runs ON the sole, along its middle (within 1.5 units of the middle of the
-    #   sole's outline at the arch);
-    # - it starts at the heel (within a quarter of the sole's length above its lowest point) and ends at the
-    #   base of the toes: its tip at most 3 units below the toe above it, and not into that toe.
+    # - the arrow is level and runs ON the sole, along its middle (within a quarter of the sole's width of the
+    #   middle of its outline across the arch), pointing the way the toes point;
+    # - it starts at the heel (within a quarter of the sole's length of its heel end) and ends at the base of
+    #   the toes: its tip at most 3 units short of the nearest toe, and not into it.
     _, inset, sole, toes = close_up(mirror)
     (arrow,) = (POSES["foot-sole"].mirrored() if mirror else POSES["foot-sole"]).arrows
     assert arrow.word == "さする"
+    way = TOES_POINT[mirror]
     (x0, y0), (x1, y1) = arrow.start, arrow.end
-    heel, ball = min(y for _, y in sole), max(y for _, y in sole)
-    arch = [x for x, y in sole if abs(y - (heel + ball) / 2) < 4]
-    assert x0 == x1 and abs(x0 - (min(arch) + max(arch)) / 2) <= 1.5, (x0, arch)
-    assert heel <= y0 <= heel + (ball - heel) / 4, (y0, heel, ball)
-    toe = min(toes, key=lambda t: abs(t.cx - x0))
-    assert toe.cy - toe.r - 3 <= y1 <= toe.cy - toe.r, (y1, toe.cy, toe.r)
+    assert y0 == y1 and (x1 - x0) * way > 0
+    xs = [x for x, _ in sole]
+    length, middle = max(xs) - min(xs), (min(xs) + max(xs)) / 2
+    arch = [y for x, y in sole if abs(x - middle) < 4]
+    assert abs(y0 - (min(arch) + max(arch)) / 2) <= (max(arch) - min(arch)) / 4, (y0, arch)
+    heel_end = max(xs) if way < 0 else min(xs)
+    assert abs(x0 - heel_end) <= length / 4, (x0, heel_end)
+    toe = min(toes, key=lambda t: math.dist((t.cx, t.cy), arrow.end))
+    gap = math.dist((toe.cx, toe.cy), arrow.end) - toe.r
+    assert 0 <= gap <= 3, gap
 
 
 def render_pages(drawings, tmp_path):

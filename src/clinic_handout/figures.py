@@ -291,12 +291,13 @@ POSES: dict[str, Pose] = {
                         "far_knee": (29, 21.5), "far_ankle": (26.5, 6.8), "far_toe": (32.5, 6.3),
                         "shoulder": (19, 34.5), "elbow": (22.5, 28), "hand": (28.5, 28.8),
                         "far_shoulder": (19, 34.5), "far_elbow": (24, 29.5), "far_hand": (31, 30)}),
-        limbs=tuple(replace(limb, radius=tuple(r * SMALL for r in limb.radius)) for limb in side_view()),
+        limbs=tuple(replace(limb, radius=tuple(r * SMALL for r in limb.radius), halo=limb.tone == STRETCH)
+                    for limb in side_view()),  # a white edge: the black leg lies over the grey thigh
         head=5.4 * SMALL, hands=("hand",),
         props=(Chair(_shrunk_x(4), depth=19 * SMALL, seat=12.5 * SMALL, back=17 * SMALL),
                Inset((73.5, 31.5), 26, _shrunk({"foot": (30, 27.8)})["foot"])),
-        region=(73.5, 28.8, 7.0, 3.1, 90),  # its x axis along the sole: the hatching crosses the arrow
-        arrows=(Arrow((73.5, 15), (73.5, 37), "さする", (73.5, 48.1)),),
-        label_spots=((33, 17), (38, 17)),  # under the black foot, ahead of the grey knee
+        region=(71.0, 33.4, 9.5, 3.4, 0),  # its x axis along the sole: the hatching crosses the arrow
+        arrows=(Arrow((87.5, 33.9), (58.3, 33.9), "さする", (73.5, 47.0)),),
+        label_spots=((33, 17), (38, 17), (39, 16.5)),  # under the black foot, ahead of the grey knee
         caption="足の裏"),
 }

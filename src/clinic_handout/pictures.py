@@ -511,42 +511,56 @@ SOLE = [(0.3, -14.2), (2.4, -13.6), (3.7, -11.6), (3.6, -8.6), (2.9, -4.5), (3.3
         (5.0, 8.6), (2.0, 9.4), (-1.5, 9.2), (-4.3, 7.8), (-5.0, 5.0), (-4.6, 0.5), (-4.0, -4.5), (-3.7, -9.0),
         (-3.3, -12.3), (-1.8, -13.9)]
 TOES = [(3.4, 12.2, 2.3), (0.4, 12.6, 1.6), (-1.8, 12.0, 1.45), (-3.6, 10.8, 1.3), (-5.0, 9.2, 1.2)]  # big toe first
-# The close-up is laid out for a radius of 26.5 units (scaled to the Inset's radius), x towards the big toe:
-# the sole (SOLE scaled by SOLE_X / SOLE_Y, moved down by SOLE_DROP) fills the circle from the heel near its
-# bottom to the toes 11 above the centre, leaving the top for the arrow's word; the black leg goes off behind
-# the heel; each hand holds the heel from its side (its forearm going off the circle, the fingers curled round
-# behind the foot), its thumb lying on the sole beside the arrow's tail, pointing to the toes.
+# The close-up is laid out for a radius of 26.5 units (scaled to the Inset's radius), as the patient sees it:
+# looking down at the right foot lying on the left thigh. The sole faces them, the toes point to their left
+# and the heel to their right, the big toe on the far side (the top), so the left foot's close-up is the
+# mirror image (toes to the right, the big toe still at the top). Under the foot the left thigh (grey) comes
+# up from the bottom to its knee; the right shin (black) goes off from the heel to the right knee, up and out;
+# both hands come from the bottom (the patient's own arms), both thumbs on the sole by the heel; the arrow runs
+# along the sole from the heel to the base of the toes, the word above it at the top of the circle.
+# x: to the patient's right (mirrored: left); y: away from them.
 INSET_UNIT = 26.5
-SOLE_X, SOLE_Y, SOLE_DROP = 1.4, 1.15, 6.0
+FOOT_LENGTH, FOOT_WIDTH, FOOT_AT = 1.5, 1.6, (-2.0, 1.0)  # SOLE's scale along and across, where it sits
 
 
 def _ring(angle: float) -> tuple[float, float]:
     return (INSET_UNIT * math.cos(math.radians(angle)), INSET_UNIT * math.sin(math.radians(angle)))
 
 
-HAND = [_ring(-61), (10.6, -19.2), (7.2, -17.6), (5.9, -14.5), (5.9, -8.6), (7.4, -5.6), (10.4, -4.9),
-        (12.9, -6.3), (14.0, -9.6), (14.4, -13.6), (15.8, -17.0), _ring(-41), _ring(-51)]  # and forearm
-FINGERS = [((6.4, -7.6), (10.6, -6.9)), ((6.3, -10.0), (11.8, -9.6)), ((6.3, -12.4), (11.9, -12.3))]
-THUMB = ((6.6, -17.3), (3.0, -9.8), 1.75)  # base (at the palm, by the heel's edge), tip, radius
-LEG_STUB = [(-3.3, -18.0), (3.3, -18.0), _ring(-80), _ring(-90), _ring(-100)]  # the black leg behind the heel
+def _arc(a0: float, a1: float, steps: int = 4) -> list[tuple[float, float]]:
+    return [_ring(a0 + (a1 - a0) * i / steps) for i in range(steps + 1)]
 
+
+def _rounded(x0: float, x1: float, top: float, bottom_arc: tuple[float, float]) -> list[tuple[float, float]]:
+    """A limb coming up from the circle's bottom (between the ring angles bottom_arc) to a rounded end."""
+    c, r = (x0 + x1) / 2, (x1 - x0) / 2
+    end = [(c + r * math.cos(math.radians(a)), top - r + r * math.sin(math.radians(a))) for a in range(0, 181, 30)]
+    return end + _arc(*bottom_arc, 4)
+
+
+OTHER_THIGH = _rounded(-9.0, 7.0, 10.2, (-110, -80))  # the left thigh under the foot, its knee just past it
+CLOSE_SHIN = [(15.0, -4.5), (14.5, 4.5)] + _arc(36, 4)  # from behind the heel out to the right knee
+HANDS = [  # palm and forearm from the circle's bottom; the thumb (base, tip, radius) on the sole
+    (_rounded(2.5, 12.0, -4.9, (-82, -65)), ((5.0, -7.5), (2.2, -2.4), 1.8)),
+    (_rounded(13.0, 22.0, -4.9, (-52, -34)), ((15.3, -7.5), (12.5, -2.4), 1.8)),
+]
 
 def inset_point(inset: Inset, x: float, y: float) -> tuple[float, float]:
-    """A point of the close-up's layout (units of INSET_UNIT, x towards the big toe) in box units."""
+    """A point of the close-up's layout (units of INSET_UNIT) in box units."""
     u = inset.radius / INSET_UNIT
     return (inset.centre[0] + inset.sign * x * u, inset.centre[1] + y * u)
 
 
 def sole_point(inset: Inset, x: float, y: float) -> tuple[float, float]:
-    """A point of SOLE / TOES (units of a radius-19.5 close-up) in box units."""
-    return inset_point(inset, x * SOLE_X, y * SOLE_Y - SOLE_DROP)
+    """A point of SOLE / TOES (units of a radius-19.5 close-up, toes up, x towards the big toe) in box units:
+    turned so the toes point to the patient's left and the big toe away from them."""
+    return inset_point(inset, -y * FOOT_LENGTH + FOOT_AT[0], x * FOOT_WIDTH + FOOT_AT[1])
 
 
 def _inset(art: Art, inset: Inset, region):
-    """The close-up, big: a circle joined to the foot; inside, the sole seen from below (heel down, five toes
-    up, the big toe on the inner side), the black leg going off behind the heel, the patch, and two hands
-    holding the heel from the sides with both thumbs on the sole. Its shapes are solid for the texts, so the
-    arrow's word and the side label may sit in its free space (the ring itself is solid too)."""
+    """The close-up, big, as the patient sees their own foot (see the layout above): a circle joined to the
+    foot in the small figure. Its shapes are solid for the texts, so the arrow's word may sit in its free
+    space (the ring itself is solid too)."""
     (cx, cy), r = inset.centre, inset.radius
     u = r / INSET_UNIT
     sx, sy = inset.source
@@ -557,23 +571,23 @@ def _inset(art: Art, inset: Inset, region):
     art.circle((cx, cy), r, WHITE, INK, 1.0, solid=False)
     ring = [(cx + r * math.cos(2 * math.pi * i / 48), cy + r * math.sin(2 * math.pi * i / 48)) for i in range(49)]
     art.footprint += [(a, b, 0.5) for a, b in zip(ring, ring[1:], strict=False)]  # texts may sit inside the ring
-    leg = [inset_point(inset, *p) for p in LEG_STUB]
-    art.polygon(leg, INK, INK, OUTLINE)
-    art.stretched += _polygon_footprint(leg, OUTLINE / 2)  # the leg being cared for, as in the figure
+    art.polygon([inset_point(inset, *p) for p in OTHER_THIGH], FAR_FILL, INK, OUTLINE)
+    shin = [inset_point(inset, *p) for p in CLOSE_SHIN]
+    art.polygon(shin, INK, INK, OUTLINE)
+    art.stretched += _polygon_footprint(shin, OUTLINE / 2)  # the leg being cared for, as in the figure
     art.polygon([sole_point(inset, *p) for p in SOLE], WHITE, INK, 1.0)
     for x, y, size in TOES:
-        art.circle(sole_point(inset, x, y), size * SOLE_X * u, WHITE, INK, 0.7)
+        art.circle(sole_point(inset, x, y), size * FOOT_WIDTH * u, WHITE, INK, 0.7)
     _region(art, region)
-    for side in (-1, 1):
-        art.polygon([inset_point(inset, side * x, y) for x, y in HAND], WHITE, INK, OUTLINE)
-        for a, b in FINGERS:
-            art.line(inset_point(inset, side * a[0], a[1]), inset_point(inset, side * b[0], b[1]), 0.5, INK,
-                     solid=False)
-        (base, tip, tr) = THUMB
-        base, tip = inset_point(inset, side * base[0], base[1]), inset_point(inset, side * tip[0], tip[1])
+    for palm, (base, tip, tr) in HANDS:
+        art.polygon([inset_point(inset, *p) for p in palm], WHITE, INK, OUTLINE)
+        x0, x1 = min(x for x, _ in palm[:7]), max(x for x, _ in palm[:7])
+        for y in (-7.4, -9.2, -11.0):  # the fingers, curled under the foot: their creases across the hand
+            art.line(inset_point(inset, x0 + 1.2, y), inset_point(inset, x1 - 1.2, y), 0.5, INK, solid=False)
+        base, tip = inset_point(inset, *base), inset_point(inset, *tip)
         art.line(base, tip, 2 * tr * u + 2 * OUTLINE, INK)
         art.line(base, tip, 2 * tr * u, WHITE, solid=False)
-        nail = inset_point(inset, side * THUMB[1][0], THUMB[1][1] - 1.0)
+        nail = (tip[0] + (base[0] - tip[0]) * 0.22, tip[1] + (base[1] - tip[1]) * 0.22)
         art.polygon(_ellipse(*nail, 0.95 * u, 1.2 * u, 0), WHITE, INK, 0.45, solid=False)
 
 
