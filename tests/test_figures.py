@@ -13,7 +13,7 @@ from reportlab.lib.units import mm
 
 from clinic_handout import pictures
 from clinic_handout.content import load_content
-from clinic_handout.figures import FAR, HEIGHT, POSES, STRETCH, WIDTH, Frame, Inset, Pose
+from clinic_handout.figures import FAR, HEIGHT, POSES, STRETCH, WIDTH, Frame, Inset, Pose, side_words
 from clinic_handout.pictures import _prepared_photo, figure, figure_art
 from clinic_handout.tagging import unwrap
 
@@ -41,6 +41,17 @@ LARGE = (45 * mm * 14 / 12, 27 * mm * 14 / 12, 11 * 14 / 12)
 GALLERY = (58 * mm, 34.8 * mm, 11)
 SIZES = {"standard": CARD, "large": LARGE, "gallery": GALLERY}
 # 左右: a stretch prescribed for both sides shows the right side, labelled 左右.
+# The words that name a leg, written out per figure and side label (review 6: ひざを曲げる beside the label 右
+# read as "bend the RIGHT knee"; 右 on the kneeling leg read as "right foot forward"): (arrow's words, label).
+# A figure not listed says its arrow words as they are and labels the leg with the side alone.
+SIDE_WORDS = {
+    ("inner-thigh", "右"): ("左ひざを\n曲げる", "右足を\n伸ばす"),
+    ("inner-thigh", "左"): ("右ひざを\n曲げる", "左足を\n伸ばす"),
+    ("inner-thigh", "左右"): ("左ひざを\n曲げる", "左右"),  # both sides: the right figure, its words
+    ("hip-flexor", "右"): ("お尻を前へ", "右ひざ"),
+    ("hip-flexor", "左"): ("お尻を前へ", "左ひざ"),
+    ("hip-flexor", "左右"): ("お尻を前へ", "左右"),
+}
 CASES = [(name, side, size) for name in sorted(POSES) for side in ("右", "左", "左右") for size in SIZES]
 
 
@@ -50,9 +61,11 @@ def test_every_built_in_figure_draws_inside_its_box(name):
     x0, y0, x1, y1 = drawing.getBounds()
     assert x0 >= -1 and y0 >= -1 and x1 <= CARD[0] + 1 and y1 <= CARD[1] + 1, drawing.getBounds()
     texts = [s.text for s in flat(drawing) if isinstance(s, String)]
-    assert "右" in texts
-    words = [line for a in POSES[name].arrows for line in a.word.split("\n")] + POSES[name].note.split("\n")
-    assert [w for w in words if w] == [t for t in texts if t != "右"]
+    label = SIDE_WORDS.get((name, "右"), ("", "右"))[1].split("\n")
+    assert texts[-len(label):] == label  # the side label is drawn last
+    words = [line for a in POSES[name].arrows for line in side_words(a.word, "右").split("\n")]
+    words += POSES[name].note.split("\n")
+    assert [w for w in words if w] == texts[:-len(label)]
 
 
 @pytest.mark.parametrize("name", sorted(POSES))
@@ -68,7 +81,7 @@ def test_pose_data_is_complete_and_inside_the_box(name):
     # movement shown: a ghosted start or a close-up, and every arrow says in a word or two what to do
     assert pose.arrows
     for arrow in pose.arrows:  # one or two words, on at most two lines of at most five characters
-        lines = arrow.word.split("\n")
+        lines = side_words(arrow.word, "右").split("\n")
         assert len(lines) <= 2 and all(1 <= len(line) <= 5 for line in lines), arrow.word
     # exactly one black leg: the black limbs together are the right leg's chain, each joint once
     black = [limb.joints for limb in pose.limbs if limb.tone == STRETCH]
@@ -279,7 +292,7 @@ def test_labels_and_words_sit_on_blank_paper_for_every_figure_side_and_size(tmp_
         width, height, label_pt = SIZES[size]
         art, scale = figure_art(name, width, height, side, side == "左", label_pt)
         texts = [t for t in art.texts]
-        assert [t[1] for t in texts if t[0] == "label"] == [side]
+        assert [t[1] for t in texts if t[0] == "label"] == [SIDE_WORDS.get((name, side), ("", side))[1]]
         drawing = Drawing(width, height)
         dx, dy = (width - WIDTH * scale) / 2, (height - HEIGHT * scale) / 2
         group = Group(transform=(scale, 0, 0, scale, dx, dy))
@@ -573,7 +586,8 @@ def test_the_figure_label_and_mirror_follow_the_prescription(side, label, mirror
                                                for n in sorted(POSES))
     for card, (drawing,) in card_drawings(text):
         texts = [s.text for s in flat(drawing) if isinstance(s, String)]
-        assert label in texts, (card.title, texts)
+        for line in SIDE_WORDS.get((card.figure, label), ("", label))[1].split("\n"):
+            assert line in texts, (card.title, texts)
         assert card.mirror is mirrored
         # the black leg is on the side the prescription names: its knee on the right half when mirrored
         pose = POSES[card.figure]
@@ -673,10 +687,11 @@ def test_the_buttock_arrow_says_lean_the_body_forward(mirror):
 
 
 def test_ghost_and_patch_are_thick_and_dark_enough_for_a_home_printer():
-    # review 2: the ghost and the dotted patch outline were thin and faint. Written out for the standard card
-    # (45 mm wide): the ghost's dashed outline is at least 0.9 pt wide, no lighter than 45 % grey, each dash at
-    # least 1.8 pt long; the patch is a mid-grey fill (40-70 % grey: it shows on the black leg and on white)
-    # hatched with ink lines at least 0.35 pt wide, at most 2 pt apart.
+    # reviews 2 and 6: the ghost and the patch's marks were thin and faint (about 1 px at 150 dpi, gone in a
+    # photocopy). Written out for the standard card (45 mm wide): the ghost's dashed outline is at least 1.4 pt
+    # wide, no lighter than 45 % grey, each dash at least 2.2 pt long; the patch is a mid-grey fill (30-60 %
+    # grey: it shows on the black leg and on white) hatched with ink lines at least 0.55 pt wide, at most 2 pt
+    # apart.
     drawing = figure("hip-flexor", *CARD[:2], "右", False, CARD[2])
     (group,) = [s for s in drawing.contents if isinstance(s, Group)]
     scale = group.transform[0]
@@ -684,12 +699,41 @@ def test_ghost_and_patch_are_thick_and_dark_enough_for_a_home_printer():
     ghost = [s for s in shapes if getattr(s, "strokeColor", None) == pictures.GHOST]
     assert ghost and pictures.GHOST.red <= 0.45
     for shape in ghost:
-        assert shape.strokeWidth * scale >= 0.9 and shape.strokeDashArray[0] * scale >= 1.8, shape
+        assert shape.strokeWidth * scale >= 1.4 and shape.strokeDashArray[0] * scale >= 2.2, shape
     patch = [s for s in shapes if isinstance(s, Polygon) and s.fillColor == pictures.MARK]
     assert patch and 0.3 <= pictures.MARK.red <= 0.6
-    hatch = [s for s in shapes if isinstance(s, Line) and s.strokeColor == pictures.INK and s.strokeWidth < 0.5]
+    hatch = [s for s in shapes if isinstance(s, Line) and s.strokeColor == pictures.INK and s.strokeWidth < 0.6]
     assert len(hatch) >= 3
-    assert all(s.strokeWidth * scale >= 0.35 for s in hatch) and pictures.HATCH * scale <= 2.0
+    assert all(s.strokeWidth * scale >= 0.55 for s in hatch) and pictures.HATCH * scale <= 2.0
+
+
+@pytest.mark.parametrize("name", sorted(n for n in POSES if any(type(p).__name__ == "Wall" for p in POSES[n].props)))
+def test_a_wall_is_bricks_not_the_patch_s_hatching(name):
+    # review 6: the wall's diagonal hatching was the patch's "feel it here" mark too. Inside a wall's band every
+    # line is level or upright (brick courses and joints): diagonal lines are only ever the patch's.
+    from clinic_handout.figures import Wall
+
+    art, _ = figure_art(name, *CARD[:2], "右")
+    walls = [p for p in POSES[name].props if isinstance(p, Wall)]
+    inside = [s for s in art.shapes if isinstance(s, Line)
+              and any(w.x0 - 0.01 <= min(s.x1, s.x2) and max(s.x1, s.x2) <= w.x1 + 0.01 for w in walls)]
+    assert len(inside) >= 6  # courses and joints
+    for line in inside:
+        assert abs(line.x1 - line.x2) < 1e-6 or abs(line.y1 - line.y2) < 1e-6, (name, line.x1, line.y1)
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+def test_the_hip_flexor_chair_is_braced_against_a_wall(mirror):
+    # review 6: the chair held at the top of its back was free-standing and could tip towards the patient. A wall
+    # stands where its seat ends (its face within 1 unit of the seat's far edge), away from the person.
+    from clinic_handout.figures import Chair, Wall
+
+    pose = POSES["hip-flexor"].mirrored() if mirror else POSES["hip-flexor"]
+    (chair,) = [p for p in pose.props if isinstance(p, Chair)]
+    (wall,) = [p for p in pose.props if isinstance(p, Wall)]
+    seat_end = chair.x + chair.facing * chair.depth
+    face = wall.x0 if chair.facing > 0 else wall.x1
+    assert abs(face - seat_end) <= 1 and (face - chair.x) * chair.facing > 0, (seat_end, wall)
 
 
 def point_segment(p, a, b):
@@ -904,7 +948,7 @@ def test_the_inner_thigh_arrow_is_at_the_bending_knee_and_says_bend_the_knee(mir
     right = -1 if mirror else 1
     j, ghost = pose.joints, pose.ghost
     (arrow,) = pose.arrows
-    assert arrow.word.replace("\n", "") == "ひざを曲げる"
+    assert side_words(arrow.word, "左" if mirror else "右") == ("右" if mirror else "左") + "ひざを\n曲げる"
     (sx, sy), (ex, ey) = arrow.start, arrow.end
     assert sy - ey >= 6 and abs(ex - sx) <= 2
     assert max(sy, ey) < min(j["shoulder"][1], j["far_shoulder"][1])
@@ -978,3 +1022,24 @@ def test_the_buttock_patch_lies_inside_the_body_not_on_the_seat(mirror):
     assert all(segment_distance(p, hip, neck)[0] <= 4.6 for p in points)
     (chair,) = [p for p in pose.props if isinstance(p, Chair)]
     assert min(y for _, y in points) >= FLOOR + chair.seat + 1.1
+
+
+def test_side_words_fill_the_side_and_the_other_side():
+    assert side_words("{other}ひざを曲げる", "右") == "左ひざを曲げる"
+    assert side_words("{other}ひざを曲げる", "左") == "右ひざを曲げる"
+    assert side_words("{side}足を伸ばす", "左") == "左足を伸ばす"
+    assert side_words("前へ", "左") == "前へ"
+
+
+@pytest.mark.parametrize("name, side", sorted(SIDE_WORDS))
+@pytest.mark.parametrize("size", sorted(SIZES))
+def test_words_that_name_a_leg_carry_its_side(name, side, size):
+    # the drawn words, per side label, against the table SIDE_WORDS written out above; the mirror is drawn for 左
+    width, height, label_pt = SIZES[size]
+    art, _ = figure_art(name, width, height, side, side == "左", label_pt)
+    words, label = SIDE_WORDS[(name, side)]
+    assert [t[1] for t in art.texts if t[0] == "word"] == [words]
+    assert [t[1] for t in art.texts if t[0] == "label"] == [label]
+    drawn = [s.text for s in art.shapes if isinstance(s, String)]
+    for line in words.split("\n") + label.split("\n"):
+        assert line in drawn

@@ -29,6 +29,17 @@ def flip(point: Point) -> Point:
     return (WIDTH - point[0], point[1])
 
 
+OTHER_SIDE = {"右": "左", "左": "右"}
+
+
+def side_words(text: str, side: str) -> str:
+    """Words that name a side, filled for the figure drawn: {side} becomes the stretched leg's side (右 or 左),
+    {other} the other leg's. A word such as ひざを曲げる next to the label 右 read as "bend the RIGHT knee"
+    (review 6), so the words that name a leg carry its side: "{other}ひざを曲げる" says 左ひざを曲げる on the
+    right figure and 右ひざを曲げる on its mirror."""
+    return text.replace("{side}", side).replace("{other}", OTHER_SIDE[side])
+
+
 @dataclass(frozen=True)
 class Limb:
     """A chain of joints drawn as one rounded, outlined body part; radius per segment."""
@@ -55,13 +66,15 @@ class Chair:
 
 @dataclass(frozen=True)
 class Wall:
-    """A wall seen edge on: a hatched band, x0 to x1."""
+    """A wall seen edge on: a band of bricks, x0 to x1, from the floor up to `top` (the box's top by default;
+    lower where words need the room above it)."""
 
     x0: float
     x1: float
+    top: float = HEIGHT - 1
 
     def mirrored(self) -> Wall:
-        return Wall(WIDTH - self.x1, WIDTH - self.x0)
+        return Wall(WIDTH - self.x1, WIDTH - self.x0, self.top)
 
 
 @dataclass(frozen=True)
@@ -140,6 +153,8 @@ class Pose:
     from_behind: bool = False  # facing 0 seen from behind: the head shows hair, the person's right on the right
     note: str = ""  # a short word in the picture that is not a movement (うしろ姿), written at note_at
     note_at: Point = (0.0, 0.0)
+    side: str = "右"  # the stretched leg drawn: every pose shows the right one, its mirror the left
+    label_words: str = ""  # what the side label says with 右 or 左 in it, e.g. "{side}ひざ" (the label alone if empty)
 
     def mirrored(self) -> Pose:
         cx, cy, rx, ry, angle = self.region
@@ -147,7 +162,7 @@ class Pose:
                     tuple(p.mirrored() for p in self.props), (WIDTH - cx, cy, rx, ry, -angle),
                     {k: flip(v) for k, v in self.ghost.items()}, tuple(a.mirrored() for a in self.arrows),
                     tuple(map(flip, self.label_spots)), self.caption, self.floor, self.from_behind, self.note,
-                    flip(self.note_at))
+                    flip(self.note_at), OTHER_SIDE[self.side], self.label_words)
 
 
 # Limb thickness (radius, in box units): torso, upper arm, forearm, thigh, shin, foot.
@@ -217,13 +232,13 @@ POSES: dict[str, Pose] = {
                 "shoulder": (60.5, 41), "elbow": (71.3, 42.2), "hand": (82, 44.4),
                 "far_shoulder": (60.5, 41), "far_elbow": (70.8, 41.6), "far_hand": (81, 43.8)},
         limbs=side_view(), hands=("hand",),
-        props=(Chair(82, depth=14, seat=20, back=17), Towel(42.5, 58.5, 4.6)),
+        props=(Chair(82, depth=14, seat=20, back=17), Wall(96, 99.5), Towel(42.5, 58.5, 4.6)),
         region=(59, 22, 4.6, 2.4, 55),
         ghost={"head": (52.5, 54), "neck": (51.5, 45.5), "hip": (51, 28), "far_hip": (51, 28),
                "shoulder": (51.5, 42.5), "far_shoulder": (51.5, 42.5)},
-        arrows=(Arrow((29, 29), (44, 29), "お尻を前へ", (22.5, 38.5)),),
-        label_spots=((21.5, 13), (18.5, 13.5)),  # behind the black foot, away from the grey leg
-        caption="股関節の前"),
+        arrows=(Arrow((34, 29), (46, 29), "お尻を前へ", (22.5, 41)),),
+        label_spots=((20, 18), (19, 18.5)),  # over the black shin, left of the knee on the towel
+        caption="股関節の前", label_words="{side}ひざ"),
     # Standing, seen from BEHIND (the page's right is the person's right, as the reader's own: a front view
     # was copied like a mirror), the left hand holding a chair set against a wall: the right leg out to the
     # side, straight, the foot flat and turned out; the left knee bends a little and the hips go down and
@@ -234,21 +249,23 @@ POSES: dict[str, Pose] = {
     # word うしろ姿. The right arm hangs. The patch lies on the inner edge of the straight thigh, near the groin.
     "inner-thigh": Pose(
         joints={"head": (43, 53.3), "neck": (43, 41.5), "pelvis": (42.5, 27),
-                "shoulder": (49, 39.5), "far_shoulder": (37, 39.5),
+                "shoulder": (49, 38.6), "far_shoulder": (37, 38.6),
                 "hip": (46, 24.5), "far_hip": (39, 24.5),
                 "knee": (58, 16), "ankle": (71, 8.2), "toe": (76.5, 7.4),
                 "far_knee": (34.5, 15.5), "far_ankle": (36, 8.2), "far_toe": (31.5, 7.4),
-                "elbow": (52, 32.3), "hand": (53.6, 26.2), "far_elbow": (29, 35), "far_hand": (21.5, 36.6)},
+                "elbow": (52, 32.3), "hand": (53.6, 26.2), "far_elbow": (29, 34.4), "far_hand": (21, 36.4)},
         limbs=(Limb(("pelvis", "neck"), (TORSO + 0.8,)),
                Limb(("far_hip", "far_knee", "far_ankle", "far_toe"), LEG, FAR),
                Limb(("hip", "knee", "ankle", "toe"), LEG, STRETCH),
                Limb(("shoulder", "elbow", "hand"), ARM), Limb(("far_shoulder", "far_elbow", "far_hand"), ARM)),
-        facing=0, hands=("far_hand",), props=(Wall(1, 5.5), Chair(20, depth=14, seat=15.5, back=16.5, facing=-1)),
+        facing=0, hands=("far_hand",),
+        props=(Wall(0.5, 4.5, top=40), Chair(20, depth=15.5, seat=15.5, back=16.5, facing=-1)),  # room above it
         region=(49.1, 20.0, 4.4, 1.9, -35),
         ghost={"head": (47.5, 54.4), "neck": (47.5, 43.5), "pelvis": (47, 29.5)},
-        arrows=(Arrow((31, 32.5), (31, 22), "ひざを\n曲げる", (21, 50.5)),),
-        label_spots=((70, 24.5), (73, 26), (71.5, 23), (73, 23)),
-        caption="太ももの内側", from_behind=True, note="うしろ姿", note_at=(75, 54.5)),
+        arrows=(Arrow((30.5, 31.6), (30.5, 19), "{other}ひざを\n曲げる", (18, 50.5)),),
+        label_spots=((74, 27), (72, 24.5), (76, 28)),
+        caption="太ももの内側", from_behind=True, note="うしろ姿", note_at=(75, 54.5),
+        label_words="{side}足を\n伸ばす"),
     # Seated, seen from the side: a figure-4. The right ankle rests on the left knee (the foot past it), the
     # right knee drops out to the seat's height, so the black thigh and shin make a V over the grey leg; hands on the
     # thigh and the ankle; the body leans forward with a straight back from the faint upright start (体を前へ).

@@ -17,6 +17,7 @@ from .figures import (
     FAR,
     FLOOR,
     HEIGHT,
+    OTHER_SIDE,
     POSES,
     SHIN,
     STRETCH,
@@ -30,12 +31,13 @@ from .figures import (
     Pose,
     Towel,
     Wall,
+    side_words,
 )
 
 INK = colors.Color(0.08, 0.08, 0.08)
 WHITE = colors.white
 FAR_FILL = colors.Color(0.80, 0.80, 0.80)  # limbs behind the body
-GHOST = colors.Color(0.45, 0.45, 0.45)  # the start pose's dashed outline: lighter than ink, survives a home printer
+GHOST = colors.Color(0.40, 0.40, 0.40)  # the start pose's dashed outline: lighter than ink, survives a home printer
 PROP = colors.Color(0.42, 0.42, 0.42)
 PROP_LIGHT = colors.Color(0.90, 0.90, 0.90)
 HAIR = colors.Color(0.30, 0.30, 0.30)  # the back of a head: dark, but not the black of the leg to stretch
@@ -245,12 +247,13 @@ def draw_pose(pose: Pose, label: str | None, label_size: float, word_size: float
     for arrow in pose.arrows:
         _arrow(art, arrow)
     for arrow in pose.arrows:
-        art.text("word", arrow.word, word_size, [arrow.word_at], near=[(arrow.start, arrow.end, 0)], gap=10,
-                 font=fonts.BOLD)
+        art.text("word", side_words(arrow.word, pose.side), word_size, [arrow.word_at],
+                 near=[(arrow.start, arrow.end, 0)], gap=10, font=fonts.BOLD)
     if pose.note:
-        art.text("note", pose.note, word_size, [pose.note_at], font=fonts.REGULAR)
+        art.text("note", side_words(pose.note, pose.side), word_size, [pose.note_at], font=fonts.REGULAR)
     if label:
-        art.text("label", label, label_size, pose.label_spots, near=art.stretched, gap=label_gap)
+        words = side_words(pose.label_words, label) if pose.label_words and label in OTHER_SIDE else label
+        art.text("label", words, label_size, pose.label_spots, near=art.stretched, gap=label_gap)
     return art
 
 
@@ -301,9 +304,9 @@ def _head(art: Art, centre, radius, facing, ghost=False, behind=False):
         art.polygon(hair, HAIR, INK, OUTLINE)
         return
     if ghost:
-        art.shapes.append(Circle(x, y, radius, fillColor=WHITE, strokeColor=GHOST, strokeWidth=OUTLINE * 1.2,
+        art.shapes.append(Circle(x, y, radius, fillColor=WHITE, strokeColor=GHOST, strokeWidth=GHOST_WIDTH,
                                  strokeDashArray=GHOST_DASH))
-        art.footprint.append((centre, centre, radius + OUTLINE * 0.6))
+        art.footprint.append((centre, centre, radius + GHOST_WIDTH / 2))
         return
     art.circle(centre, radius, WHITE, INK, OUTLINE * 1.2)
     if facing:  # profile: a nose and an eye on the side the person faces
@@ -328,7 +331,8 @@ def _ghost(art: Art, pose: Pose):
         _head(art, joints["head"], pose.head, pose.facing, ghost=True)
 
 
-GHOST_DASH = [1.6, 1.1]  # box units: at card size dashes of about 2 pt, gaps of 1.4 pt
+GHOST_DASH = [2.0, 1.2]  # box units: at card size dashes of about 2.5 pt, gaps of 1.5 pt
+GHOST_WIDTH = OUTLINE * 1.7  # 1.6 pt on the card: a thinner dash vanished in a photocopy (review 6)
 
 
 def _ghost_capsule(art: Art, a, b, radius):
@@ -336,9 +340,9 @@ def _ghost_capsule(art: Art, a, b, radius):
     points = _capsule(a, b, radius)
     art.polygon(points, WHITE, solid=False)
     flat = [c for p in points + points[:1] for c in p]
-    art.shapes.append(PolyLine(flat, strokeColor=GHOST, strokeWidth=OUTLINE * 1.2, strokeDashArray=GHOST_DASH,
+    art.shapes.append(PolyLine(flat, strokeColor=GHOST, strokeWidth=GHOST_WIDTH, strokeDashArray=GHOST_DASH,
                                strokeLineJoin=1))
-    art.footprint.append((a, b, radius + OUTLINE * 0.6))
+    art.footprint.append((a, b, radius + GHOST_WIDTH / 2))
 
 
 def _capsule(a, b, radius, steps=10) -> list:
@@ -413,11 +417,13 @@ def _region(art: Art, region, body=()):
         mx, my = cx - uy * k * HATCH, cy + ux * k * HATCH  # the line's middle, stepped across
         for piece in pieces:
             part = _clip_segment((mx - ux * reach, my - uy * reach), (mx + ux * reach, my + uy * reach), piece)
-            if part:
-                art.line(part[0], part[1], 0.32, INK, cap=0, solid=False)
+            if part and math.dist(*part) > 0.05:  # not a sliver at a tangent (it would break the mirror)
+                art.line(part[0], part[1], HATCH_WIDTH, INK, cap=0, solid=False)
 
 
-HATCH = 1.25  # box units between the patch's hatch lines
+HATCH_WIDTH = 0.45  # the hatch lines: 0.57 pt on the card, they must survive a photocopy (review 6)
+HATCH = 1.5  # box units between the patch's hatch lines
+BRICK = 2.6  # a wall's brick course, box units
 
 
 def _clip_segment(a, b, polygon):
@@ -457,16 +463,18 @@ def _prop(art: Art, prop):
             art.rect(prop.x - 0.8, seat, prop.x + 0.8, seat + prop.back, PROP)
             art.rect(prop.x - 1.2, seat + prop.back - 1.0, prop.x + 1.2, seat + prop.back + 0.6, PROP)
     elif isinstance(prop, Wall):
-        top = HEIGHT - 1
+        top = prop.top
         art.rect(prop.x0, FLOOR, prop.x1, top, PROP_LIGHT, PROP, 0.6)
         room = prop.x1 if prop.x0 < WIDTH / 2 else prop.x0  # the face towards the room: a heavier line
         art.line((room, FLOOR), (room, top), 1.2, PROP)
-        w = prop.x1 - prop.x0
-        y = FLOOR + 1
         other = prop.x0 + prop.x1 - room
-        while y + w < top:  # hatching: a wall, not a pole
-            art.line((room, y), (other, y + w), 0.45, PROP, solid=False)
-            y += 3.2
+        y, course = FLOOR, 0
+        while y + BRICK < top:  # brick courses: a wall, not a pole, and not the diagonal hatching of the patch
+            y += BRICK
+            art.line((prop.x0, y), (prop.x1, y), 0.45, PROP, cap=0, solid=False)
+            joint = room + (other - room) * (0.35 if course % 2 else 0.65)  # from the room's face: it mirrors
+            art.line((joint, y), (joint, min(y + BRICK, top)), 0.45, PROP, cap=0, solid=False)
+            course += 1
     elif isinstance(prop, Frame):
         _frame(art, prop)
     elif isinstance(prop, Towel):  # a folded towel, soft: a rounded pad, its fold a line in from the folded end
