@@ -96,6 +96,17 @@ def test_the_key_is_the_fonts_bytes_not_its_name_size_or_time(tmp_path):
     assert _cache_key(one) != _cache_key(two)
 
 
+def test_each_cache_format_has_its_own_file(tmp_path, monkeypatch):
+    """A program with another cache format (an older version, side by side) never reads or replaces ours."""
+    from clinic_handout import fonts
+
+    font = tmp_path / "Font.ttf"
+    font.write_bytes(b"A" * 1000)
+    ours = fonts._cache_key(font)
+    monkeypatch.setattr(fonts, "CACHE_VERSION", fonts.CACHE_VERSION - 1)
+    assert fonts._cache_key(font) != ours
+
+
 def test_the_cache_keeps_at_most_8_files_the_most_recently_used(tmp_path):
     from clinic_handout.fonts import evict
 

@@ -140,20 +140,25 @@ def font_cache_dir() -> Path | None:
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "clinic-handout" / "fonts"
 
 
-CACHE_FORMAT = b"clinic-handout font cache 3\n"  # 3: the font file's bytes are not in it (read from the font)
+CACHE_VERSION = 3  # 3: the font file's bytes are not in it (read from the font)
+CACHE_FORMAT = b"clinic-handout font cache %d\n" % CACHE_VERSION
 CACHE_MAX_FILES = 8  # two faces x a few ReportLab or font versions side by side
 CACHE_MAX_BYTES = 64 * 1024 * 1024  # a parsed face is about 5 MB
 
 
 def _cache_key(path: Path, data: bytes | None = None) -> str:
     """What a cached face belongs to: the font's own bytes (data, else read from path; not its name,
-    size or time), the ReportLab version that parsed it, and the Python whose marshal wrote it."""
+    size or time), the ReportLab version that parsed it, the Python whose marshal wrote it, and the
+    cache's format."""
     import hashlib
 
     from reportlab import Version
 
     digest = hashlib.sha256(path.read_bytes() if data is None else data).hexdigest()[:24]
-    return f"{path.stem}-{digest}-rl{Version}-py{sys.version_info[0]}{sys.version_info[1]}m{marshal.version}"
+    # The format is in the name too: two versions of this program sharing the folder keep a file each,
+    # rather than each replacing the other's on every start.
+    return (f"{path.stem}-{digest}-rl{Version}-py{sys.version_info[0]}{sys.version_info[1]}m{marshal.version}"
+            f"-c{CACHE_VERSION}")
 
 
 def _read_cached(cached: Path, key: str) -> dict | None:
