@@ -182,32 +182,29 @@ def side_view(far_arm: bool = True) -> tuple[Limb, ...]:
     return tuple(limbs)
 
 
-ABOVE = 1.1  # the view from above is laid out below in units ABOVE times smaller than drawn
+ABOVE = (81.5, -8.0)  # the view from above is laid out round x 80 (below); drawn centred on x 81.5, 8 lower
 
 
 def _above(x: float, y: float) -> Point:
-    """A point of the view from above (laid out round x 80, from y 1.5) where it is drawn: scaled by ABOVE,
-    centred on x 76.5."""
-    return (76.5 + (x - 80) * ABOVE, 1.5 + (y - 1.5) * ABOVE)
+    return (x - 80 + ABOVE[0], y + ABOVE[1])
 
 
 # The buttock stretch seen from ABOVE, beside the side view (reviews 2-5: from the side the figure-4 reads as
 # an ordinary thigh-over-thigh cross, and from the front the shin lies over the thigh, a "rod"). From above
-# the legs draw a "4": the left thigh (grey) straight ahead, the right thigh (black) out to the side, its shin
-# lying across the left knee, the foot past it. The person faces up the page, so the page's right is the
-# person's right, as the reader's own (no mirror-copying). The shoulders and the head (hair, the nose poking
-# out in front) are seen from above; no arms (they hid the legs). The chair's seat is under them.
+# the legs draw a "4" on the chair's seat: the left thigh (grey) straight ahead, the right thigh (black) out to
+# the side, its shin lying across the left knee, the foot past it. The person faces up the page (the chair's
+# back below the seat), so the page's right is the person's right, as the reader's own (no mirror-copying).
+# Only the legs (review 6: the head and shoulders from above read as "a ball on a bench"); the words above
+# them say what to do, with the side (the note of the buttock pose).
 FIGURE_FOUR_ABOVE = Pose(
     joints={k: _above(*v) for k, v in {
-        "head": (79.5, 10), "shoulder": (89.5, 11), "far_shoulder": (69.5, 11),
         "hip": (83.5, 14.5), "far_hip": (75.5, 14.5),
-        "knee": (93, 28), "ankle": (76, 32), "toe": (68.5, 32.5),
-        "far_knee": (75.5, 30.5), "far_ankle": (75.5, 32.5), "far_toe": (75.5, 37)}.items()},
-    limbs=(Limb(("far_hip", "far_knee", "far_ankle", "far_toe"), tuple(r * 0.8 * ABOVE for r in LEG), FAR),
-           Limb(("hip", "knee"), (THIGH * 0.8 * ABOVE,), STRETCH),
-           Limb(("knee", "ankle", "toe"), (SHIN * 0.8 * ABOVE, FOOT * 0.8 * ABOVE), STRETCH, halo=True),
-           Limb(("far_shoulder", "shoulder"), (3.4 * ABOVE,))),
-    head=4.4 * ABOVE, facing=0, floor=False, from_behind=True)
+        "knee": (92.5, 28), "ankle": (76, 32), "toe": (68.5, 32.5),
+        "far_knee": (75.5, 30.5), "far_ankle": (75.5, 30.9), "far_toe": (75.5, 31.2)}.items()},  # its shin: down
+    limbs=(Limb(("far_hip", "far_knee", "far_ankle", "far_toe"), tuple(r * 0.8 for r in LEG), FAR),
+           Limb(("hip", "knee"), (THIGH * 0.8,), STRETCH),
+           Limb(("knee", "ankle", "toe"), (SHIN * 0.8, FOOT * 0.8), STRETCH, halo=True)),
+    facing=0, floor=False)
 
 SMALL = 0.82  # the seated person beside the sole's close-up, shrunk towards the floor at the box's left edge
 
@@ -272,18 +269,19 @@ POSES: dict[str, Pose] = {
     # The patch lies wholly on the right buttock (inside the trunk's outline), behind the hip, above the seat.
     # Beside it, framed, the same person seen from above (FIGURE_FOUR_ABOVE), the side label by its black knee.
     "buttock": Pose(
-        joints={"head": (37, 47.5), "neck": (32, 40.5), "hip": (22, 25), "far_hip": (22, 25),
-                "knee": (34.5, 19.5), "ankle": (39.5, 31.5), "toe": (45, 31),
-                "far_knee": (39, 25), "far_ankle": (40, 8.4), "far_toe": (46.5, 7.5),
-                "shoulder": (31, 38), "elbow": (30.5, 31.5), "hand": (28, 25.5),
-                "far_shoulder": (31, 38), "far_elbow": (36.5, 34), "far_hand": (40, 34.5)},
+        joints={"head": (36, 47.5), "neck": (31, 40.5), "hip": (21, 25), "far_hip": (21, 25),
+                "knee": (33.5, 19.5), "ankle": (38.5, 31.5), "toe": (44, 31),
+                "far_knee": (38, 25), "far_ankle": (39, 8.4), "far_toe": (45.5, 7.5),
+                "shoulder": (30, 38), "elbow": (29.5, 31.5), "hand": (27, 25.5),
+                "far_shoulder": (30, 38), "far_elbow": (35.5, 34), "far_hand": (39, 34.5)},
         limbs=side_view(), hands=("hand",),
-        props=(Chair(7.5, depth=22, seat=14.5, back=19),
-               Frame((53.5, 0.5, 99.5, 49.5), FIGURE_FOUR_ABOVE, (*_above(69, 4.5), *_above(90, 23)))),
-        region=(20.0, 25.7, 2.2, 3.0, -25),
-        ghost={"head": (25.5, 52), "neck": (23.5, 43)},
-        arrows=(Arrow((29, 58.5), (42, 53.4), "体を前へ", (60.3, 55)),),
-        label_spots=((92.5, 43.5), (88.5, 43.5)),  # in the view from above, by the black knee
+        props=(Chair(6.5, depth=22, seat=14.5, back=19),
+               Frame((63.5, 0.3, 99.5, 59.5), FIGURE_FOUR_ABOVE, (*_above(70, 11.5), *_above(90, 22)))),
+        region=(19.0, 25.7, 2.2, 3.0, -25),
+        ghost={"head": (24.5, 52), "neck": (22.5, 43)},
+        arrows=(Arrow((28, 58.5), (41, 53.4), "体を\n前へ", (53.3, 50)),),
+        label_spots=((87, 34.3), (85.5, 34.3)),  # in the view from above, over the black shin
+        note="右足首を\n左ひざに", note_at=(81.5, 49.5),
         caption="お尻"),
     # On the front edge of a chair set against a wall: the right leg forward, heel down, leaning forward.
     "hamstring": Pose(

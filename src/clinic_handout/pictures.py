@@ -490,8 +490,7 @@ def _prop(art: Art, prop):
 
 def _frame(art: Art, frame: Frame):
     """A small second view from above: a rounded box (texts keep off its edge but may sit inside), the chair's
-    seat and back, the person's limbs back to front, the hands, and the head from above (hair, the nose poking
-    out the way it faces)."""
+    seat and its back (along the seat's back edge), and the person's limbs back to front."""
     x0, y0, x1, y1 = frame.box
     c = 2.0  # the corners' radius
     corners = [(x1 - c, y1 - c, 0), (x0 + c, y1 - c, 90), (x0 + c, y0 + c, 180), (x1 - c, y0 + c, 270)]
@@ -508,10 +507,6 @@ def _frame(art: Art, frame: Frame):
         _limb(art, [joints[j] for j in limb.joints], limb.radius, limb.tone, halo=limb.halo)
     for hand in pose.hands:
         art.circle(joints[hand], 1.4, WHITE)
-    x, y = joints["head"]
-    r = pose.head
-    art.circle((x, y), r, HAIR, INK, OUTLINE * 1.2)
-    art.polygon([(x - 1.4, y + r - 0.9), (x, y + r + 1.5), (x + 1.4, y + r - 0.9)], WHITE, INK, OUTLINE)  # nose
 
 
 # The close-up's right sole, toes up, in units of a close-up of radius 19.5 (x: + towards the big toe).
