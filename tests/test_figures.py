@@ -51,6 +51,12 @@ SIDE_WORDS = {
     ("hip-flexor", "右"): ("お尻を前へ", "右ひざ"),
     ("hip-flexor", "左"): ("お尻を前へ", "左ひざ"),
     ("hip-flexor", "左右"): ("お尻を前へ", "左右"),
+    ("buttock", "右"): ("体を\n前へ", "右足"),
+    ("buttock", "左"): ("体を\n前へ", "左足"),
+    ("buttock", "左右"): ("体を\n前へ", "左右"),
+    ("foot-sole", "右"): ("さする", "右足"),
+    ("foot-sole", "左"): ("さする", "左足"),
+    ("foot-sole", "左右"): ("さする", "左右"),
 }
 CASES = [(name, side, size) for name in sorted(POSES) for side in ("右", "左", "左右") for size in SIZES]
 
@@ -64,7 +70,7 @@ def test_every_built_in_figure_draws_inside_its_box(name):
     label = SIDE_WORDS.get((name, "右"), ("", "右"))[1].split("\n")
     assert texts[-len(label):] == label  # the side label is drawn last
     words = [line for a in POSES[name].arrows for line in side_words(a.word, "右").split("\n")]
-    words += POSES[name].note.split("\n")
+    words += side_words(POSES[name].note, "右").split("\n")
     assert [w for w in words if w] == texts[:-len(label)]
 
 
@@ -1044,3 +1050,25 @@ def test_words_that_name_a_leg_carry_its_side(name, side, size):
     drawn = [s.text for s in art.shapes if isinstance(s, String)]
     for line in words.split("\n") + label.split("\n"):
         assert line in drawn
+
+
+# The buttock's view from above carries the action in words with its sides (review 6: nothing said "put the
+# right ankle on the left knee"), written out per figure drawn: the right figure (also for 左右, both sides,
+# which shows the right) and its mirror.
+BUTTOCK_NOTE = {"右": "右足首を\n左ひざに", "左": "左足首を\n右ひざに", "左右": "右足首を\n左ひざに"}
+
+
+@pytest.mark.parametrize("side", ["右", "左", "左右"])
+@pytest.mark.parametrize("size", sorted(SIZES))
+def test_the_buttock_words_name_the_ankle_and_the_knee_with_their_sides(side, size):
+    width, height, label_pt = SIZES[size]
+    art, _ = figure_art("buttock", width, height, side, side == "左", label_pt)
+    pose = POSES["buttock"].mirrored() if side == "左" else POSES["buttock"]
+    (frame,) = [p for p in pose.props if isinstance(p, Frame)]
+    (note,) = [t for t in art.texts if t[0] == "note"]
+    assert note[1] == BUTTOCK_NOTE[side]
+    x0, y0, x1, y1 = frame.box
+    box = note[3]
+    assert x0 <= box[0] and box[2] <= x1 and y0 <= box[1] and box[3] <= y1  # in the view from above
+    strings = [s.text for s in art.shapes if isinstance(s, String)]
+    assert BUTTOCK_NOTE[side].split("\n") == [t for t in strings if t in BUTTOCK_NOTE[side].split("\n")]

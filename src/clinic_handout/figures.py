@@ -281,8 +281,8 @@ POSES: dict[str, Pose] = {
         ghost={"head": (24.5, 52), "neck": (22.5, 43)},
         arrows=(Arrow((28, 58.5), (41, 53.4), "体を\n前へ", (53.3, 50)),),
         label_spots=((87, 34.3), (85.5, 34.3)),  # in the view from above, over the black shin
-        note="右足首を\n左ひざに", note_at=(81.5, 49.5),
-        caption="お尻"),
+        note="{side}足首を\n{other}ひざに", note_at=(81.5, 49.5),
+        caption="お尻", label_words="{side}足"),
     # On the front edge of a chair set against a wall: the right leg forward, heel down, leaning forward.
     "hamstring": Pose(
         joints={"head": (54, 46), "neck": (48, 39), "hip": (33, 24.5), "far_hip": (33, 24.5),
@@ -314,5 +314,5 @@ POSES: dict[str, Pose] = {
         region=(71.0, 33.4, 9.5, 3.4, 0),  # its x axis along the sole: the hatching crosses the arrow
         arrows=(Arrow((87.5, 33.9), (58.3, 33.9), "さする", (73.5, 47.0)),),
         label_spots=((33, 17), (38, 17), (39, 16.5)),  # under the black foot, ahead of the grey knee
-        caption="足の裏"),
+        caption="足の裏", label_words="{side}足"),
 }
