@@ -1072,3 +1072,17 @@ def test_the_buttock_words_name_the_ankle_and_the_knee_with_their_sides(side, si
     assert x0 <= box[0] and box[2] <= x1 and y0 <= box[1] and box[3] <= y1  # in the view from above
     strings = [s.text for s in art.shapes if isinstance(s, String)]
     assert BUTTOCK_NOTE[side].split("\n") == [t for t in strings if t in BUTTOCK_NOTE[side].split("\n")]
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+def test_the_hamstring_arrow_says_the_steps_lean_the_body_forward(mirror):
+    # review 6: 前へ alone may be done by rounding the back and reaching for the toes; the steps say
+    # 体を前へ倒します, and so does the buttock figure: the word is 体を前へ. The arrow starts beside the faint
+    # upright head and points forward and down to beside the drawn head.
+    pose = POSES["hamstring"].mirrored() if mirror else POSES["hamstring"]
+    facing = -1 if mirror else 1
+    (arrow,) = pose.arrows
+    assert arrow.word == "体を前へ"
+    assert abs(arrow.start[1] - pose.ghost["head"][1]) <= pose.head * 1.5
+    assert (arrow.end[0] - arrow.start[0]) * facing > 5 and arrow.end[1] < arrow.start[1]
+    assert math.dist(arrow.end, pose.joints["head"]) <= pose.head * 2

@@ -293,7 +293,7 @@ POSES: dict[str, Pose] = {
         limbs=side_view(), hands=("hand",), props=(Chair(19, depth=19, seat=16.5, back=20), Wall(11, 16)),
         region=(40.5, 19.3, 6.0, 2.4, -24),
         ghost={"head": (38.5, 51.5), "neck": (37, 42)},
-        arrows=(Arrow((41.5, 58.5), (53, 54.5), "前へ", (69.5, 54)),),
+        arrows=(Arrow((41.5, 58.5), (53, 54.5), "体を前へ", (72, 54)),),
         label_spots=((62.5, 22), (64.5, 23)),
         caption="太ももの裏"),
     # Seated on the left, small (drawn at SMALL of the others' size): the right ankle on the left thigh (a V:
