@@ -279,3 +279,94 @@ def test_a_large_print_batch_prints_each_handout_as_its_own_file(tmp_path):
             assert printed[at].extract_text() == ""
             at += 1
     assert at == len(printed) and len(printed) > 2 * len(outcomes)  # large print: more than two pages each
+
+
+# -- the print file is what each patient is sent: pictures and notes too; content changed during a batch ----------
+def _pictured_clinic(folder: Path) -> Path:
+    """A copy of the sample content with a logo and a photo for the first stretch (small, distinct images)."""
+    from PIL import Image
+
+    from .conftest import edit
+
+    shutil.copytree(SAMPLE, folder)
+    Image.new("RGB", (60, 24), (200, 40, 40)).save(folder / "logo.png")
+    (folder / "photos").mkdir()
+    photo = Image.new("RGB", (64, 48), (30, 90, 160))
+    photo.paste((240, 220, 0), (10, 10, 40, 30))
+    photo.save(folder / "photos" / "first.jpg", quality=90)
+    edit(folder / "clinic.yaml", "# logo: logo.png", "logo: logo.png")
+    text = (folder / "stretches.yaml").read_text(encoding="utf-8")
+    (folder / "stretches.yaml").write_text(
+        text.replace("    hold_seconds: ", "    image: photos/first.jpg\n    hold_seconds: ", 1), encoding="utf-8")
+    return folder
+
+
+def _images(page) -> list[tuple[str, int, int]]:
+    """The images a page draws (through its forms too), in drawing order: digest of the decoded pixels, size."""
+    import hashlib
+
+    found = []
+
+    def walk(resources, stream: bytes) -> None:
+        xobjects = resources.get("/XObject", {}) if resources else {}
+        for name in re.findall(rb"/([^\s/]+)\s+Do\b", stream):
+            xobject = xobjects["/" + name.decode()].get_object()
+            if xobject["/Subtype"] == "/Image":
+                found.append((hashlib.sha256(xobject.get_data()).hexdigest(), xobject["/Width"], xobject["/Height"]))
+            else:
+                walk(xobject.get("/Resources"), xobject.get_data())
+
+    walk(page["/Resources"], page.get_contents().get_data())
+    return found
+
+
+def test_a_handout_with_a_note_a_logo_and_a_photo_prints_as_its_own_file(tmp_path):
+    """Each page of the print file draws the images of the same page of the handout's own file (the logo on page 1,
+    the photo where the stretch is) and has its text (the note too); pixels alike when pdftoppm is here."""
+    from clinic_handout.pipeline import open_content
+    from clinic_handout.render import render_with_layout
+
+    content = open_content(_pictured_clinic(tmp_path / "clinic"))
+    note = "朝と夜に1回ずつ。痛みが強い日は休みましょう。"
+    handouts = [_handout(content), _noted(content, note), _handout(content, "鈴木 美和子", "lower", large_print=True)]
+    rendered = [(handout, *render_with_layout(handout)) for handout in handouts]
+    printed = tmp_path / "print.pdf"
+    printed.write_bytes(merge([(handout, layout) for handout, _, layout in rendered]))
+    merged = PdfReader(printed).pages
+    at, drawn = 0, []
+    for number, (_, pdf, _) in enumerate(rendered):
+        own_path = tmp_path / f"own{number}.pdf"
+        own_path.write_bytes(pdf)
+        own = PdfReader(own_path).pages
+        for index, page in enumerate(own):
+            assert _images(merged[at + index]) == _images(page), (number, index)
+            assert merged[at + index].extract_text() == page.extract_text(), (number, index)
+            if shutil.which("pdftoppm"):
+                assert _pixels(printed, at + index, tmp_path) == _pixels(own_path, index, tmp_path), (number, index)
+            drawn += [size for _, *size in _images(page)]
+        at += len(own) + len(own) % 2
+    assert at == len(merged)
+    # What is compared is there: the logo on each handout's first page; the photo in the two handouts for both
+    # areas (the first stretch is not one for the lower back alone); the note in the second handout.
+    assert drawn.count([60, 24]) == 3 and drawn.count([64, 48]) == 2, drawn
+    assert note in merged[2].extract_text() + merged[3].extract_text()
+
+
+def _noted(content, note: str):
+    from clinic_handout.compose import compose
+    from clinic_handout.prescription import Patient, Prescription
+
+    prescription = Prescription(source=Path("p"), patient=Patient("高橋 健太", None), date=DAY, practitioner="田中 健",
+                                area="both", stretches=None, note=note)
+    return compose(content, prescription, DAY, False)
+
+
+def _pixels(pdf: Path, index: int, tmp_path: Path) -> bytes:
+    """Page index (0-based) of pdf drawn at 40 dpi: its RGB pixels."""
+    from PIL import Image
+
+    stem = tmp_path / f"px-{pdf.stem}-{index}"
+    subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", str(index + 1), "-l", str(index + 1), "-singlefile",
+                    str(pdf), str(stem)], check=True)
+    with Image.open(f"{stem}.png") as image:
+        return image.convert("RGB").tobytes()
