@@ -370,3 +370,111 @@ def _pixels(pdf: Path, index: int, tmp_path: Path) -> bytes:
                     str(pdf), str(stem)], check=True)
     with Image.open(f"{stem}.png") as image:
         return image.convert("RGB").tobytes()
+
+
+def _day(tmp_path, folder: Path, count: int = 3):
+    from clinic_handout.pipeline import open_content
+
+    rows = ["name,area,date"] + [f"患者 {i}号,both,2026-11-25" for i in range(count)]
+    (tmp_path / "day.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    content = open_content(folder)
+    return batch_input.prepare(tmp_path / "day.csv", content), content
+
+
+def _no_print_file(tmp_path, merged: Path, prepared, outcomes, count: int) -> str:
+    """No print file and no part of one; every row's own file written; the one message about the print file."""
+    assert not merged.exists() and not list(tmp_path.glob(".*.part")) and not list(tmp_path.glob("*.part"))
+    assert len(outcomes) == count and all(outcome.path and outcome.path.exists() for outcome in outcomes)
+    failed = [failure for failure in prepared.failed if failure.label == "--merge"]
+    assert len(failed) == 1 and len(prepared.failed) == 1
+    return str(failed[0].problems[0])
+
+
+def test_content_changed_while_a_worker_read_it_gives_no_print_file(tmp_path, monkeypatch):
+    """The owner edits stretches.yaml after the batch read the content folder and before a worker (which reads
+    the folder itself) draws the second handout, then undoes the edit: that handout's own file has the new title,
+    the print file would show the old one, and the folder at the end is as it was. So there is no print file,
+    every own file is written, and the message says why."""
+    from clinic_handout.pipeline import open_content
+
+    folder = _pictured_clinic(tmp_path / "clinic")
+    prepared, content = _day(tmp_path, folder)
+    merged, calls = tmp_path / "print.pdf", []
+    real = batch._render
+
+    def render(prescription, today, large_print):  # as a worker process starting after the edit
+        calls.append(1)
+        if len(calls) == 2:
+            from .conftest import edit
+
+            before = (folder / "stretches.yaml").read_bytes()
+            edit(folder / "stretches.yaml", "股関節の前のストレッチ", "股関節の前のストレッチ（改）")
+            batch._worker_content = open_content(folder)
+            try:
+                return real(prescription, today, large_print)
+            finally:
+                (folder / "stretches.yaml").write_bytes(before)  # undone: only the worker saw the edit
+        return real(prescription, today, large_print)
+
+    monkeypatch.setattr(batch, "_render", render)
+    outcomes = batch.build(prepared, content, tmp_path / "out", DAY, jobs=1, merge_to=merged)
+    message = _no_print_file(tmp_path, merged, prepared, outcomes, 3)
+    assert "（改）" in PdfReader(str(outcomes[1].path)).pages[0].extract_text()  # the edit reached the own file
+    assert message.index("作成中に内容フォルダ（stretches.yaml）が変わった") < message.index("content folder changed")
+    assert "印刷用 PDF は作りませんでした" in message and "もう一度" in message
+    assert str(folder / "stretches.yaml") in message
+
+
+def test_a_photo_changed_during_the_batch_gives_no_print_file(tmp_path, monkeypatch):
+    """A photo is read when a page is drawn: by the worker, and again by the batch for the print file. One replaced
+    after the workers drew every handout, while the print file is drawn, would be printed but not sent."""
+    from PIL import Image
+
+    from clinic_handout import printfile
+
+    folder = _pictured_clinic(tmp_path / "clinic")
+    prepared, content = _day(tmp_path, folder)
+    merged, calls = tmp_path / "print.pdf", []
+    real = printfile.PrintFile.add
+
+    def add(self, handout, layout=None):
+        calls.append(1)
+        if len(calls) == 3:  # the last handout: every own file is already drawn
+            Image.new("RGB", (64, 48), (0, 160, 0)).save(folder / "photos" / "first.jpg", quality=90)
+        return real(self, handout, layout)
+
+    monkeypatch.setattr(printfile.PrintFile, "add", add)
+    outcomes = batch.build(prepared, content, tmp_path / "out", DAY, jobs=1, merge_to=merged)
+    message = _no_print_file(tmp_path, merged, prepared, outcomes, 3)
+    assert "作成中に内容フォルダ（photos/first.jpg）が変わった" in message
+
+
+def test_unchanged_content_read_by_workers_gives_the_print_file(tmp_path):
+    """Two worker processes, each reading the content folder (logo and photo included) itself: nothing changed,
+    so the print file is made, page for page the files written."""
+    folder = _pictured_clinic(tmp_path / "clinic")
+    prepared, content = _day(tmp_path, folder, 3)
+    merged = tmp_path / "print.pdf"
+    outcomes = batch.build(prepared, content, tmp_path / "out", DAY, jobs=2, merge_to=merged)
+    assert not prepared.failed and len(outcomes) == 3
+    assert len(PdfReader(str(merged)).pages) == 6
+
+
+def test_pages_that_differ_from_the_own_file_drop_the_print_file_and_the_batch_goes_on(tmp_path, monkeypatch):
+    """A handout that does not give its own file's pages in the print file: no print file (said in Japanese
+    first, naming the patient), but every row is still written and reported."""
+    from dataclasses import replace
+
+    prepared, content = _day(tmp_path, SAMPLE, 3)
+    merged = tmp_path / "print.pdf"
+    real = batch._render
+
+    def render(prescription, today, large_print):
+        pdf, layout, used = real(prescription, today, large_print)
+        return pdf, (replace(layout, pages=3) if "1号" in prescription.patient.name else layout), used
+
+    monkeypatch.setattr(batch, "_render", render)
+    outcomes = batch.build(prepared, content, tmp_path / "out", DAY, jobs=1, merge_to=merged)
+    message = _no_print_file(tmp_path, merged, prepared, outcomes, 3)
+    assert "患者 1号 様: 印刷用 PDF では 2 ページ、本人の PDF では 3 ページ" in message
+    assert message.index("印刷用 PDF は作りませんでした") < message.index("the print file was not made")

@@ -67,18 +67,47 @@ def _start_worker(folder: Path, allow_missing_glyphs: bool, parent: int | None =
     _worker_content = open_content(folder, allow_missing_glyphs)
 
 
-def _render(prescription: Prescription, today: dt.date, large_print: bool) -> tuple[bytes, Layout]:
+Used = tuple[tuple[tuple[str, str], ...], ...]  # the content files' digests a handout was drawn from (content.py)
+
+
+def _render(prescription: Prescription, today: dt.date, large_print: bool) -> tuple[bytes, Layout, Used]:
+    """The PDF, its layout, and the digests of the content files it was drawn from: as this process read them,
+    and as they are after the drawing (the photos and the logo are read while drawing)."""
+    from .content import file_digests
     from .pipeline import handout_pdf_and_layout
 
     assert _worker_content is not None  # set by render_all or _start_worker
-    return handout_pdf_and_layout(_worker_content, prescription, today, large_print=large_print)
+    pdf, layout = handout_pdf_and_layout(_worker_content, prescription, today, large_print=large_print)
+    return pdf, layout, (content_digest(_worker_content), file_digests(_worker_content))
+
+
+def content_digest(content: Content) -> tuple[tuple[str, str], ...]:
+    """The digests of the files content was read from (a Content not made by load_content: as they are now)."""
+    from .content import file_digests
+
+    return content.digest if content.digest is not None else file_digests(content)
+
+
+def changed_files(expected: tuple[tuple[str, str], ...], *used: tuple[tuple[str, str], ...]) -> list[str]:
+    """The names of the files whose bytes differ between expected and any of used (in expected's order)."""
+    names = [name for name, _ in expected]
+    for digests in used:
+        names += [name for name, _ in digests if name not in names]
+    return [name for name in names if any(dict(expected).get(name) != dict(digests).get(name) for digests in used)]
+
+
+def content_changed(files: list[str]) -> str:
+    return (f"作成中に内容フォルダ（{'、'.join(files)}）が変わったため、印刷用 PDF は作りませんでした。"
+            "患者さんごとの PDF は作りました。もう一度 batch を実行してください。 (the content folder changed while "
+            "the batch ran, so the print file was not made: a printed page could differ from the patient's own "
+            "file. Each patient's own file was made. Run the batch again.)")
 
 
 def render_all(prescriptions: list[Prescription], content: Content, today: dt.date, jobs: int,
                large_print: bool, allow_missing_glyphs: bool,
-               progress: Callable[[int], None]) -> Generator[tuple[bytes, Layout], None, None]:
-    """Each prescription's PDF and its layout (for the print file), in order; with jobs > 1 in that many
-    processes."""
+               progress: Callable[[int], None]) -> Generator[tuple[bytes, Layout, Used], None, None]:
+    """Each prescription's PDF, its layout (for the print file) and the content it was drawn from (_render), in
+    order; with jobs > 1 in that many processes, each reading the content folder itself."""
     global _worker_content
     if jobs <= 1 or len(prescriptions) <= 1:
         _worker_content = content
@@ -159,8 +188,15 @@ def build(prepared: Prepared, content: Content, out_dir: Path, today: dt.date, j
     prepared.failed. The merged file follows the same rule. No entry's file may be one of inputs (the
     CSV, a YAML of the folder, a content file; also through a hard or symbolic link): that entry fails.
     The merged file holds only the entries whose own file was written. When stop() turns true, the
-    entries not yet written are left (no outcome) and no merged file is made."""
+    entries not yet written are left (no outcome) and no merged file is made.
+
+    What is printed is what is sent: a worker reads the content folder itself, and the photos and the logo
+    are read again for the print file, so each handout's content digests (_render) and, at the end, the
+    files as they are now are compared with what `content` was read from. On a difference, or when a
+    handout's pages in the print file are not its own file's (render.PagesDiffer), no merged file is made
+    (a "--merge" failure saying why); the entries' own files are still written."""
     from .compose import compose, filename_for
+    from .content import file_digests
     from .deliver import (
         PartFile,
         check_outputs,
@@ -172,21 +208,32 @@ def build(prepared: Prepared, content: Content, out_dir: Path, today: dt.date, j
     )
     from .errors import HandoutError
     from .printfile import PrintFile
+    from .render import PagesDiffer
 
-    def refused(label: str, path: Path, error: HandoutError) -> Outcome:
-        failure = Outcome(label, problems=[Problem(path, None, "", str(error),
-                                                   "--overwrite を付ける、または別の出力先 (add --overwrite, or write "
-                                                   "elsewhere)")])
-        prepared.failed.append(failure)
+    part: PartFile | None = None
+    printfile: PrintFile | None = None
+
+    def refused(label: str, path: Path, error: HandoutError, fix: str = "--overwrite を付ける、または別の出力先 "
+                "(add --overwrite, or write elsewhere)") -> Outcome:
+        prepared.failed.append(Outcome(label, problems=[Problem(path, None, "", str(error), fix)]))
         return Outcome(label)
+
+    def drop_print_file(path: Path, found: str, fix: str) -> None:
+        """No print file: what it holds so far is thrown away; the single files go on being written."""
+        nonlocal printfile
+        assert part is not None and merge_to is not None  # a print file is being written
+        part.discard()
+        printfile = None
+        refused("--merge", path, HandoutError(found), fix)
+
+    again = "もう一度 batch を実行する (run the batch again)"
+    expected = content_digest(content)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     prescriptions = [p for _, p in prepared.good]
     names = unique_names([filename_for(p.patient.name, p.date or today) for p in prescriptions])
     outcomes = []
     remove_stale_parts(out_dir)
-    part: PartFile | None = None
-    printfile: PrintFile | None = None
     if merge_to is not None:
         try:
             part = PartFile(merge_to)  # beside the print file; renamed over it only when whole
@@ -197,7 +244,7 @@ def build(prepared: Prepared, content: Content, out_dir: Path, today: dt.date, j
     try:
         with contextlib.closing(rendered):  # an interrupt while a file is written still stops the workers at once
             pairs = list(zip(prepared.good, names, strict=True))
-            for ((label, prescription), name), (pdf, layout) in zip(pairs, rendered, strict=True):
+            for ((label, prescription), name), (pdf, layout, used) in zip(pairs, rendered, strict=True):
                 if stop is not None and stop():
                     break
                 path = out_dir / name
@@ -210,8 +257,17 @@ def build(prepared: Prepared, content: Content, out_dir: Path, today: dt.date, j
                 except HandoutError as error:  # this row's file only: the others are still written
                     outcomes.append(refused(label, path, error))
                     continue
+                if printfile is not None and (changed := changed_files(expected, *used)):
+                    drop_print_file(content.folder / changed[0], content_changed(changed), again)
                 if printfile is not None:  # only a handout that was written goes into the print file
-                    printfile.add(compose(content, prescription, today, large_print), layout)
+                    try:
+                        printfile.add(compose(content, prescription, today, large_print), layout)
+                    except PagesDiffer as error:
+                        drop_print_file(path, f"{error}: 印刷用 PDF は作りませんでした (the print file was not made: "
+                                        "its pages would differ from the patient's own file)", again)
+        if printfile is not None and (changed := changed_files(expected, file_digests(content))):
+            # this process read the photos and the logo again while drawing the print file
+            drop_print_file(content.folder / changed[0], content_changed(changed), again)
         if printfile is not None and printfile.pages and len(outcomes) == len(pairs):
             assert part is not None and merge_to is not None  # a print file is being written
             try:

@@ -313,5 +313,37 @@ def load_content(folder: Path, allow_missing_glyphs: bool | None = None) -> Cont
         values[name], problems = value, problems + found
     if problems:
         raise InputError(problems)
-    return Content(folder=folder, clinic=values["clinic.yaml"], texts=values["texts.yaml"],
-                   catalogue=values["stretches.yaml"]["stretches"], fallback_fonts=fallbacks, glyphs=glyphs)
+    content = Content(folder=folder, clinic=values["clinic.yaml"], texts=values["texts.yaml"],
+                      catalogue=values["stretches.yaml"]["stretches"], fallback_fonts=fallbacks, glyphs=glyphs)
+    return replace(content, digest=file_digests(content))
+
+
+def used_files(content: Content) -> list[Path]:
+    """The files a handout of this content is drawn from: its YAML files, the logo and the photos."""
+    folder = content.folder
+    yamls = [folder / name for name in (*FILES, "fonts.yaml") if name in FILES or (folder / name).exists()]
+    images = {path for path in (content.clinic.logo, *(s.image for s in content.catalogue.values())) if path}
+    return yamls + sorted(images)
+
+
+# path -> ((size, mtime, ctime, inode), sha256): a file is hashed again only when its stat says it changed
+_hashed: dict[str, tuple[tuple[int, ...], str]] = {}
+
+
+def file_digests(content: Content) -> tuple[tuple[str, str], ...]:
+    """(name inside the content folder, sha256 of its bytes) for each of used_files, as they are now."""
+    import hashlib
+
+    result = []
+    folder = content.folder.resolve()
+    for path in used_files(content):
+        name = os.path.relpath(path.resolve(), folder) if path.resolve().is_relative_to(folder) else str(path)
+        try:
+            stat = path.stat()
+            key = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+            if _hashed.get(str(path), ((), ""))[0] != key:
+                _hashed[str(path)] = (key, hashlib.sha256(path.read_bytes()).hexdigest())
+            result.append((name, _hashed[str(path)][1]))
+        except OSError:
+            result.append((name, "(読めません / cannot be read)"))
+    return tuple(result)

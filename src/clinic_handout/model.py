@@ -122,6 +122,9 @@ class Content:
     fallback_fonts: tuple[FallbackFont, ...] = ()
     # How this content's characters were checked against its font chain; prescriptions use it too.
     glyphs: GlyphCheck | None = field(default=None, compare=False, repr=False)
+    # The bytes of the files this content was read from, as read (content.file_digests): a batch checks that
+    # every process that drew a handout used these same files (batch.py).
+    digest: tuple[tuple[str, str], ...] | None = field(default=None, compare=False, repr=False)
 
     def default_selection(self, area: str) -> tuple[str, ...]:
         """The stretches for an area: those whose `areas` name it (`both`: upper or lower)."""

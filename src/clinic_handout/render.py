@@ -563,8 +563,9 @@ class HandoutTemplate:
         self.safety_page = layout.safety_page
         self._build(self.story(room_before_safety=layout.room), canvas=canvas)
         if self.page_count != layout.pages:
-            raise RuntimeError(f"{self.handout.patient_name}: {self.page_count} pages in the print file, "
-                               f"{layout.pages} in its own file")
+            raise PagesDiffer(f"{self.handout.patient_name} 様: 印刷用 PDF では {self.page_count} ページ、"
+                              f"本人の PDF では {layout.pages} ページ ({self.page_count} pages in the print file, "
+                              f"{layout.pages} in its own file)")
         return self.page_count
 
     def _build(self, story: list, canvas=None) -> tuple[bytes, dict[int, Landed]]:
@@ -612,6 +613,11 @@ class HandoutTemplate:
         doc.afterFlowable = after  # type: ignore[method-assign]  # ReportLab's documented hook
         doc.build(story, canvasmaker=NumberedCanvas if canvas is None else canvas.handout(self))
         return buffer.getvalue(), pages
+
+
+class PagesDiffer(RuntimeError):
+    """A handout drawn into a print file did not give the pages of its own file (draw_on): the batch makes no
+    print file then (batch.py)."""
 
 
 @dataclass(frozen=True)
