@@ -57,6 +57,9 @@ SIDE_WORDS = {
     ("foot-sole", "右"): ("さする", "右足"),
     ("foot-sole", "左"): ("さする", "左足"),
     ("foot-sole", "左右"): ("さする", "左右"),
+    ("hamstring", "右"): ("体を前へ", "右足"),  # the same word for a leg as the other figures
+    ("hamstring", "左"): ("体を前へ", "左足"),
+    ("hamstring", "左右"): ("体を前へ", "左右"),
 }
 CASES = [(name, side, size) for name in sorted(POSES) for side in ("右", "左", "左右") for size in SIZES]
 
