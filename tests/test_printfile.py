@@ -478,3 +478,35 @@ def test_pages_that_differ_from_the_own_file_drop_the_print_file_and_the_batch_g
     message = _no_print_file(tmp_path, merged, prepared, outcomes, 3)
     assert "患者 1号 様: 印刷用 PDF では 2 ページ、本人の PDF では 3 ページ" in message
     assert message.index("印刷用 PDF は作りませんでした") < message.index("the print file was not made")
+
+
+def test_content_changed_while_the_batch_read_it_is_not_printed_as_sent(tmp_path, monkeypatch):
+    """The owner saves stretches.yaml just after the batch parsed it: the batch holds the old titles, every
+    worker the new ones. The print file must not show the old titles beside own files with the new ones."""
+    from clinic_handout import content as contents
+    from clinic_handout.pipeline import open_content
+
+    folder = _pictured_clinic(tmp_path / "clinic")
+    real_check = contents.check_file
+
+    def check_file(path, kind, glyphs=None):
+        value = real_check(path, kind, glyphs)
+        if path.name == "stretches.yaml" and "（改）" not in path.read_text(encoding="utf-8"):
+            from .conftest import edit
+
+            edit(path, "股関節の前のストレッチ", "股関節の前のストレッチ（改）")  # saved right after it was read
+        return value
+
+    monkeypatch.setattr(contents, "check_file", check_file)
+    prepared, content = _day(tmp_path, folder)
+    monkeypatch.setattr(contents, "check_file", real_check)
+    merged, real = tmp_path / "print.pdf", batch._render
+
+    def render(prescription, today, large_print):  # a worker process: it reads the folder itself
+        batch._worker_content = open_content(folder)
+        return real(prescription, today, large_print)
+
+    monkeypatch.setattr(batch, "_render", render)
+    outcomes = batch.build(prepared, content, tmp_path / "out", DAY, jobs=1, merge_to=merged)
+    assert all("（改）" in PdfReader(str(o.path)).pages[0].extract_text() for o in outcomes)  # what is sent
+    assert "stretches.yaml" in _no_print_file(tmp_path, merged, prepared, outcomes, 3)

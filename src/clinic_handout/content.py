@@ -308,6 +308,7 @@ def load_content(folder: Path, allow_missing_glyphs: bool | None = None) -> Cont
     fallbacks, problems = fallback_fonts(folder)
     glyphs = None if allow_missing_glyphs is None else GlyphCheck(font_chain(fallbacks), allow_missing_glyphs)
     values = {}
+    read = _digests(_yaml_files(folder), folder)  # before they are read: an edit after this is seen (batch.py)
     for name, kind in FILES.items():
         value, found = check_file(folder / name, kind, glyphs)
         values[name], problems = value, problems + found
@@ -315,15 +316,16 @@ def load_content(folder: Path, allow_missing_glyphs: bool | None = None) -> Cont
         raise InputError(problems)
     content = Content(folder=folder, clinic=values["clinic.yaml"], texts=values["texts.yaml"],
                       catalogue=values["stretches.yaml"]["stretches"], fallback_fonts=fallbacks, glyphs=glyphs)
-    return replace(content, digest=file_digests(content))
+    return replace(content, digest=read + _digests(_images(content), folder))
 
 
-def used_files(content: Content) -> list[Path]:
-    """The files a handout of this content is drawn from: its YAML files, the logo and the photos."""
-    folder = content.folder
-    yamls = [folder / name for name in (*FILES, "fonts.yaml") if name in FILES or (folder / name).exists()]
-    images = {path for path in (content.clinic.logo, *(s.image for s in content.catalogue.values())) if path}
-    return yamls + sorted(images)
+def _yaml_files(folder: Path) -> list[Path]:
+    return [folder / name for name in (*FILES, "fonts.yaml") if name in FILES or (folder / name).exists()]
+
+
+def _images(content: Content) -> list[Path]:
+    """The logo and the photos: read when a page is drawn."""
+    return sorted({path for path in (content.clinic.logo, *(s.image for s in content.catalogue.values())) if path})
 
 
 # path -> ((size, mtime, ctime, inode), sha256): a file is hashed again only when its stat says it changed
@@ -331,12 +333,17 @@ _hashed: dict[str, tuple[tuple[int, ...], str]] = {}
 
 
 def file_digests(content: Content) -> tuple[tuple[str, str], ...]:
-    """(name inside the content folder, sha256 of its bytes) for each of used_files, as they are now."""
+    """(name inside the content folder, sha256 of its bytes) for the files a handout of content is drawn from (its
+    YAML files, the logo, the photos), as they are now."""
+    return _digests(_yaml_files(content.folder) + _images(content), content.folder)
+
+
+def _digests(paths: list[Path], folder: Path) -> tuple[tuple[str, str], ...]:
     import hashlib
 
     result = []
-    folder = content.folder.resolve()
-    for path in used_files(content):
+    folder = folder.resolve()
+    for path in paths:
         name = os.path.relpath(path.resolve(), folder) if path.resolve().is_relative_to(folder) else str(path)
         try:
             stat = path.stat()
