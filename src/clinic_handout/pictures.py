@@ -543,9 +543,18 @@ def _rounded(x0: float, x1: float, top: float, bottom_arc: tuple[float, float]) 
 
 OTHER_THIGH = _rounded(-9.0, 7.0, 10.2, (-110, -80))  # the left thigh under the foot, its knee just past it
 CLOSE_SHIN = [(15.0, -4.5), (14.5, 4.5)] + _arc(36, 4)  # from behind the heel out to the right knee
+def _hand(x0: float, x1: float, top: float, bottom_arc: tuple[float, float]) -> list[tuple[float, float]]:
+    """A hand from below: the palm's rounded top, its sides, the narrower wrist, the forearm off the ring."""
+    c, r = (x0 + x1) / 2, (x1 - x0) / 2
+    palm = [(c + r * math.cos(math.radians(a)), top - r + r * math.sin(math.radians(a))) for a in range(0, 181, 30)]
+    left = [(x0, top - 8.0), (x0 + 1.6, top - 10.5)]
+    right = [(x1 - 1.6, top - 10.5), (x1, top - 8.0)]
+    return palm + left + _arc(*bottom_arc, 4) + right
+
+
 HANDS = [  # palm and forearm from the circle's bottom; the thumb (base, tip, radius) on the sole
-    (_rounded(2.5, 12.0, -4.9, (-82, -65)), ((5.0, -7.5), (2.2, -2.4), 1.8)),
-    (_rounded(13.0, 22.0, -4.9, (-52, -34)), ((15.3, -7.5), (12.5, -2.4), 1.8)),
+    (_hand(2.5, 12.0, -4.9, (-82, -65)), ((5.0, -7.5), (2.2, -2.4), 2.0)),
+    (_hand(13.0, 22.0, -4.9, (-52, -34)), ((15.3, -7.5), (12.5, -2.4), 2.0)),
 ]
 
 def inset_point(inset: Inset, x: float, y: float) -> tuple[float, float]:
