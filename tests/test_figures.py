@@ -735,9 +735,14 @@ def test_a_wall_is_bricks_not_the_patch_s_hatching(name):
 def test_the_hip_flexor_chair_is_braced_against_a_wall(mirror):
     # review 6: the chair held at the top of its back was free-standing and could tip towards the patient. A wall
     # stands where its seat ends (its face within 1 unit of the seat's far edge), away from the person.
+    assert_chair_against_a_wall(POSES["hip-flexor"].mirrored() if mirror else POSES["hip-flexor"])
+
+
+def assert_chair_against_a_wall(pose):
+    """A wall stands where the chair's seat ends (its face within 1 unit of the seat's far edge), on the side
+    away from the person (beyond the seat, not behind the chair's back post)."""
     from clinic_handout.figures import Chair, Wall
 
-    pose = POSES["hip-flexor"].mirrored() if mirror else POSES["hip-flexor"]
     (chair,) = [p for p in pose.props if isinstance(p, Chair)]
     (wall,) = [p for p in pose.props if isinstance(p, Wall)]
     seat_end = chair.x + chair.facing * chair.depth
@@ -860,16 +865,8 @@ def test_the_inner_thigh_chair_stands_against_a_wall_and_the_knee_bends_a_little
     # review 3: "a deep knee bend, the chair looks free-standing". Written out: a wall stands where the chair's
     # seat ends (its face within 1 unit of the seat's far edge), on the side away from the person; the bent
     # (grey) knee opens to at least 135 degrees between thigh and shin (a bend of at most 45 degrees).
-    import math
-
-    from clinic_handout.figures import Chair, Wall
-
     pose = POSES["inner-thigh"].mirrored() if mirror else POSES["inner-thigh"]
-    (chair,) = [p for p in pose.props if isinstance(p, Chair)]
-    (wall,) = [p for p in pose.props if isinstance(p, Wall)]
-    seat_end = chair.x + chair.facing * chair.depth
-    face = wall.x0 if chair.facing > 0 else wall.x1
-    assert abs(face - seat_end) <= 1 and (face - chair.x) * chair.facing > 0, (seat_end, wall)
+    assert_chair_against_a_wall(pose)
     j = pose.joints
     hip, knee, ankle = j["far_hip"], j["far_knee"], j["far_ankle"]
     a, b = (hip[0] - knee[0], hip[1] - knee[1]), (ankle[0] - knee[0], ankle[1] - knee[1])
