@@ -123,15 +123,17 @@ class Frame:
 
 @dataclass(frozen=True)
 class Arrow:
-    """The movement, start to end, with its word or two written beside it (centred at `word_at`)."""
+    """The movement, start to end, with its word or two written beside it (centred at `word_at`, its box at most
+    `word_gap` units from the arrow)."""
 
     start: Point
     end: Point
     word: str
     word_at: Point
+    word_gap: float = 10.0
 
     def mirrored(self) -> Arrow:
-        return Arrow(flip(self.start), flip(self.end), self.word, flip(self.word_at))
+        return Arrow(flip(self.start), flip(self.end), self.word, flip(self.word_at), self.word_gap)
 
 
 @dataclass(frozen=True)
@@ -231,16 +233,17 @@ POSES: dict[str, Pose] = {
         limbs=side_view(), hands=("hand",),
         props=(Chair(82, depth=14, seat=20, back=17), Wall(96, 99.5), Towel(42.5, 58.5, 4.6)),
         region=(59, 22, 4.6, 2.4, 55),
-        ghost={"head": (52.5, 54), "neck": (51.5, 45.5), "hip": (51, 28), "far_hip": (51, 28),
-               "shoulder": (51.5, 42.5), "far_shoulder": (51.5, 42.5)},
-        arrows=(Arrow((34, 29), (46, 29), "お尻を前へ", (22.5, 41)),),
-        label_spots=((20, 18), (19, 18.5)),  # over the black shin, left of the knee on the towel
-        caption="股関節の前", label_words="{side}ひざ"),
+        ghost={"head": (54, 54), "neck": (53, 45.5), "hip": (52.5, 28), "far_hip": (52.5, 28)},
+        arrows=(Arrow((38, 32), (48.5, 32), "お尻を前へ", (22.5, 48.8), word_gap=13),),
+        label_spots=((18.5, 22.3), (18, 22.8)),  # over the black foot, left of the knee on the towel
+        caption="股関節の前", label_words="{side}ひざを\n床に"),
     # Standing, seen from BEHIND (the page's right is the person's right, as the reader's own: a front view
     # was copied like a mirror), the left hand holding a chair set against a wall: the right leg out to the
-    # side, straight, the foot flat and turned out; the left knee bends a little and the hips go down and
-    # sideways from the faint start (trunk and head only). The arrow points down beside the bending leg, under
-    # the holding arm, its words ひざを曲げる above the arm (no room beside the knee at card size: two lines).
+    # side, straight, the foot flat and turned out; the left knee bends a little and the hips go down. The
+    # arrow points down over the bending leg's hip and thigh (review 7: under the hand on the chair it read as
+    # "press the chair down"), its words {other}ひざを曲げる above the holding arm (no room beside the knee at
+    # card size: two lines, a little further from the arrow than usual). No start pose (review 7: its half
+    # outline by the head was unclear).
     # Back-view cues (review 5: a dark head alone read as a face in shadow or a helmet): hair over the whole
     # head with tufts at the nape, ears, a neck and collar, the trousers' waistband and back seam, and the
     # word うしろ姿. The right arm hangs. The patch lies on the inner edge of the straight thigh, near the groin.
@@ -258,8 +261,7 @@ POSES: dict[str, Pose] = {
         facing=0, hands=("far_hand",),
         props=(Wall(0.5, 4.5, top=40), Chair(20, depth=15.5, seat=15.5, back=16.5, facing=-1)),  # room above it
         region=(49.1, 20.0, 4.4, 1.9, -35),
-        ghost={"head": (47.5, 54.4), "neck": (47.5, 43.5), "pelvis": (47, 29.5)},
-        arrows=(Arrow((30.5, 31.6), (30.5, 19), "{other}ひざを\n曲げる", (18, 50.5)),),
+        arrows=(Arrow((37.5, 31), (37.5, 20), "{other}ひざを\n曲げる", (18, 50.5), word_gap=12),),
         label_spots=((74, 27), (72, 24.5), (76, 28)),
         caption="太ももの内側", from_behind=True, note="うしろ姿", note_at=(75, 54.5),
         label_words="{side}足を\n伸ばす"),

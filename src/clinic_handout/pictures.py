@@ -248,7 +248,7 @@ def draw_pose(pose: Pose, label: str | None, label_size: float, word_size: float
         _arrow(art, arrow)
     for arrow in pose.arrows:
         art.text("word", side_words(arrow.word, pose.side), word_size, [arrow.word_at],
-                 near=[(arrow.start, arrow.end, 0)], gap=10, font=fonts.BOLD)
+                 near=[(arrow.start, arrow.end, 0)], gap=arrow.word_gap, font=fonts.BOLD)
     if pose.note:
         art.text("note", side_words(pose.note, pose.side), word_size, [pose.note_at], font=fonts.REGULAR)
     if label:
