@@ -303,18 +303,18 @@ POSES: dict[str, Pose] = {
     # thing (more than half the figure): the right sole from below, two hands holding the heel, both thumbs on
     # the sole; the arrow runs up the sole from the heel to the base of the toes (さする, the steps' own verb).
     "foot-sole": Pose(
-        joints=_shrunk({"head": (23.5, 45), "neck": (19.5, 37), "hip": (13, 21), "far_hip": (13, 21),
-                        "knee": (21.5, 16.8), "ankle": (27, 26.7), "toe": (33.5, 28.8),
+        joints=_shrunk({"head": (22.5, 46), "neck": (19, 37.5), "hip": (13, 21), "far_hip": (13, 21),
+                        "knee": (22, 29), "ankle": (29.5, 26.8), "toe": (36, 28.3),
                         "far_knee": (29, 21.5), "far_ankle": (26.5, 6.8), "far_toe": (32.5, 6.3),
-                        "shoulder": (19, 34.5), "elbow": (22.5, 28), "hand": (28.5, 28.8),
-                        "far_shoulder": (19, 34.5), "far_elbow": (24, 29.5), "far_hand": (31, 30)}),
+                        "shoulder": (18.5, 35), "elbow": (25.5, 36), "hand": (33, 31.8),
+                        "far_shoulder": (18.5, 35), "far_elbow": (26.5, 35), "far_hand": (35.5, 31.5)}),
         limbs=tuple(replace(limb, radius=tuple(r * SMALL for r in limb.radius), halo=limb.tone == STRETCH)
                     for limb in side_view()),  # a white edge: the black leg lies over the grey thigh
         head=5.4 * SMALL, hands=("hand",),
         props=(Chair(_shrunk_x(4), depth=19 * SMALL, seat=12.5 * SMALL, back=17 * SMALL),
-               Inset((73.5, 31.5), 26, _shrunk({"foot": (30, 27.8)})["foot"])),
+               Inset((73.5, 31.5), 26, _shrunk({"foot": (33, 27.8)})["foot"])),
         region=(71.0, 33.4, 9.5, 3.4, 0),  # its x axis along the sole: the hatching crosses the arrow
         arrows=(Arrow((87.5, 33.9), (58.3, 33.9), "さする", (73.5, 47.0)),),
-        label_spots=((33, 17), (38, 17), (39, 16.5)),  # under the black foot, ahead of the grey knee
+        label_spots=((38.5, 18.5), (39, 17.5), (38, 19.5)),  # under the black foot, ahead of the grey knee
         caption="足の裏", label_words="{side}足"),
 }

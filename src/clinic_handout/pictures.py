@@ -593,9 +593,6 @@ def _inset(art: Art, inset: Inset, region):
     _region(art, region)
     for palm, (base, tip, tr) in HANDS:
         art.polygon([inset_point(inset, *p) for p in palm], WHITE, INK, OUTLINE)
-        x0, x1 = min(x for x, _ in palm[:7]), max(x for x, _ in palm[:7])
-        for y in (-7.4, -9.2, -11.0):  # the fingers, curled under the foot: their creases across the hand
-            art.line(inset_point(inset, x0 + 1.2, y), inset_point(inset, x1 - 1.2, y), 0.5, INK, solid=False)
         base, tip = inset_point(inset, *base), inset_point(inset, *tip)
         art.line(base, tip, 2 * tr * u + 2 * OUTLINE, INK)
         art.line(base, tip, 2 * tr * u, WHITE, solid=False)
