@@ -1087,3 +1087,20 @@ def test_the_hamstring_arrow_says_the_steps_lean_the_body_forward(mirror):
     assert abs(arrow.start[1] - pose.ghost["head"][1]) <= pose.head * 1.5
     assert (arrow.end[0] - arrow.start[0]) * facing > 5 and arrow.end[1] < arrow.start[1]
     assert math.dist(arrow.end, pose.joints["head"]) <= pose.head * 2
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+def test_the_sole_figure_shows_the_foot_up_on_the_other_thigh(mirror):
+    # review 7: the black thigh and the grey shin read as one leg, and the foot was never seen up on the knee.
+    # Written out: the black knee is lifted (above the hip and above the grey knee), the black shin comes down
+    # forward onto the grey thigh (the ankle ahead of the black knee, lower than it, and above the grey knee by
+    # about the two limbs' half-thicknesses), and the foot is well above the floor.
+    from clinic_handout.figures import FLOOR
+
+    pose = POSES["foot-sole"].mirrored() if mirror else POSES["foot-sole"]
+    facing = -1 if mirror else 1
+    j = pose.joints
+    assert j["knee"][1] > j["hip"][1] + 3 and j["knee"][1] > j["far_knee"][1] + 3
+    assert (j["ankle"][0] - j["knee"][0]) * facing > 3 and j["ankle"][1] < j["knee"][1]
+    assert 2 < j["ankle"][1] - j["far_knee"][1] < 6
+    assert min(j["ankle"][1], j["toe"][1]) - FLOOR > 12
