@@ -315,6 +315,8 @@ POSES: dict[str, Pose] = {
                Inset((73.5, 31.5), 26, _shrunk({"foot": (33, 27.8)})["foot"])),
         region=(71.0, 33.4, 9.5, 3.4, 0),  # its x axis along the sole: the hatching crosses the arrow
         arrows=(Arrow((87.5, 33.9), (58.3, 33.9), "さする", (73.5, 47.0)),),
-        label_spots=((38.5, 18.5), (39, 17.5), (38, 19.5)),  # under the black foot, ahead of the grey knee
+        # Above the black foot resting on the thigh, clear of the grey shin (review 8: under the foot it sat by the
+        # grey shin on the floor and was read as naming that leg); under it only if that place is taken.
+        label_spots=((37, 37.5), (36, 38.5), (38.5, 18.5), (39, 17.5), (38, 19.5)),
         caption="足の裏", label_words="{side}足"),
 }
