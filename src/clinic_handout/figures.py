@@ -296,7 +296,8 @@ POSES: dict[str, Pose] = {
         region=(40.5, 19.3, 6.0, 2.4, -24),
         ghost={"head": (38.5, 51.5), "neck": (37, 42)},
         arrows=(Arrow((41.5, 58.5), (53, 54.5), "体を前へ", (72, 54)),),
-        label_spots=((63.5, 22), (65.5, 23)),
+        # Beyond the black foot, away from the grey shin (review 8: above the black shin it floated between the legs).
+        label_spots=((77, 16), (78, 18), (63.5, 22), (65.5, 23)),
         caption="太ももの裏", label_words="{side}足"),
     # Seated on the left, small (drawn at SMALL of the others' size): the right ankle on the left thigh (a V:
     # the knee drops, the shin rises to the other thigh), both hands at the foot. The close-up is the main
