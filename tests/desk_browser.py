@@ -20,11 +20,12 @@ if not (CHROMIUM.exists() and DRIVER.exists()):
         raise RuntimeError("chromium and chromium-driver are required here (apt-get install chromium chromium-driver)")
     pytest.skip("Debian's chromium and chromium-driver are not installed", allow_module_level=True)
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium (a test dependency) drives the browser")
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 __all__ = ["By", "Select", "WebDriverWait", "browser", "choose_area", "click", "fetch_bytes", "start_browser",
-           "type_into", "wait_for"]
+           "type_into", "wait_for", "wait_for_text"]
 
 
 def start_browser():
@@ -50,6 +51,13 @@ def browser():
 
 def wait_for(browser, css: str, timeout: float = 60):
     return WebDriverWait(browser, timeout).until(lambda b: b.find_element(By.CSS_SELECTOR, css))
+
+
+def wait_for_text(browser, element_id: str, text: str, timeout: float = 30) -> None:
+    """Waits until the element shows `text`, across a page load: an element found on the page being left
+    goes stale while it is read (seen once in CI), so a stale element is looked up again, not an error."""
+    WebDriverWait(browser, timeout, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
+                  ).until(lambda b: text in b.find_element(By.ID, element_id).text)
 
 
 def type_into(browser, field_id: str, text: str) -> None:

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 __all__ = ["browser"]  # the module-scoped fixture, imported from desk_browser
-from .desk_browser import By, WebDriverWait, browser, fetch_bytes, type_into, wait_for
+from .desk_browser import By, WebDriverWait, browser, fetch_bytes, type_into, wait_for, wait_for_text
 from .desk_support import foreign_page, local_smtp, serving
 
 # The day's list as Excel in Japan saves it: Shift_JIS, Japanese headers, dates like 2026/1/5.
@@ -62,7 +62,7 @@ def test_history_finds_a_patient_by_part_of_the_name_and_reissue_opens_the_form_
     browser.get(desk + "history/")
     type_into(browser, "q", "﨑子")
     browser.find_element(By.CSS_SELECTOR, "form.search button[type=submit]").click()
-    WebDriverWait(browser, 30).until(lambda b: "﨑子" in b.find_element(By.ID, "count").text)
+    wait_for_text(browser, "count", "﨑子")
     rows = browser.find_elements(By.CSS_SELECTOR, "#entries tbody tr")
     assert len(rows) == 1 and "髙橋 﨑子 様" in rows[0].text and "25秒 × 3回" in rows[0].text
     # the PDF handed out, byte for byte
