@@ -25,7 +25,7 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 __all__ = ["By", "Select", "WebDriverWait", "browser", "choose_area", "click", "fetch_bytes", "start_browser",
-           "type_into", "wait_for", "wait_for_text"]
+           "submit_from_foreign_page", "type_into", "wait_for", "wait_for_text"]
 
 
 def start_browser():
@@ -82,3 +82,12 @@ def fetch_bytes(browser, url: str) -> bytes:
 
 def choose_area(browser, area: str) -> None:
     browser.find_element(By.CSS_SELECTOR, f"input[name=area][value={area}]").click()
+
+
+def submit_from_foreign_page(browser, desk: str, page: str) -> None:
+    """Opens `page` on another origin (a form that posts itself to the desk at once, as a hostile site would)
+    and waits until the browser is back on the desk with its answer."""
+    from .desk_support import foreign_page
+    with foreign_page(page) as evil:
+        browser.get(evil)
+        WebDriverWait(browser, 30).until(lambda b: b.current_url.startswith(desk))

@@ -6,8 +6,18 @@ import datetime as dt
 
 import pytest
 
-from .desk_browser import By, Select, WebDriverWait, browser, choose_area, click, fetch_bytes, type_into, wait_for
-from .desk_support import foreign_page, local_smtp, serving
+from .desk_browser import (
+    By,
+    Select,
+    browser,
+    choose_area,
+    click,
+    fetch_bytes,
+    submit_from_foreign_page,
+    type_into,
+    wait_for,
+)
+from .desk_support import local_smtp, serving
 
 __all__ = ["browser"]  # the fixture, imported for the tests below
 
@@ -128,11 +138,9 @@ def test_a_forged_post_from_another_site_is_refused(browser, desk, inbox):
             '<input name="name" value="攻撃"><input name="area" value="both"><input name="area_shown" value="both">'
             '<input name="email" value="attacker@evil.example"><input name="action" value="mail"></form>'
             '<script>document.getElementById("f").submit()</script>')
-    with foreign_page(page) as evil:
-        browser.get(evil)
-        WebDriverWait(browser, 30).until(lambda b: b.current_url.startswith(desk))
-        assert "できませんでした" in browser.find_element(By.TAG_NAME, "h1").text
-        assert "別のページからの送信" in browser.find_element(By.CSS_SELECTOR, ".problem").text
+    submit_from_foreign_page(browser, desk, page)
+    assert "できませんでした" in browser.find_element(By.TAG_NAME, "h1").text
+    assert "別のページからの送信" in browser.find_element(By.CSS_SELECTOR, ".problem").text
     assert inbox.mails == []
 
 

@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 
 __all__ = ["browser"]  # the module-scoped fixture, imported from desk_browser
-from .desk_browser import By, WebDriverWait, browser, fetch_bytes, type_into, wait_for, wait_for_text
-from .desk_support import foreign_page, local_smtp, serving
+from .desk_browser import By, browser, fetch_bytes, submit_from_foreign_page, type_into, wait_for, wait_for_text
+from .desk_support import local_smtp, serving
 
 # The day's list as Excel in Japan saves it: Shift_JIS, Japanese headers, dates like 2026/1/5.
 CSV = ("名前,部位,日付,担当,メール,ストレッチ,メモ\n"
@@ -104,8 +104,6 @@ def test_a_forged_upload_from_another_site_is_refused(browser, desk, tmp_path):
     page = (f'<form id="f" method="post" enctype="multipart/form-data" action="{desk}batch/">'
             '<textarea name="csv">名前,部位\n攻撃,両方</textarea></form>'
             '<script>document.getElementById("f").submit()</script>')
-    with foreign_page(page) as evil:
-        browser.get(evil)
-        WebDriverWait(browser, 30).until(lambda b: b.current_url.startswith(desk))
-        assert "できませんでした" in browser.find_element(By.TAG_NAME, "h1").text
+    submit_from_foreign_page(browser, desk, page)
+    assert "できませんでした" in browser.find_element(By.TAG_NAME, "h1").text
     assert not (tmp_path / "data" / "batch").exists()
