@@ -461,13 +461,13 @@ def build_prescription(data: dict, *, content_dir: str | Path | None = None, tod
     (patient.name, stretches[2].reps, ...). Nothing written; record_handout records it when handed out."""
     from .compose import compose, default_filename
     from .guided import as_yaml_data
-    from .pipeline import open_content
+    from .pipeline import current_content
     from .prescription import catalogue_titles, prescription_from
     from .render import render
 
     result = HandoutResult()
     try:
-        content = open_content(content_folder(content_dir))
+        content = current_content(content_folder(content_dir))  # kept while its files are the same
         prescription = prescription_from(as_yaml_data(data), source, catalogue_titles(content), content.glyphs)
         handout = compose(content, prescription, today or dt.date.today())
         pdf = render(handout)

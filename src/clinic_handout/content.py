@@ -316,14 +316,14 @@ def load_content(folder: Path, allow_missing_glyphs: bool | None = None) -> Cont
         raise InputError(problems)
     content = Content(folder=folder, clinic=values["clinic.yaml"], texts=values["texts.yaml"],
                       catalogue=values["stretches.yaml"]["stretches"], fallback_fonts=fallbacks, glyphs=glyphs)
-    return replace(content, digest=read + _digests(_images(content), folder))
+    return replace(content, digest=read + _digests(images(content), folder))
 
 
 def _yaml_files(folder: Path) -> list[Path]:
     return [folder / name for name in (*FILES, "fonts.yaml") if name in FILES or (folder / name).exists()]
 
 
-def _images(content: Content) -> list[Path]:
+def images(content: Content) -> list[Path]:
     """The logo and the photos: read when a page is drawn."""
     return sorted({path for path in (content.clinic.logo, *(s.image for s in content.catalogue.values())) if path})
 
@@ -335,7 +335,7 @@ _hashed: dict[str, tuple[tuple[int, ...], str]] = {}
 def file_digests(content: Content) -> tuple[tuple[str, str], ...]:
     """(name inside the content folder, sha256 of its bytes) for the files a handout of content is drawn from (its
     YAML files, the logo, the photos), as they are now."""
-    return _digests(_yaml_files(content.folder) + _images(content), content.folder)
+    return _digests(_yaml_files(content.folder) + images(content), content.folder)
 
 
 def _digests(paths: list[Path], folder: Path) -> tuple[tuple[str, str], ...]:

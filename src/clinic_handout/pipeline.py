@@ -19,6 +19,67 @@ def open_content(folder: Path, allow_missing_glyphs: bool = False) -> Content:
     return load_content(folder, allow_missing_glyphs)
 
 
+# resolved folder -> (the identity its files had before they were read, the logo's and photos' identity, content)
+_current: dict[tuple[str, str], tuple[tuple, tuple, Content]] = {}
+CURRENT_MAX = 4  # folders kept; emptied when full
+
+
+def current_content(folder: Path) -> Content:
+    """open_content(folder), kept between calls for as long as the folder's files are the same: the desk
+    previews one handout after another, and reading and checking the folder is about 10 ms of each.
+
+    An edit by the clinic owner shows in the very next call. The key: the folder; the bytes of each YAML
+    file (a SHA-256: an edit of the same length within one tick of the file clock is still seen) and which of
+    them exist (fonts.yaml is optional), read BEFORE the files are parsed, so an edit saved while they are
+    read is a new key next time; the logo and the photos by (size, mtime_ns, ctime_ns, inode), as they were
+    right after they were checked. The fallback fonts are loaded once a process anyway (fonts.py). A folder
+    with problems is never kept: each call reads it again and raises its InputError (the Japanese message),
+    never the content it had before the edit."""
+    where = (str(folder), str(folder.resolve()))
+    files = _yaml_identity(folder)
+    kept = _current.get(where)
+    if files is not None and kept is not None and kept[0] == files and kept[1] == _images_identity(kept[2]):
+        return kept[2]
+    content = open_content(folder)
+    if files is not None:
+        if len(_current) >= CURRENT_MAX:
+            _current.clear()
+        _current[where] = (files, _images_identity(content), content)
+    return content
+
+
+def _yaml_identity(folder: Path) -> tuple | None:
+    """(name, SHA-256 of its bytes, or None when it does not exist) for each YAML file of a content folder;
+    None when one cannot be read (then nothing is kept)."""
+    import hashlib
+
+    from .content import FILES
+
+    identity: list[tuple] = []
+    for name in (*FILES, "fonts.yaml"):
+        try:
+            identity.append((name, hashlib.sha256((folder / name).read_bytes()).hexdigest()))
+        except FileNotFoundError:
+            identity.append((name, None))
+        except OSError:
+            return None
+    return tuple(identity)
+
+
+def _images_identity(content: Content) -> tuple:
+    """(path, size, mtime_ns, ctime_ns, inode) of the logo and each photo; a file that cannot be read, None."""
+    from .content import images
+
+    identity: list[tuple] = []
+    for path in images(content):
+        try:
+            stat = path.stat()
+            identity.append((str(path), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino))
+        except OSError:
+            identity.append((str(path), None))
+    return tuple(identity)
+
+
 def build_pdf(prescription_file: Path, content: Content, today: dt.date | None = None,
               large_print: bool = False) -> tuple[Handout, bytes]:
     """Checks one prescription and renders its handout; raises InputError before any layout.

@@ -21,10 +21,11 @@ from ..errors import Problem
 
 def load(content_dir: Path) -> Content:
     """The content folder as it is now, for the form's choices (the catalogue, each area's stretches, the
-    practitioners); re-read on every request: the owner may edit it while the desk runs."""
-    from ..pipeline import open_content
+    practitioners); as it is on disk at every request (the owner may edit it while the desk runs), read and
+    checked again only when its files changed (pipeline.current_content)."""
+    from ..pipeline import current_content
 
-    return open_content(content_dir)
+    return current_content(content_dir)
 
 
 @dataclass
