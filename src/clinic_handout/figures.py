@@ -109,16 +109,20 @@ class Inset:
 class Frame:
     """A small second view in a box (x0, y0, x1, y1): a person seen from above, drawn from `pose` (its joints
     in box units, at their drawn size; facing up the page), sitting on a chair seen from above: its seat
-    (x0, y0, x1, y1) with the chair's back along the seat's back edge."""
+    (x0, y0, x1, y1) with the chair's back along the seat's back edge. `title` says what view it is, written
+    at `title_at` (review 7: without it the view was read as a front view)."""
 
     box: tuple[float, float, float, float]
     pose: Pose
     seat: tuple[float, float, float, float]
+    title: str = ""
+    title_at: Point = (0.0, 0.0)
 
     def mirrored(self) -> Frame:
         x0, y0, x1, y1 = self.box
         s0, t0, s1, t1 = self.seat
-        return Frame((WIDTH - x1, y0, WIDTH - x0, y1), self.pose.mirrored(), (WIDTH - s1, t0, WIDTH - s0, t1))
+        return Frame((WIDTH - x1, y0, WIDTH - x0, y1), self.pose.mirrored(), (WIDTH - s1, t0, WIDTH - s0, t1),
+                     self.title, flip(self.title_at))
 
 
 @dataclass(frozen=True)
@@ -184,28 +188,21 @@ def side_view(far_arm: bool = True) -> tuple[Limb, ...]:
     return tuple(limbs)
 
 
-ABOVE = (81.5, -8.0)  # the view from above is laid out round x 80 (below); drawn centred on x 81.5, 8 lower
-
-
-def _above(x: float, y: float) -> Point:
-    return (x - 80 + ABOVE[0], y + ABOVE[1])
-
-
 # The buttock stretch seen from ABOVE, beside the side view (reviews 2-5: from the side the figure-4 reads as
 # an ordinary thigh-over-thigh cross, and from the front the shin lies over the thigh, a "rod"). From above
 # the legs draw a "4" on the chair's seat: the left thigh (grey) straight ahead, the right thigh (black) out to
 # the side, its shin lying across the left knee, the foot past it. The person faces up the page (the chair's
 # back below the seat), so the page's right is the person's right, as the reader's own (no mirror-copying).
-# Only the legs (review 6: the head and shoulders from above read as "a ball on a bench"); the words above
-# them say what to do, with the side (the note of the buttock pose).
+# Only the legs (review 6: the head and shoulders from above read as "a ball on a bench"), at the side view's
+# size (reviews 8, 9: at 0.8 of it they "can't be read at 5 cm"); the frame's title says what view it is, the
+# words under it what to do, with the sides (the note of the buttock pose).
 FIGURE_FOUR_ABOVE = Pose(
-    joints={k: _above(*v) for k, v in {
-        "hip": (83.5, 14.5), "far_hip": (75.5, 14.5),
-        "knee": (92.5, 28), "ankle": (76, 32), "toe": (68.5, 32.5),
-        "far_knee": (75.5, 30.5), "far_ankle": (75.5, 30.9), "far_toe": (75.5, 31.2)}.items()},  # its shin: down
-    limbs=(Limb(("far_hip", "far_knee", "far_ankle", "far_toe"), tuple(r * 0.8 for r in LEG), FAR),
-           Limb(("hip", "knee"), (THIGH * 0.8,), STRETCH),
-           Limb(("knee", "ankle", "toe"), (SHIN * 0.8, FOOT * 0.8), STRETCH, halo=True)),
+    joints={"hip": (71, 8), "far_hip": (62, 8),
+            "knee": (84, 22.5), "ankle": (62.5, 25.6), "toe": (54.5, 26),
+            "far_knee": (62, 23.3), "far_ankle": (62, 23.7), "far_toe": (62, 24.0)},  # its shin: straight down
+    limbs=(Limb(("far_hip", "far_knee", "far_ankle", "far_toe"), LEG, FAR),
+           Limb(("hip", "knee"), (THIGH,), STRETCH),
+           Limb(("knee", "ankle", "toe"), (SHIN, FOOT), STRETCH, halo=True)),
     facing=0, floor=False)
 
 SMALL = 0.82  # the seated person beside the sole's close-up, shrunk towards the floor at the box's left edge
@@ -273,17 +270,18 @@ POSES: dict[str, Pose] = {
     "buttock": Pose(
         joints={"head": (36, 47.5), "neck": (31, 40.5), "hip": (21, 25), "far_hip": (21, 25),
                 "knee": (33.5, 19.5), "ankle": (38.5, 31.5), "toe": (44, 31),
-                "far_knee": (38, 25), "far_ankle": (39, 8.4), "far_toe": (45.5, 7.5),
+                "far_knee": (38, 25), "far_ankle": (39, 8.4), "far_toe": (44.0, 7.5),
                 "shoulder": (30, 38), "elbow": (29.5, 31.5), "hand": (27, 25.5),
                 "far_shoulder": (30, 38), "far_elbow": (35.5, 34), "far_hand": (39, 34.5)},
         limbs=side_view(), hands=("hand",),
         props=(Chair(6.5, depth=22, seat=14.5, back=19),
-               Frame((63.5, 0.3, 99.5, 59.5), FIGURE_FOUR_ABOVE, (*_above(70, 11.5), *_above(90, 22)))),
+               Frame((47.0, 0.3, 99.8, 59.5), FIGURE_FOUR_ABOVE, (55.5, 3.3, 78.5, 16.5), "上から見ると",
+                     (73.4, 53.2))),
         region=(19.0, 25.7, 2.2, 3.0, -25),
-        ghost={"head": (24.5, 52), "neck": (22.5, 43)},
-        arrows=(Arrow((28, 58.5), (41, 53.4), "体を\n前へ", (53.3, 50)),),
-        label_spots=((87, 34.3), (85.5, 34.3)),  # in the view from above, over the black shin
-        note="{side}足首を\n{other}ひざに", note_at=(81.5, 49.5),
+        ghost={"head": (26, 52), "neck": (24, 43)},
+        arrows=(Arrow((28, 58.5), (41, 53.4), "体を\n前へ", (9.0, 50.7), word_gap=12),),
+        label_spots=((89.6, 7.2), (89.6, 8.0)),  # from above: beside the black thigh, below its knee
+        note="{side}足首を\n{other}ひざに", note_at=(73.4, 39.6),
         caption="お尻", label_words="{side}足"),
     # On the front edge of a chair set against a wall: the right leg forward, heel down, leaning forward.
     "hamstring": Pose(

@@ -219,8 +219,11 @@ def draw_pose(pose: Pose, label: str | None, label_size: float, word_size: float
     """Back to front: floor, props, the ghosted start, far limbs, body, the black leg, the stretched patch,
     the near arm and hands, the head, the close-up, arrows; then the arrows' words and the side label."""
     art = Art()
-    if pose.floor:
-        art.line((2, FLOOR), (WIDTH - 2, FLOOR), 0.9, PROP)
+    if pose.floor:  # up to a framed second view, not under it
+        frames = [p.box for p in pose.props if isinstance(p, Frame)]
+        start = max([2.0] + [x1 for x0, _, x1, _ in frames if x0 + x1 < WIDTH])
+        end = min([WIDTH - 2] + [x0 for x0, _, x1, _ in frames if x0 + x1 > WIDTH])
+        art.line((start, FLOOR), (end, FLOOR), 0.9, PROP)
     for prop in pose.props:
         if not isinstance(prop, Inset):
             _prop(art, prop)
@@ -249,6 +252,8 @@ def draw_pose(pose: Pose, label: str | None, label_size: float, word_size: float
     for arrow in pose.arrows:
         art.text("word", side_words(arrow.word, pose.side), word_size, [arrow.word_at],
                  near=[(arrow.start, arrow.end, 0)], gap=arrow.word_gap, font=fonts.BOLD)
+    for frame in (p for p in pose.props if isinstance(p, Frame) and p.title):  # what view it is (上から見ると)
+        art.text("title", frame.title, word_size, [frame.title_at], font=fonts.REGULAR)
     if pose.note:
         art.text("note", side_words(pose.note, pose.side), word_size, [pose.note_at], font=fonts.REGULAR)
     if label:
