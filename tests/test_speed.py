@@ -66,6 +66,7 @@ def test_cached_work_gives_the_bytes_of_a_cold_process():
     for large in (True, False):
         pictures._OPERATORS.clear()
         typeset.line_ranges.cache_clear()
+        typeset.char_widths.cache_clear()
         chain._markup.clear()
         cold[large] = _samples(content, large)
     assert warm_large == cold[True]
@@ -135,6 +136,63 @@ def test_line_breaks_are_kept_per_width():
     narrow_warm, wide_warm = lines(150), lines(300)  # both in the cache now
     assert narrow_warm == narrow_cold and wide_warm == wide_cold
     assert len(narrow_cold) > len(wide_cold)
+
+
+def test_character_widths_are_kept_per_text_face_and_size():
+    """Each character's width as ReportLab's stringWidth gives it, for the face and size asked, whatever
+    was asked before (the key: text, face, size)."""
+    from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
+
+    from clinic_handout import fonts, typeset
+    from clinic_handout.pipeline import open_content
+
+    chain = fonts.font_chain(open_content(REPO / "handouts").fallback_fonts)
+    mincho = next(face for face in chain.faces() if face is not fonts.primary())  # IPAmj Mincho (fonts.yaml)
+    text = "Wil 1.5 山田"
+    cases = [(text, name, size) for name in (fonts.REGULAR, mincho.pdf_name) for size in (12, 14)]
+    expected = {case: tuple(stringWidth(ch, case[1], case[2]) for ch in text) for case in cases}
+    assert len(set(expected.values())) == len(cases)  # each face and size really differs
+    typeset.char_widths.cache_clear()
+    for _ in range(2):  # cold, then every one from the cache
+        for case in cases:
+            assert typeset.char_widths(text, getFont(case[1]).face, case[2]) == pytest.approx(expected[case], abs=1e-9)
+    assert typeset.char_widths.cache_info().hits == len(cases)
+
+
+def test_a_table_wrapped_again_is_laid_out_as_a_new_one():
+    """render.Grid lays a table out once per width: asked the same widths and heights in the same order as a
+    ReportLab Table of the same cells, it has after each the Table's size, rows and columns. The height
+    matters only where ReportLab stops measuring rows (a cell spanning rows, a table taller than the height)."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, Table
+
+    from clinic_handout import fonts, render
+
+    fonts.primary()
+    style = ParagraphStyle("t", fontName=fonts.REGULAR, fontSize=12, leading=18, wordWrap="CJK")
+
+    words = "ゆっくり息をはきながら、痛みの出ない範囲で行います。"
+
+    def rows():
+        return [[Paragraph("つかまる", style), Paragraph(words * k, style)] for k in (1, 2, 3, 1)]
+
+    options = {"colWidths": ["25%", "75%"], "style": [("SPAN", (0, 0), (0, 1)), ("GRID", (0, 0), (-1, -1), 1, "black")]}
+    grid, table = render.Grid(rows(), **options), Table(rows(), **options)
+
+    def laid_out(table, width, height):
+        size = table.wrap(width, height)
+        return size, table._rowHeights, table._rowpositions, table._colpositions, table._hmax
+
+    for width, height in ((300, 1000), (300, 1000), (200, 1000), (300, 1000), (300, 50), (300, 40), (300, 1000)):
+        assert laid_out(grid, width, height) == laid_out(table, width, height), (width, height)
+    for part in (grid, table):  # a split lays the table out too (at another width here) ...
+        part.split(200, 1000)
+    assert laid_out(grid, 300, 1000) == laid_out(table, 300, 1000)  # ... so the next wrap lays it out again
+    for part in (grid, table):  # a new style: a new layout
+        part.setStyle([("LEFTPADDING", (0, 0), (-1, -1), 30)])
+    assert laid_out(grid, 300, 1000) == laid_out(table, 300, 1000)
+    assert laid_out(Table(rows(), **options), 300, 50) != laid_out(Table(rows(), **options), 300, 1000)  # it matters
+    assert laid_out(Table(rows(), **options), 200, 1000) != laid_out(Table(rows(), **options), 300, 1000)
 
 
 def test_markup_is_kept_per_text():

@@ -29,7 +29,7 @@ from . import __version__, fonts, ruby
 from .compose import Card, Handout, figure_alt, japanese_day
 from .figures import POSES
 from .pictures import key_sample, picture, qr_code
-from .rl_compat import frame_top, install, start_page
+from .rl_compat import frame_top, install, same_table_height, start_page
 from .tagging import Node, TaggingCanvas
 from .typeset import RUBY_MIN_PT
 from .typeset import JapaneseParagraph as Paragraph
@@ -70,7 +70,31 @@ def grid(rows, widths, *commands, padding=(0, 0, 0, 0), split=True, **options) -
     left, right, top, bottom = padding
     style = [("FONT", *ALL, fonts.REGULAR, BODY_PT), ("LEFTPADDING", *ALL, left), ("RIGHTPADDING", *ALL, right),
              ("TOPPADDING", *ALL, top), ("BOTTOMPADDING", *ALL, bottom), *commands]
-    return Table(rows, colWidths=widths, style=style, splitInRow=int(split), **options)
+    return Grid(rows, colWidths=widths, style=style, splitInRow=int(split), **options)
+
+
+class Grid(Table):
+    """A Table laid out once per width: ReportLab wraps a table again and again at the same width (the
+    table around it sizing its cells, KeepTogether measuring a block, the frame placing it, the cell drawing
+    it), and each wrap wraps every flowable inside it again. A wrap at the width of the last one returns
+    the layout it made, when the height given cannot change it (rl_compat.same_table_height); a split or
+    a new style lays it out again. About a third of a handout's table wraps are such repeats."""
+
+    def wrap(self, availWidth, availHeight):
+        if self.__dict__.get("_wrapped_at") == availWidth and same_table_height(self, availHeight):
+            self.availWidth = availWidth
+            return self._width, self._height
+        size = super().wrap(availWidth, availHeight)
+        self._wrapped_at = availWidth
+        return size
+
+    def split(self, availWidth, availHeight):  # lays the table out too, maybe at another width
+        self.__dict__.pop("_wrapped_at", None)
+        return super().split(availWidth, availHeight)
+
+    def setStyle(self, tblstyle):  # paddings, spans: a new layout
+        self.__dict__.pop("_wrapped_at", None)
+        super().setStyle(tblstyle)
 
 
 class SafetyMark(Flowable):

@@ -309,3 +309,13 @@ def compress_page(canvas) -> None:
     contents.dictionary["Filter"] = pdfdoc.PDFArray([pdfdoc.PDFName("FlateDecode")])
     setattr(contents, "__Comment__", "page stream")  # noqa: B010 (as ReportLab marks its own; no mypy stub)
     page.Contents, page.stream = contents, None
+
+
+def same_table_height(table, available_height: float) -> bool:
+    """Whether a Table wrapped before at the same width would lay out the same now at this height: its
+    rows' heights depend on the height it is given only where ReportLab's long-table optimisation stops
+    measuring rows once they pass it (`_calc_height`), so the same if every row but the last fits."""
+    heights = table.__dict__.get("_rowHeights")
+    if heights is None or None in heights:
+        return False
+    return not table._longTableOptimize or sum(heights[:-1]) <= available_height

@@ -121,8 +121,14 @@ class _Segment:
         self._ruby: list | None = None  # the group being read: [start, end or None, reading, frag]
 
     def add(self, frag) -> None:
-        text = ""
         face = getFont(frag.fontName).face  # type: ignore[attr-defined]  # our fonts are all TTFonts
+        if self._ruby is None and OPEN not in (frag.text or ""):  # no ruby: the text as it is
+            start = len(self.text)
+            self.text += frag.text or ""
+            self.widths += char_widths(frag.text or "", face, frag.fontSize)
+            self.runs.append((frag, start, len(self.text)))
+            return
+        text = ""
         scale, known, default = 0.001 * frag.fontSize, face.charWidths.get, face.defaultWidth
         widths: list[float] = []  # as ReportLab's stringWidth
 
@@ -224,6 +230,14 @@ class _Segment:
                 if hi in ends:  # after a group's base, even at a line's end: a spaced base's end is in its line
                     words.append(_ruby_end(frag, here[ends[hi]][4]))
         return words
+
+
+@lru_cache(maxsize=4096)
+def char_widths(text: str, face, size: float) -> tuple[float, ...]:
+    """Each character's width in a face (the face itself in the key: its identity) at a size, as ReportLab's
+    stringWidth adds them up. Pure, so kept per process: every handout sets the same texts in the same faces."""
+    scale, known, default = 0.001 * size, face.charWidths.get, face.defaultWidth
+    return tuple(known(ord(ch), default) * scale for ch in text)
 
 
 @lru_cache(maxsize=4096)
