@@ -79,6 +79,21 @@ def _font_cache_of_the_tests(tmp_path_factory):
         os.environ["HANDOUT_FONT_CACHE"] = saved
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _result_cache_of_the_tests(tmp_path_factory):
+    """The tests' cached results (cache.py) go to a folder of their own, never to the user's cache; set in
+    os.environ, so the processes the tests start inherit it. A test may set its own."""
+    import os
+
+    saved = os.environ.get("HANDOUT_CACHE")
+    os.environ["HANDOUT_CACHE"] = str(tmp_path_factory.mktemp("result-cache"))
+    yield
+    if saved is None:
+        os.environ.pop("HANDOUT_CACHE", None)
+    else:
+        os.environ["HANDOUT_CACHE"] = saved
+
+
 @pytest.fixture
 def run(tmp_path, monkeypatch):
     """Runs `handout ARGS` in an empty folder (tmp_path); returns click's Result."""

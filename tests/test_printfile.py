@@ -489,8 +489,8 @@ def test_content_changed_while_the_batch_read_it_is_not_printed_as_sent(tmp_path
     folder = _pictured_clinic(tmp_path / "clinic")
     real_check = contents.check_file
 
-    def check_file(path, kind, glyphs=None):
-        value = real_check(path, kind, glyphs)
+    def check_file(path, kind, glyphs=None, **options):
+        value = real_check(path, kind, glyphs, **options)
         if path.name == "stretches.yaml" and "（改）" not in path.read_text(encoding="utf-8"):
             from .conftest import edit
 

@@ -290,7 +290,7 @@ def fallback_fonts(folder: Path) -> tuple[tuple[FallbackFont, ...], list[Problem
     """The font chain of fonts.yaml (optional: without it, BIZ UD Gothic alone)."""
     if not (folder / "fonts.yaml").exists():
         return (), []
-    value, problems = check_file(folder / "fonts.yaml", FONTS)
+    value, problems = check_file(folder / "fonts.yaml", FONTS, cached=True)
     if problems or value is INVALID:
         return (), problems
     return tuple(replace(font, folder=folder.resolve()) for font in value["fallback"]), []
@@ -310,7 +310,7 @@ def load_content(folder: Path, allow_missing_glyphs: bool | None = None) -> Cont
     values = {}
     read = _digests(_yaml_files(folder), folder)  # before they are read: an edit after this is seen (batch.py)
     for name, kind in FILES.items():
-        value, found = check_file(folder / name, kind, glyphs)
+        value, found = check_file(folder / name, kind, glyphs, cached=True)  # parsed once per version of a file
         values[name], problems = value, problems + found
     if problems:
         raise InputError(problems)

@@ -129,15 +129,17 @@ def variation_sequences(face) -> dict[tuple[int, int], int | None]:
 
 
 def font_cache_dir() -> Path | None:
-    """Where parsed fonts are kept between runs: the user's cache folder (none if HANDOUT_FONT_CACHE=off)."""
-    setting = os.environ.get("HANDOUT_FONT_CACHE", "")
-    if setting.lower() in ("0", "off", "no"):
+    """Where parsed fonts are kept between runs: $HANDOUT_FONT_CACHE, else the fonts folder of the program's
+    cache folder (cache.py: $HANDOUT_CACHE, else the user's cache folder); none if either says off."""
+    from .cache import OFF, cache_root
+
+    setting = os.environ.get("HANDOUT_FONT_CACHE", "").strip()
+    if setting.lower() in OFF:
         return None
     if setting:
         return Path(setting)
-    if sys.platform == "win32":
-        return Path(os.environ.get("LOCALAPPDATA", Path.home())) / "clinic-handout" / "fonts"
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "clinic-handout" / "fonts"
+    root = cache_root()
+    return None if root is None else root / "fonts"
 
 
 CACHE_VERSION = 3  # 3: the font file's bytes are not in it (read from the font)
@@ -221,6 +223,19 @@ def evict(folder: Path, keep: Path | None = None) -> None:
                 file.unlink()
 
 
+_identities: dict[str, str] = {}
+
+
+def identity(path: Path) -> str:
+    """The font file's identity for a cached result that depends on its glyphs or widths (cache.py): a SHA-256
+    of its bytes (the font cache's key when it read the file)."""
+    import hashlib
+
+    if str(path) not in _identities:
+        _identities[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return _identities[str(path)]
+
+
 def load_ttfont(name: str, path: Path):
     """A ReportLab TTFont for path. Parsing a 4.6 MB font takes about 50 ms on every start; its parsed
     face is kept with marshal (plain data, no code) in the cache folder and read back in about 15 ms.
@@ -236,6 +251,7 @@ def load_ttfont(name: str, path: Path):
         return ttfonts.TTFont(name, str(path))
     data = path.read_bytes()
     key = _cache_key(path, data)
+    _identities[str(path)] = key  # the font's bytes: what a cached result drawn in it is keyed by (identity)
     cached = folder / f"{key}.marshal"
     fields = _read_cached(cached, key)
     if fields is not None:
@@ -258,6 +274,7 @@ class Face:
         from .rl_compat import glyphs_by_slices
 
         self.label, self.pdf_name = label, pdf_name
+        self.files = (regular, bold)
         self.bold_name = f"{pdf_name}-Bold" if bold else pdf_name
         self.fonts = [load_ttfont(pdf_name, regular)] + ([load_ttfont(self.bold_name, bold)] if bold else [])
         for font in self.fonts:
@@ -272,6 +289,10 @@ class Face:
 
     def has(self, ch: str) -> bool:
         return ord(ch) in self.points
+
+    def identity(self) -> str:
+        """Its font files' identities (fonts.identity), for a cached result drawn in this face."""
+        return " ".join(identity(path) for path in self.files if path is not None)
 
     def has_sequence(self, base: str, selector: str) -> bool:
         return all((ord(base), ord(selector)) in table for table in self._sequence_tables())

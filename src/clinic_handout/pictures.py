@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import itertools
 import math
+import sys
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -210,11 +211,72 @@ def figure(name: str, width: float, height: float, label: str | None = None, mir
 def figure_art(name: str, width: float, height: float, label: str | None = None, mirror: bool = False,
                label_pt: float = LABEL_PT) -> tuple[Art, float]:
     """The figure's shapes and geometry in box units, and the scale (points per unit) it is drawn at.
-    Cached: a batch draws the same few figures again and again (the shapes are only read)."""
-    fonts.primary()  # the label's font
+    Cached: a batch draws the same few figures again and again (the shapes are only read). Kept on disk too
+    (cache.py), keyed by these arguments, the label font's files (the words are placed by their widths),
+    ReportLab's version and this program's code: drawing five figures took about 20 ms in every new process,
+    most of it finding the words' places."""
+    from reportlab import Version
+
+    from . import cache
+
+    face = fonts.primary()  # the label's font
+    key = (f"figure {(name, width, height, label, mirror, label_pt)!r} fonts {face.identity()} reportlab {Version} "
+           f"code {cache.code_version()}")
+    stored = _art_from(cache.read("figure", key))
+    if stored is not None:
+        return stored
     pose = POSES[name].mirrored() if mirror else POSES[name]
     scale = min(width / WIDTH, height / HEIGHT)
-    return draw_pose(pose, label, label_pt / scale, WORD_PT * label_pt / LABEL_PT / scale, LABEL_GAP_PT / scale), scale
+    art = draw_pose(pose, label, label_pt / scale, WORD_PT * label_pt / LABEL_PT / scale, LABEL_GAP_PT / scale)
+    stored_art = _art_data(art)
+    if stored_art is not None:
+        cache.write("figure", key, (stored_art, scale))
+    return art, scale
+
+
+# An Art on disk: each shape as (its class's name, its attributes), a colour as ("C", red, green, blue, alpha);
+# the footprints and the texts' boxes as they are (numbers in tuples). A shape or value of another kind is not
+# stored (the figure is then drawn every time).
+_SHAPES = {kind.__name__: kind for kind in (Line, Circle, Polygon, PolyLine, String)}
+
+
+def _art_data(art: Art) -> tuple | None:
+    def value(item):
+        if type(item) is colors.Color:
+            return ("C", item.red, item.green, item.blue, item.alpha)
+        if item is None or type(item) in (str, int, float, bool):
+            return item
+        if type(item) is list and all(type(n) in (int, float) for n in item):
+            return item
+        raise TypeError(type(item).__name__)
+
+    try:
+        shapes = []
+        for shape in art.shapes:
+            if _SHAPES.get(type(shape).__name__) is not type(shape):
+                return None
+            shapes.append((type(shape).__name__, {name: value(item) for name, item in vars(shape).items()}))
+    except TypeError:
+        return None
+    return tuple(shapes), art.footprint, art.stretched, art.texts
+
+
+def _art_from(stored) -> tuple[Art, float] | None:
+    """The (art, scale) a cache file holds, or None when it holds anything else."""
+    try:
+        (shapes, footprint, stretched, texts), scale = stored
+        art = Art()
+        for kind, fields in shapes:
+            shape = _SHAPES[kind].__new__(_SHAPES[kind])
+            for name, item in fields.items():  # the attributes the constructor set, as they were
+                if type(item) is tuple:
+                    item = colors.Color(*item[1:])
+                shape.__dict__[name] = item
+            art.shapes.append(shape)
+        art.footprint, art.stretched, art.texts = footprint, stretched, texts
+        return art, float(scale)
+    except (TypeError, ValueError, KeyError, AttributeError):  # None (no entry), or not what this code writes
+        return None
 
 
 def draw_pose(pose: Pose, label: str | None, label_size: float, word_size: float, label_gap: float) -> Art:
@@ -682,6 +744,10 @@ def _renderer():
             # invariant: the order the renderer writes states in; a canvas that draws graphics its own way
             key = (*key, rl_config.invariant, _graphics_of(type(canvas)))
             cached = _OPERATORS.get(key)
+            if cached is None and key[-1] is None:  # drawn by ReportLab's own canvas code: maybe on disk
+                cached = _stored_operators(key)
+                if cached is not None:
+                    _keep_operators(key, cached)
             shared = getattr(canvas, "draw_shared", None)  # a print file's canvas: once, as a form (printfile.py)
             if cached is not None:
                 if shared is not None:
@@ -693,15 +759,47 @@ def _renderer():
             super().drawNode(node)
             written = tuple(page_code(canvas)[start:])
             if not any("/" in op or "BT" in op for op in written):  # no resource named, no text
-                if len(_OPERATORS) >= OPERATORS_MAX:
-                    _OPERATORS.clear()
-                _OPERATORS[key] = written
+                _keep_operators(key, written)
+                if key[-1] is None:
+                    _store_operators(key, written)
                 if shared is not None:
                     del page_code(canvas)[start:]
                     shared(written)
             return None
 
     return CachingRenderer
+
+
+def _keep_operators(key: tuple, operators: tuple[str, ...]) -> None:
+    if len(_OPERATORS) >= OPERATORS_MAX:
+        _OPERATORS.clear()
+    _OPERATORS[key] = operators
+
+
+def _operators_key(key: tuple) -> str:
+    """A group's operators on disk (cache.py): its arguments and the invariant flag, ReportLab's version and
+    whether its C accelerator formats the numbers, and this program's code."""
+    from reportlab import Version
+
+    from . import cache
+
+    return (f"operators {key[:-1]!r} reportlab {Version} accel {sys.modules.get('_rl_accel') is not None} "
+            f"code {cache.code_version()}")
+
+
+def _stored_operators(key: tuple) -> tuple[str, ...] | None:
+    from . import cache
+
+    stored = cache.read("operators", _operators_key(key))
+    if type(stored) is tuple and all(type(op) is str for op in stored):
+        return stored
+    return None
+
+
+def _store_operators(key: tuple, operators: tuple[str, ...]) -> None:
+    from . import cache
+
+    cache.write("operators", _operators_key(key), operators)
 
 
 # What our canvases override (tagging.py, render.py): none of it draws graphics.
@@ -747,6 +845,21 @@ def qr_code(url: str, size: float) -> QrCode:
 
 @lru_cache(maxsize=32)
 def _qr_operators(url: str, size: float) -> str:
+    """Kept on disk too (cache.py): encoding the clinic's address took about 11 ms in every new process."""
+    from reportlab import Version
+
+    from . import cache
+
+    key = f"qr {url!r} {size!r} reportlab {Version} code {cache.code_version()}"
+    stored = cache.read("qr", key)
+    if isinstance(stored, str):
+        return stored
+    operators = _encoded_qr_operators(url, size)
+    cache.write("qr", key, operators)
+    return operators
+
+
+def _encoded_qr_operators(url: str, size: float) -> str:
     modules, runs = _qr_runs(url)
     unit = size / (modules + 8)
     rectangles = "".join(f"{(column + 4) * unit:.3f} {size - (row + 5) * unit:.3f} {length * unit:.3f} {unit:.3f} re\n"

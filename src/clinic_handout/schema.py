@@ -96,8 +96,13 @@ _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 
 
-def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
-    """Parses one UTF-8 YAML file (a byte-order mark is fine); returns (data, problems)."""
+def read_yaml(path: Path, cached: bool = False) -> tuple[Any, list[Problem]]:
+    """Parses one UTF-8 YAML file (a byte-order mark is fine); returns (data, problems).
+
+    cached: a file parsed without error before (the same bytes, the same program) is read from the
+    on-disk cache (cache.py) instead of being parsed again; only for the content folder's files, which
+    every handout shares (a prescription, a patient's data, is never cached). What the file says is
+    checked afterwards just the same (check_file), so every message is as without the cache."""
     try:
         raw = read_limited(path, YAML_LIMIT)
     except InputError as exc:
@@ -117,6 +122,9 @@ def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
         return None, [Problem(path, line, "", found, expected) for line, found, expected in hints]
     # Characters YAML refuses or reads as line breaks are carried through as markers, so that the
     # field holding one reports it with its name and line (Text.convert); see _FORBIDDEN.
+    key = _parse_key(raw) if cached else None
+    if key is not None and (hit := _parsed_from_cache(key, path)) is not None:
+        return hit
     loader = _Loader(text.translate(_MARK))
     try:
         data = loader.get_single_data()
@@ -138,9 +146,82 @@ def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
         return None, [Problem(path, None, "", f"YAML の書き方の誤り ({exc})", "正しい YAML (valid YAML)")]
     finally:
         loader.dispose()
-    problems = [Problem(path, line, key, "同じ項目が2回 (the same key twice)", "各項目は1回だけ (each key once)")
-                for line, key in loader.duplicates]
-    return data, problems
+    if key is not None:
+        _cache_parsed(key, data, loader.duplicates)
+    return data, _duplicate_problems(path, loader.duplicates)
+
+
+def _duplicate_problems(path: Path, duplicates: list[tuple[int, str]]) -> list[Problem]:
+    return [Problem(path, line, key, "同じ項目が2回 (the same key twice)", "各項目は1回だけ (each key once)")
+            for line, key in duplicates]
+
+
+# -- the parsed content files on disk (cache.py) ----------------------------------------------------
+# A parsed file is stored as plain data: a mapping as ("M", line, ((key, key's line, value), ...)), a list as
+# ("L", line, ((item's line, item), ...)), a date as ("D", "YYYY-MM-DD"); text, numbers, booleans and None as
+# themselves. Anything else YAML can make (a set, !!binary bytes, a date with a time) is not stored: that
+# file is parsed every time.
+def _parse_key(raw: bytes) -> str:
+    import hashlib
+
+    from .cache import code_version
+
+    return f"yaml {hashlib.sha256(raw).hexdigest()} pyyaml {yaml.__version__} code {code_version()}"
+
+
+class _NotStored(Exception):
+    pass
+
+
+def _encode(value):
+    if isinstance(value, LineDict):
+        return ("M", value.line, tuple((_encode(k), value.key_lines[k], _encode(v)) for k, v in value.items()))
+    if isinstance(value, LineList):
+        return ("L", value.line, tuple((line, _encode(v)) for line, v in zip(value.item_lines, value, strict=True)))
+    if type(value) is dt.date:
+        return ("D", value.isoformat())
+    if value is None or type(value) in (str, int, float, bool):
+        return value
+    raise _NotStored(type(value).__name__)
+
+
+def _decode(value):
+    if type(value) is not tuple:
+        return value
+    if value[0] == "M":
+        mapping = LineDict()
+        mapping.line, mapping.key_lines = value[1], {}
+        for key, line, item in value[2]:
+            key = _decode(key)
+            mapping[key] = _decode(item)
+            mapping.key_lines[key] = line
+        return mapping
+    if value[0] == "L":
+        items = LineList(_decode(item) for _, item in value[2])
+        items.line, items.item_lines = value[1], [line for line, _ in value[2]]
+        return items
+    return dt.date.fromisoformat(value[1])
+
+
+def _cache_parsed(key: str, data, duplicates: list[tuple[int, str]]) -> None:
+    from . import cache
+
+    try:
+        encoded = _encode(data)
+    except (_NotStored, RecursionError):
+        return
+    cache.write("yaml", key, (encoded, tuple(duplicates)))
+
+
+def _parsed_from_cache(key: str, path: Path) -> tuple[Any, list[Problem]] | None:
+    from . import cache
+
+    stored = cache.read("yaml", key)
+    try:
+        encoded, duplicates = stored  # type: ignore[misc]
+        return _decode(encoded), _duplicate_problems(path, [(line, name) for line, name in duplicates])
+    except (TypeError, ValueError, IndexError, KeyError, AttributeError, RecursionError):  # None, or not ours
+        return None
 
 
 # -- characters no field may hold ----------------------------------------------------------------
@@ -588,9 +669,9 @@ class Record(Kind):
         return self.make(**result) if self.make else result
 
 
-def check_file(path: Path, kind: Kind, glyphs: Glyphs | None = None):
-    """Reads path and converts it with kind: (value or INVALID, problems)."""
-    data, problems = read_yaml(path)
+def check_file(path: Path, kind: Kind, glyphs: Glyphs | None = None, cached: bool = False):
+    """Reads path and converts it with kind: (value or INVALID, problems). cached: see read_yaml."""
+    data, problems = read_yaml(path, cached)
     if problems and data is None:
         return INVALID, problems
     reader = Reader(path, glyphs, problems)
