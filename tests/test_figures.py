@@ -1136,3 +1136,45 @@ def test_the_sole_figure_shows_the_foot_up_on_the_other_thigh(mirror):
     assert (j["ankle"][0] - j["knee"][0]) * facing > 3 and j["ankle"][1] < j["knee"][1]
     assert 2 < j["ankle"][1] - j["far_knee"][1] < 6
     assert min(j["ankle"][1], j["toe"][1]) - FLOOR > 12
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+def test_the_inner_thigh_shows_the_seat_of_the_trousers_with_two_back_pockets(mirror):
+    # review 9: "you must read the small うしろ姿 to know it is a back view; without it the sides look swapped
+    # against the text". A back view shows what a front view cannot: the seat of the trousers. Written out, on
+    # the drawn shapes (x about the pelvis, in box units):
+    # - two white outlined circles of one size (the buttocks), one each side of the pelvis's x, inside the
+    #   trunk's width, their centres between the hips' height and the waistband, drawn over the tops of the legs;
+    # - two back pockets: ink outlines with their opening at the top (a level line), one each side of the back
+    #   seam, at least 2.5 units wide and tall, each on its own buttock, below the waistband.
+    pose = POSES["inner-thigh"].mirrored() if mirror else POSES["inner-thigh"]
+    j = pose.joints
+    art, _ = figure_art("inner-thigh", *CARD[:2], "左" if mirror else "右", mirror)
+    (px, py) = j["pelvis"]
+    (torso,) = [limb for limb in pose.limbs if "neck" in limb.joints]
+    r = torso.radius[0]
+    waist = [s for s in art.shapes if isinstance(s, Line) and s.strokeColor == pictures.INK and abs(s.y1 - s.y2) < 1e-9
+             and min(s.x1, s.x2) < px - r + 1 and max(s.x1, s.x2) > px + r - 1]
+    assert len(waist) == 1
+    belt = waist[0].y1
+    hips = max(j["hip"][1], j["far_hip"][1])
+    cheeks = [s for s in art.shapes if isinstance(s, Circle) and s.fillColor == pictures.WHITE and s.strokeColor == pictures.INK
+              and abs(s.cx - px) + s.r <= r + 0.01 and hips - 3 <= s.cy <= belt and s.r >= 2.5]
+    assert sorted(round((s.cx - px) / abs(s.cx - px)) for s in cheeks) == [-1, 1], cheeks
+    assert cheeks[0].r == cheeks[1].r
+    legs = [i for i, s in enumerate(art.shapes) if isinstance(s, Line) and s.strokeColor in (pictures.INK, pictures.FAR_FILL)
+            and s.strokeWidth >= 2 * 2.9 and (s.x1, s.y1) in (j["hip"], j["far_hip"])]
+    assert legs and all(art.shapes.index(c) > max(legs) for c in cheeks)  # over the tops of the legs
+    pockets = [s for s in art.shapes if isinstance(s, PolyLine) and s.strokeColor == pictures.INK]
+    pockets = [p for p in pockets if all(abs(x - px) <= r for x in p.points[::2]) and max(p.points[1::2]) < belt]
+    assert len(pockets) == 2, pockets
+    for pocket in pockets:
+        xs, ys = pocket.points[::2], pocket.points[1::2]
+        assert max(xs) - min(xs) >= 2.5 and max(ys) - min(ys) >= 2.5
+        side = 1 if min(xs) > px else -1
+        assert (min(xs) - px) * side > 0 and (max(xs) - px) * side > 0  # one side of the seam
+        (cheek,) = [c for c in cheeks if (c.cx - px) * side > 0]
+        assert all(math.dist((x, y), (cheek.cx, cheek.cy)) <= cheek.r + 1.5 for x, y in zip(xs, ys, strict=True))
+        top = max(ys)
+        assert any(isinstance(s, Line) and abs(s.y1 - top) < 1e-9 and abs(s.y2 - top) < 1e-9
+                   and {round(s.x1, 6), round(s.x2, 6)} == {round(min(xs), 6), round(max(xs), 6)} for s in art.shapes)

@@ -258,9 +258,9 @@ POSES: dict[str, Pose] = {
         facing=0, hands=("far_hand",),
         props=(Wall(0.5, 4.5, top=40), Chair(20, depth=15.5, seat=15.5, back=16.5, facing=-1)),  # room above it
         region=(49.1, 20.0, 4.4, 1.9, -35),
-        arrows=(Arrow((37.5, 31), (37.5, 20), "{other}ひざを\n曲げる", (18, 50.5), word_gap=12),),
+        arrows=(Arrow((35.5, 30), (35.5, 20), "{other}ひざを\n曲げる", (18, 50.5), word_gap=12),),
         label_spots=((74, 27), (72, 24.5), (76, 28)),
-        caption="太ももの内側", from_behind=True, note="うしろ姿", note_at=(75, 54.5),
+        caption="太ももの内側", from_behind=True, note="うしろ姿", note_at=(68, 54.5),
         label_words="{side}足を\n伸ばす"),
     # Seated, seen from the side: a figure-4. The right ankle rests on the left knee (the foot past it), the
     # right knee drops out to the seat's height, so the black thigh and shin make a V over the grey leg; hands on the
