@@ -1158,12 +1158,14 @@ def test_the_inner_thigh_shows_the_seat_of_the_trousers_with_two_back_pockets(mi
     assert len(waist) == 1
     belt = waist[0].y1
     hips = max(j["hip"][1], j["far_hip"][1])
-    cheeks = [s for s in art.shapes if isinstance(s, Circle) and s.fillColor == pictures.WHITE and s.strokeColor == pictures.INK
-              and abs(s.cx - px) + s.r <= r + 0.01 and hips - 3 <= s.cy <= belt and s.r >= 2.5]
+    cheeks = [s for s in art.shapes if isinstance(s, Circle) and s.fillColor == pictures.WHITE
+              and s.strokeColor == pictures.INK and abs(s.cx - px) + s.r <= r + 0.01 and hips - 3 <= s.cy <= belt
+              and s.r >= 2.5]
     assert sorted(round((s.cx - px) / abs(s.cx - px)) for s in cheeks) == [-1, 1], cheeks
     assert cheeks[0].r == cheeks[1].r
-    legs = [i for i, s in enumerate(art.shapes) if isinstance(s, Line) and s.strokeColor in (pictures.INK, pictures.FAR_FILL)
-            and s.strokeWidth >= 2 * 2.9 and (s.x1, s.y1) in (j["hip"], j["far_hip"])]
+    legs = [i for i, s in enumerate(art.shapes) if isinstance(s, Line)
+            and s.strokeColor in (pictures.INK, pictures.FAR_FILL) and s.strokeWidth >= 2 * 2.9
+            and (s.x1, s.y1) in (j["hip"], j["far_hip"])]
     assert legs and all(art.shapes.index(c) > max(legs) for c in cheeks)  # over the tops of the legs
     pockets = [s for s in art.shapes if isinstance(s, PolyLine) and s.strokeColor == pictures.INK]
     pockets = [p for p in pockets if all(abs(x - px) <= r for x in p.points[::2]) and max(p.points[1::2]) < belt]
