@@ -91,18 +91,23 @@ class Towel:
 
 
 @dataclass(frozen=True)
-class Inset:
-    """A big round close-up of a right sole (toes up, heel down, seen from below: the big toe on the viewer's
-    right), the black leg going off behind the heel, two hands holding the heel with both thumbs on the sole;
-    joined to `source` (the foot in the main picture). Its layout is in pictures.py (SOLE, HAND, THUMB)."""
+class Sole:
+    """The black leg's foot seen from its sole, big, lying on the other thigh: a person sitting seen from the
+    side of the other leg sees the sole of a foot put on that thigh (the sole turns to that side, the toes
+    forward, the heel towards the body, the big toe up). Drawn (pictures.py, SOLE_OUTLINE) as a black foot
+    with its sole white: the heel's round pad, the arch, the ball and five toe pads; both hands hold its upper
+    edge with both thumbs on the sole. `words` name its ends on the drawing: (word, first spot, the end named:
+    0 the heel, 1 the toes)."""
 
-    centre: Point
-    radius: float
-    source: Point
-    sign: int = 1  # -1 when mirrored: the left sole, its big toe on the viewer's left
+    heel: Point  # the heel's end
+    toe: Point  # the far end of the toes: the foot is `heel` to `toe` long
+    width: float  # across the ball of the foot
+    sign: int = -1  # the big toe's side: -1 right of heel -> toe (up when the toes point left); mirrored +1
+    words: tuple[tuple[str, Point, float], ...] = ()
 
-    def mirrored(self) -> Inset:
-        return Inset(flip(self.centre), self.radius, flip(self.source), -self.sign)
+    def mirrored(self) -> Sole:
+        return Sole(flip(self.heel), flip(self.toe), self.width, -self.sign,
+                    tuple((w, flip(at), end) for w, at, end in self.words))
 
 
 @dataclass(frozen=True)
@@ -205,17 +210,6 @@ FIGURE_FOUR_ABOVE = Pose(
            Limb(("knee", "ankle", "toe"), (SHIN, FOOT), STRETCH, halo=True)),
     facing=0, floor=False)
 
-SMALL = 0.82  # the seated person beside the sole's close-up, shrunk towards the floor at the box's left edge
-
-
-def _shrunk_x(x: float) -> float:
-    return 1 + (x - 1) * SMALL
-
-
-def _shrunk(joints: dict[str, Point]) -> dict[str, Point]:
-    return {k: (_shrunk_x(x), FLOOR + (y - FLOOR) * SMALL) for k, (x, y) in joints.items()}
-
-
 POSES: dict[str, Pose] = {
     # Half-kneeling lunge beside a chair: the right knee down behind on a folded towel (a soft pad), the left
     # foot flat ahead, its thigh sloping a little down to the knee (not a seat), the trunk upright, both hands
@@ -297,25 +291,29 @@ POSES: dict[str, Pose] = {
         # Beyond the black foot, away from the grey shin (review 8: above the black shin it floated between the legs).
         label_spots=((77, 16), (78, 18), (63.5, 22), (65.5, 23)),
         caption="太ももの裏", label_words="{side}足"),
-    # Seated on the left, small (drawn at SMALL of the others' size): the right ankle on the left thigh (a V:
-    # the knee drops, the shin rises to the other thigh), both hands at the foot. The close-up is the main
-    # thing (more than half the figure): the right sole from below, two hands holding the heel, both thumbs on
-    # the sole; the arrow runs up the sole from the heel to the base of the toes (さする, the steps' own verb).
+    # Seated, seen from the side of the OTHER leg (facing left): the right foot put on the left thigh turns its
+    # sole to that side, so this is the one view that shows the whole sole, toes forward, heel towards the body,
+    # big toe up (reviews 6-9: a small figure and a round close-up seen from the patient's eyes were "a sole or
+    # the top of the foot? which end is the heel?"). One picture, the foot drawn big: black with its sole white,
+    # lying along the grey thigh (the near leg), its black shin going back to the knee behind; both hands on its
+    # upper edge with both thumbs on the sole; the arrow along the sole from the heel to the base of the toes
+    # (さする, the steps' verb); かかと and つま先 written at its ends. The person's far (right) arm is grey.
     "foot-sole": Pose(
-        joints=_shrunk({"head": (22.5, 46), "neck": (19, 37.5), "hip": (13, 21), "far_hip": (13, 21),
-                        "knee": (22, 29), "ankle": (29.5, 26.8), "toe": (36, 28.3),
-                        "far_knee": (29, 21.5), "far_ankle": (26.5, 6.8), "far_toe": (32.5, 6.3),
-                        "shoulder": (18.5, 35), "elbow": (25.5, 36), "hand": (33, 31.8),
-                        "far_shoulder": (18.5, 35), "far_elbow": (26.5, 35), "far_hand": (35.5, 31.5)}),
-        limbs=tuple(replace(limb, radius=tuple(r * SMALL for r in limb.radius), halo=limb.tone == STRETCH)
-                    for limb in side_view()),  # a white edge: the black leg lies over the grey thigh
-        head=5.4 * SMALL, hands=("hand",),
-        props=(Chair(_shrunk_x(4), depth=19 * SMALL, seat=12.5 * SMALL, back=17 * SMALL),
-               Inset((73.5, 31.5), 26, _shrunk({"foot": (33, 27.8)})["foot"])),
-        region=(71.0, 33.4, 9.5, 3.4, 0),  # its x axis along the sole: the hatching crosses the arrow
-        arrows=(Arrow((87.5, 33.9), (58.3, 33.9), "さする", (73.5, 47.0)),),
-        # Above the black foot resting on the thigh, clear of the grey shin (review 8: under the foot it sat by the
-        # grey shin on the floor and was read as naming that leg); under it only if that place is taken.
-        label_spots=((37, 37.5), (36, 38.5), (38.5, 18.5), (39, 17.5), (38, 19.5)),
+        joints={"head": (76, 53), "neck": (82, 46.5), "hip": (87.5, 27.5), "far_hip": (87.5, 27.5),
+                "knee": (78, 32.5), "ankle": (64.5, 36.5), "toe": (32, 39.5),
+                "far_knee": (66.5, 29), "far_ankle": (72.5, 8.6), "far_toe": (66, 7.3),
+                "shoulder": (82, 44), "elbow": (72.5, 42), "hand": (61.5, 44),
+                "far_shoulder": (82, 44), "far_elbow": (70, 44.5), "far_hand": (52.5, 45.5)},
+        limbs=(Limb(("far_shoulder", "far_elbow", "far_hand"), ARM, FAR),
+               Limb(("hip", "knee", "ankle"), (THIGH, SHIN), STRETCH),
+               Limb(("hip", "neck"), (TORSO,)),
+               Limb(("far_hip", "far_knee", "far_ankle", "far_toe"), LEG, FAR),
+               Limb(("shoulder", "elbow", "hand"), ARM)),
+        facing=-1,
+        props=(Chair(97.5, depth=14, seat=16.5, back=19, facing=-1),
+               Sole((66, 35.5), (32, 39.5), 12.0, words=(("かかと", (52, 20), 0.0), ("つま先", (16, 32), 1.0)))),
+        region=(49.5, 37.0, 10.5, 2.4, -6.7),  # along the sole's middle: the hatching crosses the arrow
+        arrows=(Arrow((62.5, 33.4), (38.5, 36.2), "さする", (56, 54.5), word_gap=16),),
+        label_spots=((19, 51), (21, 49.5), (22, 48.5)),
         caption="足の裏", label_words="{side}足"),
 }

@@ -18,6 +18,7 @@ from .figures import (
     BODY,
     FAR,
     FLOOR,
+    FOREARM,
     HEIGHT,
     OTHER_SIDE,
     POSES,
@@ -29,8 +30,8 @@ from .figures import (
     Arrow,
     Chair,
     Frame,
-    Inset,
     Pose,
+    Sole,
     Towel,
     Wall,
     side_words,
@@ -48,6 +49,7 @@ OUTLINE = 0.75  # a limb's outline, box units
 PHOTO_DPI = 200  # photos are downsampled to this at their printed size
 LABEL_PT = 11  # the side label (右 / 左), bold
 WORD_PT = 10.5  # an arrow's words
+LEADER = 0.5  # the thin line from a word to the part it names (かかと), box units
 LABEL_GAP_PT = 7.5  # the side label's box is at most this far (points) from the stretched leg's edge
 
 Capsule = tuple[tuple[float, float], tuple[float, float], float]  # a segment and a radius: a shape's footprint
@@ -288,8 +290,9 @@ def draw_pose(pose: Pose, label: str | None, label_size: float, word_size: float
         start = max([2.0] + [x1 for x0, _, x1, _ in frames if x0 + x1 < WIDTH])
         end = min([WIDTH - 2] + [x0 for x0, _, x1, _ in frames if x0 + x1 > WIDTH])
         art.line((start, FLOOR), (end, FLOOR), 0.9, PROP)
+    soles = [prop for prop in pose.props if isinstance(prop, Sole)]
     for prop in pose.props:
-        if not isinstance(prop, Inset):
+        if not isinstance(prop, Sole):
             _prop(art, prop)
     if pose.ghost:
         _ghost(art, pose)
@@ -302,15 +305,15 @@ def draw_pose(pose: Pose, label: str | None, label_size: float, word_size: float
             for a, b, r in zip(limb.joints, limb.joints[1:], limb.radius, strict=False)]
     if pose.from_behind:
         _back(art, joints, pose)
-    _region(art, pose.region, body)
+    if not soles:  # on a sole, the patch is drawn with it
+        _region(art, pose.region, body)
     for limb in arm_limbs:
         _limb(art, [joints[j] for j in limb.joints], limb.radius, limb.tone)
     for hand in pose.hands:
         art.circle(joints[hand], 1.9, WHITE)
     _head(art, joints["head"], pose.head, pose.facing, behind=pose.from_behind)
-    for prop in pose.props:
-        if isinstance(prop, Inset):
-            _inset(art, prop, pose.region)
+    for sole in soles:
+        _sole(art, sole, pose)
     for arrow in pose.arrows:
         _arrow(art, arrow)
     for arrow in pose.arrows:
@@ -318,6 +321,15 @@ def draw_pose(pose: Pose, label: str | None, label_size: float, word_size: float
                  near=[(arrow.start, arrow.end, 0)], gap=arrow.word_gap, font=fonts.BOLD)
     for frame in (p for p in pose.props if isinstance(p, Frame) and p.title):  # what view it is (上から見ると)
         art.text("title", frame.title, word_size, [frame.title_at], font=fonts.REGULAR)
+    for sole in soles:  # かかと and つま先, each by its end of the foot, a thin line to it if not touching
+        for word, at, end in sole.words:
+            spot = foot_point(sole, *PART_POINTS[end])
+            box = art.text("part", word, word_size, [at], near=[(spot, spot, 0)], gap=sole.width * 1.6)
+            corner = (min(max(spot[0], box[0]), box[2]), min(max(spot[1], box[1]), box[3]))
+            if math.dist(corner, spot) > 2.5:  # from just off the word's box to the part it names
+                start = (corner[0] + (spot[0] - corner[0]) * 0.6 / math.dist(corner, spot),
+                         corner[1] + (spot[1] - corner[1]) * 0.6 / math.dist(corner, spot))
+                art.line(start, spot, LEADER, INK)
     if pose.note:
         art.text("note", side_words(pose.note, pose.side), word_size, [pose.note_at], font=fonts.REGULAR)
     if label:
@@ -592,95 +604,60 @@ def _frame(art: Art, frame: Frame):
         art.circle(joints[hand], 1.4, WHITE)
 
 
-# The close-up's right sole, toes up, in units of a close-up of radius 19.5 (x: + towards the big toe).
-SOLE = [(0.3, -14.2), (2.4, -13.6), (3.7, -11.6), (3.6, -8.6), (2.9, -4.5), (3.3, -0.5), (4.6, 3.2), (5.3, 6.2),
-        (5.0, 8.6), (2.0, 9.4), (-1.5, 9.2), (-4.3, 7.8), (-5.0, 5.0), (-4.6, 0.5), (-4.0, -4.5), (-3.7, -9.0),
-        (-3.3, -12.3), (-1.8, -13.9)]
-TOES = [(3.4, 12.2, 2.3), (0.4, 12.6, 1.6), (-1.8, 12.0, 1.45), (-3.6, 10.8, 1.3), (-5.0, 9.2, 1.2)]  # big toe first
-# The close-up is laid out for a radius of 26.5 units (scaled to the Inset's radius), as the patient sees it:
-# looking down at the right foot lying on the left thigh. The sole faces them, the toes point to their left
-# and the heel to their right, the big toe on the far side (the top), so the left foot's close-up is the
-# mirror image (toes to the right, the big toe still at the top). Under the foot the left thigh (grey) comes
-# up from the bottom to its knee; the right shin (black) goes off from the heel to the right knee, up and out;
-# both hands come from the bottom (the patient's own arms), both thumbs on the sole by the heel; the arrow runs
-# along the sole from the heel to the base of the toes, the word above it at the top of the circle.
-# x: to the patient's right (mirrored: left); y: away from them.
-INSET_UNIT = 26.5
-FOOT_LENGTH, FOOT_WIDTH, FOOT_AT = 1.5, 1.6, (-2.0, 1.0)  # SOLE's scale along and across, where it sits
+# The foot seen from its sole (figures.Sole), in the foot's own units: a along it (0 the heel's end, 1 the toes'
+# end), b across it in half widths of the ball (+1 the big toe's edge, up in the figure). The outline of a
+# sole: the heel round, the outer edge nearly straight, the inner edge drawn in at the arch, the wide ball;
+# five toes beyond it as round pads along a slant, the big toe's the largest and the farthest.
+SOLE_OUTLINE = [(0.0, 0.0), (0.015, -0.42), (0.06, -0.68), (0.14, -0.8), (0.3, -0.82), (0.48, -0.86), (0.62, -0.94),
+                (0.72, -1.0), (0.78, -0.96), (0.81, -0.72), (0.84, -0.4), (0.87, -0.05), (0.88, 0.3),
+                (0.86, 0.78), (0.8, 1.0), (0.72, 1.02), (0.62, 0.9), (0.5, 0.6), (0.38, 0.48), (0.26, 0.52),
+                (0.15, 0.66), (0.06, 0.6), (0.015, 0.4)]
+TOE_PADS = [(0.925, 0.6, 0.42), (0.915, 0.05, 0.26), (0.895, -0.36, 0.24), (0.865, -0.7, 0.22), (0.82, -0.98, 0.2)]
+PART_POINTS = {0.0: (0.1, -0.55), 1.0: (0.93, -0.2)}  # where a word's line ends: in the heel, in the toes
+HANDS = {"hand": (0.22, 0.42), "far_hand": (0.47, 0.67)}  # each hand on the upper edge at a, its thumb's tip at a
+THUMB = 1.35  # a thumb's radius, box units
 
 
-def _ring(angle: float) -> tuple[float, float]:
-    return (INSET_UNIT * math.cos(math.radians(angle)), INSET_UNIT * math.sin(math.radians(angle)))
+def foot_point(sole: Sole, a: float, b: float) -> tuple[float, float]:
+    """A point of the foot (a along it from the heel, b across it in half widths, + the big toe's edge) in box units."""
+    (hx, hy), (tx, ty) = sole.heel, sole.toe
+    length = math.dist(sole.heel, sole.toe)
+    vx, vy = -(ty - hy) / length * sole.sign, (tx - hx) / length * sole.sign  # across, towards the big toe
+    half = sole.width / 2
+    return (hx + a * (tx - hx) + b * half * vx, hy + a * (ty - hy) + b * half * vy)
 
 
-def _arc(a0: float, a1: float, steps: int = 4) -> list[tuple[float, float]]:
-    return [_ring(a0 + (a1 - a0) * i / steps) for i in range(steps + 1)]
+def _upper_edge(a: float) -> float:
+    """Where the sole's upper (big toe's) edge is across the foot (b) at a along it."""
+    upper = sorted(p for p in SOLE_OUTLINE if p[1] > 0)
+    for (a0, b0), (a1, b1) in zip(upper, upper[1:], strict=False):
+        if a0 <= a <= a1:
+            return b0 + (b1 - b0) * (a - a0) / (a1 - a0)
+    raise ValueError(a)
 
 
-def _rounded(x0: float, x1: float, top: float, bottom_arc: tuple[float, float]) -> list[tuple[float, float]]:
-    """A limb coming up from the circle's bottom (between the ring angles bottom_arc) to a rounded end."""
-    c, r = (x0 + x1) / 2, (x1 - x0) / 2
-    end = [(c + r * math.cos(math.radians(a)), top - r + r * math.sin(math.radians(a))) for a in range(0, 181, 30)]
-    return end + _arc(*bottom_arc, 4)
-
-
-OTHER_THIGH = _rounded(-9.0, 7.0, 10.2, (-110, -80))  # the left thigh under the foot, its knee just past it
-CLOSE_SHIN = [(15.0, -4.5), (14.5, 4.5)] + _arc(36, 4)  # from behind the heel out to the right knee
-def _hand(x0: float, x1: float, top: float, bottom_arc: tuple[float, float]) -> list[tuple[float, float]]:
-    """A hand from below: the palm's rounded top, its sides, the narrower wrist, the forearm off the ring."""
-    c, r = (x0 + x1) / 2, (x1 - x0) / 2
-    palm = [(c + r * math.cos(math.radians(a)), top - r + r * math.sin(math.radians(a))) for a in range(0, 181, 30)]
-    left = [(x0, top - 8.0), (x0 + 1.6, top - 10.5)]
-    right = [(x1 - 1.6, top - 10.5), (x1, top - 8.0)]
-    return palm + left + _arc(*bottom_arc, 4) + right
-
-
-HANDS = [  # palm and forearm from the circle's bottom; the thumb (base, tip, radius) on the sole
-    (_hand(2.5, 12.0, -4.9, (-82, -65)), ((5.0, -7.5), (2.2, -2.4), 2.0)),
-    (_hand(13.0, 22.0, -4.9, (-52, -34)), ((15.3, -7.5), (12.5, -2.4), 2.0)),
-]
-
-def inset_point(inset: Inset, x: float, y: float) -> tuple[float, float]:
-    """A point of the close-up's layout (units of INSET_UNIT) in box units."""
-    u = inset.radius / INSET_UNIT
-    return (inset.centre[0] + inset.sign * x * u, inset.centre[1] + y * u)
-
-
-def sole_point(inset: Inset, x: float, y: float) -> tuple[float, float]:
-    """A point of SOLE / TOES (units of a radius-19.5 close-up, toes up, x towards the big toe) in box units:
-    turned so the toes point to the patient's left and the big toe away from them."""
-    return inset_point(inset, -y * FOOT_LENGTH + FOOT_AT[0], x * FOOT_WIDTH + FOOT_AT[1])
-
-
-def _inset(art: Art, inset: Inset, region):
-    """The close-up, big, as the patient sees their own foot (see the layout above): a circle joined to the
-    foot in the small figure. Its shapes are solid for the texts, so the arrow's word may sit in its free
-    space (the ring itself is solid too)."""
-    (cx, cy), r = inset.centre, inset.radius
-    u = r / INSET_UNIT
-    sx, sy = inset.source
-    art.circle(inset.source, 3.2, None, INK, 0.6)
-    dx, dy = cx - sx, cy - sy
-    d = (dx * dx + dy * dy) ** 0.5
-    art.line((sx + dx / d * 3.2, sy + dy / d * 3.2), (cx - dx / d * r, cy - dy / d * r), 0.6, INK)  # a label avoids it
-    art.circle((cx, cy), r, WHITE, INK, 1.0, solid=False)
-    ring = [(cx + r * math.cos(2 * math.pi * i / 48), cy + r * math.sin(2 * math.pi * i / 48)) for i in range(49)]
-    art.footprint += [(a, b, 0.5) for a, b in zip(ring, ring[1:], strict=False)]  # texts may sit inside the ring
-    art.polygon([inset_point(inset, *p) for p in OTHER_THIGH], FAR_FILL, INK, OUTLINE)
-    shin = [inset_point(inset, *p) for p in CLOSE_SHIN]
-    art.polygon(shin, INK, INK, OUTLINE)
-    art.stretched += _polygon_footprint(shin, OUTLINE / 2)  # the leg being cared for, as in the figure
-    art.polygon([sole_point(inset, *p) for p in SOLE], WHITE, INK, 1.0)
-    for x, y, size in TOES:
-        art.circle(sole_point(inset, x, y), size * FOOT_WIDTH * u, WHITE, INK, 0.7)
-    _region(art, region)
-    for palm, (base, tip, tr) in HANDS:
-        art.polygon([inset_point(inset, *p) for p in palm], WHITE, INK, OUTLINE)
-        base, tip = inset_point(inset, *base), inset_point(inset, *tip)
-        art.line(base, tip, 2 * tr * u + 2 * OUTLINE, INK)
-        art.line(base, tip, 2 * tr * u, WHITE, solid=False)
-        nail = (tip[0] + (base[0] - tip[0]) * 0.22, tip[1] + (base[1] - tip[1]) * 0.22)
-        art.polygon(_ellipse(*nail, 0.95 * u, 1.2 * u, 0), WHITE, INK, 0.45, solid=False)
+def _sole(art: Art, sole: Sole, pose: Pose):
+    """The foot seen from its sole, over the other thigh: the toes' pads, the sole over them (white, outlined),
+    the patch along it, then both hands on the upper edge with their thumbs on the sole."""
+    half = sole.width / 2
+    for a, b, r in TOE_PADS:
+        art.circle(foot_point(sole, a, b), r * half, WHITE, INK, OUTLINE)
+        art.stretched.append(art.footprint[-1])  # the toes of the black leg's foot
+    outline = [foot_point(sole, *p) for p in SOLE_OUTLINE]
+    art.polygon(outline, WHITE, INK, 1.6)  # a heavy black edge: the black leg's foot
+    art.stretched += _polygon_footprint(outline, 0.5)
+    _region(art, pose.region)
+    for hand, (at, tip_at) in HANDS.items():  # the hand over the upper edge (its fingers behind the foot)
+        b = _upper_edge(at)
+        edge, tip = foot_point(sole, at, b), foot_point(sole, tip_at, 0.05)
+        _limb(art, [pose.joints[hand], edge], (FOREARM,), BODY)  # the wrist down to the hand
+        base = foot_point(sole, at + 0.02, b - 0.25)
+        art.line(base, tip, 2 * THUMB + 2 * OUTLINE, INK)  # the thumb's outline, then the hand, then the thumb:
+        art.polygon(_ellipse(*foot_point(sole, at, b + 0.12), 3.0, 2.3, 0), WHITE, INK, OUTLINE)  # one white shape
+        art.line(base, tip, 2 * THUMB, WHITE, solid=False)
+        nail = (tip[0] + (base[0] - tip[0]) * 0.2, tip[1] + (base[1] - tip[1]) * 0.2)
+        angle = math.degrees(math.atan2(base[1] - tip[1], base[0] - tip[0]))
+        art.polygon(_ellipse(*nail, 1.0, 0.75, angle), WHITE, INK, 0.45, solid=False)
 
 
 def key_sample(kind: str, width: float, height: float) -> Drawing:
