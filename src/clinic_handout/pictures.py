@@ -327,9 +327,9 @@ def draw_pose(pose: Pose, label: str | None, label_size: float, word_size: float
             box = art.text("part", word, word_size, [at], near=[(spot, spot, 0)], gap=sole.width * 1.6)
             corner = (min(max(spot[0], box[0]), box[2]), min(max(spot[1], box[1]), box[3]))
             if math.dist(corner, spot) > 2.5:  # from just off the word's box to the part it names
-                start = (corner[0] + (spot[0] - corner[0]) * 0.6 / math.dist(corner, spot),
-                         corner[1] + (spot[1] - corner[1]) * 0.6 / math.dist(corner, spot))
-                art.line(start, spot, LEADER, INK)
+                off = 0.6 / math.dist(corner, spot)
+                art.line((corner[0] + (spot[0] - corner[0]) * off, corner[1] + (spot[1] - corner[1]) * off), spot,
+                         LEADER, INK)
     if pose.note:
         art.text("note", side_words(pose.note, pose.side), word_size, [pose.note_at], font=fonts.REGULAR)
     if label:
