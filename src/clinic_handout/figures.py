@@ -271,7 +271,7 @@ POSES: dict[str, Pose] = {
         props=(Chair(6.5, depth=22, seat=14.5, back=19),
                Frame((47.0, 0.3, 99.8, 59.5), FIGURE_FOUR_ABOVE, (55.5, 3.3, 78.5, 16.5), "上から見ると",
                      (73.4, 53.2))),
-        region=(19.0, 25.7, 2.2, 3.0, -25),
+        region=(19.8, 26.0, 2.8, 4.4, -25),
         ghost={"head": (26, 52), "neck": (24, 43)},
         arrows=(Arrow((28, 58.5), (41, 53.4), "体を\n前へ", (9.0, 50.7), word_gap=12),),
         label_spots=((89.6, 7.2), (89.6, 8.0)),  # from above: beside the black thigh, below its knee
