@@ -67,6 +67,7 @@ def test_cached_work_gives_the_bytes_of_a_cold_process():
         pictures._OPERATORS.clear()
         typeset.line_ranges.cache_clear()
         typeset.char_widths.cache_clear()
+        typeset._PARSED.clear()
         chain._markup.clear()
         cold[large] = _samples(content, large)
     assert warm_large == cold[True]
@@ -193,6 +194,95 @@ def test_a_table_wrapped_again_is_laid_out_as_a_new_one():
     assert laid_out(grid, 300, 1000) == laid_out(table, 300, 1000)
     assert laid_out(Table(rows(), **options), 300, 50) != laid_out(Table(rows(), **options), 300, 1000)  # it matters
     assert laid_out(Table(rows(), **options), 200, 1000) != laid_out(Table(rows(), **options), 300, 1000)
+
+
+def _frags(frags) -> list[dict]:
+    return [dict(vars(frag)) for frag in frags]
+
+
+def test_kept_parses_are_reportlabs_own_and_never_change():
+    """After every sample at both sizes (a long note split over pages among them), each kept parse is the
+    fragments ReportLab's own Paragraph parses from that text and style, and drawing them changed nothing."""
+    import datetime as dt
+
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph
+
+    from clinic_handout import typeset
+    from clinic_handout.compose import compose
+    from clinic_handout.pipeline import open_content
+    from clinic_handout.prescription import Patient, Prescription
+    from clinic_handout.render import render
+
+    content = open_content(REPO / "handouts")
+    note = "\n".join(f"{i}日目：よし、痛みは少し軽くなりました" for i in range(150))[:4900]
+    long_note = Prescription(source=REPO / "x", patient=Patient("山田 花子", None), date=dt.date(2026, 11, 25),
+                             practitioner=None, area="both", stretches=None, note=note)
+    typeset._PARSED.clear()
+    render(compose(content, long_note, long_note.date, True))
+    before = {key: _frags(frags) for key, (_, frags) in typeset._PARSED.items()}
+    for large in (False, True):
+        _samples(content, large)
+        render(compose(content, long_note, long_note.date, large))
+    assert len(before) > 50
+    for key, frags in before.items():
+        assert _frags(typeset._PARSED[key][1]) == frags  # drawn, split and drawn again: unchanged
+        text, values, case_sensitive, *_ = key
+        style = ParagraphStyle("fresh")
+        style.__dict__.update(values)
+        assert _frags(Paragraph(text, style, caseSensitive=case_sensitive).frags) == frags
+
+
+def test_parses_are_kept_per_text_style_and_font_family():
+    from reportlab.lib.fonts import addMapping
+    from reportlab.lib.styles import ParagraphStyle
+
+    from clinic_handout import fonts, typeset
+
+    fonts.primary()
+    regular = ParagraphStyle("t", fontName=fonts.REGULAR, fontSize=12, leading=20, wordWrap="CJK")
+    large = ParagraphStyle("t", fontName=fonts.REGULAR, fontSize=14, leading=20, wordWrap="CJK")
+
+    def parsed(text, style) -> list[tuple]:
+        return [(f.text, f.fontName, f.fontSize) for f in typeset.JapaneseParagraph(text, style).frags]
+
+    typeset._PARSED.clear()
+    for _ in range(2):  # parsed, then kept
+        assert parsed("ゆっくり<b>伸ばす</b>", regular) == [("ゆっくり", fonts.REGULAR, 12), ("伸ばす", fonts.BOLD, 12)]
+        assert parsed("ゆっくり<b>伸ばす</b>", large) == [("ゆっくり", fonts.REGULAR, 14), ("伸ばす", fonts.BOLD, 14)]
+        assert parsed("ゆっくり伸ばす", regular) == [("ゆっくり伸ばす", fonts.REGULAR, 12)]
+    assert len(typeset._PARSED) == 3
+    for _ in range(2):  # a text whose own tags set the bullet or the style: parsed each time
+        bulleted = typeset.JapaneseParagraph("<bullet>●</bullet>伸ばす", regular)
+        assert [f.text for f in bulleted.bulletText] == ["●"]
+        assert typeset.JapaneseParagraph('<para leftIndent="20">伸ばす</para>', regular).style.leftIndent == 20
+    assert len(typeset._PARSED) == 3
+    # A font family registered (fonts.Face) can change what <b> means: parsed again.
+    from reportlab.lib import fonts as rl_fonts
+
+    saved, registrations = (dict(rl_fonts._tt2ps_map), dict(rl_fonts._ps2tt_map)), fonts.registrations
+    try:
+        addMapping("KeyTestFace", 0, 0, "KeyTestFace")
+        addMapping("KeyTestFace", 1, 0, fonts.BOLD)
+        text = '<font face="KeyTestFace"><b>様</b></font>'
+        assert parsed(text, regular) == [("様", fonts.BOLD, 12)]
+        addMapping("KeyTestFace", 1, 0, "KeyTestFace")  # the same number of mappings, another meaning
+        fonts.registrations += 1  # as fonts.Face counts what it registers
+        assert parsed(text, regular) == [("様", "KeyTestFace", 12)]
+        # A family's bold found through its name's own family (ReportLab's fallback), then a mapping of its own
+        # added: one more mapping, another meaning.
+        addMapping("KeyTestFamily", 0, 0, "KeyTestName")
+        addMapping("KeyTestFamily", 1, 0, fonts.BOLD)
+        text = '<font face="KeyTestName"><b>様</b></font>'
+        assert parsed(text, regular) == [("様", fonts.BOLD, 12)]
+        addMapping("KeyTestName", 1, 0, "KeyTestName")
+        assert parsed(text, regular) == [("様", "KeyTestName", 12)]
+    finally:  # ReportLab's mappings as they were (addMapping also re-points a font's own name)
+        for mapping, before in zip((rl_fonts._tt2ps_map, rl_fonts._ps2tt_map), saved, strict=True):
+            mapping.clear()
+            mapping.update(before)
+        fonts.registrations = registrations
+        typeset._PARSED.clear()
 
 
 def test_markup_is_kept_per_text():

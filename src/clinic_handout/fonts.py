@@ -264,6 +264,9 @@ def load_ttfont(name: str, path: Path):
     return font
 
 
+registrations = 0  # font families registered so far: what <b> and <font face> mean to ReportLab's parser (typeset.py)
+
+
 class Face:
     """One font family of the chain, registered with ReportLab: regular, and bold where there is one."""
 
@@ -284,6 +287,8 @@ class Face:
                                       boldItalic=self.bold_name)
         addMapping(pdf_name, 0, 0, pdf_name)
         addMapping(pdf_name, 1, 0, self.bold_name)
+        global registrations
+        registrations += 1
         self.points = set.intersection(*(set(font.face.charToGlyph) for font in self.fonts))
         self._sequences: list[dict] | None = None
 

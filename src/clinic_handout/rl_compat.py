@@ -24,6 +24,10 @@ What we need from ReportLab's inside, and why:
 - the page just shown (`canvas._doc.Pages`), whose content is compressed at once: the print file
   keeps hundreds of pages until it is written (printfile.py);
 - the frame's current height (`frame._y`): the room left under the last block on a page (render.py);
+- a Table's row heights and its long-table flag (`_rowHeights`, `_longTableOptimize`): whether a table laid
+  out at a width lays out the same at another height (render.Grid);
+- how many font-family mappings there are (`lib.fonts._tt2ps_map`): a key of the parsed paragraphs kept
+  per process (typeset.py);
 - a parsed font's bytes and fields (`face._ttf_data`, `face.__dict__`, `_pdfScale`), and building a
   TTFont around an already parsed face: the parsed-font cache (fonts.py);
 - the glyph tables of a face (`charToGlyph`, `glyphToChar`, `charWidths`, `hmetrics`): the private-use
@@ -319,3 +323,11 @@ def same_table_height(table, available_height: float) -> bool:
     if heights is None or None in heights:
         return False
     return not table._longTableOptimize or sum(heights[:-1]) <= available_height
+
+
+def font_families() -> int:
+    """How many font-family mappings ReportLab holds (`lib.fonts._tt2ps_map`): what <b> and <font face>
+    resolve to in a paragraph's markup (a key of typeset.py's parsed paragraphs)."""
+    from reportlab.lib import fonts as rl_fonts
+
+    return len(rl_fonts._tt2ps_map)  # type: ignore[attr-defined]

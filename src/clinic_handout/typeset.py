@@ -37,6 +37,7 @@ from reportlab.platypus.paragraph import FragLine, Paragraph, ParaLines
 from .linebreak import SPACES, break_lines, break_phrases, mend_tail
 from .phrases import phrase_levels
 from .rl_compat import (
+    font_families,
     handle_bullet_width,
     second_half,
     set_char_space,
@@ -56,8 +57,46 @@ RUBY_SPREAD = 1.0  # a reading at most this many of its own characters wider tha
 RUBY_ROOM = 0.1  # room kept above a reading, of the base's size
 
 
+# Parsed paragraphs: ReportLab parses each paragraph's markup into fragments with Python's HTML parser, about a
+# tenth of a warm handout, and every handout parses the same texts in the same styles again.
+_PARSED: dict[tuple, tuple[str, tuple]] = {}
+PARSED_MAX = 4096  # texts kept; emptied when full
+
+
+def parse_key(text: str, style, case_sensitive) -> tuple | None:
+    """Everything ReportLab's parse of a paragraph reads, as a key: the text, every value of the style (a
+    style holds its parent's values as its own), the parser's case rule (which Python's HTML parser, lowering
+    every tag and attribute, makes moot today), and the font families (what <b>
+    and <font face> turn into: fonts.Face, the one place this package registers fonts, counts them; a
+    mapping added elsewhere changes ReportLab's count); None when a value cannot be part of a key."""
+    from . import fonts
+
+    values = tuple((name, value) for name, value in vars(style).items() if name != "parent")
+    key = (text, values, case_sensitive, fonts.registrations, font_families())
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
 class JapaneseParagraph(Paragraph):
     """A Paragraph whose lines follow the JLREQ rules of linebreak.py; needs wordWrap='CJK'."""
+
+    def _setup(self, text, style, bulletText, frags, cleaner):
+        """ReportLab's, with the parsed fragments kept per parse_key. The fragments are shared between the
+        paragraphs of a text, never changed: the lines are made of copies (_Segment._words), and ReportLab
+        changes only those when it splits a paragraph (tests/test_speed.py checks it after every sample)."""
+        key = parse_key(text, style, self.caseSensitive) if frags is None and isinstance(text, str) else None
+        kept = _PARSED.get(key) if key is not None else None
+        if kept is not None:
+            text, shared = kept
+            frags = list(shared)
+        super()._setup(text, style, bulletText, frags, cleaner)
+        if key is not None and kept is None and self.style is style and self.bulletText is bulletText:
+            if len(_PARSED) >= PARSED_MAX:  # (a text whose <para> or <bullet> tag changed them is not kept)
+                _PARSED.clear()
+            _PARSED[key] = (self.text, tuple(self.frags))
 
     def __init__(self, text, style=None, *args, **kwargs):
         if isinstance(text, str) and OPEN in text and style is not None:  # ruby: lines as tall as they need
