@@ -916,13 +916,39 @@ def test_the_hip_flexor_arrow_moves_the_hips_forward_from_the_start_pose(mirror)
 
 
 @pytest.mark.parametrize("mirror", [False, True])
-def test_the_inner_thigh_chair_stands_against_a_wall_and_the_knee_bends_a_little(mirror):
-    # review 3: "a deep knee bend, the chair looks free-standing". Written out: a wall stands where the chair's
-    # seat ends (its face within 1 unit of the seat's far edge), on the side away from the person; the bent
-    # (grey) knee opens to at least 135 degrees between thigh and shin (a bend of at most 45 degrees).
+def test_the_inner_thigh_person_holds_a_chair_ahead_and_the_knee_bends_a_little(mirror):
+    # review 9: read as a front view unless the word うしろ姿 was noticed. The person holds the top rail of a chair
+    # standing AHEAD of them with both hands, so the chair is further from the reader than the person: drawn
+    # before the body, which hides parts of it. Someone holding a chair in front of them, seen past it, is seen
+    # from behind. Written out (box units, floor at y = 6):
+    # - the chair is seen from behind (a ChairAhead), and every shape of it comes before the first limb;
+    # - its posts stand either side of the trunk (beyond the pelvis's x by more than the trunk's radius);
+    # - both hands lie on its top rail: within 1.5 units of the rail's height, within 2 units of a post;
+    # - the black thigh passes in front of the post on its side (its line crosses the post's x between the
+    #   floor and the rail);
+    # - the bent (grey) knee opens to at least 135 degrees between thigh and shin (review 3: "a deep knee bend").
+    from clinic_handout.figures import FLOOR, ChairAhead
+
     pose = POSES["inner-thigh"].mirrored() if mirror else POSES["inner-thigh"]
-    assert_chair_against_a_wall(pose)
+    (chair,) = [p for p in pose.props if isinstance(p, ChairAhead)]
     j = pose.joints
+    px = j["pelvis"][0]
+    (torso,) = [limb for limb in pose.limbs if "neck" in limb.joints]
+    assert chair.x0 < px - torso.radius[0] and chair.x1 > px + torso.radius[0]
+    rail = FLOOR + chair.top
+    for hand in ("hand", "far_hand"):
+        x, y = j[hand]
+        assert abs(y - rail) <= 1.5 and min(abs(x - chair.x0), abs(x - chair.x1)) <= 2, (hand, j[hand])
+    right = -1 if mirror else 1
+    post = chair.x1 if right > 0 else chair.x0
+    (hx, hy), (kx, ky) = j["hip"], j["knee"]
+    assert (hx - post) * (kx - post) < 0
+    assert FLOOR < hy + (ky - hy) * (post - hx) / (kx - hx) < rail
+    art, _ = figure_art("inner-thigh", *CARD[:2], "左" if mirror else "右", mirror)
+    chair_shapes = [i for i, s in enumerate(art.shapes) if isinstance(s, Polygon) and s.fillColor == pictures.PROP]
+    limbs = [i for i, s in enumerate(art.shapes) if isinstance(s, Line) and s.strokeColor == pictures.INK
+             and s.strokeWidth >= 2 * 1.6]
+    assert len(chair_shapes) >= 6 and max(chair_shapes) < min(limbs)
     hip, knee, ankle = j["far_hip"], j["far_knee"], j["far_ankle"]
     a, b = (hip[0] - knee[0], hip[1] - knee[1]), (ankle[0] - knee[0], ankle[1] - knee[1])
     angle = math.degrees(math.acos((a[0] * b[0] + a[1] * b[1]) / (math.hypot(*a) * math.hypot(*b))))
@@ -1002,7 +1028,8 @@ def test_the_inner_thigh_arrow_is_at_the_bending_knee_and_says_bend_the_knee(mir
     # - the words name the other knee: 左ひざを曲げる on the right figure, 右ひざを曲げる on its mirror;
     # - the arrow points down (its end at least 6 units below its start, at most 2 units sideways), from the
     #   hip's height (0 to 8 units above the bending leg's hip) to within 3 units of the bending thigh's line,
-    #   on the bending side of the pelvis, and at least 12 units sideways from the hand on the chair;
+    #   on the bending side of the pelvis; it starts at least 4 units below the chair's top rail that the hands
+    #   hold (review 7: starting under the hand on the chair it read as "press the chair down");
     # - the word is nearer the grey leg than the black leg;
     # - no start pose is drawn: the arrow and its words say the movement.
     pose = POSES["inner-thigh"].mirrored() if mirror else POSES["inner-thigh"]
@@ -1015,7 +1042,10 @@ def test_the_inner_thigh_arrow_is_at_the_bending_knee_and_says_bend_the_knee(mir
     assert 0 <= sy - j["far_hip"][1] <= 8
     assert segment_distance(arrow.end, j["far_hip"], j["far_knee"])[0] <= 3
     assert (sx - j["pelvis"][0]) * right < 0
-    assert min(abs(sx - j["far_hand"][0]), abs(ex - j["far_hand"][0])) >= 12
+    from clinic_handout.figures import FLOOR, ChairAhead
+
+    (chair,) = [p for p in pose.props if isinstance(p, ChairAhead)]
+    assert FLOOR + chair.top - sy >= 4
     width, height, label_pt = SIZES[size]
     art, _ = figure_art("inner-thigh", width, height, "左" if mirror else "右", mirror, label_pt)
     (box,) = [t[3] for t in art.texts if t[0] == "word"]

@@ -78,6 +78,22 @@ class Wall:
 
 
 @dataclass(frozen=True)
+class ChairAhead:
+    """A chair seen from behind, standing in front of a person seen from behind, who holds its top rail with
+    both hands: further away than the person, so their body and legs hide parts of it (the seat's edge and the
+    rails show between the legs). Its back posts at x0 and x1 from the floor up to the top rail (`top` above
+    the floor), the seat's back edge at `seat`, a rail near the floor."""
+
+    x0: float
+    x1: float
+    seat: float = 12.5
+    top: float = 26.0
+
+    def mirrored(self) -> ChairAhead:
+        return ChairAhead(WIDTH - self.x1, WIDTH - self.x0, self.seat, self.top)
+
+
+@dataclass(frozen=True)
 class Towel:
     """A folded towel on the floor under a kneeling knee: x0 to x1, `height` thick."""
 
@@ -229,32 +245,34 @@ POSES: dict[str, Pose] = {
         label_spots=((18.5, 22.3), (18, 22.8)),  # over the black foot, left of the knee on the towel
         caption="股関節の前", label_words="{side}ひざを\n床に"),
     # Standing, seen from BEHIND (the page's right is the person's right, as the reader's own: a front view
-    # was copied like a mirror), the left hand holding a chair set against a wall: the right leg out to the
-    # side, straight, the foot flat and turned out; the left knee bends a little and the hips go down. The
-    # arrow points down over the bending leg's hip and thigh (review 7: under the hand on the chair it read as
-    # "press the chair down"), its words {other}ひざを曲げる above the holding arm (no room beside the knee at
-    # card size: two lines, a little further from the arrow than usual). No start pose (review 7: its half
-    # outline by the head was unclear).
-    # Back-view cues (review 5: a dark head alone read as a face in shadow or a helmet): hair over the whole
-    # head with tufts at the nape, ears, a neck and collar, the trousers' waistband and back seam, and the
-    # word うしろ姿. The right arm hangs. The patch lies on the inner edge of the straight thigh, near the groin.
+    # was copied like a mirror), both hands on the top rail of a chair standing ahead of them, seen from behind
+    # too: the right leg out to the side, straight, the foot flat and turned out; the left knee bends a little
+    # and the hips go down. The arrow points down over the bending leg's thigh, below the rail (review 7: under
+    # the hand on a chair beside the person it read as "press the chair down"), its words {other}ひざを曲げる
+    # above the arm (no room beside the knee at card size: two lines). No start pose (review 7: its half outline
+    # by the head was unclear).
+    # Back-view cues (review 5: a dark head alone read as a face in shadow or a helmet; review 9: read as a
+    # front view unless the word うしろ姿 was noticed): the chair the person holds is BEHIND their body and legs
+    # (its rails show between the legs), so they face it, away from the reader; hair over the whole head with
+    # tufts at the nape, ears, a neck and collar, the seat of the trousers with its back seam and two back
+    # pockets, and the word うしろ姿. The patch lies on the inner edge of the straight thigh, near the groin.
     "inner-thigh": Pose(
         joints={"head": (43, 53.3), "neck": (43, 41.5), "pelvis": (42.5, 27),
                 "shoulder": (49, 38.6), "far_shoulder": (37, 38.6),
                 "hip": (46, 24.5), "far_hip": (39, 24.5),
                 "knee": (58, 16), "ankle": (71, 8.2), "toe": (76.5, 7.4),
                 "far_knee": (34.5, 15.5), "far_ankle": (36, 8.2), "far_toe": (31.5, 7.4),
-                "elbow": (52, 32.3), "hand": (53.6, 26.2), "far_elbow": (29, 34.4), "far_hand": (21, 36.4)},
+                "elbow": (51.6, 35.4), "hand": (52.2, 32.6), "far_elbow": (33.4, 35.4), "far_hand": (32.3, 32.6)},
         limbs=(Limb(("pelvis", "neck"), (TORSO + 0.8,)),
                Limb(("far_hip", "far_knee", "far_ankle", "far_toe"), LEG, FAR),
                Limb(("hip", "knee", "ankle", "toe"), LEG, STRETCH),
                Limb(("shoulder", "elbow", "hand"), ARM), Limb(("far_shoulder", "far_elbow", "far_hand"), ARM)),
-        facing=0, hands=("far_hand",),
-        props=(Wall(0.5, 4.5, top=40), Chair(20, depth=15.5, seat=15.5, back=16.5, facing=-1)),  # room above it
+        facing=0, hands=("hand", "far_hand"),
+        props=(ChairAhead(32.0, 52.5, seat=12.5, top=26.0),),
         region=(49.1, 20.0, 4.4, 1.9, -35),
-        arrows=(Arrow((35.5, 30), (35.5, 20), "{other}ひざを\n曲げる", (18, 50.5), word_gap=12),),
-        label_spots=((74, 27), (72, 24.5), (76, 28)),
-        caption="太ももの内側", from_behind=True, note="うしろ姿", note_at=(68, 54.5),
+        arrows=(Arrow((35.2, 28.0), (35.2, 17.5), "{other}ひざを\n曲げる", (17.2, 51), word_gap=14.5),),
+        label_spots=((75, 27), (74, 24.5), (76, 28)),
+        caption="太ももの内側", from_behind=True, note="うしろ姿", note_at=(70, 54.5),
         label_words="{side}足を\n伸ばす"),
     # Seated, seen from the side: a figure-4. The right ankle rests on the left knee (the foot past it), the
     # right knee drops out to the seat's height, so the black thigh and shin make a V over the grey leg; hands on the

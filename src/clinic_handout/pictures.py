@@ -29,6 +29,7 @@ from .figures import (
     WIDTH,
     Arrow,
     Chair,
+    ChairAhead,
     Frame,
     Pose,
     Sole,
@@ -572,6 +573,15 @@ def _prop(art: Art, prop):
             course += 1
     elif isinstance(prop, Frame):
         _frame(art, prop)
+    elif isinstance(prop, ChairAhead):  # from behind: two back posts to the floor, the top rail, the seat's edge
+        seat, top = FLOOR + prop.seat, FLOOR + prop.top
+        for x in (prop.x0, prop.x1):
+            art.rect(x - 0.8, FLOOR, x + 0.8, top, PROP)
+            art.rect(x - 1.4, FLOOR, x + 1.4, FLOOR + 0.7, PROP)
+        art.rect(prop.x0 - 1.2, top - 1.8, prop.x1 + 1.2, top + 0.4, PROP)  # the top rail, held
+        art.rect(prop.x0, seat + (top - seat) * 0.45 - 0.5, prop.x1, seat + (top - seat) * 0.45 + 0.5, PROP)
+        art.rect(prop.x0 - 0.3, seat - 1.1, prop.x1 + 0.3, seat + 1.1, PROP)  # the seat's back edge
+        art.rect(prop.x0, FLOOR + 4.5, prop.x1, FLOOR + 5.5, PROP)  # a rail: sturdy
     elif isinstance(prop, Towel):  # a folded towel, soft: a rounded pad, its fold a line in from the folded end
         h = prop.height
         y = FLOOR + h / 2
