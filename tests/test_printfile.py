@@ -449,13 +449,14 @@ def test_a_photo_changed_during_the_batch_gives_no_print_file(tmp_path, monkeypa
     assert "作成中に内容フォルダ（photos/first.jpg）が変わった" in message
 
 
-def test_unchanged_content_read_by_workers_gives_the_print_file(tmp_path):
+def test_unchanged_content_read_by_workers_gives_the_print_file(tmp_path, monkeypatch):
     """Two worker processes, each reading the content folder (logo and photo included) itself: nothing changed,
     so the print file is made, page for page the files written."""
     folder = _pictured_clinic(tmp_path / "clinic")
     prepared, content = _day(tmp_path, folder, 3)
     merged = tmp_path / "print.pdf"
-    outcomes = batch.build(prepared, content, tmp_path / "out", DAY, jobs=2, merge_to=merged)
+    monkeypatch.setattr(batch, "PER_WORKER", 1)  # this process and two workers, for three handouts
+    outcomes = batch.build(prepared, content, tmp_path / "out", DAY, jobs=3, merge_to=merged)
     assert not prepared.failed and len(outcomes) == 3
     assert len(PdfReader(str(merged)).pages) == 6
 

@@ -50,7 +50,8 @@ def day(tmp_path):
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["INT", "TERM", "KILL"])
 def test_a_stopped_batch_leaves_no_worker_and_no_temp_file(tmp_path, how):
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "clinic_handout", "batch", str(day(tmp_path)), "-o", str(out), "--jobs", "2"]
+    # --jobs 3: this process and two workers
+    command = [sys.executable, "-m", "clinic_handout", "batch", str(day(tmp_path)), "-o", str(out), "--jobs", "3"]
     # Ctrl-C as a terminal gives it: a test run started in the background (`pytest &`) ignores SIGINT, and
     # its children inherit that, so the batch would rightly go on (seen: exit 0 after SIGINT).
     process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -107,18 +107,23 @@ def render_all(prescriptions: list[Prescription], content: Content, today: dt.da
                large_print: bool, allow_missing_glyphs: bool,
                progress: Callable[[int], None]) -> Generator[tuple[bytes, Layout, Used], None, None]:
     """Each prescription's PDF, its layout (for the print file) and the content it was drawn from (_render), in
-    order; with jobs > 1 in that many processes, each reading the content folder itself."""
+    order; in at most `jobs` processes at once: this one, and the worker processes workers_for() starts, each
+    reading the content folder itself. This process renders whatever no worker has started yet whenever the
+    next result is not ready (in_order), so it never waits idle while there is work, and the workers need not
+    start for a few handouts."""
     global _worker_content
-    if jobs <= 1 or len(prescriptions) <= 1:
-        _worker_content = content
+    _worker_content = content
+    workers = workers_for(jobs, len(prescriptions))
+    if workers == 0:
         for prescription in prescriptions:
             yield _render(prescription, today, large_print)
             progress(1)
         return
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker,
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker,
                                initargs=(content.folder, allow_missing_glyphs, os.getpid()))
     try:
-        for pdf in in_order(lambda p: pool.submit(_render, p, today, large_print), prescriptions, AHEAD * jobs):
+        for pdf in in_order(lambda p: pool.submit(_render, p, today, large_print), prescriptions,
+                            AHEAD * (workers + 1), here=lambda p: _render(p, today, large_print)):
             yield pdf
             progress(1)
     except BaseException:  # Ctrl-C, SIGTERM (made KeyboardInterrupt by the CLI), a failed render
@@ -129,13 +134,28 @@ def render_all(prescriptions: list[Prescription], content: Content, today: dt.da
 
 
 AHEAD = 4  # handouts a worker may have finished or in hand before the batch has written them
+# A worker process is started for every PER_WORKER handouts after the first: starting one costs about as much
+# as a few handouts (on Windows, which can only spawn, it imports everything again: about 0.3 s of CPU; on
+# Linux a fork, about 0.1 s), and this process renders too.
+PER_WORKER = 8
 
 
-def in_order(submit: Callable[[Any], Future], items: list, ahead: int) -> Iterator:
+def workers_for(jobs: int, count: int) -> int:
+    """The worker processes for a batch of count handouts at --jobs jobs: this process is one of the jobs."""
+    return max(0, min(jobs - 1, (count - 1) // PER_WORKER))
+
+
+def in_order(submit: Callable[[Any], Future], items: list, ahead: int,
+             here: Callable[[Any], Any] | None = None) -> Iterator:
     """The results of submit(item) for each item, in order, with at most `ahead` submitted and not yet
     done with (the one being handed out counts): a batch holds a few PDFs at a time however long it is
-    (memory flat), and the workers have the next ones in hand while the batch writes."""
-    pending: deque[Future] = deque()
+    (memory flat), and the workers have the next ones in hand while the batch writes.
+
+    here(item), if given, does an item's work in this process: the first item before anything is submitted
+    (a worker forked from this process, as on Linux, starts warm), and then, while the next result is not
+    ready, the furthest submitted item no worker has started yet (its future cancelled, so each item is done
+    once)."""
+    pending: deque[list] = deque()  # [future or None, item, result or _END]
     queued = iter(items)
 
     def fill(limit: int) -> None:
@@ -143,11 +163,21 @@ def in_order(submit: Callable[[Any], Future], items: list, ahead: int) -> Iterat
             item = next(queued, _END)
             if item is _END:
                 return
-            pending.append(submit(item))
+            pending.append([submit(item), item, _END])
 
+    if here is not None and items:
+        first = next(queued)
+        pending.append([None, first, here(first)])
     fill(ahead)
     while pending:
-        result = pending.popleft().result()
+        head = pending[0]
+        while here is not None and head[2] is _END and not head[0].done():
+            idle = next((entry for entry in reversed(pending) if entry[2] is _END and entry[0].cancel()), None)
+            if idle is None:  # every one is being worked on: wait for the head
+                break
+            idle[2] = here(idle[1])
+        pending.popleft()
+        result = head[0].result() if head[2] is _END else head[2]
         fill(ahead - 1)  # with the one handed out: ahead
         yield result
 

@@ -1,0 +1,98 @@
+"""How a batch shares its handouts between this process and its workers (batch.render_all, batch.in_order): each
+handout made once, in order, this process never idle while a handout waits that no worker has started, and
+no worker started for a few handouts. No timings here (the speed is benchmarks/run.py's)."""
+from concurrent.futures import Future
+
+import pytest
+
+from clinic_handout import batch
+
+
+@pytest.mark.parametrize(("jobs", "count", "workers"), [
+    (1, 500, 0),  # --jobs 1: this process alone
+    (2, 1, 0), (2, 8, 0),  # up to 8 handouts: not worth a worker's start
+    (2, 9, 1), (2, 50, 1), (2, 500, 1),  # --jobs 2: this process and one worker
+    (4, 20, 2),  # one worker for each 8 handouts after the first
+    (4, 50, 3), (8, 17, 2),
+])
+def test_workers_for_a_batch(jobs, count, workers):
+    assert batch.workers_for(jobs, count) == workers
+
+
+class Started(Future):
+    """A future a worker has taken (it cannot be cancelled); the worker finishes it when its result is asked."""
+
+    def __init__(self, item, log):
+        super().__init__()
+        self.item, self.log = item, log
+        self.set_running_or_notify_cancel()
+
+    def result(self, timeout=None):
+        if not self.done():
+            self.log.append(("worker", self.item))
+            self.set_result(self.item * 10)
+        return super().result(timeout)
+
+
+class Waiting(Future):
+    """A future no worker has started: only this process can do it (cancel, then make it itself)."""
+
+    def result(self, timeout=None):
+        assert self.done(), "waited for a handout no worker has started (it would wait for ever)"
+        return super().result(timeout)
+
+
+def test_this_process_takes_what_no_worker_has_started():
+    log, submitted, handed = [], [], []
+    most = 0
+
+    def submit(item) -> Future:
+        submitted.append(item)
+        return Started(item, log) if item % 3 == 1 else Waiting()  # a worker took every third; the rest wait
+
+    def here(item):
+        log.append(("here", item))
+        return item * 10
+
+    for result in batch.in_order(submit, list(range(20)), ahead=4, here=here):
+        most = max(most, len(submitted) + 1 - len(handed))  # + 1: the first, made here before any submit
+        handed.append(result)
+    assert handed == [i * 10 for i in range(20)]  # input order
+    assert log[0] == ("here", 0) and 0 not in submitted  # the first made here, before a worker could start
+    done = [item for _, item in log]
+    assert sorted(done) == list(range(20))  # each exactly once
+    assert all(item % 3 != 1 for who, item in log if who == "here")  # never one a worker had started
+    assert all(item % 3 == 1 for who, item in log if who == "worker")  # the rest all made here
+    assert most <= 4  # at most `ahead` in hand
+
+
+def test_a_worker_that_finishes_first_is_used():
+    """A result that is ready is handed out as it is: this process does not make it again."""
+    made_here = []
+
+    def submit(item) -> Future:
+        future = Future()
+        future.set_result(item * 10)
+        return future
+
+    results = list(batch.in_order(submit, list(range(10)), ahead=3, here=lambda item: made_here.append(item) or -1))
+    assert results == [-1] + [i * 10 for i in range(1, 10)] and made_here == [0]
+
+
+def test_a_few_handouts_start_no_worker_and_a_day_one(tmp_path, monkeypatch):
+    from .test_printfile import DAY, SAMPLE, _day
+
+    started = []
+
+    class Pool(batch.ProcessPoolExecutor):
+        def __init__(self, max_workers, **options):
+            started.append(max_workers)
+            super().__init__(max_workers, **options)
+
+    monkeypatch.setattr(batch, "ProcessPoolExecutor", Pool)
+    prepared, content = _day(tmp_path, SAMPLE, 3)
+    assert len(batch.build(prepared, content, tmp_path / "few", DAY, jobs=2)) == 3
+    assert started == []
+    prepared, content = _day(tmp_path, SAMPLE, 9)
+    outcomes = batch.build(prepared, content, tmp_path / "day", DAY, jobs=2)
+    assert started == [1] and len(outcomes) == 9 and all(o.path and o.path.exists() for o in outcomes)
