@@ -926,6 +926,8 @@ def test_the_inner_thigh_person_holds_a_chair_ahead_and_the_knee_bends_a_little(
     # - both hands lie on its top rail: within 1.5 units of the rail's height, within 2 units of a post;
     # - the black thigh passes in front of the post on its side (its line crosses the post's x between the
     #   floor and the rail);
+    # - the seat's edge is at least 7 units under the hips, so the person stands at the chair, not on its seat
+    #   (with the seat just under the buttocks it could be read as sitting);
     # - the bent (grey) knee opens to at least 135 degrees between thigh and shin (review 3: "a deep knee bend").
     from clinic_handout.figures import FLOOR, ChairAhead
 
@@ -935,6 +937,7 @@ def test_the_inner_thigh_person_holds_a_chair_ahead_and_the_knee_bends_a_little(
     px = j["pelvis"][0]
     (torso,) = [limb for limb in pose.limbs if "neck" in limb.joints]
     assert chair.x0 < px - torso.radius[0] and chair.x1 > px + torso.radius[0]
+    assert min(j["hip"][1], j["far_hip"][1]) - (FLOOR + chair.seat) >= 7
     rail = FLOOR + chair.top
     for hand in ("hand", "far_hand"):
         x, y = j[hand]

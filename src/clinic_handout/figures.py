@@ -86,7 +86,7 @@ class ChairAhead:
 
     x0: float
     x1: float
-    seat: float = 12.5
+    seat: float = 10.5
     top: float = 26.0
 
     def mirrored(self) -> ChairAhead:
@@ -268,7 +268,7 @@ POSES: dict[str, Pose] = {
                Limb(("hip", "knee", "ankle", "toe"), LEG, STRETCH),
                Limb(("shoulder", "elbow", "hand"), ARM), Limb(("far_shoulder", "far_elbow", "far_hand"), ARM)),
         facing=0, hands=("hand", "far_hand"),
-        props=(ChairAhead(32.0, 52.5, seat=12.5, top=26.0),),
+        props=(ChairAhead(32.0, 52.5, seat=10.5, top=26.0),),  # the seat low: not sat on
         region=(49.1, 20.0, 4.4, 1.9, -35),
         arrows=(Arrow((35.2, 28.0), (35.2, 17.5), "{other}ひざを\n曲げる", (17.2, 51), word_gap=14.5),),
         label_spots=((75, 27), (74, 24.5), (76, 28)),
