@@ -20,7 +20,9 @@ Cold runs use compiled bytecode of our modules, as an installed wheel has (pip c
 installs): the benchmark compiles the package first. Without it, on a machine that sets
 PYTHONDONTWRITEBYTECODE with an editable install, every start compiles all our modules again.
 The floor renders the same texts on the same fonts the simplest way (no figures, no kinsoku).
-The font cache (see fonts.load_ttfont) is warmed once first, as it is after a clinic's first build.
+The font cache (see fonts.load_ttfont) and the result cache (cache.py) are warmed once first, as they are
+after a clinic's first build. Cold runs also report CPU time (user + system): on a shared machine it is
+steadier than the wall time.
 """
 import argparse
 import datetime as dt
@@ -61,9 +63,20 @@ def compile_package() -> None:
 
 
 def timed(command, cwd) -> float:
+    return timed_cpu(command, cwd)[0]
+
+
+def timed_cpu(command, cwd) -> tuple[float, float]:
+    """Wall seconds, and CPU seconds (user + system) of the command and its children: on a shared machine the
+    CPU time says what the command costs, the wall time also what the others took."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(command, cwd=cwd, check=True, capture_output=True)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
 
 def peak_mib(code: str, cwd) -> tuple[float, float, float]:
@@ -184,8 +197,20 @@ def batch_csv(folder: Path, count: int) -> Path:
 
 def batches(folder: Path, sizes: tuple[int, ...]) -> dict:
     """Seconds of `handout batch` at --jobs 1 and 2 (best of two for the small size), and for each size a
-    --merge run (--jobs 2): the merged file's bytes, the peak memory of the batch process and its workers."""
+    --merge run (--jobs 2): the merged file's bytes, the peak memory of the batch process and its workers.
+    First a day's list of 20, --jobs 1 and 2 interleaved, 3 rounds: median wall and CPU seconds."""
     out = {}
+    day = batch_csv(folder, 20)
+    runs: dict[int, list[tuple[float, float]]] = {1: [], 2: []}
+    for _ in range(3):
+        for jobs in (1, 2):
+            runs[jobs].append(timed_cpu([sys.executable, "-m", "clinic_handout", "batch", str(day), "-o", f"day-{jobs}",
+                                         "--jobs", str(jobs), "--overwrite"], folder))
+    for jobs in (1, 2):
+        out[f"day's list of 20, --jobs {jobs}, median s (CPU s)"] = (
+            f"{statistics.median(w for w, _ in runs[jobs]):.2f} ({statistics.median(c for _, c in runs[jobs]):.2f})")
+    out["day's list of 20: speed-up --jobs 2 / --jobs 1"] = round(
+        statistics.median(w for w, _ in runs[1]) / statistics.median(w for w, _ in runs[2]), 2)
     for count in sizes:
         source = batch_csv(folder, count)
         rounds = 2 if count <= 50 else 1
@@ -222,12 +247,15 @@ def main() -> None:
         (folder / "p.yaml").write_text(PRESCRIPTION, encoding="utf-8")
         build = [handout, "build", "p.yaml", "-o", "p.pdf", "--overwrite"]
         floor = [sys.executable, str(REPO / "benchmarks" / "floor.py"), "floor.pdf"]
-        subprocess.run(build, cwd=folder, check=True, capture_output=True)  # fills the font cache
+        subprocess.run(build, cwd=folder, check=True, capture_output=True)  # fills the font and result caches
         compile_package()
-        cold = {"build": [], "floor": [], "help": []}
+        cold: dict[str, list[float]] = {"build": [], "floor": [], "help": []}
+        cpu: dict[str, list[float]] = {"build": [], "floor": []}
         for _ in range(args.runs):
-            cold["build"].append(timed(build, folder))
-            cold["floor"].append(timed(floor, folder))
+            for key, command in (("build", build), ("floor", floor)):
+                wall, used = timed_cpu(command, folder)
+                cold[key].append(wall)
+                cpu[key].append(used)
             cold["help"].append(timed([handout, "--help"], folder))
         size = (folder / "p.pdf").stat().st_size
         _, memory, _ = peak_mib(PEAK.format(argv=["handout", *build[1:]]), folder)
@@ -240,6 +268,9 @@ def main() -> None:
         "cold handout build, median s": round(median["build"], 3),
         "cold floor (bare ReportLab), median s": round(median["floor"], 3),
         "cold ratio build / floor (target <= 1.0)": round(median["build"] / median["floor"], 2),
+        "cold CPU, build / floor, median s": f"{statistics.median(cpu['build']):.3f} / "
+                                             f"{statistics.median(cpu['floor']):.3f}",
+        "cold CPU ratio build / floor": round(statistics.median(cpu["build"]) / statistics.median(cpu["floor"]), 2),
         "cold handout --help, median s": round(median["help"], 3),
         "warm handouts/s, one process": round(rates["handout"], 1),
         "warm floor/s, one process": round(rates["floor"], 1),

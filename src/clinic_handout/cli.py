@@ -168,7 +168,8 @@ def stretches(content_dir: str | None, as_json: bool) -> None:
 @click.option("--merge", "merge_to", type=click.Path(dir_okay=False, path_type=Path),
               help="印刷用にまとめた PDF (also one PDF of all handouts, each starting on a new sheet).")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None,
-              help="同時に作る数 (parallel processes; default: the number of cores).")
+              help="同時に作る数 (how many handouts are made at once, this process included: it starts at most "
+                   "N-1 workers, one for every 8 patients after the first; default: the number of cores).")
 @click.option("--content", "content_dir", type=click.Path(file_okay=False), help=CONTENT_HELP)
 @ALLOW_MISSING
 @LARGE_PRINT
