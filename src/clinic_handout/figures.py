@@ -318,10 +318,10 @@ POSES: dict[str, Pose] = {
     # (さする, the steps' verb); かかと and つま先 written at its ends. The person's far (right) arm is grey.
     "foot-sole": Pose(
         joints={"head": (76, 53), "neck": (82, 46.5), "hip": (87.5, 27.5), "far_hip": (87.5, 27.5),
-                "knee": (78, 32.5), "ankle": (64.5, 36.5), "toe": (32, 39.5),
+                "knee": (78, 33), "ankle": (64.5, 37.5), "toe": (32, 40.5),
                 "far_knee": (66.5, 29), "far_ankle": (72.5, 8.6), "far_toe": (66, 7.3),
-                "shoulder": (82, 44), "elbow": (72.5, 42), "hand": (61.5, 44),
-                "far_shoulder": (82, 44), "far_elbow": (70, 44.5), "far_hand": (52.5, 45.5)},
+                "shoulder": (82, 44), "elbow": (72.5, 43), "hand": (61.5, 45.5),
+                "far_shoulder": (82, 44), "far_elbow": (70, 46), "far_hand": (52.5, 47)},
         limbs=(Limb(("far_shoulder", "far_elbow", "far_hand"), ARM, FAR),
                Limb(("hip", "knee", "ankle"), (THIGH, SHIN), STRETCH),
                Limb(("hip", "neck"), (TORSO,)),
@@ -329,9 +329,9 @@ POSES: dict[str, Pose] = {
                Limb(("shoulder", "elbow", "hand"), ARM)),
         facing=-1,
         props=(Chair(97.5, depth=14, seat=16.5, back=19, facing=-1),
-               Sole((66, 35.5), (32, 39.5), 12.0, words=(("かかと", (52, 20), 0.0), ("つま先", (16, 32), 1.0)))),
-        region=(49.5, 37.0, 10.5, 2.4, -6.7),  # along the sole's middle: the hatching crosses the arrow
-        arrows=(Arrow((62.5, 33.4), (38.5, 36.2), "さする", (56, 54.5), word_gap=16),),
+               Sole((66, 36.5), (32, 40.5), 14.0, words=(("かかと", (52, 20), 0.0), ("つま先", (16, 32), 1.0)))),
+        region=(50.5, 36.3, 10.5, 2.4, -6.7),  # along the sole's middle: the hatching crosses the arrow
+        arrows=(Arrow((63.5, 34.0), (39.8, 36.8), "さする", (56, 54.5), word_gap=16),),
         label_spots=((19, 51), (21, 49.5), (22, 48.5)),
         caption="足の裏", label_words="{side}足"),
 }

@@ -624,8 +624,8 @@ SOLE_OUTLINE = [(0.0, 0.0), (0.015, -0.42), (0.06, -0.68), (0.14, -0.8), (0.3, -
                 (0.15, 0.66), (0.06, 0.6), (0.015, 0.4)]
 TOE_PADS = [(0.925, 0.6, 0.42), (0.915, 0.05, 0.26), (0.895, -0.36, 0.24), (0.865, -0.7, 0.22), (0.82, -0.98, 0.2)]
 PART_POINTS = {0.0: (0.1, -0.55), 1.0: (0.93, -0.2)}  # where a word's line ends: in the heel, in the toes
-HANDS = {"hand": (0.22, 0.42), "far_hand": (0.47, 0.67)}  # each hand on the upper edge at a, its thumb's tip at a
-THUMB = 1.35  # a thumb's radius, box units
+HANDS = {"hand": (0.22, 0.45), "far_hand": (0.47, 0.7)}  # each hand on the upper edge at a, its thumb's tip at a
+THUMB = 1.5  # a thumb's radius, box units
 
 
 def foot_point(sole: Sole, a: float, b: float) -> tuple[float, float]:
@@ -667,7 +667,7 @@ def _sole(art: Art, sole: Sole, pose: Pose):
         art.line(base, tip, 2 * THUMB, WHITE, solid=False)
         nail = (tip[0] + (base[0] - tip[0]) * 0.2, tip[1] + (base[1] - tip[1]) * 0.2)
         angle = math.degrees(math.atan2(base[1] - tip[1], base[0] - tip[0]))
-        art.polygon(_ellipse(*nail, 1.0, 0.75, angle), WHITE, INK, 0.45, solid=False)
+        art.polygon(_ellipse(*nail, 1.15, 0.85, angle), WHITE, INK, 0.45, solid=False)
 
 
 def key_sample(kind: str, width: float, height: float) -> Drawing:
