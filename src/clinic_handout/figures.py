@@ -1,9 +1,9 @@
 """The built-in stretch figures: each a pose as data, all drawn by one renderer (pictures.py) in one style.
 
-A pose places joints in a 100 x 60 box (y up, the floor at y = 6). Side views face right, so the
-limbs nearer the viewer are the patient's right side; the view from behind (inner-thigh) shows the patient's
-right leg on the viewer's right, as the reader's own (a front view is copied like a mirror). Every pose shows
-the right leg stretched; mirroring it shows the left.
+A pose places joints in a 100 x 60 box (y up, the floor at y = 6). Side views face right, so the limbs nearer
+the viewer are the patient's right side (the sole massage faces left, the one view that shows the sole); the
+view from behind (inner-thigh) shows the patient's right leg on the viewer's right, as the reader's own (a front
+view is copied like a mirror). Every pose shows the right leg stretched; mirroring it shows the left.
 
 How a figure reads (the handout's key says the same in words):
 - the leg to stretch is solid black; the other leg light grey in every figure (side and front views);

@@ -284,7 +284,8 @@ def _art_from(stored) -> tuple[Art, float] | None:
 
 def draw_pose(pose: Pose, label: str | None, label_size: float, word_size: float, label_gap: float) -> Art:
     """Back to front: floor, props, the ghosted start, far limbs, body, the black leg, the stretched patch,
-    the near arm and hands, the head, the close-up, arrows; then the arrows' words and the side label."""
+    the near arm and hands, the head, a foot seen from its sole (with its hands), arrows; then the arrows'
+    words, the words naming the sole's ends, the note and the side label."""
     art = Art()
     if pose.floor:  # up to a framed second view, not under it
         frames = [p.box for p in pose.props if isinstance(p, Frame)]
