@@ -65,33 +65,22 @@ def _history_of_the_test(monkeypatch, tmp_path_factory):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _font_cache_of_the_tests(tmp_path_factory):
-    """The tests' parsed fonts go to a folder of their own, never to the user's cache (~/.cache);
-    set here in os.environ, so the processes the tests start inherit it. A test may set its own."""
+def _caches_of_the_tests(tmp_path_factory):
+    """The tests' parsed fonts and cached results (cache.py) go to folders of their own, never to the user's
+    cache (~/.cache); set here in os.environ, so the processes the tests start inherit them. A test may set
+    its own."""
     import os
 
-    saved = os.environ.get("HANDOUT_FONT_CACHE")
-    os.environ["HANDOUT_FONT_CACHE"] = str(tmp_path_factory.mktemp("font-cache"))
+    names = {"HANDOUT_FONT_CACHE": "font-cache", "HANDOUT_CACHE": "result-cache"}
+    saved = {name: os.environ.get(name) for name in names}
+    for name, folder in names.items():
+        os.environ[name] = str(tmp_path_factory.mktemp(folder))
     yield
-    if saved is None:
-        os.environ.pop("HANDOUT_FONT_CACHE", None)
-    else:
-        os.environ["HANDOUT_FONT_CACHE"] = saved
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _result_cache_of_the_tests(tmp_path_factory):
-    """The tests' cached results (cache.py) go to a folder of their own, never to the user's cache; set in
-    os.environ, so the processes the tests start inherit it. A test may set its own."""
-    import os
-
-    saved = os.environ.get("HANDOUT_CACHE")
-    os.environ["HANDOUT_CACHE"] = str(tmp_path_factory.mktemp("result-cache"))
-    yield
-    if saved is None:
-        os.environ.pop("HANDOUT_CACHE", None)
-    else:
-        os.environ["HANDOUT_CACHE"] = saved
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture

@@ -96,3 +96,32 @@ def test_a_few_handouts_start_no_worker_and_a_day_one(tmp_path, monkeypatch):
     prepared, content = _day(tmp_path, SAMPLE, 9)
     outcomes = batch.build(prepared, content, tmp_path / "day", DAY, jobs=2)
     assert started == [1] and len(outcomes) == 9 and all(o.path and o.path.exists() for o in outcomes)
+
+
+def test_until_the_workers_are_up_this_process_makes_the_handouts():
+    """Nothing is handed to a worker before it is up (on Windows that takes about half a second: a handout
+    handed to it would wait); the first one is made here before the workers are even asked to start."""
+    log, submitted, polls = [], [], []
+
+    def ready() -> bool:
+        polls.append(len(log))
+        return len(polls) > 6  # up from the seventh look on
+
+    def submit(item) -> Future:
+        submitted.append(item)
+        future = Future()
+        future.set_result(item * 10)
+        log.append(("worker", item))
+        return future
+
+    def here(item):
+        log.append(("here", item))
+        return item * 10
+
+    results = list(batch.in_order(submit, list(range(12)), ahead=4, here=here, ready=ready))
+    assert results == [i * 10 for i in range(12)]
+    assert polls[0] == 1  # asked only after the first handout was made here
+    made_here = [item for who, item in log if who == "here"]
+    assert made_here == list(range(len(made_here))) and made_here[:7] == list(range(7))  # all before it was up
+    assert submitted == [i for i in range(12) if i not in made_here] and submitted  # then handed to the worker
+    assert sorted(made_here + submitted) == list(range(12))

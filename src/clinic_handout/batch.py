@@ -121,9 +121,18 @@ def render_all(prescriptions: list[Prescription], content: Content, today: dt.da
         return
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker,
                                initargs=(content.folder, allow_missing_glyphs, os.getpid()))
+    started: list[Future] = []
+
+    def ready() -> bool:
+        """Whether the workers are up: the first call starts them (a fork copies this process as it is then,
+        with the first handout made: warm) by handing them a task that does nothing."""
+        if not started:
+            started.append(pool.submit(_up))
+        return started[0].done()
+
     try:
         for pdf in in_order(lambda p: pool.submit(_render, p, today, large_print), prescriptions,
-                            AHEAD * (workers + 1), here=lambda p: _render(p, today, large_print)):
+                            AHEAD * (workers + 1), here=lambda p: _render(p, today, large_print), ready=ready):
             yield pdf
             progress(1)
     except BaseException:  # Ctrl-C, SIGTERM (made KeyboardInterrupt by the CLI), a failed render
@@ -146,16 +155,17 @@ def workers_for(jobs: int, count: int) -> int:
 
 
 def in_order(submit: Callable[[Any], Future], items: list, ahead: int,
-             here: Callable[[Any], Any] | None = None) -> Iterator:
+             here: Callable[[Any], Any] | None = None, ready: Callable[[], bool] | None = None) -> Iterator:
     """The results of submit(item) for each item, in order, with at most `ahead` submitted and not yet
     done with (the one being handed out counts): a batch holds a few PDFs at a time however long it is
     (memory flat), and the workers have the next ones in hand while the batch writes.
 
     here(item), if given, does an item's work in this process: the first item before anything is submitted
-    (a worker forked from this process, as on Linux, starts warm), and then, while the next result is not
-    ready, the furthest submitted item no worker has started yet (its future cancelled, so each item is done
-    once)."""
-    pending: deque[list] = deque()  # [future or None, item, result or _END]
+    (a worker forked from this process, as on Linux, starts warm); every item taken on while ready() says
+    the workers are not up yet (on Windows a worker takes about half a second to start: an item handed to
+    it would wait for it); and, while the next result is not ready, the furthest submitted item no worker has
+    started yet (its future cancelled, so each item is done once)."""
+    pending: deque[list] = deque()  # [future, or None for this process's own; item; result or _END]
     queued = iter(items)
 
     def fill(limit: int) -> None:
@@ -163,7 +173,8 @@ def in_order(submit: Callable[[Any], Future], items: list, ahead: int,
             item = next(queued, _END)
             if item is _END:
                 return
-            pending.append([submit(item), item, _END])
+            ours = here is not None and ready is not None and not ready()
+            pending.append([None if ours else submit(item), item, _END])
 
     if here is not None and items:
         first = next(queued)
@@ -171,8 +182,12 @@ def in_order(submit: Callable[[Any], Future], items: list, ahead: int,
     fill(ahead)
     while pending:
         head = pending[0]
+        if head[0] is None and head[2] is _END:
+            assert here is not None  # only then are items kept here
+            head[2] = here(head[1])
         while here is not None and head[2] is _END and not head[0].done():
-            idle = next((entry for entry in reversed(pending) if entry[2] is _END and entry[0].cancel()), None)
+            idle = next((entry for entry in reversed(pending)
+                         if entry[2] is _END and (entry[0] is None or entry[0].cancel())), None)
             if idle is None:  # every one is being worked on: wait for the head
                 break
             idle[2] = here(idle[1])
@@ -180,6 +195,10 @@ def in_order(submit: Callable[[Any], Future], items: list, ahead: int,
         result = head[0].result() if head[2] is _END else head[2]
         fill(ahead - 1)  # with the one handed out: ahead
         yield result
+
+
+def _up() -> None:
+    """A worker's first task: done, the workers are up (render_all's ready)."""
 
 
 _END = object()

@@ -76,20 +76,12 @@ def _file(kind: str, key: str) -> Path | None:
 
 def read(kind: str, key: str) -> Any | None:
     """The value stored for key, or None: no cache, no such entry, or one that is not whole and this key's."""
-    import hashlib
-
     try:
         path = _file(kind, key)
-        if path is None:
-            return None
-        data = path.read_bytes()
-    except (OSError, ValueError):  # ValueError: a path the system cannot take (a NUL in HANDOUT_CACHE)
+    except ValueError:  # a path the system cannot take (a NUL in HANDOUT_CACHE)
         return None
-    header = FORMAT + key.encode() + b"\n"
-    if not data.startswith(header) or len(data) < len(header) + 32:
-        return None
-    digest, payload = data[len(header):len(header) + 32], data[len(header) + 32:]
-    if hashlib.sha256(payload).digest() != digest:  # cut short, or changed by something else
+    payload = None if path is None else read_whole(path, FORMAT + key.encode() + b"\n")
+    if payload is None:
         return None
     try:
         return marshal.loads(payload)
@@ -99,28 +91,48 @@ def read(kind: str, key: str) -> Any | None:
 
 def write(kind: str, key: str, value: Any) -> None:
     """Stores value for key (atomically); a folder that cannot be written to is left alone (no cache)."""
-    import hashlib
-
     try:
         path = _file(kind, key)
-        if path is None:
-            return
-        payload = marshal.dumps(value)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.part")
-        try:
-            partial.write_bytes(FORMAT + key.encode() + b"\n" + hashlib.sha256(payload).digest() + payload)
-            os.replace(partial, path)
-        finally:
-            partial.unlink(missing_ok=True)
-        _evict(path.parent, keep=path)
+        if path is not None:
+            write_whole(path, FORMAT + key.encode() + b"\n", marshal.dumps(value))
+            evict(path.parent, MAX_FILES, MAX_BYTES, keep=path)
     except (OSError, ValueError):  # read-only, full, no such drive; ValueError: a value marshal cannot write
         return
 
 
-def _evict(folder: Path, keep: Path) -> None:
-    """Keeps a kind's folder bounded (MAX_FILES, MAX_BYTES), the oldest going first; a crashed writer's
-    leftovers after an hour."""
+# -- whole files (also the parsed fonts', fonts.py) --------------------------------------------------
+def read_whole(path: Path, header: bytes) -> bytes | None:
+    """The data of a file write_whole wrote with this header (its format and key), or None: missing,
+    unreadable, another key's, cut short or changed (its SHA-256 differs)."""
+    import hashlib
+
+    try:
+        data = path.read_bytes()
+    except (OSError, ValueError):
+        return None
+    if not data.startswith(header) or len(data) < len(header) + 32:
+        return None
+    digest, payload = data[len(header):len(header) + 32], data[len(header) + 32:]
+    return payload if hashlib.sha256(payload).digest() == digest else None
+
+
+def write_whole(path: Path, header: bytes, payload: bytes) -> None:
+    """header, a SHA-256 of payload, payload: written to a temporary file beside path and renamed over it, so
+    a reader sees the old file or the new one, whole. Raises OSError."""
+    import hashlib
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.part")
+    try:
+        partial.write_bytes(header + hashlib.sha256(payload).digest() + payload)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def evict(folder: Path, max_files: int, max_bytes: int, keep: Path | None = None) -> None:
+    """Keeps a cache folder bounded: at most max_files .marshal files and max_bytes, the least recently
+    used (oldest modified) going first; a crashed writer's leftovers after an hour."""
     entries = []
     for file in folder.iterdir():
         try:
@@ -128,17 +140,15 @@ def _evict(folder: Path, keep: Path) -> None:
         except OSError:
             continue
         if file.name.endswith(".part"):
-            if time.time() - info.st_mtime > 3600:
+            if time.time() - info.st_mtime > 3600:  # a live writer renames within a second
                 with contextlib.suppress(OSError):
                     file.unlink()
         elif file.suffix == ".marshal":
             entries.append((info.st_mtime, info.st_size, file))
-    if len(entries) <= MAX_FILES and sum(size for _, size, _ in entries) <= MAX_BYTES:
-        return
     entries.sort(reverse=True)  # newest first
     total = 0
     for count, (_, size, file) in enumerate(entries, start=1):
         total += size
-        if file != keep and (count > MAX_FILES or total > MAX_BYTES):
+        if file != keep and (count > max_files or total > max_bytes):
             with contextlib.suppress(OSError):
                 file.unlink()

@@ -18,7 +18,6 @@ import marshal
 import os
 import struct
 import sys
-import time
 from dataclasses import dataclass, field
 from functools import cache
 from html import escape
@@ -165,17 +164,10 @@ def _cache_key(path: Path, data: bytes | None = None) -> str:
 
 def _read_cached(cached: Path, key: str) -> dict | None:
     """The face's fields, only from a whole file this code wrote for this key; None otherwise."""
-    import hashlib
+    from .cache import read_whole
 
-    try:
-        data = cached.read_bytes()
-    except OSError:
-        return None
-    header = CACHE_FORMAT + key.encode() + b"\n"
-    if not data.startswith(header) or len(data) < len(header) + 32:
-        return None
-    digest, payload = data[len(header):len(header) + 32], data[len(header) + 32:]
-    if hashlib.sha256(payload).digest() != digest:  # cut short, or changed by something else
+    payload = read_whole(cached, CACHE_FORMAT + key.encode() + b"\n")
+    if payload is None:
         return None
     try:
         fields = marshal.loads(payload)
@@ -185,42 +177,18 @@ def _read_cached(cached: Path, key: str) -> dict | None:
 
 
 def _write_cached(cached: Path, key: str, fields: dict) -> None:
-    import hashlib
+    from .cache import write_whole
 
-    payload = marshal.dumps(fields)
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    partial = cached.with_name(f".{cached.name}.{os.getpid()}.part")
-    try:
-        partial.write_bytes(CACHE_FORMAT + key.encode() + b"\n" + hashlib.sha256(payload).digest() + payload)
-        os.replace(partial, cached)
-    finally:
-        partial.unlink(missing_ok=True)
+    write_whole(cached, CACHE_FORMAT + key.encode() + b"\n", marshal.dumps(fields))
     evict(cached.parent, keep=cached)
 
 
 def evict(folder: Path, keep: Path | None = None) -> None:
     """Keeps the cache folder bounded: at most CACHE_MAX_FILES faces and CACHE_MAX_BYTES, the least
-    recently used going first; files of the old format and leftovers of a crash go at once."""
-    entries = []
-    for file in folder.iterdir():
-        try:
-            info = file.stat()
-        except OSError:
-            continue
-        if file.name.endswith(".part"):
-            if time.time() - info.st_mtime > 3600:  # a crashed writer's; a live one renames within a second
-                file.unlink(missing_ok=True)
-            continue
-        if file.suffix != ".marshal":
-            continue
-        entries.append((info.st_mtime, info.st_size, file))
-    entries.sort(reverse=True)  # newest (most recently used) first
-    total = 0
-    for count, (_, size, file) in enumerate(entries, start=1):
-        total += size
-        if file != keep and (count > CACHE_MAX_FILES or total > CACHE_MAX_BYTES):
-            with contextlib.suppress(OSError):
-                file.unlink()
+    recently used going first; leftovers of a crash after an hour (cache.evict)."""
+    from . import cache
+
+    cache.evict(folder, CACHE_MAX_FILES, CACHE_MAX_BYTES, keep)
 
 
 _identities: dict[str, str] = {}
