@@ -65,8 +65,8 @@ def test_cached_work_gives_the_bytes_of_a_cold_process():
     cold = {}
     for large in (True, False):
         pictures._OPERATORS.clear()
-        typeset.line_ranges.cache_clear()
-        typeset.char_widths.cache_clear()
+        typeset._kept_lines.cache_clear()
+        typeset._kept_widths.cache_clear()
         typeset._PARSED.clear()
         chain._markup.clear()
         cold[large] = _samples(content, large)
@@ -130,9 +130,9 @@ def test_line_breaks_are_kept_per_width():
         paragraph.wrap(width, 1000)
         return ["".join(w.text for w in line.words) for line in paragraph.blPara.lines]
 
-    typeset.line_ranges.cache_clear()
+    typeset._kept_lines.cache_clear()
     narrow_cold = lines(150)
-    typeset.line_ranges.cache_clear()
+    typeset._kept_lines.cache_clear()
     wide_cold = lines(300)
     narrow_warm, wide_warm = lines(150), lines(300)  # both in the cache now
     assert narrow_warm == narrow_cold and wide_warm == wide_cold
@@ -153,11 +153,11 @@ def test_character_widths_are_kept_per_text_face_and_size():
     cases = [(text, name, size) for name in (fonts.REGULAR, mincho.pdf_name) for size in (12, 14)]
     expected = {case: tuple(stringWidth(ch, case[1], case[2]) for ch in text) for case in cases}
     assert len(set(expected.values())) == len(cases)  # each face and size really differs
-    typeset.char_widths.cache_clear()
+    typeset._kept_widths.cache_clear()
     for _ in range(2):  # cold, then every one from the cache
         for case in cases:
             assert typeset.char_widths(text, getFont(case[1]).face, case[2]) == pytest.approx(expected[case], abs=1e-9)
-    assert typeset.char_widths.cache_info().hits == len(cases)
+    assert typeset._kept_widths.cache_info().hits == len(cases)
 
 
 def test_a_table_wrapped_again_is_laid_out_as_a_new_one():
@@ -194,6 +194,35 @@ def test_a_table_wrapped_again_is_laid_out_as_a_new_one():
     assert laid_out(grid, 300, 1000) == laid_out(table, 300, 1000)
     assert laid_out(Table(rows(), **options), 300, 50) != laid_out(Table(rows(), **options), 300, 1000)  # it matters
     assert laid_out(Table(rows(), **options), 200, 1000) != laid_out(Table(rows(), **options), 300, 1000)
+
+
+def test_a_long_patient_text_is_never_kept():
+    """A patient's long note is laid out each time: two handouts that differ only in a long note leave every
+    per-process cache as big as one of them left it (a day's batch with notes keeps no copy of each)."""
+    import datetime as dt
+
+    from clinic_handout import fonts, typeset
+    from clinic_handout.compose import compose
+    from clinic_handout.pipeline import open_content
+    from clinic_handout.prescription import Patient, Prescription
+    from clinic_handout.render import render
+
+    content = open_content(REPO / "handouts")
+    chain = fonts.font_chain(content.fallback_fonts)
+
+    def sizes(number: int) -> tuple[int, ...]:
+        note = "".join(f"{number}番：{day}日目は痛みが少し軽くなりました。" for day in range(60))
+        assert len(note) > typeset.KEEP_MAX_CHARS
+        render(compose(content, Prescription(source=REPO / "x", patient=Patient("山田 花子", None),
+                                             date=dt.date(2026, 11, 25), practitioner=None, area="both",
+                                             stretches=None, note=note), dt.date(2026, 11, 25)))
+        return (typeset._kept_widths.cache_info().currsize, typeset._kept_lines.cache_info().currsize,
+                len(typeset._PARSED))
+
+    first = sizes(1)
+    assert sizes(2) == first and sizes(3) == first
+    assert all(len(key[0]) <= typeset.KEEP_MAX_CHARS for key in typeset._PARSED)
+    assert chain  # the font chain's markup is fonts.py's (its own limit)
 
 
 def _frags(frags) -> list[dict]:

@@ -71,6 +71,8 @@ def parse_key(text: str, style, case_sensitive) -> tuple | None:
     mapping added elsewhere changes ReportLab's count); None when a value cannot be part of a key."""
     from . import fonts
 
+    if len(text) > KEEP_MAX_CHARS:  # a long note: parsed each time, never kept
+        return None
     values = tuple((name, value) for name, value in vars(style).items() if name != "parent")
     key = (text, values, case_sensitive, fonts.registrations, font_families())
     try:
@@ -89,6 +91,9 @@ class JapaneseParagraph(Paragraph):
         changes only those when it splits a paragraph (tests/test_speed.py checks it after every sample)."""
         key = parse_key(text, style, self.caseSensitive) if frags is None and isinstance(text, str) else None
         kept = _PARSED.get(key) if key is not None else None
+        # A paragraph of a text short enough to keep: its widths and lines are kept too. Not the parts a split
+        # makes of a long one (ReportLab passes their fragments): a long note's lines stay the patient's own.
+        self._keep_layout = key is not None
         if kept is not None:
             text, shared = kept
             frags = list(shared)
@@ -132,11 +137,12 @@ class JapaneseParagraph(Paragraph):
                              lines=[], ascent=style.fontSize, descent=-0.2 * style.fontSize)
         lines: list = []
         floor = getattr(style, "rubyMinSize", RUBY_MIN_PT)
-        segment = _Segment(getattr(style, "phrases", False), floor)
+        keep = getattr(self, "_keep_layout", False)
+        segment = _Segment(getattr(style, "phrases", False), floor, keep)
         for frag in self.frags:
             if hasattr(frag, "lineBreak"):  # <br/>: the text so far ends with a forced break
                 lines += segment.lines(maxWidths, len(lines), forced=frag)
-                segment = _Segment(segment.phrases, floor)
+                segment = _Segment(segment.phrases, floor, keep)
             else:
                 segment.add(frag)
         if segment.text:
@@ -150,9 +156,10 @@ class JapaneseParagraph(Paragraph):
 class _Segment:
     """The text between forced line breaks, with each character's width and the frag it comes from."""
 
-    def __init__(self, phrases: bool, ruby_floor: float = RUBY_MIN_PT):
+    def __init__(self, phrases: bool, ruby_floor: float = RUBY_MIN_PT, keep: bool = False):
         self.phrases = phrases  # break between phrases (a short text), else JLREQ greedy with a mended tail
         self.ruby_floor = ruby_floor  # the smallest size of a reading
+        self.keep = keep  # widths and lines kept per process (a text of the content, not a patient's long note)
         self.text = ""
         self.widths: list[float] = []
         self.runs: list[tuple] = []  # (frag, start, end)
@@ -164,7 +171,7 @@ class _Segment:
         if self._ruby is None and OPEN not in (frag.text or ""):  # no ruby: the text as it is
             start = len(self.text)
             self.text += frag.text or ""
-            self.widths += char_widths(frag.text or "", face, frag.fontSize)
+            self.widths += char_widths(frag.text or "", face, frag.fontSize, self.keep)
             self.runs.append((frag, start, len(self.text)))
             return
         text = ""
@@ -220,7 +227,7 @@ class _Segment:
         masked = text  # a ruby group's base is one token to the breaker: no break inside it; groups side by
         for number, (start, end, _, _) in enumerate(self.rubies):  # side are two tokens, so a line may end
             masked = masked[:start] + "A…"[number % 2] * (end - start) + masked[end:]  # between them
-        ranges = line_ranges(self.phrases, masked, text, tuple(widths), tuple(widths_here))
+        ranges = line_ranges(self.phrases, masked, text, tuple(widths), tuple(widths_here), self.keep)
         lines = []
         for number, (start, end) in enumerate(ranges):
             max_width = max_widths[min(first_line + number, len(max_widths) - 1)]
@@ -271,24 +278,46 @@ class _Segment:
         return words
 
 
-@lru_cache(maxsize=4096)
-def char_widths(text: str, face, size: float) -> tuple[float, ...]:
+# The per-process caches keep texts up to this long (the content's texts: the sample's longest is 188
+# characters); a longer one, such as a patient's long note, is worked out each time and never kept, so a
+# day's batch with notes does not grow a worker's memory by a copy of every note.
+KEEP_MAX_CHARS = 600
+
+
+def char_widths(text: str, face, size: float, keep: bool = True) -> tuple[float, ...]:
     """Each character's width in a face (the face itself in the key: its identity) at a size, as ReportLab's
-    stringWidth adds them up. Pure, so kept per process: every handout sets the same texts in the same faces."""
+    stringWidth adds them up. Pure, so kept per process (_kept_widths) when keep and the text is no longer
+    than KEEP_MAX_CHARS: every handout sets the same texts in the same faces."""
+    return _kept_widths(text, face, size) if keep and len(text) <= KEEP_MAX_CHARS else _widths(text, face, size)
+
+
+def _widths(text: str, face, size: float) -> tuple[float, ...]:
     scale, known, default = 0.001 * size, face.charWidths.get, face.defaultWidth
     return tuple(known(ord(ch), default) * scale for ch in text)
 
 
-@lru_cache(maxsize=4096)
+_kept_widths = lru_cache(maxsize=2048)(_widths)
+
+
 def line_ranges(phrases: bool, masked: str, text: str, widths: tuple[float, ...],
-                max_widths: tuple[float, ...]) -> tuple[tuple[int, int], ...]:
+                max_widths: tuple[float, ...], keep: bool = True) -> tuple[tuple[int, int], ...]:
     """The lines of a text as (start, end) ranges: phrase-aware (a short text) or JLREQ greedy with a
-    mended tail. Pure, so kept per process: every handout breaks the same texts at the same widths.
-    masked: the text the breaker sees (each ruby base one token); text: the words BudouX reads."""
+    mended tail. Pure, so kept per process (_kept_lines) as char_widths: every handout breaks the same texts
+    at the same widths. masked: the text the breaker sees (each ruby base one token); text: the words BudouX
+    reads."""
+    lines = _kept_lines if keep and len(text) <= KEEP_MAX_CHARS else _lines
+    return lines(phrases, masked, text, widths, max_widths)
+
+
+def _lines(phrases: bool, masked: str, text: str, widths: tuple[float, ...],
+           max_widths: tuple[float, ...]) -> tuple[tuple[int, int], ...]:
     if phrases:
         return tuple(break_phrases(masked, widths, max_widths, lambda: phrase_levels(text)))
     return tuple(mend_tail(masked, widths, max_widths, break_lines(masked, widths, max_widths),
                            lambda: phrase_levels(text)))
+
+
+_kept_lines = lru_cache(maxsize=2048)(_lines)
 
 
 def ruby_fits(base_width: float, reading_width: float, reading_size: float) -> bool:
