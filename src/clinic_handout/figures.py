@@ -278,7 +278,8 @@ POSES: dict[str, Pose] = {
     # right knee drops out to the seat's height, so the black thigh and shin make a V over the grey leg; hands on the
     # thigh and the ankle; the body leans forward with a straight back from the faint upright start (体を前へ).
     # The patch lies wholly on the right buttock (inside the trunk's outline), behind the hip, above the seat.
-    # Beside it, framed, the same person seen from above (FIGURE_FOUR_ABOVE), the side label by its black knee.
+    # Beside it, framed, the same person seen from above (FIGURE_FOUR_ABOVE), the side label beside its black
+    # thigh below the knee, away from the grey leg (review 8: over the black shin it sat between the legs).
     "buttock": Pose(
         joints={"head": (36, 47.5), "neck": (31, 40.5), "hip": (21, 25), "far_hip": (21, 25),
                 "knee": (33.5, 19.5), "ankle": (38.5, 31.5), "toe": (44, 31),
