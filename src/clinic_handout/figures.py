@@ -214,16 +214,19 @@ def side_view(far_arm: bool = True) -> tuple[Limb, ...]:
 # the legs draw a "4" on the chair's seat: the left thigh (grey) straight ahead, the right thigh (black) out to
 # the side, its shin lying across the left knee, the foot past it. The person faces up the page (the chair's
 # back below the seat), so the page's right is the person's right, as the reader's own (no mirror-copying).
-# Only the legs (review 6: the head and shoulders from above read as "a ball on a bench"), at the side view's
-# size (reviews 8, 9: at 0.8 of it they "can't be read at 5 cm"); the frame's title says what view it is, the
-# words under it what to do, with the sides (the note of the buttock pose).
+# The legs at the side view's size (reviews 8, 9: at 0.8 of it they "can't be read at 5 cm"), the shoulders and
+# the top of the head over the hips (review 10: with the legs only, the hips' rounded ends looked like feet; review
+# 6 had read a head and shoulders as "a ball on a bench", before the title); the frame's title says what view
+# it is, the words under it what to do, with the sides (the note of the buttock pose).
 FIGURE_FOUR_ABOVE = Pose(
     joints={"hip": (71, 8), "far_hip": (62, 8),
             "knee": (84, 22.5), "ankle": (62.5, 25.6), "toe": (54.5, 26),
-            "far_knee": (62, 23.3), "far_ankle": (62, 23.7), "far_toe": (62, 24.0)},  # its shin: straight down
+            "far_knee": (62, 23.3), "far_ankle": (62, 23.7), "far_toe": (62, 24.0),  # its shin: straight down
+            "far_shoulder": (58.5, 7.0), "shoulder": (73.5, 7.0), "head": (66, 8.0)},
     limbs=(Limb(("far_hip", "far_knee", "far_ankle", "far_toe"), LEG, FAR),
            Limb(("hip", "knee"), (THIGH,), STRETCH),
-           Limb(("knee", "ankle", "toe"), (SHIN, FOOT), STRETCH, halo=True)),
+           Limb(("knee", "ankle", "toe"), (SHIN, FOOT), STRETCH, halo=True),
+           Limb(("far_shoulder", "shoulder"), (4.2,))),  # the shoulders over the hips, the head's hair on them
     facing=0, floor=False)
 
 POSES: dict[str, Pose] = {
@@ -247,32 +250,33 @@ POSES: dict[str, Pose] = {
     # Standing, seen from BEHIND (the page's right is the person's right, as the reader's own: a front view
     # was copied like a mirror), both hands on the top rail of a chair standing ahead of them, seen from behind
     # too: the right leg out to the side, straight, the foot flat and turned out; the left knee bends a little
-    # and the hips go down. The arrow points down over the bending leg's thigh, below the rail (review 7: under
-    # the hand on a chair beside the person it read as "press the chair down"), its words {other}ひざを曲げる
-    # above the arm (no room beside the knee at card size: two lines). No start pose (review 7: its half outline
-    # by the head was unclear).
+    # and the hips go down. The arrow points down over the bending leg's thigh to its knee, below the rail
+    # (review 7: under the hand on a chair beside the person it read as "press the chair down"), its words
+    # {other}ひざを曲げる beside the knee (review 10: above the arm they were far from it). No start pose (review
+    # 7: its half outline by the head was unclear).
     # Back-view cues (review 5: a dark head alone read as a face in shadow or a helmet; review 9: read as a
     # front view unless the word うしろ姿 was noticed): the chair the person holds is BEHIND their body and legs
     # (its rails show between the legs), so they face it, away from the reader; hair over the whole head with
-    # tufts at the nape, ears, a neck and collar, the seat of the trousers with its back seam and two back
-    # pockets, and the word うしろ姿. The patch lies on the inner edge of the straight thigh, near the groin.
+    # tufts at the nape, ears, a neck and collar, the seat of the trousers with its back seam (back pockets read
+    # as the letters ロロ, review 10), and the word うしろ姿. The patch lies on the inner edge of the straight
+    # thigh, near the groin.
     "inner-thigh": Pose(
-        joints={"head": (43, 53.3), "neck": (43, 41.5), "pelvis": (42.5, 27),
-                "shoulder": (49, 38.6), "far_shoulder": (37, 38.6),
-                "hip": (46, 24.5), "far_hip": (39, 24.5),
-                "knee": (58, 16), "ankle": (71, 8.2), "toe": (76.5, 7.4),
-                "far_knee": (34.5, 15.5), "far_ankle": (36, 8.2), "far_toe": (31.5, 7.4),
-                "elbow": (51.6, 35.4), "hand": (52.2, 32.6), "far_elbow": (33.4, 35.4), "far_hand": (32.3, 32.6)},
+        joints={"head": (47, 53.3), "neck": (47, 41.5), "pelvis": (46.5, 27),
+                "shoulder": (53, 38.6), "far_shoulder": (41, 38.6),
+                "hip": (50, 24.5), "far_hip": (43, 24.5),
+                "knee": (62, 16), "ankle": (75, 8.2), "toe": (80.5, 7.4),
+                "far_knee": (38.5, 15.5), "far_ankle": (40, 8.2), "far_toe": (35.5, 7.4),
+                "elbow": (55.6, 35.4), "hand": (56.2, 32.6), "far_elbow": (37.4, 35.4), "far_hand": (36.3, 32.6)},
         limbs=(Limb(("pelvis", "neck"), (TORSO + 0.8,)),
                Limb(("far_hip", "far_knee", "far_ankle", "far_toe"), LEG, FAR),
                Limb(("hip", "knee", "ankle", "toe"), LEG, STRETCH),
                Limb(("shoulder", "elbow", "hand"), ARM), Limb(("far_shoulder", "far_elbow", "far_hand"), ARM)),
         facing=0, hands=("hand", "far_hand"),
-        props=(ChairAhead(32.0, 52.5, seat=10.5, top=26.0),),  # the seat low: not sat on
-        region=(49.1, 20.0, 4.4, 1.9, -35),
-        arrows=(Arrow((35.2, 28.0), (35.2, 17.5), "{other}ひざを\n曲げる", (17.2, 51), word_gap=14.5),),
-        label_spots=((75, 27), (74, 24.5), (76, 28)),
-        caption="太ももの内側", from_behind=True, note="うしろ姿", note_at=(70, 54.5),
+        props=(ChairAhead(36.0, 56.5, seat=10.5, top=26.0),),  # the seat low: not sat on
+        region=(53.1, 20.0, 4.4, 1.9, -35),
+        arrows=(Arrow((39.2, 28.0), (39.2, 14.8), "{other}ひざを\n曲げる", (17.1, 21)),),  # beside the knee
+        label_spots=((79, 27), (78, 24.5), (80, 28)),
+        caption="太ももの内側", from_behind=True, note="うしろ姿", note_at=(74, 54.5),
         label_words="{side}足を\n伸ばす"),
     # Seated, seen from the side: a figure-4. The right ankle rests on the left knee (the foot past it), the
     # right knee drops out to the seat's height, so the black thigh and shin make a V over the grey leg; hands on the

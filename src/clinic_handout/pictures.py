@@ -341,9 +341,9 @@ def draw_pose(pose: Pose, label: str | None, label_size: float, word_size: float
 
 
 def _back(art: Art, joints, pose: Pose):
-    """A person seen from behind: the seat of the trousers over the tops of the legs, with its waistband, back
-    seam and two back pockets (review 9: read as a front view unless the word うしろ姿 was noticed); the neck
-    with the shirt's collar under the hair."""
+    """A person seen from behind: the seat of the trousers, two rounded buttocks over the tops of the legs with
+    the waistband and the back seam (review 9: read as a front view unless the word うしろ姿 was noticed; back
+    pockets too were read as the letters ロロ, review 10); the neck with the shirt's collar under the hair."""
     (px, py), ny = joints["pelvis"], joints["neck"][1]
     (torso,) = [limb for limb in pose.limbs if "neck" in limb.joints]
     r = torso.radius[0]
@@ -357,12 +357,6 @@ def _back(art: Art, joints, pose: Pose):
         art.line((px + side * r, py - 1.0), (px + side * r, waist), OUTLINE, INK, cap=0, solid=False)
     art.line((px - r + 0.2, waist), (px + r - 0.2, waist), 0.55, INK, cap=0, solid=False)
     art.line((px, waist), (px, py - 1.0 - cheek * 0.6), 0.55, INK, cap=0, solid=False)  # the back seam
-    for side in (-1, 1):  # back pockets: a square each side of the seam, its opening at the top
-        x0, x1 = px + side * 1.1, px + side * 4.1
-        top = waist - 1.2
-        art.shapes.append(PolyLine([x0, top, x0, top - 3.0, (x0 + x1) / 2, top - 3.8, x1, top - 3.0, x1, top],
-                                   strokeColor=INK, strokeWidth=0.55, strokeLineJoin=1))
-        art.line((x0, top), (x1, top), 0.55, INK, cap=0, solid=False)
     hx, hy = joints["head"]
     top = ny + r  # the top of the trunk
     neck_top, neck_bottom, w = hy - pose.head + 0.8, top - 1.6, 2.0
@@ -613,6 +607,8 @@ def _frame(art: Art, frame: Frame):
         _limb(art, [joints[j] for j in limb.joints], limb.radius, limb.tone, halo=limb.halo)
     for hand in pose.hands:
         art.circle(joints[hand], 1.4, WHITE)
+    if "head" in joints:  # seen from above: the top of the head, all hair
+        art.circle(joints["head"], pose.head * 0.85, HAIR, INK, OUTLINE)
 
 
 # The foot seen from its sole (figures.Sole), in the foot's own units: a along it (0 the heel's end, 1 the toes'
