@@ -928,7 +928,9 @@ def test_the_inner_thigh_person_holds_a_chair_ahead_and_the_knee_bends_a_little(
     #   floor and the rail);
     # - the seat's edge is at least 7 units under the hips, so the person stands at the chair, not on its seat
     #   (with the seat just under the buttocks it could be read as sitting);
-    # - the bent (grey) knee opens to at least 135 degrees between thigh and shin (review 3: "a deep knee bend").
+    # - the bent (grey) knee is bent so it shows from behind, and not deep: thigh and shin meet at 110 to 145
+    #   degrees (review 10: at 142 it "looks almost straight, stand with feet wide"; review 3: "a deep knee
+    #   bend"), the knee pushed out over the foot (between its heel and toe, or within 1.5 units of the ankle).
     from clinic_handout.figures import FLOOR, ChairAhead
 
     pose = POSES["inner-thigh"].mirrored() if mirror else POSES["inner-thigh"]
@@ -955,7 +957,9 @@ def test_the_inner_thigh_person_holds_a_chair_ahead_and_the_knee_bends_a_little(
     hip, knee, ankle = j["far_hip"], j["far_knee"], j["far_ankle"]
     a, b = (hip[0] - knee[0], hip[1] - knee[1]), (ankle[0] - knee[0], ankle[1] - knee[1])
     angle = math.degrees(math.acos((a[0] * b[0] + a[1] * b[1]) / (math.hypot(*a) * math.hypot(*b))))
-    assert angle >= 135, angle
+    assert 110 <= angle <= 145, angle
+    toe = j["far_toe"]
+    assert min(ankle[0], toe[0]) - 1.5 <= knee[0] <= max(ankle[0], toe[0]) + 1.5, (knee, ankle, toe)
 
 
 @pytest.mark.parametrize("mirror", [False, True])
@@ -1034,7 +1038,9 @@ def test_the_inner_thigh_arrow_is_at_the_bending_knee_and_says_bend_the_knee(mir
     #   on the bending side of the pelvis; it starts at least 4 units below the chair's top rail that the hands
     #   hold (review 7: starting under the hand on the chair it read as "press the chair down");
     # - the word is nearer the grey leg than the black leg;
-    # - no start pose is drawn: the arrow and its words say the movement.
+    # - no start pose is drawn: the arrow and its words say the movement;
+    # - review 10: "the down arrow is tiny, very thin": it is drawn bold (a shaft of at least 1.8 units, a
+    #   head at least 6 units wide).
     pose = POSES["inner-thigh"].mirrored() if mirror else POSES["inner-thigh"]
     right = -1 if mirror else 1
     j = pose.joints
@@ -1057,6 +1063,14 @@ def test_the_inner_thigh_arrow_is_at_the_bending_knee_and_says_bend_the_knee(mir
     assert to_grey < to_black, (to_grey, to_black)
     assert box_gap(box, j["far_knee"], j["far_knee"]) * scale <= 5 * mm  # review 10: above the arm, 11 mm away
     assert not pose.ghost
+    shafts = [s for s in art.shapes if isinstance(s, Line) and s.strokeColor == pictures.INK
+              and abs(s.x1 - sx) < 1e-9 and abs(s.y1 - sy) < 1e-9]
+    assert len(shafts) == 1 and shafts[0].strokeWidth >= 1.8
+    heads = [s for s in art.shapes if isinstance(s, Polygon) and s.fillColor == pictures.INK
+             and any(math.dist(p, (ex, ey)) < 1e-6 for p in points_of(s))]
+    assert len(heads) == 1
+    xs = [x for x, _ in points_of(heads[0])]
+    assert max(xs) - min(xs) >= 6
 
 
 @pytest.mark.parametrize("mirror", [False, True])

@@ -156,9 +156,10 @@ class Arrow:
     word: str
     word_at: Point
     word_gap: float = 10.0
+    bold: bool = False  # a thicker shaft and a bigger head (a short arrow on a limb, review 10: "tiny, thin")
 
     def mirrored(self) -> Arrow:
-        return Arrow(flip(self.start), flip(self.end), self.word, flip(self.word_at), self.word_gap)
+        return replace(self, start=flip(self.start), end=flip(self.end), word_at=flip(self.word_at))
 
 
 @dataclass(frozen=True)
@@ -261,22 +262,22 @@ POSES: dict[str, Pose] = {
     # as the letters ロロ, review 10), and the word うしろ姿. The patch lies on the inner edge of the straight
     # thigh, near the groin.
     "inner-thigh": Pose(
-        joints={"head": (47, 53.3), "neck": (47, 41.5), "pelvis": (46.5, 27),
-                "shoulder": (53, 38.6), "far_shoulder": (41, 38.6),
-                "hip": (50, 24.5), "far_hip": (43, 24.5),
-                "knee": (62, 16), "ankle": (75, 8.2), "toe": (80.5, 7.4),
-                "far_knee": (38.5, 15.5), "far_ankle": (40, 8.2), "far_toe": (35.5, 7.4),
-                "elbow": (55.6, 35.4), "hand": (56.2, 32.6), "far_elbow": (37.4, 35.4), "far_hand": (36.3, 32.6)},
+        joints={"head": (50, 53.3), "neck": (50, 41.5), "pelvis": (49.5, 27),
+                "shoulder": (56, 38.6), "far_shoulder": (44, 38.6),
+                "hip": (53, 24.5), "far_hip": (46, 24.5),
+                "knee": (65, 16), "ankle": (78, 8.2), "toe": (83.5, 7.4),
+                "far_knee": (38.5, 17.0), "far_ankle": (40, 8.2), "far_toe": (35.5, 7.4),
+                "elbow": (58.6, 35.4), "hand": (59.2, 32.6), "far_elbow": (40.4, 35.4), "far_hand": (39.3, 32.6)},
         limbs=(Limb(("pelvis", "neck"), (TORSO + 0.8,)),
                Limb(("far_hip", "far_knee", "far_ankle", "far_toe"), LEG, FAR),
                Limb(("hip", "knee", "ankle", "toe"), LEG, STRETCH),
                Limb(("shoulder", "elbow", "hand"), ARM), Limb(("far_shoulder", "far_elbow", "far_hand"), ARM)),
         facing=0, hands=("hand", "far_hand"),
-        props=(ChairAhead(36.0, 56.5, seat=10.5, top=26.0),),  # the seat low: not sat on
-        region=(53.1, 20.0, 4.4, 1.9, -35),
-        arrows=(Arrow((39.2, 28.0), (39.2, 14.8), "{other}ひざを\n曲げる", (17.1, 21)),),  # beside the knee
-        label_spots=((79, 27), (78, 24.5), (80, 28)),
-        caption="太ももの内側", from_behind=True, note="うしろ姿", note_at=(74, 54.5),
+        props=(ChairAhead(39.0, 59.5, seat=10.5, top=26.0),),  # the seat low: not sat on
+        region=(56.1, 20.0, 4.4, 1.9, -35),
+        arrows=(Arrow((40.5, 27.5), (40.5, 16.0), "{other}ひざを\n曲げる", (17.1, 21), bold=True),),  # by the knee
+        label_spots=((82, 27), (81, 24.5), (83, 28)),
+        caption="太ももの内側", from_behind=True, note="うしろ姿", note_at=(77, 54.5),
         label_words="{side}足を\n伸ばす"),
     # Seated, seen from the side: a figure-4. The right ankle rests on the left knee (the foot past it), the
     # right knee drops out to the seat's height, so the black thigh and shin make a V over the grey leg; hands on the

@@ -696,10 +696,10 @@ def _arrow(art: Art, arrow: Arrow):
     (x1, y1), (x2, y2) = arrow.start, arrow.end
     length = ((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5
     ux, uy = (x2 - x1) / length, (y2 - y1) / length
-    head, half = 3.6, 2.4
+    head, half, shaft = (4.8, 3.2, 2.0) if arrow.bold else (3.6, 2.4, 1.3)
     base = (x2 - ux * head, y2 - uy * head)
     wing = (-uy * half, ux * half)
-    art.line((x1, y1), base, 1.3, INK)
+    art.line((x1, y1), base, shaft, INK)
     art.polygon([(x2, y2), (base[0] + wing[0], base[1] + wing[1]), (base[0] - wing[0], base[1] - wing[1])], INK,
                 INK, 0.3)
 
