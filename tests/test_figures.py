@@ -239,19 +239,20 @@ def test_the_sole_is_the_black_leg_s_foot_resting_on_the_other_knee(mirror):
 
 @pytest.mark.parametrize("mirror", [False, True])
 def test_both_thumbs_lie_on_the_sole_and_both_hands_hold_its_upper_edge(mirror):
-    # Written out: two thumbnails (small outlined ovals) inside the sole's outline, more than 5 units apart along
-    # the foot, both above the arrow (the thumbs come down from the upper edge); two white hands, each centred
+    # Written out: two thumbs (white strokes of a thumb's width, no nail: review 10 read two nails as eyes),
+    # each lying on the sole (both ends inside its outline), more than 5 units apart along the foot, above the
+    # arrow (they come down from the upper edge, the arrow runs below them); two white hands, each centred
     # within 2.5 units of the sole's upper edge and above the foot's middle, each at the end of an arm (the
     # pose's hand joint within 6 units); no other hand.
     art, pose, sole, points, _ = sole_view(mirror)
     (arrow,) = pose.arrows
-    nails = [s for s in art.shapes if isinstance(s, Polygon) and s.strokeWidth == 0.45]
-    centres = [(sum(x for x, _ in points_of(n)) / len(points_of(n)),
-                sum(y for _, y in points_of(n)) / len(points_of(n))) for n in nails]
-    assert len(centres) == 2
-    for c in centres:
-        assert inside_polygon(c, points) and c[1] > max(arrow.start[1], arrow.end[1]), c
-    assert abs(centres[0][0] - centres[1][0]) > 5
+    thumbs = [s for s in art.shapes if isinstance(s, Line) and s.strokeColor == pictures.WHITE
+              and s.strokeWidth == 2 * pictures.THUMB]
+    assert len(thumbs) == 2
+    for thumb in thumbs:
+        for end in ((thumb.x1, thumb.y1), (thumb.x2, thumb.y2)):
+            assert inside_polygon(end, points) and end[1] > max(arrow.start[1], arrow.end[1]) + 1, end
+    assert abs(thumbs[0].x2 - thumbs[1].x2) > 5
     middle_y = (min(y for _, y in points) + max(y for _, y in points)) / 2
     edges = list(zip(points, points[1:] + points[:1], strict=True))
     hands = [s for s in art.shapes if isinstance(s, Polygon) and s.fillColor == pictures.WHITE
@@ -284,6 +285,20 @@ def test_the_sole_arrow_says_rub_from_the_heel_to_the_base_of_the_toes(mirror):
     toe = min(toes, key=lambda t: math.dist((t.cx, t.cy), arrow.end))
     gap = math.dist((toe.cx, toe.cy), arrow.end) - toe.r
     assert 0 <= gap <= 4, gap
+    # review 10: a hair-thin arrow on the sole, "you can't tell which way it points": its shaft is drawn at
+    # least 2.2 units (1 mm) wide in ink, over a wider white edge, with a head at least 6.5 units across (the
+    # usual arrow: 1.3 wide, its head 4.8)
+    art, _ = figure_art("foot-sole", *CARD[:2], "右", mirror)
+    shafts = [s for s in art.shapes if isinstance(s, Line) and s.strokeColor == pictures.INK and s.strokeWidth >= 2.2
+              and {(round(s.x1, 6), round(s.y1, 6))} == {(round(arrow.start[0], 6), round(arrow.start[1], 6))}]
+    assert len(shafts) == 1
+    assert any(isinstance(s, Line) and s.strokeColor == pictures.WHITE and s.strokeWidth > shafts[0].strokeWidth
+               and (s.x1, s.y1) == (shafts[0].x1, shafts[0].y1) for s in art.shapes)
+    heads = [s for s in art.shapes if isinstance(s, Polygon) and s.fillColor == pictures.INK
+             and (round(s.points[0], 6), round(s.points[1], 6)) == (round(arrow.end[0], 6), round(arrow.end[1], 6))]
+    (head,) = heads
+    wings = points_of(head)[1:]
+    assert math.dist(*wings) >= 6.5
 
 
 @pytest.mark.parametrize("mirror", [False, True])

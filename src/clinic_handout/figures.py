@@ -157,6 +157,7 @@ class Arrow:
     word_at: Point
     word_gap: float = 10.0
     bold: bool = False  # a thicker shaft and a bigger head (a short arrow on a limb, review 10: "tiny, thin")
+    width: float = 0.0  # else: a shaft this wide, drawn over a drawing (a white edge, its head to match)
 
     def mirrored(self) -> Arrow:
         return replace(self, start=flip(self.start), end=flip(self.end), word_at=flip(self.word_at))
@@ -335,9 +336,9 @@ POSES: dict[str, Pose] = {
                Limb(("shoulder", "elbow", "hand"), ARM)),
         facing=-1,
         props=(Chair(97.5, depth=14, seat=16.5, back=19, facing=-1),
-               Sole((66, 36.5), (32, 40.5), 14.0, words=(("かかと", (52, 20), 0.0), ("つま先", (16, 32), 1.0)))),
-        region=(50.5, 36.3, 10.5, 2.4, -6.7),  # along the sole's middle: the hatching crosses the arrow
-        arrows=(Arrow((63.5, 34.0), (39.8, 36.8), "さする", (56, 54.5), word_gap=16),),
-        label_spots=((19, 51), (21, 49.5), (22, 48.5)),
+               Sole((66, 36.5), (32, 40.5), 14.0, words=(("かかと", (45, 21), 0.0), ("つま先", (16, 29.5), 1.0)))),
+        region=(50.5, 38.9, 9.5, 1.5, -6.7),  # along the sole's middle: the hatching crosses the arrow
+        arrows=(Arrow((61.2, 34.4), (39.5, 36.9), "さする", (44, 55), word_gap=19, width=2.4),),
+        label_spots=((20, 45), (21, 46), (19, 44)),
         caption="足の裏", label_words="{side}足"),
 }

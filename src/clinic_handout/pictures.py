@@ -620,8 +620,8 @@ SOLE_OUTLINE = [(0.0, 0.0), (0.015, -0.42), (0.06, -0.68), (0.14, -0.8), (0.3, -
                 (0.86, 0.78), (0.8, 1.0), (0.72, 1.02), (0.62, 0.9), (0.5, 0.6), (0.38, 0.48), (0.26, 0.52),
                 (0.15, 0.66), (0.06, 0.6), (0.015, 0.4)]
 TOE_PADS = [(0.925, 0.6, 0.42), (0.915, 0.05, 0.26), (0.895, -0.36, 0.24), (0.865, -0.7, 0.22), (0.82, -0.98, 0.2)]
-PART_POINTS = {0.0: (0.1, -0.55), 1.0: (0.93, -0.2)}  # where a word's line ends: in the heel, in the toes
-HANDS = {"hand": (0.22, 0.45), "far_hand": (0.47, 0.7)}  # each hand on the upper edge at a, its thumb's tip at a
+PART_POINTS = {0.0: (0.05, -0.1), 1.0: (0.93, -0.2)}  # where a word's line ends: in the heel, in the toes
+HANDS = {"hand": (0.22, 0.42), "far_hand": (0.47, 0.67)}  # each hand on the upper edge at a, its thumb's tip at a
 THUMB = 1.5  # a thumb's radius, box units
 
 
@@ -656,15 +656,12 @@ def _sole(art: Art, sole: Sole, pose: Pose):
     _region(art, pose.region)
     for hand, (at, tip_at) in HANDS.items():  # the hand over the upper edge (its fingers behind the foot)
         b = _upper_edge(at)
-        edge, tip = foot_point(sole, at, b), foot_point(sole, tip_at, 0.05)
+        edge, tip = foot_point(sole, at, b), foot_point(sole, tip_at, 0.3)
         _limb(art, [pose.joints[hand], edge], (FOREARM,), BODY)  # the wrist down to the hand
         base = foot_point(sole, at + 0.02, b - 0.25)
         art.line(base, tip, 2 * THUMB + 2 * OUTLINE, INK)  # the thumb's outline, then the hand, then the thumb:
         art.polygon(_ellipse(*foot_point(sole, at, b + 0.12), 3.0, 2.3, 0), WHITE, INK, OUTLINE)  # one white shape
-        art.line(base, tip, 2 * THUMB, WHITE, solid=False)
-        nail = (tip[0] + (base[0] - tip[0]) * 0.2, tip[1] + (base[1] - tip[1]) * 0.2)
-        angle = math.degrees(math.atan2(base[1] - tip[1], base[0] - tip[0]))
-        art.polygon(_ellipse(*nail, 1.15, 0.85, angle), WHITE, INK, 0.45, solid=False)
+        art.line(base, tip, 2 * THUMB, WHITE, solid=False)  # no nail: at card size two nails read as eyes
 
 
 def key_sample(kind: str, width: float, height: float) -> Drawing:
@@ -696,12 +693,19 @@ def _arrow(art: Art, arrow: Arrow):
     (x1, y1), (x2, y2) = arrow.start, arrow.end
     length = ((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5
     ux, uy = (x2 - x1) / length, (y2 - y1) / length
-    head, half, shaft = (4.8, 3.2, 2.0) if arrow.bold else (3.6, 2.4, 1.3)
+    if arrow.width:  # a shaft of its own width over a drawing: a head to match and a white edge
+        thick = arrow.width - 1.3
+        head, half, shaft = 3.6 + 1.5 * thick, 2.4 + thick, arrow.width
+    else:
+        head, half, shaft = (4.8, 3.2, 2.0) if arrow.bold else (3.6, 2.4, 1.3)
     base = (x2 - ux * head, y2 - uy * head)
     wing = (-uy * half, ux * half)
+    tip = [(x2, y2), (base[0] + wing[0], base[1] + wing[1]), (base[0] - wing[0], base[1] - wing[1])]
+    if arrow.width:
+        art.line((x1, y1), base, shaft + 1.2, WHITE, solid=False)
+        art.polygon(tip, WHITE, WHITE, 1.5, solid=False)
     art.line((x1, y1), base, shaft, INK)
-    art.polygon([(x2, y2), (base[0] + wing[0], base[1] + wing[1]), (base[0] - wing[0], base[1] - wing[1])], INK,
-                INK, 0.3)
+    art.polygon(tip, INK, INK, 0.3)
 
 
 # -- figures drawn from cached PDF operators ----------------------------------------------------------
