@@ -1272,3 +1272,19 @@ def test_the_inner_thigh_shows_the_seat_of_the_trousers_from_behind(mirror):
     small = [s for s in art.shapes if isinstance(s, PolyLine | Polygon) and s.strokeColor == pictures.INK
              and all(abs(x - px) < r and hips - 3 <= y <= belt for x, y in points_of(s))]
     assert not small, small
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+@pytest.mark.parametrize("size", sorted(SIZES))
+def test_the_sole_word_rub_sits_by_the_hands_not_at_the_mouth(mirror, size):
+    # review 10: さする beside the face "reads like speech". Written out: the word's box keeps at least 6 units
+    # (2.7 mm on the card) from the head's outline, nose included (the head's radius + 2), and is nearer a hand
+    # than the head's centre.
+    width, height, label_pt = SIZES[size]
+    art, _ = figure_art("foot-sole", width, height, "左" if mirror else "右", mirror, label_pt)
+    pose = POSES["foot-sole"].mirrored() if mirror else POSES["foot-sole"]
+    (box,) = [t[3] for t in art.texts if t[0] == "word"]
+    head = pose.joints["head"]
+    assert pictures._point_box(head, box) >= pose.head + 2 + 6, (size, box)
+    to_hand = min(pictures._point_box(pose.joints[h], box) for h in ("hand", "far_hand"))
+    assert to_hand < pictures._point_box(head, box)
