@@ -265,3 +265,20 @@ def test_a_content_file_is_parsed_again_for_other_bytes_or_another_program(monke
     assert load() == 1
     monkeypatch.setattr(cache, "code_version", lambda: "another version of the program")
     assert load() == 4
+
+
+def test_a_program_file_that_cannot_be_read_means_no_cached_result(monkeypatch, tmp_path):
+    """code_version reads every module; if one cannot be read, the version is one no stored result has."""
+    from clinic_handout import cache
+
+    cache.code_version.cache_clear()
+    whole = cache.code_version()
+    monkeypatch.setattr(cache.os, "walk", lambda folder: [(folder, [], ["gone.py"])])
+    versions = []
+    for _ in range(2):
+        cache.code_version.cache_clear()
+        versions.append(cache.code_version())
+    cache.code_version.cache_clear()
+    monkeypatch.undo()
+    assert cache.code_version() == whole
+    assert len({whole, *versions}) == 3  # each unreadable start its own: nothing stored is ever read back

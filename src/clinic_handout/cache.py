@@ -56,12 +56,15 @@ def code_version() -> str:
 
     digest = hashlib.sha256(b"python %d.%d marshal %d\n" % (*sys.version_info[:2], marshal.version))
     package = os.path.dirname(os.path.abspath(__file__))
-    for folder, subfolders, names in os.walk(package):
-        subfolders[:] = sorted(name for name in subfolders if name != "__pycache__")
-        for name in sorted(names):
-            if name.endswith((".py", ".yaml", ".json")):
-                with open(os.path.join(folder, name), "rb") as file:
-                    digest.update(os.path.relpath(file.name, package).encode() + b"\0" + file.read() + b"\0")
+    try:
+        for folder, subfolders, names in os.walk(package):
+            subfolders[:] = sorted(name for name in subfolders if name != "__pycache__")
+            for name in sorted(names):
+                if name.endswith((".py", ".yaml", ".json")):
+                    with open(os.path.join(folder, name), "rb") as file:
+                        digest.update(os.path.relpath(file.name, package).encode() + b"\0" + file.read() + b"\0")
+    except OSError:  # a file of the program that cannot be read: a version no stored result has (no cache)
+        return "unreadable " + os.urandom(16).hex()
     return digest.hexdigest()
 
 
