@@ -12,6 +12,7 @@ import sys
 from collections import deque
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -128,7 +129,7 @@ def render_all(prescriptions: list[Prescription], content: Content, today: dt.da
         with the first handout made: warm) by handing them a task that does nothing."""
         if not started:
             started.append(pool.submit(_up))
-        return started[0].done()
+        return started[0].done() and started[0].exception() is None  # a worker that cannot start is never up
 
     try:
         for pdf in in_order(lambda p: pool.submit(_render, p, today, large_print), prescriptions,
@@ -164,37 +165,73 @@ def in_order(submit: Callable[[Any], Future], items: list, ahead: int,
     (a worker forked from this process, as on Linux, starts warm); every item taken on while ready() says
     the workers are not up yet (on Windows a worker takes about half a second to start: an item handed to
     it would wait for it); and, while the next result is not ready, the furthest submitted item no worker has
-    started yet (its future cancelled, so each item is done once)."""
+    started yet (its future cancelled, so each item is done once).
+
+    An item's failure is raised at its turn, after every item before it was handed out (an item made here
+    ahead of its turn keeps its error until then). With here, workers that broke (BrokenProcessPool: one could
+    not start, e.g. the content folder was saved half-edited while the batch ran, or one died) are not used
+    again: what they had is made here."""
     pending: deque[list] = deque()  # [future, or None for this process's own; item; result or _END]
     queued = iter(items)
+    broken = False
+
+    def mine(item: Any) -> Any:
+        assert here is not None  # only then are items made here
+        try:
+            return here(item)
+        except Exception as error:  # raised at its turn (below), not before the items ahead of it
+            return _Failed(error)
 
     def fill(limit: int) -> None:
+        nonlocal broken
         while len(pending) < limit:
             item = next(queued, _END)
             if item is _END:
                 return
-            ours = here is not None and ready is not None and not ready()
-            pending.append([None if ours else submit(item), item, _END])
+            future = None
+            if here is None or (not broken and (ready is None or ready())):
+                try:
+                    future = submit(item)
+                except BrokenProcessPool:
+                    if here is None:
+                        raise
+                    broken = True
+            pending.append([future, item, _END])
 
     if here is not None and items:
         first = next(queued)
-        pending.append([None, first, here(first)])
+        pending.append([None, first, mine(first)])
     fill(ahead)
     while pending:
         head = pending[0]
         if head[0] is None and head[2] is _END:
-            assert here is not None  # only then are items kept here
-            head[2] = here(head[1])
+            head[2] = mine(head[1])
         while here is not None and head[2] is _END and not head[0].done():
             idle = next((entry for entry in reversed(pending)
                          if entry[2] is _END and (entry[0] is None or entry[0].cancel())), None)
             if idle is None:  # every one is being worked on: wait for the head
                 break
-            idle[2] = here(idle[1])
+            idle[2] = mine(idle[1])
         pending.popleft()
-        result = head[0].result() if head[2] is _END else head[2]
-        fill(ahead - 1)  # with the one handed out: ahead
-        yield result
+        if head[2] is _END:
+            try:
+                head[2] = head[0].result()
+            except BrokenProcessPool:
+                if here is None:
+                    raise
+                broken = True
+                head[2] = mine(head[1])
+        fill(max(ahead - 1, 1))  # with the one handed out: ahead (and at least the next one)
+        if isinstance(head[2], _Failed):
+            raise head[2].error
+        yield head[2]
+
+
+class _Failed:
+    """An item's failure while it waits for its turn (in_order)."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
 
 
 def _up() -> None:
