@@ -282,3 +282,35 @@ def test_a_program_file_that_cannot_be_read_means_no_cached_result(monkeypatch, 
     monkeypatch.undo()
     assert cache.code_version() == whole
     assert len({whole, *versions}) == 3  # each unreadable start its own: nothing stored is ever read back
+
+
+def test_a_program_not_in_a_folder_of_files_means_no_cached_result(monkeypatch):
+    """Run from a zip or a frozen build, the package folder lists nothing: the code cannot be told apart from
+    another version's, so a stored result (of an older program) must never be read (review N5)."""
+    from clinic_handout import cache
+
+    monkeypatch.setattr(cache.os, "walk", lambda folder: iter(()))
+    versions = []
+    for _ in range(2):
+        cache.code_version.cache_clear()
+        versions.append(cache.code_version())
+    cache.code_version.cache_clear()
+    assert versions[0] != versions[1] and all(v.startswith("unreadable ") for v in versions)
+
+
+@pytest.mark.parametrize("error", [RuntimeError, KeyError])
+def test_no_known_home_folder_means_no_cache_not_an_error(monkeypatch, error):
+    """A service or a user without a home folder: Path.home() raises; the cache is off, nothing fails (N1)."""
+    from clinic_handout import cache, fonts
+
+    def no_home():
+        raise error("no home folder")
+
+    for name in ("HANDOUT_CACHE", "HANDOUT_FONT_CACHE", "XDG_CACHE_HOME", "LOCALAPPDATA"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(cache.Path, "home", staticmethod(no_home))
+    for platform in ("linux", "win32"):
+        monkeypatch.setattr(sys, "platform", platform)
+        assert cache.cache_root() is None and fonts.font_cache_dir() is None
+        assert cache.read("figure", "any key") is None
+        cache.write("figure", "any key", [1, 2])  # nowhere to write: nothing happens

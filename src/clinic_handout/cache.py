@@ -43,9 +43,12 @@ def cache_root() -> Path | None:
         return None
     if setting:
         return Path(setting)
-    if sys.platform == "win32":
-        return Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local") / "clinic-handout"
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "clinic-handout"
+    try:
+        if sys.platform == "win32":
+            return Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local") / "clinic-handout"
+        return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "clinic-handout"
+    except (RuntimeError, KeyError):  # no home folder known (a service, a user without one): no cache, no error
+        return None
 
 
 @cache
@@ -56,6 +59,7 @@ def code_version() -> str:
 
     digest = hashlib.sha256(b"python %d.%d marshal %d\n" % (*sys.version_info[:2], marshal.version))
     package = os.path.dirname(os.path.abspath(__file__))
+    hashed = 0
     try:
         for folder, subfolders, names in os.walk(package):
             subfolders[:] = sorted(name for name in subfolders if name != "__pycache__")
@@ -63,7 +67,10 @@ def code_version() -> str:
                 if name.endswith((".py", ".yaml", ".json")):
                     with open(os.path.join(folder, name), "rb") as file:
                         digest.update(os.path.relpath(file.name, package).encode() + b"\0" + file.read() + b"\0")
+                    hashed += name.endswith(".py")
     except OSError:  # a file of the program that cannot be read: a version no stored result has (no cache)
+        return "unreadable " + os.urandom(16).hex()
+    if not hashed:  # not a folder of files (a zip, a frozen build): the code is unknown, so nothing is reused
         return "unreadable " + os.urandom(16).hex()
     return digest.hexdigest()
 
