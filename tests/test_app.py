@@ -166,3 +166,30 @@ def test_list_stretches(tmp_path):
     broken = tmp_path / "broken"
     broken.mkdir()
     assert app.list_stretches(content_dir=broken).failure is not None
+
+
+def test_ctrl_c_while_the_history_is_written_says_every_file_was_written(write, tmp_path, monkeypatch):
+    """Ctrl-C (or a SIGTERM, made one) after the last PDF, while the history is written: every file exists, so
+    the result says so and how many the history holds, not a bare 中止しました (review N7), and is marked
+    interrupted (the CLI then stops: nothing is sent)."""
+    from clinic_handout.history import History
+
+    source = write("today.csv", "名前,部位\n" + "".join(f"患者 {n},両方\n" for n in range(1, 6)))
+    out = tmp_path / "out"
+    plan = app.plan_batch(source, out_dir=out, merge_to=tmp_path / "print.pdf", content_dir=SAMPLE,
+                          data_dir=tmp_path / "data")
+    real, calls = History.record_build, []
+
+    def record_build(self, **entry):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(self, **entry)
+
+    monkeypatch.setattr(History, "record_build", record_build)
+    result = app.build_batch(plan, jobs=1, today=DAY)
+    assert result.interrupted and len(result.written) == 5 and len(list(out.glob("*.pdf"))) == 5
+    assert len(result.history_ids) == 2  # the two recorded before the interrupt
+    said = [notice.text for notice in result.notices if notice.text.startswith("中止しました")]
+    assert said == ["中止しました。PDF は 5 件とも書きました。履歴に記録したのは 2 件です (aborted while recording the "
+                    "history: all 5 PDFs were written, 2 recorded in the history)"]

@@ -177,6 +177,7 @@ class BatchResult(Result):
     not_built: list[str] = field(default_factory=list)  # labels left when stopped
     outcomes: list[Outcome] = field(default_factory=list)
     history_ids: dict[str, int] = field(default_factory=dict)  # label → history entry of the handout written
+    interrupted: bool = False  # Ctrl-C (or SIGTERM) while the history was written: every file was written
 
     @property
     def complete(self) -> bool:
@@ -628,7 +629,15 @@ def build_batch(plan: BatchPlan, *, jobs: int | None = None, large_print: bool =
     result.notices += [Notice(text=f.message, kind="error") for f in result.failed]
     result.not_built = [label for label, _ in prepared.good[len(outcomes):]]
     result.stopped = bool(result.not_built)
-    result.history_ids = _record_batch(result, large_print)
+    try:
+        result.history_ids = _record_batch(result, large_print)
+    except KeyboardInterrupt:  # every file is written: say so, and what the history holds (review N7)
+        result.interrupted = True
+        recorded = len(result.history_ids)
+        result.notices.append(Notice(
+            text=f"中止しました。PDF は {len(result.written)} 件とも書きました。履歴に記録したのは {recorded} 件です "
+                 f"(aborted while recording the history: all {len(result.written)} PDFs were written, "
+                 f"{recorded} recorded in the history)", kind="error"))
     if plan.merge_to and result.written and not result.stopped and not any(f.label == "--merge" for f in result.failed):
         result.merged = plan.merge_to
         result.notices.append(Notice(text=f"印刷用 (for printing): {plan.merge_to}", kind="info"))
@@ -640,7 +649,7 @@ def _record_batch(result: BatchResult, large_print: bool) -> dict[str, int]:
     """Each handout the batch wrote, in the history (one file opened once); {label: entry id}."""
     from .compose import compose
 
-    plan, ids = result.plan, dict[str, int]()
+    plan, ids = result.plan, result.history_ids  # filled as each entry is recorded (an interrupt keeps them)
     content, prepared = plan.content, plan.prepared
     assert content is not None and prepared is not None  # build_batch ran on this plan
     written = [(label, prescription, outcome.path, outcome.pdf) for (label, prescription), outcome

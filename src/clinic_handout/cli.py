@@ -205,6 +205,8 @@ def batch(source: Path, out_dir: Path, merge_to: Path | None, jobs: int | None, 
         built = app.build_batch(plan, jobs=jobs, large_print=large_print, overwrite=overwrite, progress=bar.update,
                                 keep_pdfs=send_mail)  # only --send needs every PDF's bytes kept
     _show(built)
+    if built.interrupted:  # Ctrl-C while the history was written: stopped there, nothing sent
+        sys.exit(1)
     unsent = _send_batch(built, yes) if send_mail else False
     if built.failed or unsent:
         sys.exit(1)
