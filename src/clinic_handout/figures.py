@@ -80,9 +80,10 @@ class Wall:
 @dataclass(frozen=True)
 class ChairAhead:
     """A chair seen from behind, standing in front of a person seen from behind, who holds its top rail with
-    both hands: further away than the person, so their body and legs hide parts of it (the seat's edge and the
-    rails show between the legs). Its back posts at x0 and x1 from the floor up to the top rail (`top` above
-    the floor), the seat's back edge at `seat`, a rail near the floor."""
+    both hands: further away than the person, so their body and legs hide parts of it (its posts show between
+    the legs). Its back posts at x0 and x1 from the floor up to the top rail (`top` above the floor) and a rail
+    under it; `seat` is the seat's height, NOT drawn: a seat's edge or a rail under the hips, seen between the
+    legs, read as the person sitting on it (review 11), so the space under the buttocks is left empty."""
 
     x0: float
     x1: float
@@ -252,13 +253,15 @@ POSES: dict[str, Pose] = {
     # Standing, seen from BEHIND (the page's right is the person's right, as the reader's own: a front view
     # was copied like a mirror), both hands on the top rail of a chair standing ahead of them, seen from behind
     # too: the right leg out to the side, straight, the foot flat and turned out; the left knee bends a little
-    # and the hips go down. The arrow points down over the bending leg's thigh to its knee, below the rail
-    # (review 7: under the hand on a chair beside the person it read as "press the chair down"), its words
+    # and the hips go down and sideways. The arrow runs from the buttock down the bending leg's thigh towards its
+    # knee, sideways and down (review 11: a straight-down arrow "doesn't show what to move", "nothing shows the
+    # sideways weight shift"), below the rail (review 7: under the hand on a chair beside the person it read
+    # as "press the chair down"), its words
     # {other}ひざを曲げる beside the knee (review 10: above the arm they were far from it). No start pose (review
     # 7: its half outline by the head was unclear).
     # Back-view cues (review 5: a dark head alone read as a face in shadow or a helmet; review 9: read as a
     # front view unless the word うしろ姿 was noticed): the chair the person holds is BEHIND their body and legs
-    # (its rails show between the legs), so they face it, away from the reader; hair over the whole head with
+    # (its posts show between the legs), so they face it, away from the reader; hair over the whole head with
     # tufts at the nape, ears, a neck and collar, the seat of the trousers with its back seam (back pockets read
     # as the letters ロロ, review 10), and the word うしろ姿. The patch lies on the inner edge of the straight
     # thigh, near the groin.
@@ -274,9 +277,9 @@ POSES: dict[str, Pose] = {
                Limb(("hip", "knee", "ankle", "toe"), LEG, STRETCH),
                Limb(("shoulder", "elbow", "hand"), ARM), Limb(("far_shoulder", "far_elbow", "far_hand"), ARM)),
         facing=0, hands=("hand", "far_hand"),
-        props=(ChairAhead(39.0, 59.5, seat=10.5, top=26.0),),  # the seat low: not sat on
+        props=(ChairAhead(39.0, 59.5, seat=7.0, top=26.0),),  # the seat below the bent knee: not sat on
         region=(56.1, 20.0, 4.4, 1.9, -35),
-        arrows=(Arrow((40.5, 27.5), (40.5, 16.0), "{other}ひざを\n曲げる", (17.1, 21), bold=True),),  # by the knee
+        arrows=(Arrow((44.5, 27.5), (36.5, 19.0), "{other}ひざを\n曲げる", (17.1, 21), bold=True),),  # by the knee
         label_spots=((82, 27), (81, 24.5), (83, 28)),
         caption="太ももの内側", from_behind=True, note="うしろ姿", note_at=(77, 54.5),
         label_words="{side}足を\n伸ばす"),
