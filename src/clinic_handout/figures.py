@@ -323,15 +323,18 @@ POSES: dict[str, Pose] = {
     # sole to that side, so this is the one view that shows the whole sole, toes forward, heel towards the body,
     # big toe up (reviews 6-9: a small figure and a round close-up seen from the patient's eyes were "a sole or
     # the top of the foot? which end is the heel?"). One picture, the foot drawn big: black with its sole white,
-    # lying along the grey thigh (the near leg), its black shin going back to the knee behind; both hands on its
-    # upper edge with both thumbs on the sole; the arrow along the sole from the heel to the base of the toes
-    # (さする, the steps' verb); かかと and つま先 written at its ends. The person's far (right) arm is grey.
+    # lying ON the grey thigh (the near leg) by its knee, at lap height, its black shin going up and back to the
+    # bent black knee (review 11: a foot 1.4 times the trunk held at chest height with straight arms read as "a
+    # straight leg held out", so the foot is now about the trunk's length, resting on the thigh, the trunk leaning
+    # over it and both elbows bent down to it); both hands on its upper edge with both thumbs on the sole; the
+    # arrow along the sole from the heel to the base of the toes (さする, the steps' verb); かかと and つま先
+    # written at its ends. The person's far (right) arm is grey.
     "foot-sole": Pose(
-        joints={"head": (76, 53), "neck": (82, 46.5), "hip": (87.5, 27.5), "far_hip": (87.5, 27.5),
-                "knee": (78, 33), "ankle": (64.5, 37.5), "toe": (32, 40.5),
-                "far_knee": (66.5, 29), "far_ankle": (72.5, 8.6), "far_toe": (66, 7.3),
-                "shoulder": (82, 44), "elbow": (72.5, 43), "hand": (61.5, 45.5),
-                "far_shoulder": (82, 44), "far_elbow": (70, 46), "far_hand": (52.5, 47)},
+        joints={"head": (73.5, 52.5), "neck": (79, 46.5), "hip": (87.5, 27.5), "far_hip": (87.5, 27.5),
+                "knee": (75, 44), "ankle": (72, 35), "toe": (45, 36),
+                "far_knee": (64.5, 29), "far_ankle": (71, 8.6), "far_toe": (64.5, 7.3),
+                "shoulder": (79.5, 44), "elbow": (69.5, 35.5), "hand": (65.5, 39.5),
+                "far_shoulder": (79.5, 44), "far_elbow": (64, 37), "far_hand": (59.5, 41)},
         limbs=(Limb(("far_shoulder", "far_elbow", "far_hand"), ARM, FAR),
                Limb(("hip", "knee", "ankle"), (THIGH, SHIN), STRETCH),
                Limb(("hip", "neck"), (TORSO,)),
@@ -339,9 +342,9 @@ POSES: dict[str, Pose] = {
                Limb(("shoulder", "elbow", "hand"), ARM)),
         facing=-1,
         props=(Chair(97.5, depth=14, seat=16.5, back=19, facing=-1),
-               Sole((66, 36.5), (32, 40.5), 14.0, words=(("かかと", (45, 21), 0.0), ("つま先", (16, 29.5), 1.0)))),
-        region=(50.5, 38.9, 9.5, 1.5, -6.7),  # along the sole's middle: the hatching crosses the arrow
-        arrows=(Arrow((61.2, 34.4), (39.5, 36.9), "さする", (44, 55), word_gap=19, width=2.4),),
-        label_spots=((20, 45), (21, 46), (19, 44)),
+               Sole((72, 34), (45, 36), 12.0, words=(("かかと", (52, 16.5), 0.0), ("つま先", (30, 37), 1.0)))),
+        region=(59.8, 35.4, 7.5, 1.5, -4.2),  # along the sole's middle: the hatching crosses the arrow
+        arrows=(Arrow((69.5, 32.6), (51, 34.2), "さする", (46, 54), word_gap=21, width=2.4),),
+        label_spots=((34, 24), (33, 23), (35, 25)),
         caption="足の裏", label_words="{side}足"),
 }
