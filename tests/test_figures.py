@@ -245,7 +245,7 @@ def test_the_sole_is_the_black_leg_s_foot_resting_on_the_other_knee(mirror):
     ankle = j["ankle"]
     assert min(math.dist(ankle, p) for p in points) <= 2 and abs(ankle[0] - heel[0]) < abs(ankle[0] - toe_end[0])
     hip, knee = j["far_hip"], j["far_knee"]
-    assert 0 < (hip[0] - heel[0]) * -way and 0 < (heel[0] - knee[0]) * -way < abs(hip[0] - knee[0]) / 2, heel
+    assert (hip[0] - heel[0]) * -way > 0 and 0 < (heel[0] - knee[0]) * -way < abs(hip[0] - knee[0]) / 2, heel
     t = (heel[0] - knee[0]) / (hip[0] - knee[0])
     thigh_y = knee[1] + t * (hip[1] - knee[1])  # the grey thigh's middle line under the heel's end
     near_heel = [p for p in points if abs(p[0] - heel[0]) <= 4]
