@@ -193,3 +193,21 @@ def test_ctrl_c_while_the_history_is_written_says_every_file_was_written(write, 
     said = [notice.text for notice in result.notices if notice.text.startswith("中止しました")]
     assert said == ["中止しました。PDF は 5 件とも書きました。履歴に記録したのは 2 件です (aborted while recording the "
                     "history: all 5 PDFs were written, 2 recorded in the history)"]
+
+
+def test_the_cli_stops_after_ctrl_c_in_the_history_and_says_the_files_were_written(run, write, tmp_path, monkeypatch):
+    """The CLI's side of the above: exit 1 and the message; nothing after it (no --send question, no mail)."""
+    from clinic_handout.history import History
+
+    write("today.csv", "名前,部位\n患者 1,両方\n患者 2,両方\n")
+    calls = []
+
+    def record_build(self, **entry):
+        calls.append(1)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(History, "record_build", record_build)
+    result = run("batch", "today.csv", "-o", "out", "--data", tmp_path / "data", "--content", SAMPLE)
+    assert result.exit_code == 1 and len(calls) == 1
+    assert "中止しました。PDF は 2 件とも書きました。履歴に記録したのは 0 件です" in result.output
+    assert len(list((tmp_path / "out").glob("*.pdf"))) == 2
