@@ -78,23 +78,6 @@ class Wall:
 
 
 @dataclass(frozen=True)
-class ChairAhead:
-    """A chair seen from behind, standing in front of a person seen from behind, who holds its top rail with
-    both hands: further away than the person, so their body and legs hide parts of it (its posts show between
-    the legs). Its back posts at x0 and x1 from the floor up to the top rail (`top` above the floor) and a rail
-    under it; `seat` is the seat's height, NOT drawn: a seat's edge or a rail under the hips, seen between the
-    legs, read as the person sitting on it (review 11), so the space under the buttocks is left empty."""
-
-    x0: float
-    x1: float
-    seat: float = 10.5
-    top: float = 26.0
-
-    def mirrored(self) -> ChairAhead:
-        return ChairAhead(WIDTH - self.x1, WIDTH - self.x0, self.seat, self.top)
-
-
-@dataclass(frozen=True)
 class Towel:
     """A folded towel on the floor under a kneeling knee: x0 to x1, `height` thick."""
 
@@ -250,39 +233,39 @@ POSES: dict[str, Pose] = {
         arrows=(Arrow((38, 32), (48.5, 32), "お尻を前へ", (22.5, 48.8), word_gap=13),),
         label_spots=((18.5, 22.3), (18, 22.8)),  # over the black foot, left of the knee on the towel
         caption="股関節の前", label_words="{side}ひざを\n床に"),
-    # Standing, seen from BEHIND (the page's right is the person's right, as the reader's own: a front view
-    # was copied like a mirror), both hands on the top rail of a chair standing ahead of them, seen from behind
-    # too: the right leg out to the side, straight, the foot flat and turned out; the left knee bends a little
-    # and the hips go down and sideways. The arrow runs from the buttock down the bending leg's thigh towards its
-    # knee, sideways and down (review 11: a straight-down arrow "doesn't show what to move", "nothing shows the
-    # sideways weight shift"), below the rail (review 7: under the hand on a chair beside the person it read
-    # as "press the chair down"), its words
-    # {other}ひざを曲げる beside the knee (review 10: above the arm they were far from it). No start pose (review
-    # 7: its half outline by the head was unclear).
+    # Standing in a side lunge, seen from BEHIND (the page's right is the person's right, as the reader's own: a
+    # front view was copied like a mirror), the bending leg's hand on the top of the back of a chair standing
+    # beside them, seen from the side, wholly beyond the bending foot, its seat at knee height, well under the
+    # hips (reviews 11-12: a chair seen from behind ahead of the person showed its posts between short legs under
+    # the buttocks and read as "sitting astride the chair"; review 10, a chair beside, read "standing"). Long legs
+    # (as long as the trunk and head): the right leg out to the side, straight, the foot flat and turned out; the
+    # left knee bent out over its foot. The other hand rests on the hip. The start pose is the trunk and head
+    # dashed, upright, higher and over the middle of the feet; a bold arrow from it down to the hand on the hip
+    # says 腰を落とす (review 12: an arrow down the bending thigh with 左ひざを曲げる read as "press the knee?").
+    # The side label 右足 by the black foot (右足を伸ばす did not fit beside it, clear of the arrow's words).
     # Back-view cues (review 5: a dark head alone read as a face in shadow or a helmet; review 9: read as a
-    # front view unless the word うしろ姿 was noticed): the chair the person holds is BEHIND their body and legs
-    # (its posts show between the legs), so they face it, away from the reader; hair over the whole head with
-    # tufts at the nape, ears, a neck and collar, the seat of the trousers with its back seam (back pockets read
-    # as the letters ロロ, review 10), and the word うしろ姿. The patch lies on the inner edge of the straight
-    # thigh, near the groin.
+    # front view unless the word うしろ姿 was noticed): hair over the whole head with tufts at the nape, ears, a
+    # neck and collar, the seat of the trousers with its back seam (back pockets read as the letters ロロ,
+    # review 10), and the word うしろ姿. The patch lies on the inner edge of the straight thigh, near the groin.
     "inner-thigh": Pose(
-        joints={"head": (50, 53.3), "neck": (50, 41.5), "pelvis": (49.5, 27),
-                "shoulder": (56, 38.6), "far_shoulder": (44, 38.6),
-                "hip": (53, 24.5), "far_hip": (46, 24.5),
-                "knee": (65, 16), "ankle": (78, 8.2), "toe": (83.5, 7.4),
-                "far_knee": (38.5, 17.0), "far_ankle": (40, 8.2), "far_toe": (35.5, 7.4),
-                "elbow": (58.6, 35.4), "hand": (59.2, 32.6), "far_elbow": (40.4, 35.4), "far_hand": (39.3, 32.6)},
-        limbs=(Limb(("pelvis", "neck"), (TORSO + 0.8,)),
+        joints={"head": (52.3, 51.2), "neck": (52.5, 41.5), "pelvis": (53, 29.5),
+                "shoulder": (58.5, 39.4), "far_shoulder": (47.5, 39.4),
+                "hip": (56.5, 27), "far_hip": (49.5, 27),
+                "knee": (65.5, 17.6), "ankle": (74.5, 8.2), "toe": (80, 7.4),
+                "far_knee": (37.5, 20.0), "far_ankle": (37, 8.2), "far_toe": (32, 7.4),
+                "elbow": (60.3, 33.6), "hand": (60.6, 28.6), "far_elbow": (37.5, 37.0), "far_hand": (27, 35.6)},
+        limbs=(Limb(("pelvis", "neck"), (TORSO + 0.6,)),
                Limb(("far_hip", "far_knee", "far_ankle", "far_toe"), LEG, FAR),
                Limb(("hip", "knee", "ankle", "toe"), LEG, STRETCH),
                Limb(("shoulder", "elbow", "hand"), ARM), Limb(("far_shoulder", "far_elbow", "far_hand"), ARM)),
-        facing=0, hands=("hand", "far_hand"),
-        props=(ChairAhead(39.0, 59.5, seat=7.0, top=26.0),),  # the seat below the bent knee: not sat on
-        region=(56.1, 20.0, 4.4, 1.9, -35),
-        arrows=(Arrow((44.5, 27.5), (36.5, 19.0), "{other}ひざを\n曲げる", (17.1, 21), bold=True),),  # by the knee
-        label_spots=((82, 27), (81, 24.5), (83, 28)),
-        caption="太ももの内側", from_behind=True, note="うしろ姿", note_at=(77, 54.5),
-        label_words="{side}足を\n伸ばす"),
+        head=4.8, facing=0, hands=("hand", "far_hand"),
+        props=(Chair(26, depth=15, seat=13.5, back=14.5, facing=-1),),
+        region=(57.9, 22.2, 6.2, 2.6, -46),
+        ghost={"head": (58, 54.2), "neck": (58, 44.5), "pelvis": (58, 32.5)},
+        arrows=(Arrow((71, 38.5), (63.3, 30.6), "腰を\n落とす", (84.5, 50.5), word_gap=10, bold=True),),
+        label_spots=((88, 17), (87.5, 19)),
+        caption="太ももの内側", from_behind=True, note="うしろ姿", note_at=(14, 52),
+        label_words="{side}足"),
     # Seated, seen from the side: a figure-4. The right ankle rests on the left knee (the foot past it), the
     # right knee drops out to the seat's height, so the black thigh and shin make a V over the grey leg; hands on the
     # thigh and the ankle; the body leans forward with a straight back from the faint upright start (体を前へ).

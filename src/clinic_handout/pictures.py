@@ -29,7 +29,6 @@ from .figures import (
     WIDTH,
     Arrow,
     Chair,
-    ChairAhead,
     Frame,
     Pose,
     Sole,
@@ -568,16 +567,6 @@ def _prop(art: Art, prop):
             course += 1
     elif isinstance(prop, Frame):
         _frame(art, prop)
-    elif isinstance(prop, ChairAhead):  # from behind: two back posts to the floor, two rails
-        seat, top = FLOOR + prop.seat, FLOOR + prop.top
-        for x in (prop.x0, prop.x1):
-            art.rect(x - 0.8, FLOOR, x + 0.8, top, PROP)
-            art.rect(x - 1.4, FLOOR, x + 1.4, FLOOR + 0.7, PROP)
-        art.rect(prop.x0 - 1.2, top - 1.8, prop.x1 + 1.2, top + 0.4, PROP)  # the top rail, held
-        # Only the chair's back: the top rail, a second rail under it and the two posts. No seat and no rail
-        # between the legs: a seat's edge or a rail under the hips read as sitting on the chair (review 11:
-        # "sitting on the chair or standing in a side lunge holding it?"); the space under the buttocks is empty.
-        art.rect(prop.x0, top - 5.2, prop.x1, top - 4.2, PROP)
     elif isinstance(prop, Towel):  # a folded towel, soft: a rounded pad, its fold a line in from the folded end
         h = prop.height
         y = FLOOR + h / 2
