@@ -1,6 +1,8 @@
 """The desk keeps the checked content folder between previews (pipeline.current_content), and an edit by the
 clinic owner still shows in the very next preview: a new text, a broken file's Japanese message, a photo or
 logo replaced, fonts.yaml removed, another folder, an edit saved while the folder was being read."""
+import collections
+import hashlib
 import io
 import os
 import shutil
@@ -124,3 +126,52 @@ def test_an_edit_saved_while_the_folder_is_read_shows_next_time(clinic, monkeypa
     monkeypatch.setattr(pipeline, "open_content", edited_meanwhile)
     assert TITLE in text_of(preview(clinic), tmp_path)
     assert NEW_TITLE in text_of(preview(clinic), tmp_path)
+
+
+YAML_FILES = ("clinic.yaml", "texts.yaml", "stretches.yaml", "fonts.yaml")  # the content folder's YAML files
+
+
+def reads_and_hashes(monkeypatch, folder) -> tuple[collections.Counter, collections.Counter]:
+    """Counts, per content YAML file, the times it is read (schema's read_limited) and the times bytes equal to
+    it now are handed to hashlib.sha256."""
+    from clinic_handout import schema
+
+    reads, hashes = collections.Counter(), collections.Counter()
+    real_read, real_sha256 = schema.read_limited, hashlib.sha256
+
+    def read(path, limit):
+        reads[os.path.basename(path)] += 1
+        return real_read(path, limit)
+
+    def sha256(data=b"", *args, **kwargs):
+        for name in YAML_FILES:
+            if bytes(data) == (folder / name).read_bytes():
+                hashes[name] += 1
+        return real_sha256(data, *args, **kwargs)
+
+    monkeypatch.setattr(schema, "read_limited", read)
+    monkeypatch.setattr(hashlib, "sha256", sha256)
+    return reads, hashes
+
+
+def test_a_preview_reads_and_hashes_each_content_file_once(clinic, monkeypatch):
+    """One preview = one read and one SHA-256 of each YAML file of the content folder: unchanged (the key of the
+    kept content), and after an edit (the key, the parse cache's key and the content's fingerprint share it)."""
+    assert preview(clinic).ok
+    once = collections.Counter({name: 1 for name in YAML_FILES})
+    reads, hashes = reads_and_hashes(monkeypatch, clinic)
+    assert preview(clinic).ok  # unchanged: kept
+    assert (reads, hashes) == (once, once)
+    edit(clinic / "stretches.yaml", f"title: {TITLE}", f"title: {NEW_TITLE}")
+    reads.clear(), hashes.clear()
+    changed = preview(clinic)
+    assert changed.ok and NEW_TITLE in {s.title for s in changed.content.catalogue.values()}
+    assert (reads, hashes) == (once, once)
+
+
+def test_the_fingerprint_is_of_the_bytes_that_were_parsed(clinic):
+    """Content.digest names each YAML file with the SHA-256 of the bytes read (the batch compares it with the
+    files at the end: content.file_digests); written out here with hashlib, not with the code under test."""
+    content = pipeline.open_content(clinic)
+    expected = {name: hashlib.sha256((clinic / name).read_bytes()).hexdigest() for name in YAML_FILES}
+    assert {name: digest for name, digest in content.digest if name in expected} == expected

@@ -22,7 +22,7 @@ from .model import (
     Texts,
 )
 from .resources import sample_content_dir
-from .schema import INVALID, At, Email, Field, Kind, ListOf, OneOf, Record, Text, Whole, check_file
+from .schema import INVALID, At, Email, Field, FileBytes, Kind, ListOf, OneOf, Record, Text, Whole, check_file
 
 AREAS = ("upper", "lower", "both")
 
@@ -286,37 +286,54 @@ def catalogue_ids(folder: Path) -> list[str] | None:
     return None if problems or value is INVALID else list(value["stretches"])
 
 
-def fallback_fonts(folder: Path) -> tuple[tuple[FallbackFont, ...], list[Problem]]:
-    """The font chain of fonts.yaml (optional: without it, BIZ UD Gothic alone)."""
-    if not (folder / "fonts.yaml").exists():
+def fallback_fonts(folder: Path, files: dict[str, FileBytes] | None = None) -> tuple[tuple[FallbackFont, ...],
+                                                                                    list[Problem]]:
+    """The font chain of fonts.yaml (optional: without it, BIZ UD Gothic alone). files: the folder's files as
+    read_files read them (else fonts.yaml is read here)."""
+    if files is None:
+        files = {"fonts.yaml": FileBytes(folder / "fonts.yaml")} if (folder / "fonts.yaml").exists() else {}
+    if "fonts.yaml" not in files:
         return (), []
-    value, problems = check_file(folder / "fonts.yaml", FONTS, cached=True)
+    value, problems = check_file(folder / "fonts.yaml", FONTS, cached=True, read=files["fonts.yaml"])
     if problems or value is INVALID:
         return (), problems
     return tuple(replace(font, folder=folder.resolve()) for font in value["fallback"]), []
 
 
-def load_content(folder: Path, allow_missing_glyphs: bool | None = None) -> Content:
+def load_content(folder: Path, allow_missing_glyphs: bool | None = None,
+                 files: dict[str, FileBytes] | None = None) -> Content:
     """Reads and checks the files of a content folder; raises InputError with every problem.
 
     With allow_missing_glyphs given (True or False), every character is checked against the font
     chain; a character no font has is then a warning (True) or a problem (False).
+    files: the folder's YAML files as read_files read them (the desk keys its kept content by their
+    digests first); else they are read here. Each is read and hashed once: what is parsed is what
+    Content.digest says was read.
     """
     if not folder.is_dir():
         raise InputError([Problem(folder, None, "", "フォルダがありません (no such folder)",
                                   "内容フォルダ (a content folder: make one with `handout init DIR`)")])
-    fallbacks, problems = fallback_fonts(folder)
+    if files is None:
+        files = read_files(folder)
+    fallbacks, problems = fallback_fonts(folder, files)
     glyphs = None if allow_missing_glyphs is None else GlyphCheck(font_chain(fallbacks), allow_missing_glyphs)
     values = {}
-    read = _digests(_yaml_files(folder), folder)  # before they are read: an edit after this is seen (batch.py)
     for name, kind in FILES.items():
-        value, found = check_file(folder / name, kind, glyphs, cached=True)  # parsed once per version of a file
+        # parsed once per version of a file (cache.py)
+        value, found = check_file(folder / name, kind, glyphs, cached=True, read=files[name])
         values[name], problems = value, problems + found
     if problems:
         raise InputError(problems)
     content = Content(folder=folder, clinic=values["clinic.yaml"], texts=values["texts.yaml"],
                       catalogue=values["stretches.yaml"]["stretches"], fallback_fonts=fallbacks, glyphs=glyphs)
+    # The bytes as read, before they were parsed: an edit saved after this is seen by the batch (batch.py).
+    read = tuple((_name(file.path, folder), file.sha256() or UNREADABLE) for file in files.values())
     return replace(content, digest=read + _digests(images(content), folder))
+
+
+def read_files(folder: Path) -> dict[str, FileBytes]:
+    """The content folder's YAML files (fonts.yaml only when it exists), each read once: name -> FileBytes."""
+    return {path.name: FileBytes(path) for path in _yaml_files(folder)}
 
 
 def _yaml_files(folder: Path) -> list[Path]:
@@ -338,13 +355,21 @@ def file_digests(content: Content) -> tuple[tuple[str, str], ...]:
     return _digests(_yaml_files(content.folder) + images(content), content.folder)
 
 
+UNREADABLE = "(読めません / cannot be read)"
+
+
+def _name(path: Path, folder: Path) -> str:
+    """A file's name in a fingerprint: its path inside the content folder, else the path as given."""
+    folder = folder.resolve()
+    return os.path.relpath(path.resolve(), folder) if path.resolve().is_relative_to(folder) else str(path)
+
+
 def _digests(paths: list[Path], folder: Path) -> tuple[tuple[str, str], ...]:
     import hashlib
 
     result = []
-    folder = folder.resolve()
     for path in paths:
-        name = os.path.relpath(path.resolve(), folder) if path.resolve().is_relative_to(folder) else str(path)
+        name = _name(path, folder)
         try:
             stat = path.stat()
             key = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
@@ -352,5 +377,5 @@ def _digests(paths: list[Path], folder: Path) -> tuple[tuple[str, str], ...]:
                 _hashed[str(path)] = (key, hashlib.sha256(path.read_bytes()).hexdigest())
             result.append((name, _hashed[str(path)][1]))
         except OSError:
-            result.append((name, "(読めません / cannot be read)"))
+            result.append((name, UNREADABLE))
     return tuple(result)

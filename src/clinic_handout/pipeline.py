@@ -7,19 +7,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .compose import Handout, compose
-from .content import Content, load_content
+from .content import Content, load_content, read_files
 from .prescription import Patient, PrescribedStretch, Prescription, catalogue_titles, load_prescription
 
 if TYPE_CHECKING:
     from .render import Layout
+    from .schema import FileBytes
 
 
-def open_content(folder: Path, allow_missing_glyphs: bool = False) -> Content:
-    """The content folder, every character checked against its font chain."""
-    return load_content(folder, allow_missing_glyphs)
+def open_content(folder: Path, allow_missing_glyphs: bool = False,
+                 files: dict[str, FileBytes] | None = None) -> Content:
+    """The content folder, every character checked against its font chain. files: its YAML files as already
+    read (content.read_files), else they are read here."""
+    return load_content(folder, allow_missing_glyphs, files)
 
 
-# resolved folder -> (the identity its files had before they were read, the logo's and photos' identity, content)
+# resolved folder -> (the digests its YAML files had as read and parsed, the logo's and photos' identity, content)
 _current: dict[tuple[str, str], tuple[tuple, tuple, Content]] = {}
 CURRENT_MAX = 4  # folders kept; emptied when full
 
@@ -30,40 +33,25 @@ def current_content(folder: Path) -> Content:
 
     An edit by the clinic owner shows in the very next call. The key: the folder; the bytes of each YAML
     file (a SHA-256: an edit of the same length within one tick of the file clock is still seen) and which of
-    them exist (fonts.yaml is optional), read BEFORE the files are parsed, so an edit saved while they are
-    read is a new key next time; the logo and the photos by (size, mtime_ns, ctime_ns, inode), as they were
-    right after they were checked. The fallback fonts are loaded once a process anyway (fonts.py). A folder
-    with problems is never kept: each call reads it again and raises its InputError (the Japanese message),
-    never the content it had before the edit."""
+    them exist (fonts.yaml is optional); the logo and the photos by (size, mtime_ns, ctime_ns, inode), as they
+    were right after they were checked. Each YAML file is read and hashed once a call (content.read_files):
+    when the key is new, those very bytes are parsed and checked, so the content kept is that of the bytes
+    its key was made from (an edit saved meanwhile is a new key next time). The fallback fonts are loaded
+    once a process anyway (fonts.py). A folder with problems is never kept: each call reads it again and
+    raises its InputError (the Japanese message), never the content it had before the edit."""
     where = (str(folder), str(folder.resolve()))
-    files = _yaml_identity(folder)
+    files = read_files(folder)
+    identity = tuple((name, file.sha256()) for name, file in files.items())
+    readable = all(file.raw is not None for file in files.values())
     kept = _current.get(where)
-    if files is not None and kept is not None and kept[0] == files and kept[1] == _images_identity(kept[2]):
+    if readable and kept is not None and kept[0] == identity and kept[1] == _images_identity(kept[2]):
         return kept[2]
-    content = open_content(folder)
-    if files is not None:
+    content = open_content(folder, False, files)
+    if readable:
         if len(_current) >= CURRENT_MAX:
             _current.clear()
-        _current[where] = (files, _images_identity(content), content)
+        _current[where] = (identity, _images_identity(content), content)
     return content
-
-
-def _yaml_identity(folder: Path) -> tuple | None:
-    """(name, SHA-256 of its bytes, or None when it does not exist) for each YAML file of a content folder;
-    None when one cannot be read (then nothing is kept)."""
-    import hashlib
-
-    from .content import FILES
-
-    identity: list[tuple] = []
-    for name in (*FILES, "fonts.yaml"):
-        try:
-            identity.append((name, hashlib.sha256((folder / name).read_bytes()).hexdigest()))
-        except FileNotFoundError:
-            identity.append((name, None))
-        except OSError:
-            return None
-    return tuple(identity)
 
 
 def _images_identity(content: Content) -> tuple:

@@ -96,17 +96,45 @@ _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 
 
-def read_yaml(path: Path, cached: bool = False) -> tuple[Any, list[Problem]]:
+class FileBytes:
+    """One file read once (read_limited, at most YAML_LIMIT) for one request: its bytes, or the problems of
+    reading it, and their SHA-256 worked out at most once. A content folder's files are read into these once
+    (content.read_files); the desk's kept content (pipeline.current_content), the folder's fingerprint
+    (Content.digest) and the parse cache's key (read_yaml) all take the digest from here, so each file is
+    read and hashed once a request, and all three describe the very bytes that were parsed."""
+
+    __slots__ = ("path", "raw", "problems", "_sha256")
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._sha256: str | None = None
+        try:
+            self.raw: bytes | None = read_limited(path, YAML_LIMIT)
+            self.problems: list[Problem] = []
+        except InputError as exc:
+            self.raw, self.problems = None, exc.problems
+
+    def sha256(self) -> str | None:
+        """The hex SHA-256 of the bytes read; None when the file could not be read."""
+        if self._sha256 is None and self.raw is not None:
+            import hashlib
+
+            self._sha256 = hashlib.sha256(self.raw).hexdigest()
+        return self._sha256
+
+
+def read_yaml(path: Path, cached: bool = False, read: FileBytes | None = None) -> tuple[Any, list[Problem]]:
     """Parses one UTF-8 YAML file (a byte-order mark is fine); returns (data, problems).
 
     cached: a file parsed without error before (the same bytes, the same program) is read from the
     on-disk cache (cache.py) instead of being parsed again; only for the content folder's files, which
     every handout shares (a prescription, a patient's data, is never cached). What the file says is
-    checked afterwards just the same (check_file), so every message is as without the cache."""
-    try:
-        raw = read_limited(path, YAML_LIMIT)
-    except InputError as exc:
-        return None, exc.problems
+    checked afterwards just the same (check_file), so every message is as without the cache.
+    read: the file as already read (FileBytes of path); else it is read here."""
+    read = read if read is not None else FileBytes(path)
+    if read.raw is None:
+        return None, read.problems
+    raw = read.raw
     if utf16(raw):
         return None, [Problem(path, None, "", UTF16_FOUND, "UTF-8 で保存したファイル (save the file as UTF-8)")]
     try:
@@ -122,7 +150,7 @@ def read_yaml(path: Path, cached: bool = False) -> tuple[Any, list[Problem]]:
         return None, [Problem(path, line, "", found, expected) for line, found, expected in hints]
     # Characters YAML refuses or reads as line breaks are carried through as markers, so that the
     # field holding one reports it with its name and line (Text.convert); see _FORBIDDEN.
-    key = _parse_key(raw) if cached else None
+    key = _parse_key(read) if cached else None
     if key is not None and (hit := _parsed_from_cache(key, path)) is not None:
         return hit
     loader = _Loader(text.translate(_MARK))
@@ -161,12 +189,10 @@ def _duplicate_problems(path: Path, duplicates: list[tuple[int, str]]) -> list[P
 # ("L", line, ((item's line, item), ...)), a date as ("D", "YYYY-MM-DD"); text, numbers, booleans and None as
 # themselves. Anything else YAML can make (a set, !!binary bytes, a date with a time) is not stored: that
 # file is parsed every time.
-def _parse_key(raw: bytes) -> str:
-    import hashlib
-
+def _parse_key(read: FileBytes) -> str:
     from .cache import code_version
 
-    return f"yaml {hashlib.sha256(raw).hexdigest()} pyyaml {yaml.__version__} code {code_version()}"
+    return f"yaml {read.sha256()} pyyaml {yaml.__version__} code {code_version()}"
 
 
 class _NotStored(Exception):
@@ -669,9 +695,10 @@ class Record(Kind):
         return self.make(**result) if self.make else result
 
 
-def check_file(path: Path, kind: Kind, glyphs: Glyphs | None = None, cached: bool = False):
-    """Reads path and converts it with kind: (value or INVALID, problems). cached: see read_yaml."""
-    data, problems = read_yaml(path, cached)
+def check_file(path: Path, kind: Kind, glyphs: Glyphs | None = None, cached: bool = False,
+               read: FileBytes | None = None):
+    """Reads path and converts it with kind: (value or INVALID, problems). cached, read: see read_yaml."""
+    data, problems = read_yaml(path, cached, read)
     if problems and data is None:
         return INVALID, problems
     reader = Reader(path, glyphs, problems)
