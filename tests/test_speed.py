@@ -480,3 +480,25 @@ def test_a_structure_element_is_written_as_reportlabs_own_dictionary():
             assert Element(chosen).format(document) == PDFDictionary(own).format(document)
     written = Element({"S": PDFName("P"), "P": refs[0], "K": [1, 2]}).format(document)
     assert written == b"<<\n/K [ 1 2 ] /P 2 0 R /S /P\n>>"
+
+
+def test_the_history_finds_the_page_tree_as_the_pattern_does_over_the_whole_file():
+    """history._page_trees is REPORTLAB_PAGE_TREE.findall(pdf) (the pattern's own answer over the whole file is
+    the oracle) without scanning the whole file: one tree, a tree with 600 kids, a "]" just before the tree,
+    a "]" inside its kids (no tree), two trees, the tree's end alone, nothing."""
+    from clinic_handout.history import REPORTLAB_PAGE_TREE, _page_trees
+
+    def tree(number: int, kids: int) -> bytes:
+        refs = " ".join(f"{3 + i} 0 R" for i in range(kids))
+        return f"{number} 0 obj\n<<\n/Count {kids} /Kids [ {refs} ] /Type /Pages\n>>\nendobj\n".encode()
+
+    stream = bytes(range(256)) * 40  # binary data with digits and "]" in it, as a compressed page has
+    cases = {
+        "one": stream + tree(2, 2) + stream, "600 kids": stream + tree(2, 600), "] before": stream + b"]" + tree(12, 3),
+        "] in kids": tree(2, 2).replace(b"3 0 R", b"3 ]0 R"), "two": tree(2, 2) + stream + tree(9, 1),
+        "end alone": stream + b"] /Type /Pages\n>>\nendobj\n", "nothing": stream,
+    }
+    expected = {"one": [b"2"], "600 kids": [b"600"], "] before": [b"3"], "] in kids": [], "two": [b"2", b"1"],
+                "end alone": [], "nothing": []}
+    assert {name: REPORTLAB_PAGE_TREE.findall(pdf) for name, pdf in cases.items()} == expected
+    assert {name: _page_trees(pdf) for name, pdf in cases.items()} == expected
