@@ -53,14 +53,14 @@ def test_cached_work_gives_the_bytes_of_a_cold_process():
     """Every sample, standard and large print (other figure sizes, other widths, mirrored figures),
     rendered after the others with every cache warm, is byte for byte the handout rendered with every
     cache empty: the caches' keys hold everything that changes the output."""
-    from clinic_handout import fonts, pictures, typeset
+    from clinic_handout import fonts, pictures, rl_compat, typeset
     from clinic_handout.pipeline import open_content
 
     content = open_content(REPO / "handouts")
     chain = fonts.font_chain(content.fallback_fonts)
     warm_standard = _samples(content, False)  # fills every cache at standard sizes
     warm_large = _samples(content, True)  # large print: figures, widths and sizes times 14/12
-    assert pictures._OPERATORS and chain._markup  # the caches were used
+    assert pictures._OPERATORS and chain._markup and rl_compat._DEFLATED  # the caches were used
 
     cold = {}
     for large in (True, False):
@@ -69,6 +69,9 @@ def test_cached_work_gives_the_bytes_of_a_cold_process():
         typeset._kept_widths.cache_clear()
         typeset._PARSED.clear()
         chain._markup.clear()
+        rl_compat._DEFLATED.clear()
+        for font in fonts.primary().fonts:
+            font.face.makeSubset.__self__.programs.clear()
         cold[large] = _samples(content, large)
     assert warm_large == cold[True]
     assert warm_standard == cold[False]
@@ -340,7 +343,7 @@ def test_a_subset_reads_only_its_glyphs_from_the_font():
     glyf_length = face.get_table_pos("glyf")[1]
     subset = [0] + [ord(c) for c in "山田花子様ストレッチ、。1234"]
     tracemalloc.start()
-    made = face.makeSubset(subset)
+    made = TTFontFace.makeSubset(face, subset)  # ReportLab's own, reading our face (not the kept programs)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert peak < glyf_length / 4  # the 4 MB table was not copied
@@ -349,6 +352,90 @@ def test_a_subset_reads_only_its_glyphs_from_the_font():
     whole = TTFontFace.get_table(face, "glyf")
     view = face.get_table("glyf")
     assert len(view) == len(whole) and view[100:200] == whole[100:200] and view[-10:] == whole[-10:]
+
+
+def test_a_font_program_is_kept_per_face_and_codes_in_order():
+    """The kept font programs (rl_compat.KeptSubsets) are ReportLab's makeSubset of a fresh face for the same
+    codes: each kept apart per face (regular and bold), per set of codes and per their order (the order gives
+    each character its code in the subset), and the last SUBSETS_KEPT of them kept."""
+    from reportlab.pdfbase.ttfonts import TTFontFace
+
+    from clinic_handout import fonts, rl_compat
+    from clinic_handout.resources import fonts_dir
+
+    regular, bold = (font.face for font in fonts.primary().fonts)
+    fresh = {face: TTFontFace(str(fonts_dir() / f"{face.name.decode()}.ttf")) for face in (regular, bold)}
+    subsets = [[0] + [ord(c) for c in text] for text in ("山田花子様", "花子山田様", "佐藤一郎様", "山田花子様。")]
+    for _ in range(2):  # made, then kept
+        for face in (regular, bold):
+            for subset in subsets:
+                assert face.makeSubset(subset) == fresh[face].makeSubset(subset), (face.name, subset)
+    assert len({regular.makeSubset(subset) for subset in subsets}) == len(subsets)
+    kept = regular.makeSubset.__self__.programs
+    for number in range(rl_compat.SUBSETS_KEPT + 3):  # more than it keeps: the oldest go, the newest stay
+        regular.makeSubset([0, 0x4E00 + number])
+    assert len(kept) == rl_compat.SUBSETS_KEPT and (0, 0x4E00 + rl_compat.SUBSETS_KEPT + 2) in kept
+
+
+def test_a_deflated_stream_is_kept_per_content():
+    """The kept deflate (rl_compat.KEPT_DEFLATE) gives what ReportLab's FlateDecode filter gives, for every
+    content: two of the same length, text as UTF-8."""
+    import zlib
+
+    from reportlab.pdfbase import pdfdoc
+
+    from clinic_handout import rl_compat
+
+    contents = [b"<00> <5C71>" * 50, b"<00> <7530>" * 50, "<00> <82B1>" * 50, "<01> <82B1>" * 50]
+    for _ in range(2):
+        for content in contents:
+            assert rl_compat.KEPT_DEFLATE.encode(content) == pdfdoc.PDFZCompress.encode(content)
+            assert zlib.decompress(rl_compat.KEPT_DEFLATE.encode(content)) == \
+                (content.encode() if isinstance(content, str) else content)
+
+
+IN_ORDER = """
+import sys, hashlib, datetime as dt
+from pathlib import Path
+{block}
+from clinic_handout.pipeline import build_pdf, open_content
+content = open_content(Path({content!r}))
+for path in {paths!r}:
+    print(Path(path).stem, hashlib.sha256(build_pdf(Path(path), content, dt.date(2026, 11, 25))[1]).hexdigest())
+"""
+PATIENTS = {
+    "plain": "patient:\n  name: 山田 花子\ndate: 2026-11-25\narea: both\n",
+    # a rare name (𠮷 from the fallback font, 葛󠄀 a variation sequence), large print, a left side, notes
+    "other": "patient:\n  name: 𠮷田 葛󠄀子\ndate: 2026-11-25\narea: both\nlarge_print: true\nnote: 来週もう一度\n"
+             "stretches:\n  - id: hip-flexor\n    side: left\n    note: ゆっくり行ってください\n",
+}
+
+
+def test_a_handout_is_the_same_made_alone_or_after_another_patient(tmp_path):
+    """Nothing of one patient's handout goes into the next one's (the per-process caches: fonts, subsets,
+    parses, lines): each made in a fresh process alone is byte for byte the one made after the other. And a
+    font file that something else in the process registered first under another name (a bare ReportLab
+    script, as benchmarks/floor.py) changes nothing: without rl_compat.register_font, ReportLab drew our
+    text in that script's font, and 葛󠄀 came out as a box (the variation sequence's stand-in is ours)."""
+    paths = {}
+    for name, text in PATIENTS.items():
+        paths[name] = tmp_path / f"{name}.yaml"
+        paths[name].write_text(text, encoding="utf-8")
+
+    def run(names, block: str = "") -> dict[str, str]:
+        code = IN_ORDER.format(block=block, content=str(REPO / "handouts"), paths=[str(paths[n]) for n in names])
+        out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+        return dict(line.split() for line in out.splitlines())
+
+    alone = {**run(["plain"]), **run(["other"])}
+    assert alone["plain"] != alone["other"]
+    assert run(["other", "plain"]) == alone
+    assert run(["plain", "other", "plain"]) == alone
+    foreign = ("from reportlab.pdfbase import pdfmetrics, ttfonts\n"
+               "from clinic_handout.resources import fonts_dir\n"
+               "for name, file in (('Gothic', 'Regular'), ('Gothic-Bold', 'Bold')):\n"
+               "    pdfmetrics.registerFont(ttfonts.TTFont(name, str(fonts_dir() / f'BIZUDGothic-{{file}}.ttf')))\n")
+    assert run(["other", "plain"], foreign.format()) == alone
 
 
 IMPORTED = """

@@ -242,7 +242,7 @@ class Face:
         from reportlab.lib.fonts import addMapping
         from reportlab.pdfbase import pdfmetrics
 
-        from .rl_compat import glyphs_by_slices
+        from .rl_compat import glyphs_by_slices, register_font, subsets_kept
 
         self.label, self.pdf_name = label, pdf_name
         self.files = (regular, bold)
@@ -250,7 +250,8 @@ class Face:
         self.fonts = [load_ttfont(pdf_name, regular)] + ([load_ttfont(self.bold_name, bold)] if bold else [])
         for font in self.fonts:
             glyphs_by_slices(font.face)
-            pdfmetrics.registerFont(font)
+            subsets_kept(font.face)
+            register_font(font)
         pdfmetrics.registerFontFamily(pdf_name, normal=pdf_name, bold=self.bold_name, italic=pdf_name,
                                       boldItalic=self.bold_name)
         addMapping(pdf_name, 0, 0, pdf_name)

@@ -34,6 +34,11 @@ What we need from ReportLab's inside, and why:
   stand-ins that draw variation sequences and U+3000 (fonts.py);
 - the face's `get_table`, replaced on our faces so that subsetting reads slices of the glyph table
   instead of copying all of it for every embedded subset (fonts.py);
+- the face's `makeSubset` and `addSubsetObjects`, replaced on our faces, and the names ReportLab gives a
+  subset's streams in the document (`idToObject`, "toUnicodeCMap:" + the subset's font name): the last
+  font programs kept, and their streams deflated once (subsets_kept);
+- the table of registered fonts (`pdfmetrics._fonts`): our font names drawn with our fonts, even when another
+  program in the process registered the same font file first (register_font);
 - the ToUnicode writer (`ttfonts.makeToUnicodeCMap`), replaced by one that writes UTF-16 (surrogate
   pairs, sequences), and base-85 stream encoding (`rl_config.useA85`), turned off: `install()`, called
   when a PDF is made, never when content is only validated.
@@ -42,6 +47,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections import OrderedDict
 
 import reportlab
 from reportlab import rl_config
@@ -287,6 +293,103 @@ def glyphs_by_slices(face) -> None:
         return table_of(face, tag)
 
     face.get_table = get_table  # on this face only, after its fields went to the cache (fonts.load_ttfont)
+
+
+SUBSETS_KEPT = 8  # a face's last subsets (one to three a handout: up to about 100 KB each, with its deflated bytes)
+DEFLATED_KEPT = 32  # streams of those subsets (programs and ToUnicode maps) kept deflated
+
+
+class KeptSubsets:
+    """A face's last SUBSETS_KEPT font programs (`makeSubset`), by the subset's codes in order. A font
+    program is a function of the face and those codes only: the glyph each code draws never changes once
+    the face has it (fonts.py's add_glyph only adds codes the face lacked), and nothing else is read."""
+
+    def __init__(self, face):
+        self.face = face
+        self.programs: OrderedDict[tuple[int, ...], bytes] = OrderedDict()
+
+    def make(self, subset) -> bytes:
+        key = tuple(subset)
+        program = self.programs.get(key)
+        if program is None:
+            program = type(self.face).makeSubset(self.face, subset)
+            self.programs[key] = program
+            if len(self.programs) > SUBSETS_KEPT:
+                self.programs.popitem(last=False)
+        else:
+            self.programs.move_to_end(key)
+        return program
+
+
+_DEFLATED: OrderedDict[bytes | str, bytes] = OrderedDict()  # a stream's content -> zlib.compress of it
+
+
+class KeptDeflate:
+    """ReportLab's FlateDecode filter (pdfdoc.PDFZCompress: zlib.compress of the content, UTF-8 for text),
+    remembering the last DEFLATED_KEPT results by the content itself: set on the streams of a font subset,
+    which are the same bytes in every handout of the same prescription (the regular face's), or in every
+    pass of one handout laid out again (render.HandoutTemplate.build)."""
+
+    pdfname = "FlateDecode"
+
+    def encode(self, content) -> bytes:
+        key = content  # the content itself (a kept program: the same bytes object, its hash known)
+        deflated = _DEFLATED.get(key)
+        if deflated is None:
+            import zlib
+
+            deflated = zlib.compress(content.encode("utf8") if isinstance(content, str) else content)
+            _DEFLATED[key] = deflated
+            if len(_DEFLATED) > DEFLATED_KEPT:
+                _DEFLATED.popitem(last=False)
+        else:
+            _DEFLATED.move_to_end(key)
+        return deflated
+
+    def decode(self, encoded: bytes) -> bytes:
+        import zlib
+
+        return zlib.decompress(encoded)
+
+
+KEPT_DEFLATE = KeptDeflate()
+
+
+def subsets_kept(face) -> None:
+    """A font subset costs ReportLab about 1.9 ms for 256 glyphs of BIZ UD Gothic: the program made
+    (`makeSubset`) and deflated when the file is written, with its ToUnicode map. Every handout of a
+    prescription embeds the same regular-face subsets (only the bold face has the patient's name), and a
+    handout laid out again embeds the same ones again: this face keeps its last programs (KeptSubsets) and
+    the deflated bytes of its subsets' streams (KeptDeflate). The bytes written are ReportLab's own."""
+    from reportlab.pdfbase import pdfdoc
+
+    kept = KeptSubsets(face)
+    add_subset_objects = type(face).addSubsetObjects
+
+    def addSubsetObjects(doc, fontname, subset):
+        descriptor = add_subset_objects(face, doc, fontname, subset)  # its makeSubset: kept.make
+        # (an encrypting document encrypts what a filter gives, as ever: PDFStream.format)
+        program = doc.idToObject[doc.idToObject[descriptor.name].dict["FontFile2"].name]
+        cmap = doc.idToObject.get("toUnicodeCMap:" + fontname)  # made just before, by TTFont.addObjects
+        for stream in (program, cmap):
+            if stream is not None and stream.filters == [pdfdoc.PDFZCompress]:
+                stream.filters = [KEPT_DEFLATE]
+        return descriptor
+
+    face.makeSubset = kept.make  # on this face only, as get_table (glyphs_by_slices)
+    face.addSubsetObjects = addSubsetObjects
+
+
+def register_font(font) -> None:
+    """pdfmetrics.registerFont(font), and its name drawn with this very font. ReportLab gives a new name the
+    font registered first for the same face (the font file's PostScript name) when there is one: after another
+    program in this process registered BIZ UD Gothic under its own name (benchmarks/floor.py's "Gothic"), our
+    text was drawn with that program's font, without our stand-ins (a box for 葛󠄀) or subset caches."""
+    from reportlab.pdfbase import pdfmetrics
+
+    pdfmetrics.registerFont(font)
+    if pdfmetrics.getFont(font.fontName) is not font:
+        pdfmetrics._fonts[font.fontName] = font  # type: ignore[attr-defined]
 
 
 def add_glyph(face, code: int, glyph: int) -> None:
