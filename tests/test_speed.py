@@ -53,14 +53,15 @@ def test_cached_work_gives_the_bytes_of_a_cold_process():
     """Every sample, standard and large print (other figure sizes, other widths, mirrored figures),
     rendered after the others with every cache warm, is byte for byte the handout rendered with every
     cache empty: the caches' keys hold everything that changes the output."""
-    from clinic_handout import fonts, pictures, rl_compat, typeset
+    from clinic_handout import fonts, pictures, render, rl_compat, typeset
     from clinic_handout.pipeline import open_content
 
     content = open_content(REPO / "handouts")
     chain = fonts.font_chain(content.fallback_fonts)
     warm_standard = _samples(content, False)  # fills every cache at standard sizes
     warm_large = _samples(content, True)  # large print: figures, widths and sizes times 14/12
-    assert pictures._OPERATORS and chain._markup and rl_compat._DEFLATED  # the caches were used
+    assert pictures._OPERATORS and chain._markup and rl_compat._DEFLATED and rl_compat._WIDTHS  # the caches were used
+    assert fonts._CMAPS and render._DRAWINGS
 
     cold = {}
     for large in (True, False):
@@ -70,6 +71,9 @@ def test_cached_work_gives_the_bytes_of_a_cold_process():
         typeset._PARSED.clear()
         chain._markup.clear()
         rl_compat._DEFLATED.clear()
+        rl_compat._WIDTHS.clear()
+        fonts._CMAPS.clear()
+        render._DRAWINGS.clear()
         for font in fonts.primary().fonts:
             font.face.makeSubset.__self__.programs.clear()
         cold[large] = _samples(content, large)
@@ -102,6 +106,36 @@ def test_a_figure_is_cached_apart_for_each_size_side_and_label():
     assert len(set(pictures._OPERATORS.values())) == 3  # the label's size changes only the label (drawn live)
     assert len(set(first)) == len(variants)  # each page differs
     assert [page(*args, **kwargs) for args, kwargs in variants] == first  # from the cache: the same
+
+
+def test_a_kept_drawing_is_the_one_made_for_its_figure_size_side_label_and_sample():
+    """render.kept_figure and kept_key_sample give the drawing pictures makes for the same arguments: each of
+    these, differing from the first in one argument (name, width, height, label, mirror, the label's size; a
+    sample's kind, width, height), draws what a new one draws, and they all draw differently."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    from clinic_handout import pictures, render
+
+    def drawn(drawing) -> str:
+        canvas = Canvas(io.BytesIO(), invariant=1)
+        drawing.drawOn(canvas, 10, 10)
+        return "\n".join(canvas._code)
+
+    one, other = list(pictures.POSES)[:2]
+    w, h = render.FIGURE_WIDTH, render.FIGURE_HEIGHT
+    figures = [(one, w, h, "右", False, 11), (other, w, h, "右", False, 11), (one, w + 20, h, "右", False, 11),
+               (one, w, h + 20, "右", False, 11), (one, w, h, None, False, 11), (one, w, h, "右", True, 11),
+               (one, w, h, "右", False, 10)]
+    samples = [("leg", 20, 14), ("patch", 20, 14), ("leg", 24, 14), ("leg", 20, 16)]
+    render._DRAWINGS.clear()
+    for _ in range(2):  # made, then kept
+        kept = [drawn(render.kept_figure(*args)) for args in figures]
+        kept += [drawn(render.kept_key_sample(*args)) for args in samples]
+        assert kept == [drawn(pictures.picture(name, None, width, height, label, mirror, label_pt=size))
+                        for name, width, height, label, mirror, size in figures] + \
+            [drawn(pictures.key_sample(*args)) for args in samples]
+        assert len(set(kept)) == len(kept)
+    assert render.kept_figure(None, w, h, None, False, 11) is None  # no figure: none drawn
 
 
 def test_a_canvas_that_draws_graphics_its_own_way_is_cached_apart():
@@ -140,6 +174,37 @@ def test_line_breaks_are_kept_per_width():
     narrow_warm, wide_warm = lines(150), lines(300)  # both in the cache now
     assert narrow_warm == narrow_cold and wide_warm == wide_cold
     assert len(narrow_cold) > len(wide_cold)
+
+
+def test_a_paragraph_wrapped_again_is_laid_out_as_a_new_one():
+    """A paragraph wraps once per width (typeset.JapaneseParagraph.wrap): wrapped at one width, another, then
+    the first again, it has the size, lines and drawing of a new paragraph wrapped once at that width; and
+    after a split that found no room (ReportLab then drops its lines), a wrap lays it out again."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfgen.canvas import Canvas
+
+    from clinic_handout import fonts, typeset
+
+    fonts.primary()
+    style = ParagraphStyle("t", fontName=fonts.REGULAR, fontSize=12, leading=20, wordWrap="CJK")
+    text = "ストレッチは痛みの出ない範囲で、ゆっくり息をはきながら行いましょう。" * 3
+
+    def drawn(paragraph) -> str:
+        canvas = Canvas(io.BytesIO(), invariant=1)
+        paragraph.drawOn(canvas, 10, 10)
+        return "\n".join(canvas._code)
+
+    def laid_out(paragraph, width) -> tuple:
+        size = paragraph.wrap(width, 1000)
+        return size, [[w.text for w in line.words] for line in paragraph.blPara.lines], drawn(paragraph)
+
+    paragraph = typeset.JapaneseParagraph(text, style)
+    for width in (150, 300, 150, 150, 300):
+        assert laid_out(paragraph, width) == laid_out(typeset.JapaneseParagraph(text, style), width), width
+    assert laid_out(paragraph, 150)[0] != laid_out(paragraph, 300)[0]
+    paragraph.wrap(150, 1000)  # as a frame does: wrap, then split at the same width
+    assert paragraph.split(150, 25) == [] and "blPara" not in vars(paragraph)  # no room for two lines
+    assert laid_out(paragraph, 150) == laid_out(typeset.JapaneseParagraph(text, style), 150)
 
 
 def test_character_widths_are_kept_per_text_face_and_size():
@@ -392,6 +457,32 @@ def test_a_deflated_stream_is_kept_per_content():
             assert rl_compat.KEPT_DEFLATE.encode(content) == pdfdoc.PDFZCompress.encode(content)
             assert zlib.decompress(rl_compat.KEPT_DEFLATE.encode(content)) == \
                 (content.encode() if isinstance(content, str) else content)
+
+
+def test_a_subsets_unicode_map_and_widths_are_kept_per_name_and_codes():
+    """The kept ToUnicode maps (fonts.to_unicode_cmap) are the map made anew for the same subset name and codes
+    (each in order); the kept /Widths (rl_compat.KeptWidths) are ReportLab's PDFArray as it formats it."""
+    from reportlab.pdfbase import pdfdoc
+
+    from clinic_handout import fonts, rl_compat
+
+    codes = [[0, 0x5C71, 0x7530], [0, 0x7530, 0x5C71], [0, 0x82B1, 0x5B50]]
+    for _ in range(2):  # made, then kept
+        for name in ("AAAAAA+BIZUDGothic-Regular", "AAAAAB+BIZUDGothic-Regular"):
+            for subset in codes:
+                assert fonts.to_unicode_cmap(name, subset) == fonts._cmap(name, subset), (name, subset)
+    from reportlab import rl_config
+
+    document = pdfdoc.PDFDocument()
+    multiline = rl_config.pdfMultiLine
+    try:
+        for setting in (multiline, 1, multiline):  # ReportLab's one-number-a-line setting changes the bytes
+            rl_config.pdfMultiLine = setting
+            for widths in ([1000, 500, 1000], [1000, 1000, 500], [250.5, 1000, 500]):
+                kept = rl_compat.KeptWidths(pdfdoc.PDFArray(widths)).format(document)
+                assert kept == pdfdoc.format(pdfdoc.PDFArray(widths), document), (setting, widths)
+    finally:
+        rl_config.pdfMultiLine = multiline
 
 
 IN_ORDER = """

@@ -18,6 +18,7 @@ import marshal
 import os
 import struct
 import sys
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cache
 from html import escape
@@ -69,11 +70,29 @@ def as_typed(drawn: str) -> str:
     return "".join(_SEQUENCE_TEXT.get(ord(ch), ch) for ch in drawn)
 
 
+_CMAPS: OrderedDict[tuple[str, tuple[int, ...]], str] = OrderedDict()  # the last maps used (as rl_compat.subsets_kept)
+CMAPS_KEPT = 32
+
+
 def to_unicode_cmap(fontname: str, subset: list[int]) -> str:
     """A ToUnicode CMap in UTF-16BE (surrogate pairs; sequences for variation sequences).
 
-    Replaces reportlab.pdfbase.ttfonts.makeToUnicodeCMap, which writes `<%04X>` of the code point.
+    Replaces reportlab.pdfbase.ttfonts.makeToUnicodeCMap, which writes `<%04X>` of the code point. Kept by the
+    subset's name and codes (a stand-in's sequence is known before any subset can hold its code): every
+    handout of a prescription embeds the same regular-face subsets.
     """
+    key = (fontname, tuple(subset))
+    kept = _CMAPS.get(key)
+    if kept is None:
+        kept = _CMAPS[key] = _cmap(fontname, subset)
+        if len(_CMAPS) > CMAPS_KEPT:
+            _CMAPS.popitem(last=False)
+    else:
+        _CMAPS.move_to_end(key)
+    return kept
+
+
+def _cmap(fontname: str, subset: list[int]) -> str:
     entries = [f"<{i:02X}> <{_SEQUENCE_TEXT.get(code, chr(code)).encode('utf-16-be').hex().upper()}>"
                for i, code in enumerate(subset)]
     blocks = []
@@ -242,7 +261,7 @@ class Face:
         from reportlab.lib.fonts import addMapping
         from reportlab.pdfbase import pdfmetrics
 
-        from .rl_compat import glyphs_by_slices, register_font, subsets_kept
+        from .rl_compat import glyphs_by_slices, register_font, subsets_kept, widths_kept
 
         self.label, self.pdf_name = label, pdf_name
         self.files = (regular, bold)
@@ -251,6 +270,7 @@ class Face:
         for font in self.fonts:
             glyphs_by_slices(font.face)
             subsets_kept(font.face)
+            widths_kept(font)
             register_font(font)
         pdfmetrics.registerFontFamily(pdf_name, normal=pdf_name, bold=self.bold_name, italic=pdf_name,
                                       boldItalic=self.bold_name)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from collections import OrderedDict
 from contextlib import nullcontext
 from dataclasses import dataclass
 
@@ -457,7 +458,9 @@ class HandoutTemplate:
         title = grid([row], widths, ("VALIGN", *ALL, "MIDDLE"), ("ALIGN", (-1, 0), (-1, 0), "RIGHT"))
         # What it aims at heads the steps: beside the picture there is room for it, and the title row stays one line.
         width, height = FIGURE_WIDTH * self.k, FIGURE_HEIGHT * self.k
-        art = picture(card.figure, card.image, width, height, card.figure_label, card.mirror, label_pt=11 * self.k)
+        art = picture(card.figure, card.image, width, height, card.figure_label, card.mirror, label_pt=11 * self.k) \
+            if card.image is not None else kept_figure(card.figure, width, height, card.figure_label, card.mirror,
+                                                       11 * self.k)
         if art is not None:
             art = sect.leaf("Figure", art, alt=card.alt)
         steps = [sect.leaf("P", Paragraph(f"ねらい：{self.text(card.target)}", s["target"]))]
@@ -686,13 +689,45 @@ def figure_key(width: float, heading_style, words_style, k: float = 1.0, node: N
     items, widths = [], []
     for kind, words in (("leg", "黒い足：伸ばす足"), ("patch", "灰色：伸びるところ"),
                         ("ghost", "うすい線：始めの姿勢")):
-        items += [key_sample(kind, size, size * 0.7), node.leaf("P", Paragraph(words, words_style))]
+        items += [kept_key_sample(kind, size, size * 0.7), node.leaf("P", Paragraph(words, words_style))]
         widths += [size + 1 * mm, stringWidth(words, fonts.REGULAR, words_style.fontSize) + 3 * mm]
     if head_width + sum(widths) <= width:  # one line
         return grid([[heading, *items]], [head_width, *widths[:-1], None], ("VALIGN", *ALL, "MIDDLE"))
     rows = [[heading, "", ""]] + [items[i:i + 2] + [""] for i in range(0, len(items), 2)]
     return grid(rows, [size + 1.5 * mm, max(widths[1::2]), None], ("VALIGN", *ALL, "MIDDLE"),
                 ("SPAN", (0, 0), (-1, 0)))
+
+
+# A handout's figures and the key's samples, as drawings: the same in every handout of a content folder. Building
+# one (its shapes added to a group, the samples' patch hatched) was about 1.5 ms of a handout; a drawing is only
+# read when it is laid out and drawn (what it draws from cached operators, pictures.CachedDrawing), so one is
+# shared by the handouts that draw the same figure at the same size, side and label. A photo is never kept.
+_DRAWINGS: OrderedDict[tuple, Flowable | None] = OrderedDict()
+DRAWINGS_KEPT = 64  # figures x sizes x sides x labels of a content folder, and the key's samples
+
+
+def kept_figure(name: str | None, width: float, height: float, label: str | None, mirror: bool,
+                label_pt: float) -> Flowable | None:
+    """pictures.picture(name, None, ...): a built-in figure (None without one), kept per its arguments."""
+    key = ("figure", name, width, height, label, mirror, label_pt)
+    return _kept(key, lambda: picture(name, None, width, height, label, mirror, label_pt=label_pt))
+
+
+def kept_key_sample(kind: str, width: float, height: float) -> Flowable:
+    """pictures.key_sample(kind, width, height), kept per its arguments."""
+    drawing = _kept(("key", kind, width, height), lambda: key_sample(kind, width, height))
+    assert drawing is not None  # a sample is always drawn
+    return drawing
+
+
+def _kept(key: tuple, make) -> Flowable | None:
+    if key in _DRAWINGS:
+        _DRAWINGS.move_to_end(key)
+        return _DRAWINGS[key]
+    drawing = _DRAWINGS[key] = make()
+    if len(_DRAWINGS) > DRAWINGS_KEPT:
+        _DRAWINGS.popitem(last=False)
+    return drawing
 
 
 def render(handout: Handout) -> bytes:

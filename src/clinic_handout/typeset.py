@@ -113,6 +113,16 @@ class JapaneseParagraph(Paragraph):
         set_named_callback(self.canv, RUBY_END_CALLBACK, _end_ruby)
         super().draw()
 
+    def wrap(self, availWidth, availHeight):
+        """ReportLab's, done once per width: a paragraph is wrapped again and again at the same width (the
+        cell it is in sized, measured, drawn), and ReportLab's wrap reads nothing but the width (its lines,
+        kept per width, and its style), and sets only width, height, its widths and lines."""
+        if self.__dict__.get("_wrapped_at") == availWidth and "blPara" in self.__dict__:
+            return self.width, self.height
+        size = super().wrap(availWidth, availHeight)
+        self._wrapped_at = availWidth
+        return size
+
     def breakLinesCJK(self, maxWidths):
         """The lines for these widths; ReportLab wraps one paragraph several times at the same
         width (table sizing, KeepTogether, splitting), so each width's lines are kept."""
