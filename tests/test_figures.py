@@ -56,9 +56,9 @@ SIDE_WORDS = {
     ("buttock", "右"): ("体を\n前へ", "右足"),
     ("buttock", "左"): ("体を\n前へ", "左足"),
     ("buttock", "左右"): ("体を\n前へ", "左右"),
-    ("foot-sole", "右"): ("さする", "右足"),
-    ("foot-sole", "左"): ("さする", "左足"),
-    ("foot-sole", "左右"): ("さする", "左右"),
+    ("foot-sole", "右"): ("親指で\nさする", "右足"),  # review 12: the hands must read as thumbs that slide
+    ("foot-sole", "左"): ("親指で\nさする", "左足"),
+    ("foot-sole", "左右"): ("親指で\nさする", "左右"),
     ("hamstring", "右"): ("体を前へ", "右足"),  # the same word for a leg as the other figures
     ("hamstring", "左"): ("体を前へ", "左足"),
     ("hamstring", "左右"): ("体を前へ", "左右"),
@@ -301,13 +301,14 @@ def test_both_thumbs_lie_on_the_sole_and_both_hands_hold_its_upper_edge(mirror):
 
 @pytest.mark.parametrize("mirror", [False, True])
 def test_the_sole_arrow_says_rub_from_the_heel_to_the_base_of_the_toes(mirror):
-    # the steps: 両手の親指で、かかとから指の付け根へさすります. Written out, on the drawn sole: the word is the
-    # steps' verb さする; the arrow lies wholly on the sole (both ends inside its outline), pointing the way the
-    # toes point; it starts within a quarter of the sole's length of the heel's end and ends at the base of the
-    # toes: its tip at most 4 units short of the nearest toe pad, and not into it.
+    # the steps: 両手の親指で、かかとから指の付け根へさすります. Written out, on the drawn sole: the words are the
+    # steps' 親指で (with the thumbs; review 12: the hands on the sole must read as thumbs) and verb さする; the
+    # arrow lies wholly on the sole (both ends inside its outline), pointing the way the toes point; it starts
+    # within a quarter of the sole's length of the heel's end and ends at the base of the toes: its tip at most 4
+    # units short of the nearest toe pad, and not into it.
     _, pose, sole, points, toes = sole_view(mirror)
     (arrow,) = pose.arrows
-    assert arrow.word == "さする"
+    assert arrow.word == "親指で\nさする"
     way = TOES_POINT[mirror]
     assert inside_polygon(arrow.start, points) and inside_polygon(arrow.end, points)
     assert (arrow.end[0] - arrow.start[0]) * way > 0
@@ -359,6 +360,75 @@ def test_the_words_heel_and_toes_are_written_at_their_ends_of_the_sole(mirror, s
     drawing = figure("foot-sole", width, height, "右", mirror, label_pt)
     sizes = {s.text: s.fontSize for s in flat(drawing) if isinstance(s, String)}
     assert sizes["かかと"] >= 10.5 and sizes["つま先"] >= 10.5
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+@pytest.mark.parametrize("size", sorted(SIZES))
+def test_the_heel_word_s_line_ends_in_a_dot_on_the_heel(mirror, size):
+    # Review 12 (both readers): "the かかと line points beside the grey shin, not at the heel". Written out: the
+    # thin line from the word's box ends in an ink dot (a filled ink circle, radius at least 0.8 units, centred
+    # on the line's far end), and the dot lies on the heel: inside the sole's outline, at least 1.8 units in from
+    # it (clear of the heavy edge it would merge with), within the heel's fifth of the sole's length, and clear
+    # of the arrow (its white-edged shaft) and of the thumbs.
+    art, pose, sole, points, _ = sole_view(mirror, size)
+    way = TOES_POINT[mirror]
+    heel, toe_end = ends_of(points, way)
+    length = abs(toe_end[0] - heel[0])
+    (box,) = [t[3] for t in art.texts if t[0] == "part" and t[1] == "かかと"]
+    (line,) = [s for s in art.shapes if isinstance(s, Line) and s.strokeWidth == pictures.LEADER
+               and pictures._point_box((s.x1, s.y1), box) < 1]
+    end = (line.x2, line.y2)
+    dots = [s for s in art.shapes if isinstance(s, Circle) and s.fillColor == pictures.INK and s.r >= 0.8
+            and math.dist((s.cx, s.cy), end) < 1e-6]
+    assert len(dots) == 1
+    r = dots[0].r
+    assert inside_polygon(end, points)
+    edges = list(zip(points, points[1:] + points[:1], strict=True))
+    assert min(segment_distance(end, a, b)[0] for a, b in edges) >= 1.8
+    assert (end[0] - heel[0]) * way <= 0.2 * length, end
+    (arrow,) = pose.arrows
+    assert segment_distance(end, arrow.start, arrow.end)[0] >= (arrow.width + 1.2) / 2 + r
+    thumbs = [s for s in art.shapes if isinstance(s, Line) and s.strokeColor == pictures.WHITE
+              and abs(s.strokeWidth - 2 * pictures.THUMB) < 1e-9]
+    assert len(thumbs) == 2
+    for t in thumbs:
+        assert segment_distance(end, (t.x1, t.y1), (t.x2, t.y2))[0] >= pictures.THUMB + pictures.OUTLINE + r
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+def test_the_black_shin_is_seen_from_its_knee_down_to_the_foot(mirror):
+    # Review 12: "the held foot floats: its shin/knee isn't drawn", "the held foot's own shin is not seen". The
+    # foot must belong to the crossed leg. Written out, on the drawn shapes:
+    # - the black leg is drawn in front of the trunk (its outline strokes after the trunk's), from the hip up to
+    #   its knee and down to its ankle at the foot: the knee at least 3 units above the ankle and above the hip;
+    # - at least 5 units of the shin's middle line (knee to ankle) are seen: not inside the sole's outline, not
+    #   under the near arm (within its radius + outline of its segments) or a hand (within 3 units of a hand
+    #   joint), nor under the head;
+    # - the knee is seen: the knee joint at least the shin's radius clear of the near arm's outline.
+    from clinic_handout.figures import FOREARM, SHIN, TORSO, UPPER_ARM
+
+    art, pose, sole, points, _ = sole_view(mirror)
+    j = pose.joints
+    ink = [i for i, s in enumerate(art.shapes) if isinstance(s, Line) and s.strokeColor == pictures.INK]
+    trunk = [i for i in ink if abs(art.shapes[i].strokeWidth - 2 * (TORSO + pictures.OUTLINE)) < 1e-9]
+    black = [i for i in ink if abs(art.shapes[i].strokeWidth - 2 * (SHIN + pictures.OUTLINE)) < 1e-9
+             and (art.shapes[i].x2, art.shapes[i].y2) == j["ankle"]]
+    assert trunk and black and min(black) > max(trunk)
+    assert j["knee"][1] - j["ankle"][1] >= 3 and j["knee"][1] > j["hip"][1]
+    arm = [(j["shoulder"], j["elbow"], UPPER_ARM + pictures.OUTLINE),
+           (j["elbow"], j["hand"], FOREARM + pictures.OUTLINE)]
+
+    def covered(p):
+        return (inside_polygon(p, points) or any(segment_distance(p, a, b)[0] <= r for a, b, r in arm)
+                or min(math.dist(p, j[h]) for h in ("hand", "far_hand")) <= 3
+                or math.dist(p, j["head"]) <= pose.head)
+
+    steps = 400
+    (kx, ky), (ax, ay) = j["knee"], j["ankle"]
+    seen = sum(1 for i in range(steps) if not covered((kx + (ax - kx) * (i + 0.5) / steps,
+                                                       ky + (ay - ky) * (i + 0.5) / steps)))
+    assert seen / steps * math.dist(j["knee"], j["ankle"]) >= 5, seen / steps * math.dist(j["knee"], j["ankle"])
+    assert min(segment_distance(j["knee"], a, b)[0] - r for a, b, r in arm) >= SHIN
 
 
 @pytest.mark.parametrize("mirror", [False, True])

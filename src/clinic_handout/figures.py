@@ -306,28 +306,30 @@ POSES: dict[str, Pose] = {
     # sole to that side, so this is the one view that shows the whole sole, toes forward, heel towards the body,
     # big toe up (reviews 6-9: a small figure and a round close-up seen from the patient's eyes were "a sole or
     # the top of the foot? which end is the heel?"). One picture, the foot drawn big: black with its sole white,
-    # lying ON the grey thigh (the near leg) by its knee, at lap height, its black shin going up and back to the
-    # bent black knee (review 11: a foot 1.4 times the trunk held at chest height with straight arms read as "a
-    # straight leg held out", so the foot is now about the trunk's length, resting on the thigh, the trunk leaning
-    # over it and both elbows bent down to it); both hands on its upper edge with both thumbs on the sole; the
-    # arrow along the sole from the heel to the base of the toes (さする, the steps' verb); かかと and つま先
-    # written at its ends. The person's far (right) arm is grey.
+    # lying ON the grey thigh (the near leg) by its knee, at lap height, about the trunk's length (review 11: a foot 1.4
+    # times the trunk held at chest height with straight arms read as "a straight leg held out"); its black leg
+    # drawn IN FRONT of the trunk, from the hip up to the bent knee and down to the heel (review 12: with the
+    # shin hidden behind the arm "the foot floats"); the trunk leaning over it, both elbows bent down to it, the
+    # near one up over the knee; both hands on its upper edge with both thumbs on the sole; the arrow along the
+    # sole from the heel to the base of the toes (親指で さする, the steps' words: review 12 asked for the thumbs
+    # to read as thumbs); かかと and つま先 written at its ends, the heel's line ending in a dot on the white heel
+    # (review 12: it "points beside the grey shin"). The person's far (right) arm is grey.
     "foot-sole": Pose(
-        joints={"head": (73.5, 52.5), "neck": (79, 46.5), "hip": (87.5, 27.5), "far_hip": (87.5, 27.5),
-                "knee": (75, 44), "ankle": (72, 35), "toe": (45, 36),
-                "far_knee": (64.5, 29), "far_ankle": (71, 8.6), "far_toe": (64.5, 7.3),
-                "shoulder": (79.5, 44), "elbow": (69.5, 35.5), "hand": (65.5, 39.5),
-                "far_shoulder": (79.5, 44), "far_elbow": (64, 37), "far_hand": (59.5, 41)},
+        joints={"head": (75.5, 52.6), "neck": (82, 46.5), "hip": (88, 27.5), "far_hip": (88, 27.5),
+                "knee": (76.5, 40.5), "ankle": (69.5, 36.5), "toe": (48, 34.6),
+                "far_knee": (64.5, 28.2), "far_ankle": (71, 8.6), "far_toe": (64.5, 7.3),
+                "shoulder": (82.5, 44), "elbow": (73.5, 47.5), "hand": (66.4, 38.4),
+                "far_shoulder": (82.5, 44), "far_elbow": (70, 36), "far_hand": (60.5, 39.4)},
         limbs=(Limb(("far_shoulder", "far_elbow", "far_hand"), ARM, FAR),
-               Limb(("hip", "knee", "ankle"), (THIGH, SHIN), STRETCH),
                Limb(("hip", "neck"), (TORSO,)),
+               Limb(("hip", "knee", "ankle"), (THIGH, SHIN), STRETCH),
                Limb(("far_hip", "far_knee", "far_ankle", "far_toe"), LEG, FAR),
                Limb(("shoulder", "elbow", "hand"), ARM)),
         facing=-1,
         props=(Chair(97.5, depth=14, seat=16.5, back=19, facing=-1),
-               Sole((72, 34), (45, 36), 12.0, words=(("かかと", (52, 16.5), 0.0), ("つま先", (30, 37), 1.0)))),
-        region=(59.8, 35.4, 7.5, 1.5, -4.2),  # along the sole's middle: the hatching crosses the arrow
-        arrows=(Arrow((69.5, 32.6), (51, 34.2), "さする", (46, 54), word_gap=21, width=2.4),),
-        label_spots=((34, 24), (33, 23), (35, 25)),
+               Sole((72.5, 33), (48, 34.6), 11.0, words=(("かかと", (52, 14.5), 0.0), ("つま先", (30, 36), 1.0)))),
+        region=(59.8, 34.2, 7.5, 1.5, -4.2),  # along the sole's middle: the hatching crosses the arrow
+        arrows=(Arrow((67.3, 31.9), (52, 33.2), "親指で\nさする", (40, 50.5), word_gap=21, width=2.4),),
+        label_spots=((40, 24.5), (41, 24.5), (39, 24)),
         caption="足の裏", label_words="{side}足"),
 }

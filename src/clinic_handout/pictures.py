@@ -50,6 +50,7 @@ PHOTO_DPI = 200  # photos are downsampled to this at their printed size
 LABEL_PT = 11  # the side label (右 / 左), bold
 WORD_PT = 10.5  # an arrow's words
 LEADER = 0.5  # the thin line from a word to the part it names (かかと), box units
+LEADER_DOT = 1.0  # the dot the line ends in, on the part (review 12: a bare line's end "points beside the heel")
 LABEL_GAP_PT = 7.5  # the side label's box is at most this far (points) from the stretched leg's edge
 
 Capsule = tuple[tuple[float, float], tuple[float, float], float]  # a segment and a radius: a shape's footprint
@@ -331,6 +332,7 @@ def draw_pose(pose: Pose, label: str | None, label_size: float, word_size: float
                 off = 0.6 / math.dist(corner, spot)
                 art.line((corner[0] + (spot[0] - corner[0]) * off, corner[1] + (spot[1] - corner[1]) * off), spot,
                          LEADER, INK)
+                art.circle(spot, LEADER_DOT, INK, None, 0)  # a dot on the part: the line ends there, not beside it
     if pose.note:
         art.text("note", side_words(pose.note, pose.side), word_size, [pose.note_at], font=fonts.REGULAR)
     if label:
@@ -610,7 +612,7 @@ SOLE_OUTLINE = [(0.0, 0.0), (0.015, -0.42), (0.06, -0.68), (0.14, -0.8), (0.3, -
                 (0.86, 0.78), (0.8, 1.0), (0.72, 1.02), (0.62, 0.9), (0.5, 0.6), (0.38, 0.48), (0.26, 0.52),
                 (0.15, 0.66), (0.06, 0.6), (0.015, 0.4)]
 TOE_PADS = [(0.925, 0.6, 0.42), (0.915, 0.05, 0.26), (0.895, -0.36, 0.24), (0.865, -0.7, 0.22), (0.82, -0.98, 0.2)]
-PART_POINTS = {0.0: (0.05, -0.1), 1.0: (0.93, -0.2)}  # where a word's line ends: in the heel, in the toes
+PART_POINTS = {0.0: (0.09, 0.0), 1.0: (0.93, -0.2)}  # where a word's line ends: on the heel (off its edge), in the toes
 HANDS = {"hand": (0.22, 0.42), "far_hand": (0.47, 0.67)}  # each hand on the upper edge at a, its thumb's tip at a
 THUMB = 1.5  # a thumb's radius, box units
 
