@@ -561,6 +561,42 @@ def test_a_command_imports_only_what_it_needs(tmp_path):
     assert set(built) - {"reportlab"} <= set(libraries)
 
 
+
+def test_content_files_found_in_the_parse_cache_are_not_searched_for_mistakes_again(clinic, monkeypatch, tmp_path):
+    """A content file found in the parse cache (cache.py) was stored only because it had no mistakes (a
+    full-width colon, a tab, ...): reading the folder again does not look for them again (about 1 ms of a cold
+    build), and importing the loaders does not import difflib (only for a "did you mean" in a message)."""
+    from clinic_handout import yaml_hints
+    from clinic_handout.content import load_content
+
+    monkeypatch.setenv("HANDOUT_CACHE", str(tmp_path / "cache"))
+    searched = []
+    real = yaml_hints.mistakes
+    monkeypatch.setattr(yaml_hints, "mistakes", lambda text: searched.append(text) or real(text))
+    load_content(clinic)
+    assert len(searched) == 4  # clinic, texts, stretches, fonts: parsed and stored
+    searched.clear()
+    load_content(clinic)
+    assert searched == []
+    code = "import sys, clinic_handout.pipeline, clinic_handout.cli; print('difflib' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "False\n"
+
+def test_a_mistake_in_a_content_file_is_said_after_the_file_was_stored_without_it(clinic, tmp_path):
+    """The other side of the above: the same folder built (its files stored), then a full-width colon typed in
+    clinic.yaml: the build names it, with its line, as before anything was stored."""
+    argv = ["build", str(REPO / "handouts" / "patients" / "yamada-hanako.yaml"), "-o", "x.pdf", "--content",
+            str(clinic)]
+    assert _imported(argv, ("reportlab",), tmp_path) == ["reportlab"]
+    lines = (clinic / "clinic.yaml").read_text(encoding="utf-8").splitlines()
+    number = next(i for i, line in enumerate(lines) if line.startswith("name:"))
+    lines[number] = lines[number].replace("name:", "name：", 1)
+    (clinic / "clinic.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "clinic_handout", *argv, "-o", "y.pdf"], cwd=tmp_path,
+                            capture_output=True, text=True)
+    assert result.returncode == 1 and not (tmp_path / "y.pdf").exists()
+    assert f"clinic.yaml:{number + 1}" in result.stderr and "「name：」の「：」が全角です" in result.stderr
+
+
 def _appended_update(pdf: bytes, update: bytes) -> bytes:
     """pdf with an incremental update appended that replaces its page tree object by update's dictionary."""
     import re

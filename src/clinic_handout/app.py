@@ -97,6 +97,8 @@ class Failure:
 
 @dataclass(kw_only=True)
 class Result:
+    """What every use case returns: its notices, its failure (None when it worked), what to show last."""
+
     notices: list[Notice] = field(default_factory=list)
     failure: Failure | None = None
     done: str = ""  # what to show last when it worked: the file written, the batch's count
@@ -111,6 +113,8 @@ class Result:
 
 @dataclass(kw_only=True)
 class ValidateResult(Result):
+    """validate's result: every problem found, and the standard handout's pages when there are none."""
+
     folder: Path
     checked: str  # what was checked, as said: "handouts + 3 処方ファイル (prescription files)"
     problems: list[Problem] = field(default_factory=list)
@@ -124,6 +128,8 @@ class ValidateResult(Result):
 
 @dataclass(kw_only=True)
 class HandoutResult(Result):
+    """One handout made and not written: its PDF's bytes and file name, and what it was made from."""
+
     pdf: bytes = b""
     filename: str = ""  # DATE_NAME.pdf
     handout: Handout | None = None
@@ -133,6 +139,8 @@ class HandoutResult(Result):
 
 @dataclass(kw_only=True)
 class WriteResult(Result):
+    """A file written (path), and its history entry (history_id) when one was recorded."""
+
     path: Path | None = None
     history_id: int | None = None  # the history entry of the handout written (None: not recorded)
 
@@ -158,6 +166,8 @@ class BatchPlan(Result):
 
 @dataclass(frozen=True, kw_only=True)
 class RowFailure:
+    """A row of a batch that was not built, with its problems."""
+
     label: str  # how the front desk finds the row again: "5行目 木村 次郎 (row 5)", "yamada.yaml"
     problems: tuple[Problem, ...]
 
@@ -168,6 +178,8 @@ class RowFailure:
 
 @dataclass(kw_only=True)
 class BatchResult(Result):
+    """build_batch's result: the files written, the rows failed or left by a stop, the print file."""
+
     plan: BatchPlan
     today: dt.date
     written: list[tuple[str, Path]] = field(default_factory=list)  # (label, file) in input order
@@ -196,6 +208,8 @@ class BatchResult(Result):
 
 @dataclass(kw_only=True)
 class SendResult(Result):
+    """One mail sent (or shown, with dry_run): to whom, its subject, attachment and message id."""
+
     address: str = ""
     subject: str = ""
     filename: str = ""
@@ -217,6 +231,8 @@ class SendResult(Result):
 
 @dataclass(kw_only=True)
 class SendPlan(Result):
+    """The mails a batch would send, the addresses that are missing, bad or shared."""
+
     waiting: list[Delivery] = field(default_factory=list)  # not yet in the send log
     bad: list[tuple[str, str]] = field(default_factory=list)  # (label, why no mail can go)
     shared: dict[str, list[str]] = field(default_factory=dict)  # address → the patients who share it
@@ -234,6 +250,8 @@ class SendPlan(Result):
 
 @dataclass(kw_only=True)
 class BatchSendResult(Result):
+    """send_batch's result: the mails sent, failed and not sent."""
+
     sent: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (label, why), bad addresses included
     not_sent: int = 0
@@ -251,6 +269,8 @@ class BatchSendResult(Result):
 
 @dataclass(kw_only=True)
 class HistoryResult(Result):
+    """The history's entries asked for (or how many went), newest first."""
+
     path: Path | None = None  # the history file
     entries: list[Entry] = field(default_factory=list)  # newest first
     deleted: int = 0
@@ -267,6 +287,8 @@ class HistoryResult(Result):
 
 @dataclass(kw_only=True)
 class StretchesResult(Result):
+    """The stretch catalogue: one row a stretch, as data and as lines to print."""
+
     rows: list[dict] = field(default_factory=list)  # id, title, target, areas, hold_seconds, reps, sets_per_day
     lines: list[str] = field(default_factory=list)  # one line a stretch: id, dose, title (target)
 

@@ -358,10 +358,18 @@ def file_digests(content: Content) -> tuple[tuple[str, str], ...]:
 UNREADABLE = "(読めません / cannot be read)"
 
 
+_names: dict[tuple[str, str], str] = {}
+
+
 def _name(path: Path, folder: Path) -> str:
-    """A file's name in a fingerprint: its path inside the content folder, else the path as given."""
-    folder = folder.resolve()
-    return os.path.relpath(path.resolve(), folder) if path.resolve().is_relative_to(folder) else str(path)
+    """A file's name in a fingerprint: its path inside the content folder, else the path as given. Worked out
+    once a process for each path and folder (a batch fingerprints the files after every handout: resolving
+    them each time was about 0.5 ms of a handout); a name only labels a digest, which is of the bytes."""
+    where = (str(path), str(folder))
+    if where not in _names:
+        resolved, inside = path.resolve(), folder.resolve()
+        _names[where] = os.path.relpath(resolved, inside) if resolved.is_relative_to(inside) else str(path)
+    return _names[where]
 
 
 def _digests(paths: list[Path], folder: Path) -> tuple[tuple[str, str], ...]:

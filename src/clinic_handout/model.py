@@ -14,6 +14,8 @@ from .fonts import FallbackFont, GlyphCheck
 
 @dataclass(frozen=True)
 class Dose:
+    """How long, how often and how many times a day a stretch is done."""
+
     hold_seconds: int
     reps: int
     sets_per_day: int
@@ -21,6 +23,8 @@ class Dose:
 
 @dataclass(frozen=True, kw_only=True)
 class Stretch:
+    """One stretch of the catalogue (stretches.yaml)."""
+
     id: str
     title: str
     target: str
@@ -38,6 +42,8 @@ class Stretch:
 
 @dataclass(frozen=True, kw_only=True)
 class Clinic:
+    """The clinic's name, address, hours and the rest of clinic.yaml."""
+
     name: str
     phone: str
     address: str
@@ -53,12 +59,16 @@ class Clinic:
 
 @dataclass(frozen=True)
 class AreaCause:
+    """The cause of pain in one area (upper or lower back): a heading and a text."""
+
     heading: str
     text: str
 
 
 @dataclass(frozen=True, kw_only=True)
 class Cause:
+    """Why the back hurts (texts.yaml cause): paragraphs, each area's cause, a closing line."""
+
     heading: str
     paragraphs: tuple[str, ...]
     upper: AreaCause
@@ -68,6 +78,8 @@ class Cause:
 
 @dataclass(frozen=True)
 class Section:
+    """A heading and its items, and their set-up (the rules)."""
+
     heading: str
     items: tuple[str, ...]
     setup: tuple[str, ...] = ()  # the rules' safe set-up (chair, socks), printed beside them
@@ -75,6 +87,8 @@ class Section:
 
 @dataclass(frozen=True, kw_only=True)
 class Safety:
+    """The safety notice: what to watch for, when to stop and when to come in."""
+
     heading: str
     pointer: str  # page 1's pointer to this notice; {page} is the page it is printed on
     items: tuple[str, ...]
@@ -87,6 +101,8 @@ class Safety:
 
 @dataclass(frozen=True, kw_only=True)
 class Checklist:
+    """The adherence tick-sheet's words and how many days it has."""
+
     heading: str
     intro: str
     pain_heading: str
@@ -103,6 +119,8 @@ DEFAULT_CHECKLIST = Checklist(
 
 @dataclass(frozen=True, kw_only=True)
 class Texts:
+    """The handout's fixed texts (texts.yaml)."""
+
     title: str
     for_whom: str | None
     cause: Cause
@@ -115,6 +133,8 @@ class Texts:
 
 @dataclass(frozen=True, kw_only=True)
 class Content:
+    """A content folder as read and checked: the clinic, the texts, the catalogue, the font chain."""
+
     folder: Path
     clinic: Clinic
     texts: Texts
@@ -134,6 +154,8 @@ class Content:
 
 @dataclass(frozen=True)
 class Patient:
+    """The patient's name as typed, and their email address if given."""
+
     name: str
     email: str | None
 
@@ -152,6 +174,8 @@ class PrescribedStretch:
 
 @dataclass(frozen=True, kw_only=True)
 class Prescription:
+    """One prescription as checked: for whom, when, which area and stretches, a note."""
+
     source: Path
     patient: Patient
     date: dt.date | None
@@ -166,6 +190,8 @@ class Prescription:
 
 @dataclass(frozen=True, kw_only=True)
 class Card:
+    """One stretch as the handout shows it: title, picture, dose, steps and cautions."""
+
     number: int
     title: str
     target: str
@@ -185,6 +211,8 @@ class Card:
 
 @dataclass(frozen=True, kw_only=True)
 class Handout:
+    """Everything one handout says, composed from the content and a prescription (compose.py)."""
+
     title: str
     for_whom: str | None
     patient_name: str

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import difflib
 import re
 import unicodedata
 from collections.abc import Callable
@@ -143,6 +142,11 @@ def read_yaml(path: Path, cached: bool = False, read: FileBytes | None = None) -
         bad_line = raw[: exc.start].count(b"\n") + 1
         return None, [Problem(path, bad_line, "", "UTF-8 ではない文字 (bytes that are not UTF-8, e.g. Shift_JIS)",
                               "UTF-8 で保存したファイル (save the file as UTF-8)")]
+    # Only a file without mistakes is stored (below), and the key holds its bytes and this program's code: a file
+    # found there has none, so they are not looked for again (nor yaml_hints imported: a cold build's time).
+    key = _parse_key(read) if cached else None
+    if key is not None and (hit := _parsed_from_cache(key, path)) is not None:
+        return hit
     from .yaml_hints import explain, mistakes
 
     hints = mistakes(text)  # a full-width colon or space, a tab, an IME dash: on their real line
@@ -150,9 +154,6 @@ def read_yaml(path: Path, cached: bool = False, read: FileBytes | None = None) -
         return None, [Problem(path, line, "", found, expected) for line, found, expected in hints]
     # Characters YAML refuses or reads as line breaks are carried through as markers, so that the
     # field holding one reports it with its name and line (Text.convert); see _FORBIDDEN.
-    key = _parse_key(read) if cached else None
-    if key is not None and (hit := _parsed_from_cache(key, path)) is not None:
-        return hit
     loader = _Loader(text.translate(_MARK))
     try:
         data = loader.get_single_data()
@@ -331,6 +332,8 @@ def show(value: Any) -> str:
 
 
 def did_you_mean(word: str, choices) -> str:
+    import difflib  # only for a suggestion in a message
+
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
     return f"もしかして (did you mean) '{close[0]}'? " if close else ""
 
@@ -653,6 +656,8 @@ class ListOf(Kind):
 
 @dataclass(frozen=True)
 class Field:
+    """One field of a record: its name, its kind (the check), its description, required or its default."""
+
     name: str
     kind: Kind
     description: str
