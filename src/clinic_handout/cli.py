@@ -120,8 +120,26 @@ def build(prescription: Path, output: Path | None, content_dir: str | None, data
     kept; one with other contents is replaced only with --overwrite. The handout is recorded in the
     history (see handout history).
     """
-    _show(app.write_handout(prescription, output=output, content_dir=content_dir, large_print=large_print,
-                            allow_missing_glyphs=allow_missing_glyphs, overwrite=overwrite, data_dir=data_dir))
+    with collector_paused():
+        _show(app.write_handout(prescription, output=output, content_dir=content_dir, large_print=large_print,
+                                allow_missing_glyphs=allow_missing_glyphs, overwrite=overwrite, data_dir=data_dir))
+
+
+@contextlib.contextmanager
+def collector_paused():
+    """Python's cycle collector paused while one handout is made, and set back as it was (CliRunner and the desk
+    run commands in a process that goes on). The modules, fonts and content it loads live until the process
+    ends and leave no cycles to collect: the collector's passes over them were about 20 ms of a cold `handout
+    build`, and the garbage one handout leaves is well under 1 MiB."""
+    import gc
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @cli.command()
@@ -479,9 +497,19 @@ def main() -> None:
     try:
         cli(prog_name="handout")
     except SystemExit:
+        _ending()
         try:
             sys.stdout.flush()  # what is still buffered goes now, while a closed pipe can still be said quietly
         except BrokenPipeError:  # `handout stretches | head -1`
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise SystemExit(1) from None
         raise
+
+
+def _ending() -> None:
+    """The command is done and the process ends, and with it all its memory: Python's cycle collection at exit
+    need not look at every object it made (frozen: about 40 ms of a cold `handout build`). Files, the history
+    and mails are closed by the commands themselves, never left to the collector."""
+    import gc
+
+    gc.freeze()
