@@ -485,6 +485,51 @@ def test_a_subsets_unicode_map_and_widths_are_kept_per_name_and_codes():
         rl_config.pdfMultiLine = multiline
 
 
+def test_a_layout_pass_laid_out_again_writes_no_file(monkeypatch, tmp_path):
+    """A handout laid out again (PAGE RULES: rule 3, its safety notice would stand alone on a page; then page 1
+    points to the page it landed on) writes out its last pass only, the bytes made when every pass was written:
+    the standard handout in large print (three passes), one with sides and notes (rule 3 only), the sample in large
+    print (the pointer only)."""
+    from reportlab.pdfbase import pdfdoc
+
+    from clinic_handout import render
+    from clinic_handout.pipeline import build_pdf, open_content
+
+    content = open_content(REPO / "handouts")
+    sides = tmp_path / "sides.yaml"
+    sides.write_text("patient:\n  name: 山田 花子\ndate: 2026-11-25\narea: both\nstretches:\n"
+                     "  - id: hip-flexor\n    side: left\n    note: ゆっくり行ってください\n"
+                     "  - id: hamstring\n    side: right\n    reps: 8\n", encoding="utf-8")
+    standard = tmp_path / "standard.yaml"
+    standard.write_text("patient:\n  name: 佐藤 花子\ndate: 2026-11-25\narea: both\n", encoding="utf-8")
+    sample = REPO / "handouts" / "patients" / "yamada-hanako.yaml"
+    # (prescription, large print, passes): rule 3 and the pointer; rule 3 only; the pointer only
+    cases = [(standard, True, 3), (sides, False, 2), (sample, True, 2)]
+    build, write = render.HandoutTemplate._build, pdfdoc.PDFDocument.GetPDFData
+    passes: list[int] = []
+    written: list[int] = []
+
+    def counted_build(self, *args, **kwargs):
+        passes.append(1)
+        return build(self, *args, **kwargs)
+
+    def counted_write(self, *args):
+        written.append(1)
+        return write(self, *args)
+
+    monkeypatch.setattr(pdfdoc.PDFDocument, "GetPDFData", counted_write)
+    for prescription, large, layouts in cases:
+        passes.clear()
+        written.clear()
+        monkeypatch.setattr(render.HandoutTemplate, "_build", counted_build)
+        _, pdf = build_pdf(prescription, content, dt.date(2026, 11, 25), large)
+        assert (len(passes), len(written)) == (layouts, 1), prescription.name
+        every_pass = lambda self, story, canvas=None, last=None: build(self, story, canvas)  # noqa: E731
+        monkeypatch.setattr(render.HandoutTemplate, "_build", every_pass)
+        assert build_pdf(prescription, content, dt.date(2026, 11, 25), large)[1] == pdf
+        assert len(written) == 1 + layouts  # every pass written this time
+
+
 IN_ORDER = """
 import sys, hashlib, datetime as dt
 from pathlib import Path

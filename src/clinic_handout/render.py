@@ -567,15 +567,22 @@ class HandoutTemplate:
     def build(self) -> bytes:
         """The PDF; laid out again when the safety notice would stand alone on a page (rule 3), and
         when it did not land on the page that page 1 points to. self.layout: what the last pass was given."""
-        room = None
-        pdf, pages = self._build(self.story())
-        alone = [number for number, page in pages.items() if set(page.blocks) == {"safety"}]
-        if alone and alone[0] - 1 in pages:
-            room = pages[alone[0] - 1].room
-            pdf, _ = self._build(self.story(room_before_safety=room))
-        if self.drawn_safety_page != self.safety_page:
+        def rule_3_room(pages: dict[int, Landed]) -> float | None:  # the safety notice alone on a page
+            alone = [number for number, page in pages.items() if set(page.blocks) == {"safety"}]
+            return pages[alone[0] - 1].room if alone and alone[0] - 1 in pages else None
+
+        def pointed_right() -> bool:  # page 1 points to the page the safety notice was drawn on
+            return self.drawn_safety_page == self.safety_page
+
+        # A pass laid out again is not written out (its file is never used): the test is made when it saves.
+        pdf, pages = self._build(self.story(), last=lambda pages: rule_3_room(pages) is None and pointed_right())
+        room = rule_3_room(pages)
+        if room is not None:
+            pdf, _ = self._build(self.story(room_before_safety=room), last=lambda _: pointed_right())
+        if not pointed_right():
             self.safety_page = self.drawn_safety_page
             pdf, _ = self._build(self.story(room_before_safety=room))
+        assert pdf, "the last layout pass was written"
         self.layout = Layout(room, self.safety_page, self.page_count)
         return pdf
 
@@ -595,9 +602,11 @@ class HandoutTemplate:
                               f"{layout.pages} in its own file)")
         return self.page_count
 
-    def _build(self, story: list, canvas=None) -> tuple[bytes, dict[int, Landed]]:
+    def _build(self, story: list, canvas=None, last=None) -> tuple[bytes, dict[int, Landed]]:
         """The PDF of story, and for each page the blocks drawn on it and the room left under them.
-        With canvas (a print file's, printfile.PrintCanvas), the pages are drawn onto it instead."""
+        With canvas (a print file's, printfile.PrintCanvas), the pages are drawn onto it instead. last: told the
+        pages once every page is laid out and drawn, whether this is the last pass (else no file is written:
+        the bytes are empty; the page count and the pages are known all the same)."""
         h = self.handout
         buffer = io.BytesIO()
         doc = _document(buffer, self.frame_bottom, self.frame_height, self.draw_footer, title=h.pdf_title,
@@ -621,6 +630,8 @@ class HandoutTemplate:
 
             def save(self):
                 template.page_count = len(self.held_pages)
+                if last is not None and not last(pages):
+                    return  # laid out again: this pass's file would be thrown away
                 for number, state in enumerate(self.held_pages, start=1):
                     self.__dict__.update(state)
                     template.draw_page_number(self, number, len(self.held_pages))
