@@ -297,6 +297,22 @@ def test_both_thumbs_lie_on_the_sole_and_both_hands_hold_its_upper_edge(mirror):
         cy = sum(y for _, y in points_of(hand)) / len(points_of(hand))
         assert min(segment_distance((cx, cy), a, b)[0] for a, b in edges) <= 2.5 and cy > middle_y, (cx, cy)
         assert math.dist((cx, cy), pose.joints[joint]) <= 6, joint
+    # Review 12: the hands and thumbs must read as thumbs sliding heel -> toes (a hand and its thumb drawn as one
+    # white shape read as a lump, "a cloud"). Each thumb lies along the sole towards the toes (pointing the toes'
+    # way, within 35 degrees of the foot's heel-to-toe line), at least twice as long as it is wide, and is drawn
+    # whole over its hand: its ink outline comes after the hand nearest its base.
+    way = TOES_POINT[mirror]
+    axis = math.atan2(sole.toe[1] - sole.heel[1], sole.toe[0] - sole.heel[0])
+    for thumb in thumbs:
+        (x1, y1), (x2, y2) = (thumb.x1, thumb.y1), (thumb.x2, thumb.y2)
+        assert (x2 - x1) * way > 0
+        turn = abs((math.atan2(y2 - y1, x2 - x1) - axis + math.pi) % (2 * math.pi) - math.pi)
+        assert math.degrees(turn) <= 35, math.degrees(turn)
+        assert math.dist((x1, y1), (x2, y2)) + 2 * pictures.THUMB >= 2 * (2 * pictures.THUMB)  # its drawn length
+        (outline,) = [i for i, s in enumerate(art.shapes) if isinstance(s, Line) and s.strokeColor == pictures.INK
+                      and (s.x1, s.y1, s.x2, s.y2) == (x1, y1, x2, y2)]
+        hand = min(hands, key=lambda h: min(math.dist((x1, y1), q) for q in points_of(h)))
+        assert outline > art.shapes.index(hand)
 
 
 @pytest.mark.parametrize("mirror", [False, True])

@@ -613,8 +613,9 @@ SOLE_OUTLINE = [(0.0, 0.0), (0.015, -0.42), (0.06, -0.68), (0.14, -0.8), (0.3, -
                 (0.15, 0.66), (0.06, 0.6), (0.015, 0.4)]
 TOE_PADS = [(0.925, 0.6, 0.42), (0.915, 0.05, 0.26), (0.895, -0.36, 0.24), (0.865, -0.7, 0.22), (0.82, -0.98, 0.2)]
 PART_POINTS = {0.0: (0.09, 0.0), 1.0: (0.93, -0.2)}  # where a word's line ends: on the heel (off its edge), in the toes
-HANDS = {"hand": (0.22, 0.42), "far_hand": (0.47, 0.67)}  # each hand on the upper edge at a, its thumb's tip at a
+HANDS = {"hand": (0.24, 0.46), "far_hand": (0.52, 0.72)}  # each hand on the upper edge at a, its thumb's tip at a
 THUMB = 1.5  # a thumb's radius, box units
+THUMB_TIP = 0.1  # across the foot (b) where a thumb's tip lies: along the sole, above the arrow
 
 
 def foot_point(sole: Sole, a: float, b: float) -> tuple[float, float]:
@@ -648,11 +649,13 @@ def _sole(art: Art, sole: Sole, pose: Pose):
     _region(art, pose.region)
     for hand, (at, tip_at) in HANDS.items():  # the hand over the upper edge (its fingers behind the foot)
         b = _upper_edge(at)
-        edge, tip = foot_point(sole, at, b), foot_point(sole, tip_at, 0.3)
+        edge, tip = foot_point(sole, at, b), foot_point(sole, tip_at, THUMB_TIP)
         _limb(art, [pose.joints[hand], edge], (FOREARM,), BODY)  # the wrist down to the hand
-        base = foot_point(sole, at + 0.02, b - 0.25)
-        art.line(base, tip, 2 * THUMB + 2 * OUTLINE, INK)  # the thumb's outline, then the hand, then the thumb:
-        art.polygon(_ellipse(*foot_point(sole, at, b + 0.12), 3.0, 2.3, 0), WHITE, INK, OUTLINE)  # one white shape
+        base = foot_point(sole, at + 0.02, b - 0.1)
+        # the hand mostly over the edge, then the whole thumb over it, outlined all round: two thumbs lying along
+        # the sole towards the toes (review 12: a hand and its thumb drawn as one white shape read as a lump)
+        art.polygon(_ellipse(*foot_point(sole, at, b + 0.35), 3.0, 2.3, 0), WHITE, INK, OUTLINE)
+        art.line(base, tip, 2 * THUMB + 2 * OUTLINE, INK)
         art.line(base, tip, 2 * THUMB, WHITE, solid=False)  # no nail: at card size two nails read as eyes
 
 
