@@ -59,6 +59,7 @@ class Chair:
     seat: float = 22.0  # seat height above the floor line
     back: float = 16.0  # height of the back above the seat
     facing: int = 1
+    gripped: bool = False  # a hand at the top of its back is drawn gripping the top rail (pictures._grip)
 
     def mirrored(self) -> Chair:
         return replace(self, x=WIDTH - self.x, facing=-self.facing)
@@ -168,6 +169,8 @@ class Pose:
     note_at: Point = (0.0, 0.0)
     side: str = "右"  # the stretched leg drawn: every pose shows the right one, its mirror the left
     label_words: str = ""  # what the side label says with 右 or 左 in it, e.g. "{side}ひざ" (the label alone if empty)
+    label_to: Point | None = None  # a thin line runs from the side label to this point (the part it names)
+    text_scale: float = 1.0  # its words and label this much larger than the standard sizes (where there is room)
 
     def mirrored(self) -> Pose:
         cx, cy, rx, ry, angle = self.region
@@ -175,7 +178,8 @@ class Pose:
                     tuple(p.mirrored() for p in self.props), (WIDTH - cx, cy, rx, ry, -angle),
                     {k: flip(v) for k, v in self.ghost.items()}, tuple(a.mirrored() for a in self.arrows),
                     tuple(map(flip, self.label_spots)), self.caption, self.floor, self.from_behind, self.note,
-                    flip(self.note_at), OTHER_SIDE[self.side], self.label_words)
+                    flip(self.note_at), OTHER_SIDE[self.side], self.label_words,
+                    None if self.label_to is None else flip(self.label_to), self.text_scale)
 
 
 # Limb thickness (radius, in box units): torso, upper arm, forearm, thigh, shin, foot.
@@ -218,21 +222,25 @@ FIGURE_FOUR_ABOVE = Pose(
 POSES: dict[str, Pose] = {
     # Half-kneeling lunge beside a chair: the right knee down behind on a folded towel (a soft pad), the left
     # foot flat ahead, its thigh sloping a little down to the knee (not a seat), the trunk upright, both hands
-    # on the top of the back of a sturdy chair standing ahead, its seat away from the person; the hips move
-    # forward from the faint upright start over the knee (arrow behind the buttocks: お尻を前へ).
+    # gripping the top of the back of a sturdy chair standing ahead (the fingers curled over its top rail; review
+    # 12: a round hand on a thin post "reached into nothing"), its seat away from the person; the hips move
+    # forward from the faint upright start over the knee (arrow behind the buttocks, お尻を前へ right over it).
+    # Review 12: お尻を前へ at head height and 右ひざを床に right by the arrow were paired wrongly, so the label
+    # names the knee (右ひざ) over the black foot, well below the arrow, with a thin line to the knee on the
+    # towel; the words are larger (13 pt on the card) where the left side has the room.
     "hip-flexor": Pose(
         joints={"head": (61.5, 52.5), "neck": (60.5, 44), "hip": (60, 26), "far_hip": (60, 26),
-                "knee": (51, 12.9), "ankle": (36, 8.8), "toe": (30.5, 6.8),
+                "knee": (51, 12.9), "ankle": (39, 8.8), "toe": (33.5, 6.9),
                 "far_knee": (75, 22.5), "far_ankle": (78, 8.6), "far_toe": (84, 7.4),
-                "shoulder": (60.5, 41), "elbow": (71.3, 42.2), "hand": (82, 44.4),
-                "far_shoulder": (60.5, 41), "far_elbow": (70.8, 41.6), "far_hand": (81, 43.8)},
+                "shoulder": (60.5, 41), "elbow": (71, 39.2), "hand": (81.3, 39.6),
+                "far_shoulder": (60.5, 41), "far_elbow": (70.6, 38.8), "far_hand": (81, 39.4)},
         limbs=side_view(), hands=("hand",),
-        props=(Chair(82, depth=14, seat=20, back=17), Wall(96, 99.5), Towel(42.5, 58.5, 4.6)),
+        props=(Chair(82, depth=14, seat=18, back=14, gripped=True), Wall(96, 99.5), Towel(42.5, 58.5, 4.6)),
         region=(59, 22, 4.6, 2.4, 55),
         ghost={"head": (54, 54), "neck": (53, 45.5), "hip": (52.5, 28), "far_hip": (52.5, 28)},
-        arrows=(Arrow((38, 32), (48.5, 32), "お尻を前へ", (22.5, 48.8), word_gap=13),),
-        label_spots=((18.5, 22.3), (18, 22.8)),  # over the black foot, left of the knee on the towel
-        caption="股関節の前", label_words="{side}ひざを\n床に"),
+        arrows=(Arrow((36, 32), (48.5, 32), "お尻を\n前へ", (25, 46), word_gap=3),),
+        label_spots=((19, 14.5), (19, 15.5)),  # over the black foot, away from the arrow
+        caption="股関節の前", label_words="{side}ひざ", label_to=(49.9, 16.2), text_scale=13 / 11),
     # Standing in a side lunge, seen from BEHIND (the page's right is the person's right, as the reader's own: a
     # front view was copied like a mirror), the bending leg's hand on the top of the back of a chair standing
     # beside them, seen from the side, wholly beyond the bending foot, its seat at knee height, well under the

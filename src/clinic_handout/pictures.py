@@ -230,7 +230,8 @@ def figure_art(name: str, width: float, height: float, label: str | None = None,
         return stored
     pose = POSES[name].mirrored() if mirror else POSES[name]
     scale = min(width / WIDTH, height / HEIGHT)
-    art = draw_pose(pose, label, label_pt / scale, WORD_PT * label_pt / LABEL_PT / scale, LABEL_GAP_PT / scale)
+    k = pose.text_scale / scale
+    art = draw_pose(pose, label, label_pt * k, WORD_PT * label_pt / LABEL_PT * k, LABEL_GAP_PT / scale)
     stored_art = _art_data(art)
     if stored_art is not None:
         cache.write("figure", key, (stored_art, scale))
@@ -311,8 +312,13 @@ def draw_pose(pose: Pose, label: str | None, label_size: float, word_size: float
         _region(art, pose.region, body)
     for limb in arm_limbs:
         _limb(art, [joints[j] for j in limb.joints], limb.radius, limb.tone)
+    chairs = [p for p in pose.props if isinstance(p, Chair) and p.gripped]
     for hand in pose.hands:
-        art.circle(joints[hand], 1.9, WHITE)
+        held = [c for c in chairs if _holds(joints[hand], c)]
+        if held:
+            _grip(art, joints[hand], held[0])
+        else:
+            art.circle(joints[hand], 1.9, WHITE)
     _head(art, joints["head"], pose.head, pose.facing, behind=pose.from_behind)
     for sole in soles:
         _sole(art, sole, pose)
@@ -337,8 +343,46 @@ def draw_pose(pose: Pose, label: str | None, label_size: float, word_size: float
         art.text("note", side_words(pose.note, pose.side), word_size, [pose.note_at], font=fonts.REGULAR)
     if label:
         words = side_words(pose.label_words, label) if pose.label_words and label in OTHER_SIDE else label
-        art.text("label", words, label_size, pose.label_spots, near=art.stretched, gap=label_gap)
+        box = art.text("label", words, label_size, pose.label_spots, near=art.stretched, gap=label_gap)
+        if pose.label_to is not None:  # a thin line from the label to the part it names (右ひざ: the knee)
+            _leader(art, box, pose.label_to)
     return art
+
+
+def _leader(art: Art, box, spot):
+    """A thin line from just off a text's box to the part it names, unless the text is already by it."""
+    corner = (min(max(spot[0], box[0]), box[2]), min(max(spot[1], box[1]), box[3]))
+    if math.dist(corner, spot) > 2.5:
+        off = 0.6 / math.dist(corner, spot)
+        art.line((corner[0] + (spot[0] - corner[0]) * off, corner[1] + (spot[1] - corner[1]) * off), spot,
+                 LEADER, INK)
+
+
+def _chair_top(chair: Chair) -> tuple[float, float]:
+    """The top of a chair's back: where a hand holds it."""
+    return (chair.x, FLOOR + chair.seat + chair.back)
+
+
+def _holds(hand, chair: Chair) -> bool:
+    """A hand at the top of a chair's back holds it (within 2.5 units of the top, as the poses place them)."""
+    return math.dist(hand, _chair_top(chair)) <= 2.5
+
+
+GRIP = 2.0  # a holding hand's palm, radius in box units
+
+
+def _grip(art: Art, hand, chair: Chair):
+    """A hand holding the top of a chair's back (review 12: a round hand on a thin post "reaches into nothing"):
+    the palm over the top rail, the fingers curled down its far side, and the rail's ends showing either side
+    of the hand: a hand round a bar."""
+    x, top = _chair_top(chair)
+    away = chair.facing  # the far side of the back, away from the person
+    art.rect(x - 3.4, top - 1.4, x + 3.4, top + 0.8, PROP, INK, 0.4)  # the top rail, wider than the post
+    palm = (x - away * 0.4, top + 1.3)
+    fingers = ((x + away * 1.6, top + 0.4), (x + away * 1.9, top - 2.4))
+    art.line(*fingers, 2 * 1.05 + 2 * OUTLINE, INK)
+    art.line(*fingers, 2 * 1.05, WHITE, solid=False)
+    art.circle(palm, GRIP, WHITE)
 
 
 def _back(art: Art, joints, pose: Pose):
