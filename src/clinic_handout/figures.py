@@ -169,7 +169,7 @@ class Pose:
     note_at: Point = (0.0, 0.0)
     side: str = "右"  # the stretched leg drawn: every pose shows the right one, its mirror the left
     label_words: str = ""  # what the side label says with 右 or 左 in it, e.g. "{side}ひざ" (the label alone if empty)
-    label_to: Point | None = None  # a thin line runs from the side label to this point (the part it names)
+    label_line: tuple[Point, Point] | None = None  # a thin line from beside the side label to the part it names
     text_scale: float = 1.0  # its words and label this much larger than the standard sizes (where there is room)
 
     def mirrored(self) -> Pose:
@@ -179,7 +179,8 @@ class Pose:
                     {k: flip(v) for k, v in self.ghost.items()}, tuple(a.mirrored() for a in self.arrows),
                     tuple(map(flip, self.label_spots)), self.caption, self.floor, self.from_behind, self.note,
                     flip(self.note_at), OTHER_SIDE[self.side], self.label_words,
-                    None if self.label_to is None else flip(self.label_to), self.text_scale)
+                    None if self.label_line is None else (flip(self.label_line[0]), flip(self.label_line[1])),
+                    self.text_scale)
 
 
 # Limb thickness (radius, in box units): torso, upper arm, forearm, thigh, shin, foot.
@@ -239,8 +240,8 @@ POSES: dict[str, Pose] = {
         region=(59, 22, 4.6, 2.4, 55),
         ghost={"head": (54, 54), "neck": (53, 45.5), "hip": (52.5, 28), "far_hip": (52.5, 28)},
         arrows=(Arrow((36, 32), (48.5, 32), "お尻を\n前へ", (25, 46), word_gap=3),),
-        label_spots=((19, 14.5), (19, 15.5)),  # over the black foot, away from the arrow
-        caption="股関節の前", label_words="{side}ひざ", label_to=(49.9, 16.2), text_scale=13 / 11),
+        label_spots=((17.5, 14.5), (21.5, 14.5), (19.5, 14.5)),  # over the black foot, by its line to the knee
+        caption="股関節の前", label_words="{side}ひざ", label_line=((35.2, 16.2), (49.9, 16.2)), text_scale=13 / 11),
     # Standing in a side lunge, seen from BEHIND (the page's right is the person's right, as the reader's own: a
     # front view was copied like a mirror), the bending leg's hand on the top of the back of a chair standing
     # beside them, seen from the side, wholly beyond the bending foot, its seat at knee height, well under the

@@ -343,10 +343,16 @@ def draw_pose(pose: Pose, label: str | None, label_size: float, word_size: float
         art.text("note", side_words(pose.note, pose.side), word_size, [pose.note_at], font=fonts.REGULAR)
     if label:
         words = side_words(pose.label_words, label) if pose.label_words and label in OTHER_SIDE else label
-        box = art.text("label", words, label_size, pose.label_spots, near=art.stretched, gap=label_gap)
-        if pose.label_to is not None:  # a thin line from the label to the part it names (右ひざ: the knee)
-            _leader(art, box, pose.label_to)
+        if pose.label_line is None:
+            art.text("label", words, label_size, pose.label_spots, near=art.stretched, gap=label_gap)
+        else:  # a thin line from beside the label to the part it names (右ひざ: the knee), the label by its start
+            start, end = pose.label_line
+            art.line(start, end, LEADER, INK)
+            art.text("label", words, label_size, pose.label_spots, near=[(start, start, 0)], gap=LEADER_GAP)
     return art
+
+
+LEADER_GAP = 2.0  # a label's box is at most this far (box units) from the start of its line
 
 
 def _leader(art: Art, box, spot):
