@@ -348,20 +348,12 @@ def draw_pose(pose: Pose, label: str | None, label_size: float, word_size: float
         else:  # a thin line from beside the label to the part it names (右ひざ: the knee), the label by its start
             start, end = pose.label_line
             art.line(start, end, LEADER, INK)
+            art.circle(end, LEADER_DOT, INK, None, 0)  # the line ends in a dot on the part, as the sole's words' do
             art.text("label", words, label_size, pose.label_spots, near=[(start, start, 0)], gap=LEADER_GAP)
     return art
 
 
 LEADER_GAP = 2.0  # a label's box is at most this far (box units) from the start of its line
-
-
-def _leader(art: Art, box, spot):
-    """A thin line from just off a text's box to the part it names, unless the text is already by it."""
-    corner = (min(max(spot[0], box[0]), box[2]), min(max(spot[1], box[1]), box[3]))
-    if math.dist(corner, spot) > 2.5:
-        off = 0.6 / math.dist(corner, spot)
-        art.line((corner[0] + (spot[0] - corner[0]) * off, corner[1] + (spot[1] - corner[1]) * off), spot,
-                 LEADER, INK)
 
 
 def _chair_top(chair: Chair) -> tuple[float, float]:
