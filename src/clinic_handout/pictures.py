@@ -346,10 +346,11 @@ def draw_pose(pose: Pose, label: str | None, label_size: float, word_size: float
         if pose.label_line is None:
             art.text("label", words, label_size, pose.label_spots, near=art.stretched, gap=label_gap)
         else:  # a thin line from beside the label to the part it names (右ひざ: the knee), the label by its start
-            start, end = pose.label_line
-            art.line(start, end, LEADER, INK)
-            art.circle(end, LEADER_DOT, INK, None, 0)  # the line ends in a dot on the part, as the sole's words' do
-            art.text("label", words, label_size, pose.label_spots, near=[(start, start, 0)], gap=LEADER_GAP)
+            line_start, part = pose.label_line
+            art.line(line_start, part, LEADER, INK)
+            art.circle(part, LEADER_DOT, INK, None, 0)  # the line ends in a dot on the part, as the sole's words' do
+            art.text("label", words, label_size, pose.label_spots, near=[(line_start, line_start, 0)],
+                     gap=LEADER_GAP)
     return art
 
 
