@@ -1183,6 +1183,28 @@ def test_the_inner_thigh_person_stands_in_a_side_lunge_holding_a_chair_beside(mi
 
 
 @pytest.mark.parametrize("mirror", [False, True])
+def test_the_inner_thigh_patch_is_big_and_on_the_black_thigh(mirror):
+    # Review 12: "the hatched patch is small" (3-4 mm, "taken for a knee pad or a shadow"). Written out: the grey
+    # patch drawn is at least 45 square units (about 9 mm2 on the card; it was about 20, then 39), and every point
+    # of it lies on the black thigh (within the thigh's radius + its outline of the hip-knee line) or at most
+    # 1 unit past it into the crotch.
+    from clinic_handout.figures import THIGH
+
+    pose = POSES["inner-thigh"].mirrored() if mirror else POSES["inner-thigh"]
+    j = pose.joints
+    art, _ = figure_art("inner-thigh", *CARD[:2], "左" if mirror else "右", mirror)
+    patch = [points_of(s) for s in art.shapes if isinstance(s, Polygon) and s.fillColor == pictures.MARK]
+
+    def area(pts):
+        return abs(sum(pts[i][0] * pts[i - 1][1] - pts[i - 1][0] * pts[i][1] for i in range(len(pts)))) / 2
+
+    assert sum(area(p) for p in patch) >= 45, sum(area(p) for p in patch)
+    for p in patch:
+        for q in p:
+            assert segment_distance(q, j["hip"], j["knee"])[0] <= THIGH + pictures.OUTLINE + 1, q
+
+
+@pytest.mark.parametrize("mirror", [False, True])
 def test_the_inner_thigh_is_seen_from_behind_so_the_page_s_right_is_the_right_leg(mirror):
     # review 4: a front view is copied like a mirror (a TV instructor): the reader straightens the leg on the
     # same side of the page, the wrong leg. Seen from behind, the reader's right is the person's right:
