@@ -366,3 +366,22 @@ def test_clinic_contact_is_read_once_per_handout_after_the_safety_notice(samples
             "サンプル接骨院　電話 03-0000-0000　" + clinic.address + "　" + clinic.hours_label + "："
             + "　".join(clinic.hours) + "　https://example.com/　info@example.com")
         first += count
+
+
+def test_a_tagged_flowable_keeps_the_space_around_what_it_wraps():
+    """Tagged answers the space before and after of the flowable it wraps (its own methods, not Flowable's
+    asking each attribute through __getattr__): a paragraph's style's, a table's own, none."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Flowable, Table
+
+    from clinic_handout import fonts
+    from clinic_handout.tagging import Node
+    from clinic_handout.typeset import JapaneseParagraph
+
+    style = ParagraphStyle("s", fontName=fonts.primary().pdf_name, spaceBefore=6, spaceAfter=3, wordWrap="CJK")
+    flowables = [JapaneseParagraph("本文", style), Table([["表"]], spaceBefore=5, spaceAfter=2), Flowable()]
+    assert [(f.getSpaceBefore(), f.getSpaceAfter()) for f in flowables] == [(6, 3), (5, 2), (0, 0)]
+    for flowable in flowables:
+        tagged = Node("P").mark(flowable)
+        assert (tagged.getSpaceBefore(), tagged.getSpaceAfter()) == (flowable.getSpaceBefore(),
+                                                                        flowable.getSpaceAfter())

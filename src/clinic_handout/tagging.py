@@ -110,6 +110,12 @@ class Tagged(Flowable):
     def wrap(self, availWidth, availHeight):
         return self._inner.wrap(availWidth, availHeight)
 
+    def getSpaceBefore(self):  # the wrapped flowable's (Flowable's own would ask for each attribute through
+        return self._inner.getSpaceBefore()  # __getattr__: tables ask about 450 times a handout)
+
+    def getSpaceAfter(self):
+        return self._inner.getSpaceAfter()
+
     def wrapOn(self, canv, aW, aH):
         return self._inner.wrapOn(canv, aW, aH)
 
