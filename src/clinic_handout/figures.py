@@ -271,10 +271,10 @@ POSES: dict[str, Pose] = {
         props=(Chair(26, depth=15, seat=13.5, back=14.5, facing=-1),),
         region=(58.5, 21.6, 7.0, 3.2, -46),
         ghost={"head": (60, 54.6), "neck": (60, 45), "pelvis": (60, 33)},
-        arrows=(Arrow((71, 38.5), (63.3, 30.6), "腰を\n落とす", (84.5, 50.5), word_gap=10, bold=True),),
+        arrows=(Arrow((71.3, 37.8), (63.3, 30.6), "腰を\n落とす", (84.5, 49.8), word_gap=10, bold=True),),
         label_spots=((88, 17), (87.5, 19)),
         caption="太ももの内側", from_behind=True, note="うしろ姿", note_at=(14, 52),
-        label_words="{side}足"),
+        label_words="{side}足", text_scale=12 / 11),
     # Seated, seen from the side: a figure-4. The right ankle rests on the left knee (the foot past it), the
     # right knee drops out to the seat's height, so the black thigh and shin make a V over the grey leg; hands on the
     # thigh and the ankle; the body leans forward with a straight back from the faint upright start (体を前へ).
