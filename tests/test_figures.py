@@ -839,7 +839,9 @@ def test_the_buttock_figure_four_shows_the_ankle_on_the_other_knee_and_a_bent_kn
     # - the black knee is a real bend: thigh and shin meet at 45-110 degrees, the knee below both the hip and
     #   the ankle (a V that opens upwards), ahead of the hip;
     # - the knee is not pushed to the floor, nor hanging below the seat (review 4): at most 3 units below the
-    #   seat's top (the knee's centre; the thigh is 2.9 units thick).
+    #   seat's top (the knee's centre; the thigh is 2.9 units thick);
+    # - review 12 ("I can't see that the ankle rests on the knee"): the grey knee shows in front of the black ankle,
+    #   its centre at least 2 units further forward.
     import math
 
     from clinic_handout.figures import FLOOR, SHIN, THIGH, Chair
@@ -850,7 +852,7 @@ def test_the_buttock_figure_four_shows_the_ankle_on_the_other_knee_and_a_bent_kn
     (chair,) = [p for p in pose.props if isinstance(p, Chair)]
     seat_top = FLOOR + chair.seat + 1.1  # the seat is drawn 1.1 units either side of its height
     hip, knee, ankle, toe, far_knee = j["hip"], j["knee"], j["ankle"], j["toe"], j["far_knee"]
-    assert abs(ankle[0] - far_knee[0]) <= 3
+    assert abs(ankle[0] - far_knee[0]) <= 3 and (far_knee[0] - ankle[0]) * facing >= 2
     assert abs((ankle[1] - far_knee[1]) - (THIGH + SHIN)) <= 1.5, (ankle, far_knee)
     assert (toe[0] - far_knee[0]) * facing >= 4
     to_hip = (hip[0] - knee[0], hip[1] - knee[1])
@@ -1080,7 +1082,7 @@ def test_the_hip_flexor_hand_grips_the_top_of_the_chair_back(mirror):
     assert reach and max(reach) >= 1, reach
 
 
-@pytest.mark.parametrize("name", ["hip-flexor"])
+@pytest.mark.parametrize("name", ["buttock", "hip-flexor"])
 @pytest.mark.parametrize("side", ["右", "左", "左右"])
 @pytest.mark.parametrize("size", sorted(SIZES))
 def test_an_arrow_s_word_is_by_it_and_the_side_label_is_not(name, side, size):
@@ -1116,26 +1118,41 @@ def test_figures_with_room_have_larger_words(name, mirror):
             [(s.text, s.fontSize) for s in strings]
 
 
+# A side label with a thin line to the part it names (review 12): the hip-flexor's 右ひざ sits over the black foot,
+# away from the arrow, its line to the kneeling knee on the towel; the buttock's 右足 sits below the black knee in
+# the view from above, next to the shoulders, its line to that knee. Written out: (figure, the view's person: the
+# side view or the framed view from above, the joint named).
+LABEL_LINES = {"hip-flexor": ("side", "knee"), "buttock": ("above", "knee")}
+
+
+@pytest.mark.parametrize("name", sorted(LABEL_LINES))
 @pytest.mark.parametrize("mirror", [False, True])
 @pytest.mark.parametrize("size", sorted(SIZES))
-def test_the_hip_flexor_label_names_the_knee_on_the_towel_with_a_line_to_it(mirror, size):
-    # review 12: the label sat under the arrow, far from the knee. The label (右ひざ / 左ひざ) has a thin ink line
-    # (at most 0.6 units wide) from within 2 units of its box to the kneeling knee's outline (ending within the
-    # thigh's radius plus the outline, 2.9 + 0.75 units, of the knee joint, and at least 2 units from it: on the
-    # edge, not lost in the black), and the knee is over the towel.
+def test_a_side_label_has_a_line_to_the_knee_it_names(name, mirror, size):
+    # The label has a thin ink line (at most 0.6 units wide) from within 2 units of its box to the black knee's
+    # outline (ending within the thigh's radius plus the outline, 2.9 + 0.75 units, of the knee joint, and at least
+    # 2 units from it: on the edge, not lost in the black), with an ink dot at that end. The hip-flexor's knee is
+    # over the towel.
     from clinic_handout.figures import Towel
 
-    pose = POSES["hip-flexor"].mirrored() if mirror else POSES["hip-flexor"]
+    pose = POSES[name].mirrored() if mirror else POSES[name]
+    view, joint = LABEL_LINES[name]
+    people = {"side": pose.joints, "above": next((p.pose.joints for p in pose.props if isinstance(p, Frame)), {})}
+    knee = people[view][joint]
     width, height, label_pt = SIZES[size]
-    art, _ = figure_art("hip-flexor", width, height, "左" if mirror else "右", mirror, label_pt)
+    art, _ = figure_art(name, width, height, "左" if mirror else "右", mirror, label_pt)
     (box,) = [t[3] for t in art.texts if t[0] == "label"]
-    knee = pose.joints["knee"]
-    leaders = [s for s in art.shapes if isinstance(s, Line) and s.strokeColor == pictures.INK and s.strokeWidth <= 0.6
-               and any(box_gap(box, p, p) <= 2 for p in ((s.x1, s.y1), (s.x2, s.y2)))
-               and any(2 <= math.dist(p, knee) <= 2.9 + 0.75 for p in ((s.x1, s.y1), (s.x2, s.y2)))]
-    assert len(leaders) == 1, (mirror, size)
-    (towel,) = [p for p in pose.props if isinstance(p, Towel)]
-    assert towel.x0 < knee[0] < towel.x1
+    ends = [((s.x1, s.y1), (s.x2, s.y2)) for s in art.shapes if isinstance(s, Line) and s.strokeColor == pictures.INK
+            and s.strokeWidth <= 0.6]
+    leaders = [(a, b) for a, b in ends for p, q in ((a, b), (b, a))
+               if box_gap(box, p, p) <= 2 and 2 <= math.dist(q, knee) <= 2.9 + 0.75]
+    assert len(leaders) == 1, (name, mirror, size)
+    end = min(leaders[0], key=lambda p: math.dist(p, knee))
+    assert any(isinstance(s, Circle) and s.fillColor == pictures.INK and math.dist((s.cx, s.cy), end) < 0.01
+               for s in art.shapes)
+    if name == "hip-flexor":
+        (towel,) = [p for p in pose.props if isinstance(p, Towel)]
+        assert towel.x0 < knee[0] < towel.x1
 
 
 @pytest.mark.parametrize("mirror", [False, True])
@@ -1390,23 +1407,36 @@ def test_the_buttock_view_from_above_draws_a_figure_four(mirror):
 
 @pytest.mark.parametrize("mirror", [False, True])
 def test_the_buttock_patch_lies_inside_the_body_not_on_the_seat(mirror):
-    # review 5: the dashed patch at the back of the seat could be read as "sit here" (review 3: a cushion).
-    # Written out: every point of the patch's ellipse lies within the trunk's thickness (4.6 units, the drawn
-    # torso) of the hip-to-neck line, so the patch is drawn on the body, none of it outside, and it is above
-    # the seat's top.
+    # review 5: the dashed patch at the back of the seat could be read as "sit here" (review 3: a cushion); review 12:
+    # the patch is small, and must read as ON the buttock. Written out (box units, a side view facing +x, -x mirrored):
+    # - the trunk (the white limb through the neck) ends behind the hip in a round buttock: a joint "buttock" 1.5 to
+    #   4 units behind the hip and within 2 units of its height, at least as thick as the trunk (4.6), its round
+    #   bottom (centre minus radius) within 1 unit of the seat's top: sitting on the seat;
+    # - every point of the patch's ellipse lies inside that trunk: within 4.6 of the hip-to-neck line or within the
+    #   buttock's radius of the hip-to-buttock line, so none of it is beside the body; its lowest point is above the
+    #   seat's top; its centre within 1.5 units of the buttock joint;
+    # - the patch is big: at least 50 square units (it was 39).
     from clinic_handout.figures import FLOOR, TORSO, Chair
 
     pose = POSES["buttock"].mirrored() if mirror else POSES["buttock"]
+    facing = -1 if mirror else 1
     cx, cy, rx, ry, angle = pose.region
     a = math.radians(angle)
     points = [(cx + rx * math.cos(t) * math.cos(a) - ry * math.sin(t) * math.sin(a),
                cy + rx * math.cos(t) * math.sin(a) + ry * math.sin(t) * math.cos(a))
               for t in (i * math.pi / 36 for i in range(72))]
-    hip, neck = pose.joints["hip"], pose.joints["neck"]
-    assert TORSO == 4.6
-    assert all(segment_distance(p, hip, neck)[0] <= 4.6 for p in points)
+    hip, neck, buttock = pose.joints["hip"], pose.joints["neck"], pose.joints["buttock"]
+    (trunk,) = [limb for limb in pose.limbs if "neck" in limb.joints]
+    radius = dict(zip(zip(trunk.joints, trunk.joints[1:], strict=False), trunk.radius, strict=False))
+    (r,) = [v for k, v in radius.items() if set(k) == {"hip", "buttock"}]
+    assert TORSO == 4.6 and r >= 4.6
+    assert 1.5 <= (hip[0] - buttock[0]) * facing <= 4 and abs(buttock[1] - hip[1]) <= 2
     (chair,) = [p for p in pose.props if isinstance(p, Chair)]
-    assert min(y for _, y in points) >= FLOOR + chair.seat + 1.1
+    seat_top = FLOOR + chair.seat + 1.1  # the seat is drawn 1.1 units either side of its height
+    assert abs((buttock[1] - r) - seat_top) <= 1, (buttock, r, seat_top)
+    assert all(segment_distance(p, hip, neck)[0] <= 4.6 or segment_distance(p, hip, buttock)[0] <= r for p in points)
+    assert min(y for _, y in points) >= seat_top and math.dist((cx, cy), buttock) <= 1.5
+    assert math.pi * rx * ry >= 50, math.pi * rx * ry
 
 
 def test_side_words_fill_the_side_and_the_other_side():

@@ -186,6 +186,8 @@ class Pose:
 # Limb thickness (radius, in box units): torso, upper arm, forearm, thigh, shin, foot.
 TORSO, UPPER_ARM, FOREARM, THIGH, SHIN, FOOT = 4.6, 1.9, 1.6, 2.9, 2.3, 1.5
 
+BUTTOCK = 4.9  # a seated person's buttock seen from the side: a round end behind the hip, the trunk's own outline
+
 ARM = (UPPER_ARM, FOREARM)
 LEG = (THIGH, SHIN, FOOT)
 
@@ -278,25 +280,29 @@ POSES: dict[str, Pose] = {
     # Seated, seen from the side: a figure-4. The right ankle rests on the left knee (the foot past it), the
     # right knee drops out to the seat's height, so the black thigh and shin make a V over the grey leg; hands on the
     # thigh and the ankle; the body leans forward with a straight back from the faint upright start (体を前へ).
-    # The patch lies wholly on the right buttock (inside the trunk's outline), behind the hip, above the seat.
+    # The trunk ends in a round buttock on the seat, behind the hip; the patch covers it, wholly inside the trunk's
+    # outline (review 12: small, "near the hip"). The grey knee shows in front of the black ankle resting on it
+    # (review 12: "I can't see that the ankle rests on the knee"). The arrow starts right after its words.
     # Beside it, framed, the same person seen from above (FIGURE_FOUR_ABOVE), the side label beside its black
-    # thigh below the knee, away from the grey leg (review 8: over the black shin it sat between the legs).
+    # thigh below the knee, away from the grey leg (review 8: over the black shin it sat between the legs), with a
+    # thin line up to the black knee (review 12: "右足 sits next to the head/shoulder shape, not the leg").
     "buttock": Pose(
-        joints={"head": (36, 47.5), "neck": (31, 40.5), "hip": (21, 25), "far_hip": (21, 25),
-                "knee": (33.5, 19.5), "ankle": (38.5, 31.5), "toe": (44, 31),
-                "far_knee": (38, 25), "far_ankle": (39, 8.4), "far_toe": (44.0, 7.5),
-                "shoulder": (30, 38), "elbow": (29.5, 31.5), "hand": (27, 25.5),
-                "far_shoulder": (30, 38), "far_elbow": (35.5, 34), "far_hand": (39, 34.5)},
-        limbs=side_view(), hands=("hand",),
+        joints={"head": (36, 47.5), "neck": (31, 40.5), "hip": (21, 25), "far_hip": (21, 25), "buttock": (18.3, 26.3),
+                "knee": (30.5, 18.8), "ankle": (37.6, 30.7), "toe": (44, 30.5),
+                "far_knee": (40, 25.3), "far_ankle": (40.5, 8.4), "far_toe": (44.5, 7.5),
+                "shoulder": (30, 38), "elbow": (29.5, 31.5), "hand": (26.5, 25.5),
+                "far_shoulder": (30, 38), "far_elbow": (35.5, 34), "far_hand": (38.5, 34.2)},
+        limbs=tuple(Limb(("neck", "hip", "buttock"), (TORSO, BUTTOCK)) if limb.joints == ("hip", "neck") else limb
+                    for limb in side_view()), hands=("hand",),
         props=(Chair(6.5, depth=22, seat=14.5, back=19),
                Frame((47.0, 0.3, 99.8, 59.5), FIGURE_FOUR_ABOVE, (55.5, 3.3, 78.5, 16.5), "上から見ると",
                      (73.4, 53.2))),
-        region=(19.8, 26.0, 2.8, 4.4, -25),
+        region=(17.9, 26.3, 4.2, 4.3, -25),
         ghost={"head": (26, 52), "neck": (24, 43)},
-        arrows=(Arrow((28, 58.5), (41, 53.4), "体を\n前へ", (9.0, 50.7), word_gap=12),),
+        arrows=(Arrow((19.5, 58.6), (41, 53.4), "体を\n前へ", (9.0, 50.7), word_gap=3),),
         label_spots=((89.6, 7.2), (89.6, 8.0)),  # from above: beside the black thigh, below its knee
         note="{side}足首を\n{other}ひざに", note_at=(73.4, 39.6),
-        caption="お尻", label_words="{side}足"),
+        caption="お尻", label_words="{side}足", label_line=((91.2, 13.0), (86.4, 19.9))),
     # On the front edge of a chair set against a wall: the right leg forward, heel down, leaning forward.
     "hamstring": Pose(
         joints={"head": (54, 46), "neck": (48, 39), "hip": (33, 24.5), "far_hip": (33, 24.5),

@@ -461,7 +461,8 @@ def _ghost(art: Art, pose: Pose):
     for limb in pose.limbs:
         if limb.tone == BODY and "neck" in limb.joints and any(j in pose.ghost for j in limb.joints):
             for a, b, r in zip(limb.joints, limb.joints[1:], limb.radius, strict=False):
-                _ghost_capsule(art, joints[a], joints[b], r)
+                if a in pose.ghost or b in pose.ghost:  # not a part that stays put (a seated buttock)
+                    _ghost_capsule(art, joints[a], joints[b], r)
     if "head" in pose.ghost:
         _head(art, joints["head"], pose.head, pose.facing, ghost=True)
 
