@@ -13,6 +13,10 @@ Every number of issue 16 in one run, each ratio against the floor measured in th
   when they changed, pipeline.current_content);
 - `handout batch` of 50 and 500 patients at --jobs 1 and 2; `--merge` of 50 and 500: the merged
   file's bytes and the peak memory (maximum resident set) of the batch process and of its workers;
+  the CPU seconds of --jobs 1 and of --jobs 2's batch process and its worker, and from them the speed-up
+  with two free cores (--jobs 1's CPU / the busier process's): on a shared machine the wall-time speed-up
+  says how much of the second core the others left (busy moments made it 1.07 to 2.06), the CPU one
+  what the batch itself does (it assumes neither process waits for the other, as on an idle machine);
 - the cost of tagging and ruby (issue 17): ms and bytes of the sample handout as built (tagged, the
   readings as ruby), with the readings in brackets, and untagged with brackets.
 --quick: 3 cold runs, 10 warm handouts, batches of 20 and 50 (a smoke run; not for the note).
@@ -46,6 +50,13 @@ PEAK = ("import resource,sys; sys.argv={argv!r}\n"
         "from clinic_handout.cli import cli\n"
         "try: cli(standalone_mode=False)\n"
         f"finally: print('PEAK', {HWM}, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+# Runs the CLI in this process and prints the CPU seconds of it and of its workers (with --jobs 2, one worker).
+SPLIT = ("import resource,sys; sys.argv={argv!r}\n"
+         "from clinic_handout.cli import cli\n"
+         "try: cli(standalone_mode=False)\n"
+         "finally:\n"
+         "    own, kids = (resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))\n"
+         "    print('CPU', own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime)")
 FLOOR_PEAK = ("import resource,sys,runpy; sys.argv={argv!r}; runpy.run_path(sys.argv[0], run_name='__main__');"
               f" print('PEAK', {HWM}, 0)")
 
@@ -99,6 +110,16 @@ def person(number: int) -> str:
     """A different name for each number, as a day's list has: different characters, not only a number
     after the same name (the bold font's subset, which has the name, then differs as it does in a clinic)."""
     return f"{SURNAMES[number % len(SURNAMES)]} {GIVEN_NAMES[number // len(SURNAMES) % len(GIVEN_NAMES)]}"
+
+
+def split_cpu(argv: list[str], cwd) -> tuple[float, float, float]:
+    """Wall seconds, and CPU seconds (user + system) of the batch process and of its workers (one with --jobs 2)."""
+    start = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", SPLIT.format(argv=argv)], cwd=cwd, check=True, capture_output=True,
+                         text=True).stdout
+    seconds = time.perf_counter() - start
+    own, workers = map(float, next(line for line in out.splitlines() if line.startswith("CPU ")).split()[1:])
+    return seconds, own, workers
 
 
 def prescriptions(folder: Path, count: int, tag: str, first: int = 0, rare: bool = False) -> list[Path]:
@@ -233,12 +254,18 @@ def batches(folder: Path, sizes: tuple[int, ...]) -> dict:
     for count in sizes:
         source = batch_csv(folder, count)
         rounds = 2 if count <= 50 else 1
+        cpu: dict[int, tuple[float, float]] = {}
         for jobs in (1, 2):
-            best = min(timed([sys.executable, "-m", "clinic_handout", "batch", str(source), "-o", f"out{count}-{jobs}",
-                              "--jobs", str(jobs), "--overwrite"], folder) for _ in range(rounds))
-            out[f"batch of {count}, --jobs {jobs}, s"] = round(best, 2)
+            best = min(split_cpu(["handout", "batch", str(source), "-o", f"out{count}-{jobs}", "--jobs", str(jobs),
+                                  "--overwrite"], folder) for _ in range(rounds))
+            out[f"batch of {count}, --jobs {jobs}, s"] = round(best[0], 2)
+            cpu[jobs] = best[1:]
         out[f"batch of {count}: speed-up --jobs 2 / --jobs 1"] = round(
             out[f"batch of {count}, --jobs 1, s"] / out[f"batch of {count}, --jobs 2, s"], 2)
+        out[f"batch of {count}, CPU s: --jobs 1; --jobs 2 batch process + worker"] = (
+            f"{sum(cpu[1]):.2f}; {cpu[2][0]:.2f} + {cpu[2][1]:.2f}")
+        out[f"batch of {count}: speed-up --jobs 2 / --jobs 1 on two free cores (CPU)"] = round(
+            sum(cpu[1]) / max(cpu[2]), 2)
         merged = folder / f"print{count}.pdf"
         argv = ["handout", "batch", str(source), "-o", f"merge{count}", "--jobs", "2", "--merge", str(merged)]
         seconds, own, workers = peak_mib(PEAK.format(argv=argv), folder)
