@@ -1052,6 +1052,29 @@ def test_the_hip_flexor_arrow_moves_the_hips_forward_from_the_start_pose(mirror)
 
 
 @pytest.mark.parametrize("mirror", [False, True])
+def test_the_hip_flexor_towel_shows_in_front_of_the_knee(mirror):
+    # review 12: "the cushion is very faint", "the dark knee and shin merge into one black blob, so where the knee
+    # touches down is unclear". Written out: the towel reaches at least 8 units in front of the kneeling knee's
+    # centre (where the person faces), beyond the black leg; its fill is a printed grey (at most 0.8, the white
+    # paper is 1) and at least two thin ink lines (its folds) lie inside it.
+    from clinic_handout.figures import FLOOR, Towel
+
+    pose = POSES["hip-flexor"].mirrored() if mirror else POSES["hip-flexor"]
+    facing = -1 if mirror else 1
+    (towel,) = [p for p in pose.props if isinstance(p, Towel)]
+    knee = pose.joints["knee"]
+    front = towel.x1 if facing > 0 else towel.x0
+    assert (front - knee[0]) * facing >= 8, (front, knee)
+    art, _ = figure_art("hip-flexor", *CARD[:2], "左" if mirror else "右", mirror)
+    fills = [s for s in art.shapes if isinstance(s, Line) and abs(s.strokeWidth - towel.height) < 1e-6]
+    assert fills and all(s.strokeColor.red <= 0.8 for s in fills)
+    folds = [s for s in art.shapes if isinstance(s, Line) and s.strokeColor == pictures.INK and s.strokeWidth < 0.6
+             and towel.x0 <= min(s.x1, s.x2) and max(s.x1, s.x2) <= towel.x1
+             and FLOOR < min(s.y1, s.y2) and max(s.y1, s.y2) < FLOOR + towel.height]
+    assert len(folds) >= 2, folds
+
+
+@pytest.mark.parametrize("mirror", [False, True])
 def test_the_hip_flexor_hand_grips_the_top_of_the_chair_back(mirror):
     # review 12: "the arms reach forward into nothing" (a round hand over a thin post); the steps say いすにつかまり.
     # Written out on the drawn shapes (box units; the chair's back post at x, its top at floor + seat + back; the

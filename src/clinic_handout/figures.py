@@ -238,7 +238,7 @@ POSES: dict[str, Pose] = {
                 "shoulder": (60.5, 41), "elbow": (71, 39.2), "hand": (81.3, 39.6),
                 "far_shoulder": (60.5, 41), "far_elbow": (70.6, 38.8), "far_hand": (81, 39.4)},
         limbs=side_view(), hands=("hand",),
-        props=(Chair(82, depth=14, seat=18, back=14, gripped=True), Wall(96, 99.5), Towel(42.5, 58.5, 4.6)),
+        props=(Chair(82, depth=14, seat=18, back=14, gripped=True), Wall(96, 99.5), Towel(43.5, 65, 4.6)),
         region=(59, 22, 4.6, 2.4, 55),
         ghost={"head": (54, 54), "neck": (53, 45.5), "hip": (52.5, 28), "far_hip": (52.5, 28)},
         arrows=(Arrow((36, 32), (48.5, 32), "お尻を\n前へ", (25, 46), word_gap=3),),

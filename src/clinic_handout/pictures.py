@@ -43,6 +43,7 @@ FAR_FILL = colors.Color(0.80, 0.80, 0.80)  # limbs behind the body
 GHOST = colors.Color(0.40, 0.40, 0.40)  # the start pose's dashed outline: lighter than ink, survives a home printer
 PROP = colors.Color(0.42, 0.42, 0.42)
 PROP_LIGHT = colors.Color(0.90, 0.90, 0.90)
+TOWEL = colors.Color(0.74, 0.74, 0.74)  # a folded towel: a printed grey under the black knee (review 12: "faint")
 HAIR = colors.Color(0.30, 0.30, 0.30)  # the back of a head: dark, but not the black of the leg to stretch
 MARK = colors.Color(0.58, 0.58, 0.58)  # the stretched patch: mid grey, so it shows on the black leg and on white
 OUTLINE = 0.75  # a limb's outline, box units
@@ -618,10 +619,11 @@ def _prop(art: Art, prop):
         y = FLOOR + h / 2
         a, b = (prop.x0 + h / 2, y), (prop.x1 - h / 2, y)
         art.line(a, b, h + 0.9, INK)
-        art.line(a, b, h, PROP_LIGHT, solid=False)
-        fold = (prop.x1 - h * 0.6, y) if prop.fold > 0 else (prop.x0 + h * 0.6, y)
-        open_end = (prop.x0 + h * 0.9, y) if prop.fold > 0 else (prop.x1 - h * 0.9, y)
-        art.line(open_end, fold, 0.45, INK, solid=False)
+        art.line(a, b, h, TOWEL, solid=False)  # review 12: a very light pad "is faint"
+        for layer in (-h / 6, h / 6):  # folded in three: two lines in from the open end
+            fold = (prop.x1 - h * 0.6, y + layer) if prop.fold > 0 else (prop.x0 + h * 0.6, y + layer)
+            open_end = (prop.x0 + h * 0.5, y + layer) if prop.fold > 0 else (prop.x1 - h * 0.5, y + layer)
+            art.line(open_end, fold, 0.45, INK, solid=False)
 
 
 def _frame(art: Art, frame: Frame):
