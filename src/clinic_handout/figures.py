@@ -250,9 +250,11 @@ POSES: dict[str, Pose] = {
     # hips (reviews 11-12: a chair seen from behind ahead of the person showed its posts between short legs under
     # the buttocks and read as "sitting astride the chair"; review 10, a chair beside, read "standing"). Long legs
     # (as long as the trunk and head): the right leg out to the side, straight, the foot flat and turned out; the
-    # left knee bent out over its foot. The other hand rests on the hip. The start pose is the trunk and head
-    # dashed, upright, higher and over the middle of the feet; a bold arrow from it down to the hand on the hip
-    # says 腰を落とす (review 12: an arrow down the bending thigh with 左ひざを曲げる read as "press the knee?").
+    # left knee bent out over its foot. The other hand on the waist, its elbow out. The start pose is the trunk
+    # and head dashed, upright, higher and over the middle of the feet; a bold arrow from it down to the hip, under
+    # the elbow and clear of the hand, says 腰を落とす (review 12: an arrow down the bending thigh with 左ひざを曲げる
+    # read as "press the knee?"; review 13: one ending on the hand on the hip as "push the hip in"). The chair
+    # stands against a wall (review 13: "it could slide or tip").
     # The side label 右足 by the black foot (右足を伸ばす did not fit beside it, clear of the arrow's words).
     # Back-view cues (review 5: a dark head alone read as a face in shadow or a helmet; review 9: read as a
     # front view unless the word うしろ姿 was noticed): hair over the whole head with tufts at the nape, ears, a
@@ -264,16 +266,16 @@ POSES: dict[str, Pose] = {
                 "hip": (56.5, 27), "far_hip": (49.5, 27),
                 "knee": (65.5, 17.6), "ankle": (74.5, 8.2), "toe": (80, 7.4),
                 "far_knee": (37.5, 20.0), "far_ankle": (37, 8.2), "far_toe": (32, 7.4),
-                "elbow": (60.3, 33.6), "hand": (60.6, 28.6), "far_elbow": (37.5, 37.0), "far_hand": (27, 35.6)},
+                "elbow": (64.5, 36.3), "hand": (59.2, 33.2), "far_elbow": (37.5, 37.0), "far_hand": (27, 35.6)},
         limbs=(Limb(("pelvis", "neck"), (TORSO + 0.6,)),
                Limb(("far_hip", "far_knee", "far_ankle", "far_toe"), LEG, FAR),
                Limb(("hip", "knee", "ankle", "toe"), LEG, STRETCH),
                Limb(("shoulder", "elbow", "hand"), ARM), Limb(("far_shoulder", "far_elbow", "far_hand"), ARM)),
         head=4.8, facing=0, hands=("hand", "far_hand"),
-        props=(Chair(26, depth=15, seat=13.5, back=14.5, facing=-1),),
+        props=(Chair(26, depth=15, seat=13.5, back=14.5, facing=-1), Wall(7.2, 10.8, top=44)),
         region=(58.5, 21.6, 7.0, 3.2, -46),
         ghost={"head": (60, 54.6), "neck": (60, 45), "pelvis": (60, 33)},
-        arrows=(Arrow((71.3, 37.8), (63.3, 30.6), "腰を\n落とす", (84.5, 49.8), word_gap=10, bold=True),),
+        arrows=(Arrow((70.8, 35.2), (60.6, 28.4), "腰を\n落とす", (84.5, 47.6), word_gap=10, bold=True),),
         label_spots=((88, 17), (87.5, 19)),
         caption="太ももの内側", from_behind=True, note="うしろ姿", note_at=(14, 52),
         label_words="{side}足", text_scale=12 / 11),
