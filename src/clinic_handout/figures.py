@@ -113,10 +113,10 @@ class Sole:
 
 @dataclass(frozen=True)
 class Frame:
-    """A small second view in a box (x0, y0, x1, y1): a person seen from above, drawn from `pose` (its joints
-    in box units, at their drawn size; facing up the page), sitting on a chair seen from above: its seat
-    (x0, y0, x1, y1) with the chair's back along the seat's back edge. `title` says what view it is, written
-    at `title_at` (review 7: without it the view was read as a front view)."""
+    """A small second view in a box (x0, y0, x1, y1): the person seen from the FRONT, drawn from `pose` (its joints
+    in box units, at their drawn size; facing the reader, so their right is on the page's left), sitting on a chair
+    seen from the front: its seat the band `seat` (x0, y0, x1, y1), its two front legs under it down to the box's
+    foot, its back's posts and top rail above it, behind the person. An optional `title` is written at `title_at`."""
 
     box: tuple[float, float, float, float]
     pose: Pose
@@ -202,25 +202,25 @@ def side_view(far_arm: bool = True) -> tuple[Limb, ...]:
     return tuple(limbs)
 
 
-# The buttock stretch seen from ABOVE, beside the side view (reviews 2-5: from the side the figure-4 reads as
-# an ordinary thigh-over-thigh cross, and from the front the shin lies over the thigh, a "rod"). From above
-# the legs draw a "4" on the chair's seat: the left thigh (grey) straight ahead, the right thigh (black) out to
-# the side, its shin lying across the left knee, the foot past it. The person faces up the page (the chair's
-# back below the seat), so the page's right is the person's right, as the reader's own (no mirror-copying).
-# The legs at the side view's size (reviews 8, 9: at 0.8 of it they "can't be read at 5 cm"), the shoulders and
-# the top of the head over the hips (review 10: with the legs only, the hips' rounded ends looked like feet; review
-# 6 had read a head and shoulders as "a ball on a bench", before the title); the frame's title says what view
-# it is, the words under it what to do, with the sides (the note of the buttock pose).
-FIGURE_FOUR_ABOVE = Pose(
-    joints={"hip": (71, 8), "far_hip": (62, 8),
-            "knee": (84, 22.5), "ankle": (62.5, 25.6), "toe": (54.5, 26),
-            "far_knee": (62, 23.3), "far_ankle": (62, 23.7), "far_toe": (62, 24.0),  # its shin: straight down
-            "far_shoulder": (58.5, 7.0), "shoulder": (73.5, 7.0), "head": (66, 8.0)},
-    limbs=(Limb(("far_hip", "far_knee", "far_ankle", "far_toe"), LEG, FAR),
+# The buttock stretch seen from the FRONT, beside the side view (round 13, both readers: the side view "reads as
+# ordinary knee-over-knee crossing", the view from above "looks like an abstract shape"). The classic figure-4, as
+# physiotherapy handouts draw it: the person faces the reader, so their right leg (black) is on the page's LEFT;
+# the grey (left) thigh points at the reader (a short thigh, the knee just below the hip), its shin straight down;
+# the black thigh goes out and down to the knee at the side, the black shin lies level across to the grey knee,
+# the ankle ON it, the foot past it. The right hand rests on the black knee, the left on the black ankle.
+FIGURE_FOUR_FRONT = Pose(
+    joints={"head": (77, 53.8), "neck": (77, 47.5), "pelvis": (77, 33.5),
+            "shoulder": (71.5, 44.8), "far_shoulder": (82.5, 44.8),
+            "hip": (73, 31), "far_hip": (81, 31),
+            "knee": (55.5, 16.0), "ankle": (79.5, 22.8), "toe": (90.5, 23.2),
+            "far_knee": (81.5, 18.5), "far_ankle": (81.5, 6.0), "far_toe": (81.5, 3.4),
+            "elbow": (63.0, 34.0), "hand": (57.0, 19.2), "far_elbow": (90.5, 37.0), "far_hand": (88.0, 26.8)},
+    limbs=(Limb(("pelvis", "neck"), (TORSO + 1.0,)),
+           Limb(("far_hip", "far_knee", "far_ankle", "far_toe"), LEG, FAR),
            Limb(("hip", "knee"), (THIGH,), STRETCH),
            Limb(("knee", "ankle", "toe"), (SHIN, FOOT), STRETCH, halo=True),
-           Limb(("far_shoulder", "shoulder"), (4.2,))),  # the shoulders over the hips, the head's hair on them
-    facing=0, floor=False)
+           Limb(("shoulder", "elbow", "hand"), ARM), Limb(("far_shoulder", "far_elbow", "far_hand"), ARM)),
+    head=4.8, facing=0, hands=("hand", "far_hand"), floor=False)
 
 POSES: dict[str, Pose] = {
     # Half-kneeling lunge beside a chair: the right knee down behind on a folded towel (a soft pad), the left
@@ -285,9 +285,10 @@ POSES: dict[str, Pose] = {
     # The trunk ends in a round buttock on the seat, behind the hip; the patch covers it, wholly inside the trunk's
     # outline (review 12: small, "near the hip"). The grey knee shows in front of the black ankle resting on it
     # (review 12: "I can't see that the ankle rests on the knee"). The arrow starts right after its words.
-    # Beside it, framed, the same person seen from above (FIGURE_FOUR_ABOVE), the side label beside its black
-    # thigh below the knee, away from the grey leg (review 8: over the black shin it sat between the legs), with a
-    # thin line up to the black knee (review 12: "右足 sits next to the head/shoulder shape, not the leg").
+    # Beside it, framed, the same person seen from the front (FIGURE_FOUR_FRONT: the classic figure-4; reviews 10-13
+    # found the view from above "abstract", "a bench or a log", its 右足 "next to the head"), the side label under
+    # its black knee, away from the grey leg. The side view's words no longer name the ankle and knee (右足首を
+    # 左ひざに): the front view shows the ankle on the knee, and there is no room for the words beside it.
     "buttock": Pose(
         joints={"head": (36, 47.5), "neck": (31, 40.5), "hip": (21, 25), "far_hip": (21, 25), "buttock": (18.3, 26.3),
                 "knee": (30.5, 18.8), "ankle": (37.6, 30.7), "toe": (44, 30.5),
@@ -297,14 +298,12 @@ POSES: dict[str, Pose] = {
         limbs=tuple(Limb(("neck", "hip", "buttock"), (TORSO, BUTTOCK)) if limb.joints == ("hip", "neck") else limb
                     for limb in side_view()), hands=("hand",),
         props=(Chair(6.5, depth=22, seat=14.5, back=19),
-               Frame((47.0, 0.3, 99.8, 59.5), FIGURE_FOUR_ABOVE, (55.5, 3.3, 78.5, 16.5), "上から見ると",
-                     (73.4, 53.2))),
+               Frame((47.0, 0.3, 99.8, 59.5), FIGURE_FOUR_FRONT, (68.6, 26.0, 92.0, 28.6))),
         region=(17.9, 26.3, 4.2, 4.3, -25),
         ghost={"head": (26, 52), "neck": (24, 43)},
         arrows=(Arrow((19.5, 58.6), (41, 53.4), "体を\n前へ", (9.0, 50.7), word_gap=3),),
-        label_spots=((89.6, 7.2), (89.6, 8.0)),  # from above: beside the black thigh, below its knee
-        note="{side}足首を\n{other}ひざに", note_at=(73.4, 39.6),
-        caption="お尻", label_words="{side}足", label_line=((91.2, 13.0), (86.4, 19.9))),
+        label_spots=((58.8, 6.7), (58.8, 6.4)),  # from the front: under the black knee
+        caption="お尻", label_words="{side}足"),
     # On the front edge of a chair set against a wall: the right leg forward, heel down, leaning forward.
     "hamstring": Pose(
         joints={"head": (54, 46), "neck": (48, 39), "hip": (33, 24.5), "far_hip": (33, 24.5),

@@ -328,7 +328,7 @@ def draw_pose(pose: Pose, label: str | None, label_size: float, word_size: float
     for arrow in pose.arrows:
         art.text("word", side_words(arrow.word, pose.side), word_size, [arrow.word_at],
                  near=[(arrow.start, arrow.end, 0)], gap=arrow.word_gap, font=fonts.BOLD)
-    for frame in (p for p in pose.props if isinstance(p, Frame) and p.title):  # what view it is (上から見ると)
+    for frame in (p for p in pose.props if isinstance(p, Frame) and p.title):  # what view it is, if it says
         art.text("title", frame.title, word_size, [frame.title_at], font=fonts.REGULAR)
     for sole in soles:  # かかと and つま先, each by its end of the foot, a thin line to it if not touching
         for word, at, end in sole.words:
@@ -627,8 +627,9 @@ def _prop(art: Art, prop):
 
 
 def _frame(art: Art, frame: Frame):
-    """A small second view from above: a rounded box (texts keep off its edge but may sit inside), the chair's
-    seat and its back (along the seat's back edge), and the person's limbs back to front."""
+    """A small second view from the front: a rounded box (texts keep off its edge but may sit inside), a chair seen
+    from the front (its back's two posts and top rail behind the person, the seat a band, two front legs down to the
+    box's foot), the person on it back to front, the hands, and the head facing the reader (eyes and a mouth)."""
     x0, y0, x1, y1 = frame.box
     c = 2.0  # the corners' radius
     corners = [(x1 - c, y1 - c, 0), (x0 + c, y1 - c, 90), (x0 + c, y0 + c, 180), (x1 - c, y0 + c, 270)]
@@ -636,17 +637,20 @@ def _frame(art: Art, frame: Frame):
                for x, y, a in corners for i in range(4)]
     art.polygon(outline, WHITE, INK, 0.6, solid=False)
     art.footprint += [(a, b, 0.3) for a, b in zip(outline, outline[1:] + outline[:1], strict=True)]
-    s0, t0, s1, t1 = frame.seat  # the chair from above: its seat, and its back along the seat's back edge
-    art.rect(s0, t0, s1, t1, PROP_LIGHT, PROP, 0.6)
-    art.rect(s0 - 0.5, t0 - 2.2, s1 + 0.5, t0, PROP)
+    s0, t0, s1, t1 = frame.seat
+    for x in (s0 + 1.2, s1 - 1.2):  # the back's posts, seen between the person's arms
+        art.rect(x - 0.8, t1, x + 0.8, t1 + 16, PROP)
+    art.rect(s0, t1 + 14.5, s1, t1 + 16.5, PROP)  # its top rail
+    for x in (s0 + 1.2, s1 - 1.2):  # the front legs
+        art.rect(x - 0.8, y0 + 1.0, x + 0.8, t0, PROP)
+    art.rect(s0, t0, s1, t1, PROP_LIGHT, PROP, 0.6)  # the seat's front edge
     pose = frame.pose
     joints = pose.joints
     for limb in pose.limbs:
         _limb(art, [joints[j] for j in limb.joints], limb.radius, limb.tone, halo=limb.halo)
     for hand in pose.hands:
-        art.circle(joints[hand], 1.4, WHITE)
-    if "head" in joints:  # seen from above: the top of the head, all hair
-        art.circle(joints["head"], pose.head * 0.85, HAIR, INK, OUTLINE)
+        art.circle(joints[hand], 1.7, WHITE)
+    _head(art, joints["head"], pose.head, 0)
 
 
 # The foot seen from its sole (figures.Sole), in the foot's own units: a along it (0 the heel's end, 1 the toes'
