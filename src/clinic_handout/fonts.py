@@ -25,6 +25,7 @@ from html import escape
 from pathlib import Path
 
 from .errors import Problem
+from .one_pdf import DRAWING
 from .resources import fonts_dir
 
 REGULAR = "BIZUDGothic"
@@ -296,14 +297,15 @@ class Face:
         the variant glyph where the font has the sequence, else the base character's glyph."""
         from .rl_compat import add_glyph
 
-        code = _sequence_code(base + selector)
-        for font, table in zip(self.fonts, self._sequence_tables(), strict=True):
-            face = font.face
-            if code not in face.charToGlyph:
-                glyph = table.get((ord(base), ord(selector))) if selector else None
-                if glyph is None:
-                    glyph = face.charToGlyph[ord(base)]
-                add_glyph(face, code, glyph)
+        with DRAWING:  # the face's tables are read by a PDF being drawn (one_pdf.py)
+            code = _sequence_code(base + selector)
+            for font, table in zip(self.fonts, self._sequence_tables(), strict=True):
+                face = font.face
+                if code not in face.charToGlyph:
+                    glyph = table.get((ord(base), ord(selector))) if selector else None
+                    if glyph is None:
+                        glyph = face.charToGlyph[ord(base)]
+                    add_glyph(face, code, glyph)
         return chr(code)
 
     def _sequence_tables(self) -> list[dict]:
@@ -312,10 +314,17 @@ class Face:
         return self._sequences
 
 
-@cache
+_PRIMARY: list[Face] = []  # made once in a process
+
+
 def primary() -> Face:
     """BIZ UD Gothic, registered once (our ToUnicode writer is installed by rendering: render.py)."""
-    return Face(PRIMARY_NAME, REGULAR, fonts_dir() / "BIZUDGothic-Regular.ttf", fonts_dir() / "BIZUDGothic-Bold.ttf")
+    if not _PRIMARY:
+        with DRAWING:  # two threads asking at once must not make (and register) two faces
+            if not _PRIMARY:
+                _PRIMARY.append(Face(PRIMARY_NAME, REGULAR, fonts_dir() / "BIZUDGothic-Regular.ttf",
+                                     fonts_dir() / "BIZUDGothic-Bold.ttf"))
+    return _PRIMARY[0]
 
 
 def font_folders(content_folder: Path | None) -> list[Path]:
@@ -355,9 +364,28 @@ def _load_fallback(font: FallbackFont) -> Face | str:
         return f"{font.name} ({font.file}) is not installed" + (f": {font.install}" if font.install else "")
     bold = find_font_file(font.bold_file, font.folder) if font.bold_file else None
     try:
-        return Face(font.name, f"Fallback-{regular.stem}", regular, bold)
+        return _face_of_files(font.name, regular, bold)
     except Exception as exc:  # ReportLab's TTFError and struct errors alike: say why, don't crash
         return f"{font.name} ({regular}) cannot be used: {exc}; a TrueType (.ttf) file is needed"
+
+
+_FACES: dict[str, Face] = {}  # ReportLab name -> the one Face registered under it
+
+
+def _face_of_files(label: str, regular: Path, bold: Path | None) -> Face:
+    """The one Face of these font files in this process. Each fonts.yaml entry is a FallbackFont of its own: after
+    the clinic edits an entry (its name, its install note) and undoes the edit, the desk sees a second entry and
+    then the first again. A Face for each entry registered a second font under the same ReportLab name; ReportLab
+    drew with the newest while a stand-in went into the other one's tables: a name's variation sequence printed as
+    a box. A different file with the same name (stem) gets a name of its own."""
+    with DRAWING:  # two threads asking at once must not make (and register) two faces
+        name, number = f"Fallback-{regular.stem}", 1
+        while name in _FACES and _FACES[name].files != (regular, bold):
+            number += 1
+            name = f"Fallback-{regular.stem}-{number}"
+        if name not in _FACES:
+            _FACES[name] = Face(label, name, regular, bold)
+        return _FACES[name]
 
 
 MARKUP_MAX = 4096  # texts kept marked up per chain; emptied when full

@@ -85,25 +85,29 @@ def handout_pdf(content: Content, prescription: Prescription, today: dt.date, la
 def handout_pdf_and_layout(content: Content, prescription: Prescription, today: dt.date,
                            large_print: bool = False) -> tuple[bytes, Layout]:
     """handout_pdf, and the layout a print file draws the handout with again (printfile.py)."""
+    from .one_pdf import DRAWING
     from .rl_compat import import_platypus
 
     import_platypus()  # its URL pattern compiled only if used (rl_compat.py)
     from .render import render_with_layout  # ReportLab's platypus: only when a PDF is made
 
-    return render_with_layout(compose(content, prescription, today, large_print))
+    with DRAWING:  # compose chains fonts (a face's stand-ins); one PDF at a time in a process (one_pdf.py)
+        return render_with_layout(compose(content, prescription, today, large_print))
 
 
 def build_checked(prescription_file: Path, content: Content, today: dt.date | None = None,
                   large_print: bool = False) -> tuple[Prescription, Handout, bytes]:
     """build_pdf, with the prescription as checked (what the history records of it)."""
+    from .one_pdf import DRAWING
     from .rl_compat import import_platypus
 
     import_platypus()  # its URL pattern compiled only if used (rl_compat.py)
     from .render import render  # ReportLab's platypus: only when a PDF is made
 
     prescription = load_prescription(prescription_file, catalogue_titles(content), content.glyphs)
-    handout = compose(content, prescription, today or dt.date.today(), large_print)
-    return prescription, handout, render(handout)
+    with DRAWING:  # compose chains fonts (a face's stand-ins); one PDF at a time in a process (one_pdf.py)
+        handout = compose(content, prescription, today or dt.date.today(), large_print)
+        return prescription, handout, render(handout)
 
 
 STANDARD = Prescription(source=Path("standard"), patient=Patient("山田 花子", None), date=dt.date(2026, 1, 1),

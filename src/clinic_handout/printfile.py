@@ -27,6 +27,8 @@ from typing import BinaryIO
 
 from reportlab.pdfgen.canvas import Canvas
 
+from .one_pdf import one_at_a_time
+
 TITLE = "印刷用ハンドアウト (handouts for printing)"
 FORM_REACH = 2000  # a shared drawing's box, points either way of where it is drawn: it clips nothing
 
@@ -105,6 +107,7 @@ class PrintFile:
         self.canvas = PrintCanvas(out, title)
         self.pages = 0  # pages so far, blank ones included
 
+    @one_at_a_time
     def add(self, handout, layout=None) -> int:
         """Draws one handout (compose.Handout), laid out as its own file (render.Layout; None: found here),
         and a blank page after an odd count; returns how many pages it added."""
@@ -114,6 +117,7 @@ class PrintFile:
         self.pages += count + count % 2
         return count + count % 2
 
+    @one_at_a_time
     def close(self) -> None:
         self.canvas.close()
 

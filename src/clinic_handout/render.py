@@ -29,6 +29,7 @@ from reportlab.platypus import (
 from . import __version__, fonts, ruby
 from .compose import Card, Handout, figure_alt, japanese_day
 from .figures import POSES
+from .one_pdf import one_at_a_time
 from .pictures import key_sample, picture, qr_code
 from .rl_compat import frame_top, install, same_table_height, start_page
 from .tagging import Node, TaggingCanvas
@@ -741,11 +742,13 @@ def _kept(key: tuple, make) -> Flowable | None:
     return drawing
 
 
+@one_at_a_time
 def render(handout: Handout) -> bytes:
     """The handout as PDF bytes: the same handout always gives the same bytes."""
     return HandoutTemplate(handout).build()
 
 
+@one_at_a_time
 def render_with_layout(handout: Handout) -> tuple[bytes, Layout]:
     """render(handout), and the layout the print file draws it again with (HandoutTemplate.draw_on)."""
     template = HandoutTemplate(handout)
@@ -754,6 +757,7 @@ def render_with_layout(handout: Handout) -> tuple[bytes, Layout]:
     return pdf, template.layout
 
 
+@one_at_a_time
 def render_gallery(content) -> bytes:
     """Every stretch's picture, for the right side and mirrored for the left: for the clinic to review."""
     chain = fonts.font_chain(content.fallback_fonts)
