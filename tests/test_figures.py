@@ -315,6 +315,21 @@ def test_both_thumbs_lie_on_the_sole_and_both_hands_hold_its_upper_edge(mirror):
                       and (s.x1, s.y1, s.x2, s.y2) == (x1, y1, x2, y2)]
         hand = min(hands, key=lambda h: min(math.dist((x1, y1), q) for q in points_of(h)))
         assert outline > art.shapes.index(hand)
+    # Review 13: "the thumbs are not drawn as thumbs (the hands look like clouds)": each thumb shows its nail at
+    # its tip (it presses the sole, nail up): one thinly outlined white oblong per thumb, drawn after it, its
+    # centre on the thumb's line (within the thumb's radius) and nearer its tip than its base.
+    nails = [s for s in art.shapes if isinstance(s, Polygon) and s.fillColor == pictures.WHITE
+             and s.strokeColor == pictures.INK and s.strokeWidth == pictures.NAIL_LINE]
+    assert len(nails) == 2
+    for thumb in thumbs:
+        base, tip = (thumb.x1, thumb.y1), (thumb.x2, thumb.y2)
+        (nail,) = [n for n in nails if segment_distance(
+            (sum(p[0] for p in points_of(n)) / len(points_of(n)), sum(p[1] for p in points_of(n)) / len(points_of(n))),
+            base, tip)[0] <= pictures.THUMB]
+        centre = (sum(p[0] for p in points_of(nail)) / len(points_of(nail)),
+                  sum(p[1] for p in points_of(nail)) / len(points_of(nail)))
+        assert math.dist(centre, tip) < math.dist(centre, base)
+        assert art.shapes.index(nail) > art.shapes.index(thumb)
 
 
 @pytest.mark.parametrize("mirror", [False, True])
@@ -396,6 +411,12 @@ def test_the_heel_word_s_line_ends_in_a_dot_on_the_heel(mirror, size):
     (line,) = [s for s in art.shapes if isinstance(s, Line) and s.strokeWidth == pictures.LEADER
                and pictures._point_box((s.x1, s.y1), box) < 1]
     end = (line.x2, line.y2)
+    # review 13: the line "crosses the shin outline, making an X; it looks like part of the grey leg": it has a
+    # white edge under it (a white stroke on the same ends, wider, drawn just before it)
+    i = art.shapes.index(line)
+    under = art.shapes[i - 1]
+    assert isinstance(under, Line) and under.strokeColor == pictures.WHITE and under.strokeWidth > line.strokeWidth
+    assert (under.x1, under.y1, under.x2, under.y2) == (line.x1, line.y1, line.x2, line.y2)
     dots = [s for s in art.shapes if isinstance(s, Circle) and s.fillColor == pictures.INK and s.r >= 0.8
             and math.dist((s.cx, s.cy), end) < 1e-6]
     assert len(dots) == 1

@@ -51,6 +51,7 @@ PHOTO_DPI = 200  # photos are downsampled to this at their printed size
 LABEL_PT = 11  # the side label (右 / 左), bold
 WORD_PT = 10.5  # an arrow's words
 LEADER = 0.5  # the thin line from a word to the part it names (かかと), box units
+LEADER_EDGE = 0.45  # the white edge each side of a word's line to its part
 LEADER_DOT = 1.0  # the dot the line ends in, on the part (review 12: a bare line's end "points beside the heel")
 LABEL_GAP_PT = 7.5  # the side label's box is at most this far (points) from the stretched leg's edge
 
@@ -337,8 +338,11 @@ def draw_pose(pose: Pose, label: str | None, label_size: float, word_size: float
             corner = (min(max(spot[0], box[0]), box[2]), min(max(spot[1], box[1]), box[3]))
             if math.dist(corner, spot) > 2.5:  # from just off the word's box to the part it names
                 off = 0.6 / math.dist(corner, spot)
-                art.line((corner[0] + (spot[0] - corner[0]) * off, corner[1] + (spot[1] - corner[1]) * off), spot,
-                         LEADER, INK)
+                line_from = (corner[0] + (spot[0] - corner[0]) * off, corner[1] + (spot[1] - corner[1]) * off)
+                # a white edge under it: drawn over the grey leg it is a line of its own, not part of that leg's
+                # outline (review 13: it "crosses the shin outline, making an X", "looks like part of the grey leg")
+                art.line(line_from, spot, LEADER + 2 * LEADER_EDGE, WHITE, solid=False)
+                art.line(line_from, spot, LEADER, INK)
                 art.circle(spot, LEADER_DOT, INK, None, 0)  # a dot on the part: the line ends there, not beside it
     if pose.note:
         art.text("note", side_words(pose.note, pose.side), word_size, [pose.note_at], font=fonts.REGULAR)
@@ -664,7 +668,9 @@ SOLE_OUTLINE = [(0.0, 0.0), (0.015, -0.42), (0.06, -0.68), (0.14, -0.8), (0.3, -
 TOE_PADS = [(0.925, 0.6, 0.42), (0.915, 0.05, 0.26), (0.895, -0.36, 0.24), (0.865, -0.7, 0.22), (0.82, -0.98, 0.2)]
 PART_POINTS = {0.0: (0.09, 0.0), 1.0: (0.93, -0.2)}  # where a word's line ends: on the heel (off its edge), in the toes
 HANDS = {"hand": (0.24, 0.46), "far_hand": (0.52, 0.72)}  # each hand on the upper edge at a, its thumb's tip at a
-THUMB = 1.5  # a thumb's radius, box units
+THUMB = 1.75  # a thumb's radius, box units
+NAIL = (1.25, 1.0)  # a thumb's nail: half its length along the thumb and half its width, box units
+NAIL_LINE = 0.35  # the nail's outline
 THUMB_TIP = 0.1  # across the foot (b) where a thumb's tip lies: along the sole, above the arrow
 
 
@@ -706,7 +712,14 @@ def _sole(art: Art, sole: Sole, pose: Pose):
         # the sole towards the toes (review 12: a hand and its thumb drawn as one white shape read as a lump)
         art.polygon(_ellipse(*foot_point(sole, at, b + 0.35), 3.0, 2.3, 0), WHITE, INK, OUTLINE)
         art.line(base, tip, 2 * THUMB + 2 * OUTLINE, INK)
-        art.line(base, tip, 2 * THUMB, WHITE, solid=False)  # no nail: at card size two nails read as eyes
+        art.line(base, tip, 2 * THUMB, WHITE, solid=False)
+        # its nail at the tip, seen from above as the thumb presses the sole (review 13: without one "the thumbs are
+        # not drawn as thumbs, the hands look like clouds"); an oblong along the thumb, thinly outlined
+        length = math.dist(base, tip)
+        ux, uy = (tip[0] - base[0]) / length, (tip[1] - base[1]) / length
+        centre = (tip[0] - ux * NAIL[0] * 0.35, tip[1] - uy * NAIL[0] * 0.35)
+        angle = math.degrees(math.atan2(uy, ux))
+        art.polygon(_ellipse(*centre, NAIL[0], NAIL[1], angle), WHITE, INK, NAIL_LINE, solid=False)
 
 
 def key_sample(kind: str, width: float, height: float) -> Drawing:
