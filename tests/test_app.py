@@ -195,6 +195,67 @@ def test_ctrl_c_while_the_history_is_written_says_every_file_was_written(write, 
                     "history: all 5 PDFs were written, 2 recorded in the history)"]
 
 
+def test_ctrl_c_mid_batch_says_how_many_files_exist_and_a_rerun_records_them_all(write, tmp_path, monkeypatch):
+    """Ctrl-C (or SIGTERM, made one) after 2 of 5 PDFs: the 2 files stay, whole; the result says 2 were written,
+    3 not made, none in the history, no print file (review-16 S1: it said a bare 中止しました). The advice it
+    gives holds: the same batch again makes the other 3 and records all 5."""
+    from clinic_handout import deliver
+
+    source = write("today.csv", "名前,部位\n" + "".join(f"患者 {n},両方\n" for n in range(1, 6)))
+    out, data, merged = tmp_path / "out", tmp_path / "data", tmp_path / "print.pdf"
+    plan = app.plan_batch(source, out_dir=out, merge_to=merged, content_dir=SAMPLE, data_dir=data)
+    real, calls = deliver.write_atomically, []
+
+    def write_atomically(path, data):
+        calls.append(path)
+        if len(calls) == 3:  # as the third file is written
+            raise KeyboardInterrupt
+        return real(path, data)
+
+    monkeypatch.setattr(deliver, "write_atomically", write_atomically)
+    result = app.build_batch(plan, jobs=1, today=DAY)
+    on_disk = sorted(out.glob("*.pdf"))
+    assert result.interrupted and len(on_disk) == 2 and [p for _, p in result.written] == calls[:2]
+    assert result.history_ids == {} and not merged.exists() and not list(tmp_path.glob("*.part"))
+    said = [notice.text for notice in result.notices if notice.text.startswith("中止しました")]
+    assert said == [f"中止しました。PDF は 2 件書きました（{out}）。残りの 3 件は作っていません。書いた PDF も履歴には"
+                    "記録していません。印刷用 PDF は作っていません。同じ batch をもう一度実行すると、残りを作り、全員を"
+                    f"履歴に記録します (aborted: 2 PDF(s) written to {out}, 3 not made; none recorded in the history; "
+                    "no print file. Run the same batch again to make the rest and record them all)"]
+    with app.open_history(SAMPLE, data) as history:
+        assert history.search() == []
+
+    monkeypatch.setattr(deliver, "write_atomically", real)
+    again = app.build_batch(app.plan_batch(source, out_dir=out, merge_to=merged, content_dir=SAMPLE, data_dir=data),
+                            jobs=1, today=DAY)
+    assert not again.interrupted and not again.failed and len(again.written) == 5 and merged.exists()
+    with app.open_history(SAMPLE, data) as history:
+        assert sorted(entry.patient_name for entry in history.search()) == [f"患者 {n}" for n in range(1, 6)]
+
+
+def test_ctrl_c_just_after_a_file_was_renamed_into_place_counts_that_file(write, tmp_path, monkeypatch):
+    """The interrupt can come after a file is whole on disk and before the batch noted it: it is counted, as
+    it exists (the message says what is on disk)."""
+    from clinic_handout import deliver
+
+    source = write("today.csv", "名前,部位\n" + "".join(f"患者 {n},両方\n" for n in range(1, 4)))
+    out = tmp_path / "out"
+    plan = app.plan_batch(source, out_dir=out, content_dir=SAMPLE, data_dir=tmp_path / "data")
+    real, calls = deliver.write_atomically, []
+
+    def write_atomically(path, data):
+        calls.append(path)
+        written = real(path, data)
+        if len(calls) == 2:  # the second file renamed into place, then Ctrl-C
+            raise KeyboardInterrupt
+        return written
+
+    monkeypatch.setattr(deliver, "write_atomically", write_atomically)
+    result = app.build_batch(plan, jobs=1, today=DAY)
+    assert len(list(out.glob("*.pdf"))) == 2 and [p for _, p in result.written] == calls
+    assert any(n.text.startswith("中止しました。PDF は 2 件書きました") for n in result.notices)
+
+
 def test_the_cli_stops_after_ctrl_c_in_the_history_and_says_the_files_were_written(run, write, tmp_path, monkeypatch):
     """The CLI's side of the above: exit 1 and the message; nothing after it (no --send question, no mail)."""
     from clinic_handout.history import History

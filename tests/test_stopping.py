@@ -70,7 +70,8 @@ def test_a_stopped_batch_leaves_no_worker_and_no_temp_file(tmp_path, how):
         assert len(written) < ROWS  # it was stopped, not finished
         if how != signal.SIGKILL:  # nothing can clean up in the instant of a SIGKILL ...
             assert not list(out.glob(".*.part"))
-            assert "中止しました" in process.stderr.read().decode()
+            # what it says is what is on disk (review-16 S1: it said a bare 中止しました)
+            assert f"中止しました。PDF は {len(written)} 件書きました" in process.stderr.read().decode()
     finally:
         if process.poll() is None:
             process.kill()

@@ -189,7 +189,7 @@ class BatchResult(Result):
     not_built: list[str] = field(default_factory=list)  # labels left when stopped
     outcomes: list[Outcome] = field(default_factory=list)
     history_ids: dict[str, int] = field(default_factory=dict)  # label → history entry of the handout written
-    interrupted: bool = False  # Ctrl-C (or SIGTERM) while the history was written: every file was written
+    interrupted: bool = False  # Ctrl-C (or SIGTERM): stopped; a notice says what was written and recorded
 
     @property
     def complete(self) -> bool:
@@ -641,9 +641,13 @@ def build_batch(plan: BatchPlan, *, jobs: int | None = None, large_print: bool =
     day = today or dt.date.today()
     result = BatchResult(plan=plan, today=day)
     prepared = plan.prepared
-    outcomes = batches.build(prepared, plan.content, plan.out_dir, day, jobs or batches.default_jobs(), large_print,
-                             plan.allow_missing_glyphs, plan.merge_to, progress or (lambda _: None), overwrite,
-                             plan.inputs, stop=stop, keep_pdfs=keep_pdfs)
+    outcomes: list[Outcome] = []
+    try:
+        batches.build(prepared, plan.content, plan.out_dir, day, jobs or batches.default_jobs(), large_print,
+                      plan.allow_missing_glyphs, plan.merge_to, progress or (lambda _: None), overwrite,
+                      plan.inputs, stop=stop, keep_pdfs=keep_pdfs, into=outcomes)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM mid-batch: say which files exist (review-16 S1)
+        return _interrupted_batch(result, outcomes)
     result.outcomes = outcomes
     result.notices += _glyph_notices(plan.content)
     result.written = [(o.label, o.path) for o in outcomes if o.path]
@@ -663,6 +667,26 @@ def build_batch(plan: BatchPlan, *, jobs: int | None = None, large_print: bool =
     if plan.merge_to and result.written and not result.stopped and not any(f.label == "--merge" for f in result.failed):
         result.merged = plan.merge_to
         result.notices.append(Notice(text=f"印刷用 (for printing): {plan.merge_to}", kind="info"))
+    result.done = result.summary
+    return result
+
+
+def _interrupted_batch(result: BatchResult, outcomes: list[Outcome]) -> BatchResult:
+    """The batch stopped before its last PDF: the files written so far stay (each one whole: written
+    atomically), none is in the history, no print file was made (batch.build removed its part)."""
+    result.outcomes, result.interrupted = outcomes, True
+    result.written = [(o.label, o.path) for o in outcomes if o.path]
+    count = len(result.written)
+    assert result.plan.prepared is not None  # build_batch ran on this plan
+    left = len(result.plan.prepared.good) - len(outcomes)
+    result.not_built = [label for label, _ in result.plan.prepared.good[len(outcomes):]]
+    where = f"（{result.plan.out_dir}）" if count else ""
+    result.notices.append(Notice(
+        text=f"中止しました。PDF は {count} 件書きました{where}。残りの {left} 件は作っていません。"
+             "書いた PDF も履歴には記録していません。印刷用 PDF は作っていません。同じ batch をもう一度実行すると、"
+             f"残りを作り、全員を履歴に記録します (aborted: {count} PDF(s) written to {result.plan.out_dir}, {left} "
+             "not made; none recorded in the history; no print file. Run the same batch again to make the rest "
+             "and record them all)", kind="error"))
     result.done = result.summary
     return result
 

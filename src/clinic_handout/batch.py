@@ -270,8 +270,11 @@ def build(prepared: Prepared, content: Content, out_dir: Path, today: dt.date, j
           large_print: bool = False, allow_missing_glyphs: bool = False, merge_to: Path | None = None,
           progress: Callable[[int], None] = lambda _: None, overwrite: bool = False,
           inputs: dict | None = None, stop: Callable[[], bool] | None = None,
-          keep_pdfs: bool = False) -> list[Outcome]:
+          keep_pdfs: bool = False, into: list[Outcome] | None = None) -> list[Outcome]:
     """Renders and writes one PDF per good entry (and the merged print file); outcomes in input order.
+
+    into: the list the outcomes are appended to as each file is written (returned), so that a caller stopped
+    by Ctrl-C or SIGTERM (a KeyboardInterrupt out of here) still knows which files exist.
 
     Memory: each PDF is written as it arrives, in input order, with at most a few rendered ahead (in_order);
     only keep_pdfs (for `--send`, which attaches the bytes it wrote) keeps each PDF in its outcome. The
@@ -327,7 +330,8 @@ def build(prepared: Prepared, content: Content, out_dir: Path, today: dt.date, j
     out_dir.mkdir(parents=True, exist_ok=True)
     prescriptions = [p for _, p in prepared.good]
     names = unique_names([filename_for(p.patient.name, p.date or today) for p in prescriptions])
-    outcomes = []
+    outcomes: list[Outcome] = into if into is not None else []
+    pending: tuple[str, Path, bytes] | None = None
     remove_stale_parts(out_dir)
     if merge_to is not None:
         try:
@@ -348,7 +352,9 @@ def build(prepared: Prepared, content: Content, out_dir: Path, today: dt.date, j
                     check_outputs({"-o": path}, inputs or {})
                     if not overwrite and existing_differs(path, pdf):
                         raise refuse_existing(path)
+                    pending = (label, path, pdf)  # an interrupt between the rename and the append: see below
                     outcomes.append(Outcome(label, write_atomically(path, pdf), pdf=pdf if keep_pdfs else None))
+                    pending = None
                 except HandoutError as error:  # this row's file only: the others are still written
                     outcomes.append(refused(label, path, error))
                     continue
@@ -376,6 +382,13 @@ def build(prepared: Prepared, content: Content, out_dir: Path, today: dt.date, j
                     part.commit(overwrite)
                 except HandoutError as error:
                     refused("--merge", merge_to, error)
+    except KeyboardInterrupt:  # the file being written when it came may be whole on disk already: then say so
+        if pending is not None and not any(o.label == pending[0] for o in outcomes):
+            label, path, pdf = pending
+            with contextlib.suppress(OSError):
+                if path.stat().st_size == len(pdf) and path.read_bytes() == pdf:
+                    outcomes.append(Outcome(label, path, pdf=pdf if keep_pdfs else None))
+        raise
     finally:
         if part is not None:
             part.discard()  # nothing written, stopped, or an interrupt: no half-written print file stays
