@@ -471,6 +471,36 @@ def test_the_black_shin_is_seen_from_its_knee_down_to_the_foot(mirror):
 
 
 @pytest.mark.parametrize("mirror", [False, True])
+@pytest.mark.parametrize("size", sorted(SIZES))
+def test_the_sole_s_side_label_has_a_line_to_the_black_foot(mirror, size):
+    # Review 13: "右足 has no leader line and sits right beside the grey shin, so a reader may link it to the grey
+    # leg". Written out: a thin ink line (at most 0.6 units wide, at least 4 units long) runs from within 2 units of
+    # the label's box to the black leg's foot: its far end on the sole (inside its outline, or within 1 unit of
+    # it), with an ink dot there, clear of the arrow's white-edged shaft; the line starts nearer the sole than
+    # the grey leg is to the label.
+    art, pose, sole, points, _ = sole_view(mirror, size)
+    (box,) = [t[3] for t in art.texts if t[0] == "label"]
+    edges = list(zip(points, points[1:] + points[:1], strict=True))
+
+    def on_sole(p):
+        return inside_polygon(p, points) or min(segment_distance(p, a, b)[0] for a, b in edges) <= 1
+
+    lines = [((s.x1, s.y1), (s.x2, s.y2)) for s in art.shapes if isinstance(s, Line) and s.strokeColor == pictures.INK
+             and s.strokeWidth <= 0.6]
+    leaders = [(p, q) for a, b in lines for p, q in ((a, b), (b, a)) if box_gap(box, p, p) <= 2 and on_sole(q)
+               and math.dist(p, q) >= 4]
+    assert len(leaders) == 1, (mirror, size)
+    start, end = leaders[0]
+    assert any(isinstance(s, Circle) and s.fillColor == pictures.INK and math.dist((s.cx, s.cy), end) < 0.01
+               for s in art.shapes)
+    (arrow,) = pose.arrows
+    assert segment_distance(end, arrow.start, arrow.end)[0] >= (arrow.width + 1.2) / 2 + pictures.LEADER_DOT
+    j = pose.joints
+    grey = min(box_gap(box, j[a], j[b]) for a, b in OTHER_LEG)
+    assert min(math.dist(start, p) for p in points) < grey
+
+
+@pytest.mark.parametrize("mirror", [False, True])
 def test_the_sole_patch_lies_on_the_sole(mirror):
     # the hatched grey patch (the part worked on) and its hatching lie wholly inside the sole's outline
     art, _, _, points, _ = sole_view(mirror)

@@ -346,6 +346,6 @@ POSES: dict[str, Pose] = {
                Sole((72.5, 33), (48, 34.6), 11.0, words=(("かかと", (52, 14.5), 0.0), ("つま先", (30, 36), 1.0)))),
         region=(59.8, 34.2, 7.5, 1.5, -4.2),  # along the sole's middle: the hatching crosses the arrow
         arrows=(Arrow((67.3, 31.9), (52, 33.2), "親指で\nさする", (40, 50.5), word_gap=21, width=2.4),),
-        label_spots=((40, 24.5), (41, 24.5), (39, 24)),
-        caption="足の裏", label_words="{side}足"),
+        label_spots=((36.9, 24.3), (37.5, 24.3), (38.5, 24.3)),
+        caption="足の裏", label_words="{side}足", label_line=((47.0, 27.5), (53.6, 29.9))),
 }
