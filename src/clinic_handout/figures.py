@@ -170,6 +170,7 @@ class Pose:
     side: str = "右"  # the stretched leg drawn: every pose shows the right one, its mirror the left
     label_words: str = ""  # what the side label says with 右 or 左 in it, e.g. "{side}ひざ" (the label alone if empty)
     label_line: tuple[Point, Point] | None = None  # a thin line from beside the side label to the part it names
+    # (the label then ends 1 unit before the line's start, at the heights of label_spots)
     text_scale: float = 1.0  # its words and label this much larger than the standard sizes (where there is room)
 
     def mirrored(self) -> Pose:
@@ -227,13 +228,15 @@ POSES: dict[str, Pose] = {
     # foot flat ahead, its thigh sloping a little down to the knee (not a seat), the trunk upright, both hands
     # gripping the top of the back of a sturdy chair standing ahead (the fingers curled over its top rail; review
     # 12: a round hand on a thin post "reached into nothing"), its seat away from the person; the hips move
-    # forward from the faint upright start over the knee (arrow behind the buttocks, お尻を前へ right over it).
+    # forward from the faint upright start over the knee (arrow behind the buttocks, お尻を前へ right over it; round
+    # 13: higher, at the lower back, it "invites arching the lower back"). The thigh stands up from the knee (round
+    # 13: "the kneeling leg looks almost straight"; thigh and shin at 133 degrees, were 143).
     # Review 12: お尻を前へ at head height and 右ひざを床に right by the arrow were paired wrongly, so the label
     # names the knee (右ひざ) over the black foot, well below the arrow, with a thin line to the knee on the
-    # towel; the words are larger (13 pt on the card) where the left side has the room.
+    # towel; the words are larger (label 12 pt, words 11.45 pt on the card) where the left side has the room.
     "hip-flexor": Pose(
         joints={"head": (61.5, 52.5), "neck": (60.5, 44), "hip": (60, 26), "far_hip": (60, 26),
-                "knee": (51, 12.9), "ankle": (39, 8.8), "toe": (33.5, 6.9),
+                "knee": (54, 12.9), "ankle": (42.5, 9.0), "toe": (37, 7.0),
                 "far_knee": (75, 22.5), "far_ankle": (78, 8.6), "far_toe": (84, 7.4),
                 "shoulder": (60.5, 41), "elbow": (71, 39.2), "hand": (81.3, 39.6),
                 "far_shoulder": (60.5, 41), "far_elbow": (70.6, 38.8), "far_hand": (81, 39.4)},
@@ -241,9 +244,9 @@ POSES: dict[str, Pose] = {
         props=(Chair(82, depth=14, seat=18, back=14, gripped=True), Wall(96, 99.5), Towel(43.5, 65, 4.6)),
         region=(59, 22, 4.6, 2.4, 55),
         ghost={"head": (54, 54), "neck": (53, 45.5), "hip": (52.5, 28), "far_hip": (52.5, 28)},
-        arrows=(Arrow((36, 32), (48.5, 32), "お尻を\n前へ", (25, 46), word_gap=3),),
-        label_spots=((17.5, 14.5), (21.5, 14.5), (19.5, 14.5)),  # over the black foot, by its line to the knee
-        caption="股関節の前", label_words="{side}ひざ", label_line=((35.2, 16.2), (49.9, 16.2)), text_scale=13 / 11),
+        arrows=(Arrow((38, 30.6), (48.5, 30.6), "お尻を\n前へ", (25.5, 43.6), word_gap=3.5),),
+        label_spots=((0, 15.5), (0, 15.8)),  # over the black foot, ending by its line to the knee (x from the line)
+        caption="股関節の前", label_words="{side}ひざ", label_line=((36.6, 16.2), (52.9, 16.2)), text_scale=12 / 11),
     # Standing in a side lunge, seen from BEHIND (the page's right is the person's right, as the reader's own: a
     # front view was copied like a mirror), the bending leg's hand on the top of the back of a chair standing
     # beside them, seen from the side, wholly beyond the bending foot, its seat at knee height, well under the
