@@ -354,7 +354,7 @@ def draw_pose(pose: Pose, label: str | None, label_size: float, word_size: float
             line_start, part = pose.label_line
             art.line(line_start, part, LEADER, INK)
             art.circle(part, LEADER_DOT, INK, None, 0)  # the line ends in a dot on the part, as the sole's words' do
-            # the label's box ends 1 unit before the line's start whatever its width (右ひざ, 左右), at the spots' heights
+            # the label's box ends 1 unit before the line's start, whatever its width, at the spots' heights
             width = max(stringWidth(line, fonts.BOLD, label_size) for line in words.split("\n"))
             away = 1 if part[0] >= line_start[0] else -1
             spots = [(line_start[0] - away * (width / 2 + 0.6 + 1.0), y) for _, y in pose.label_spots]
