@@ -670,11 +670,11 @@ SOLE_OUTLINE = [(0.0, 0.0), (0.015, -0.42), (0.06, -0.68), (0.14, -0.8), (0.3, -
                 (0.15, 0.66), (0.06, 0.6), (0.015, 0.4)]
 TOE_PADS = [(0.925, 0.6, 0.42), (0.915, 0.05, 0.26), (0.895, -0.36, 0.24), (0.865, -0.7, 0.22), (0.82, -0.98, 0.2)]
 PART_POINTS = {0.0: (0.09, 0.0), 1.0: (0.93, -0.2)}  # where a word's line ends: on the heel (off its edge), in the toes
-HANDS = {"hand": (0.24, 0.46), "far_hand": (0.52, 0.72)}  # each hand on the upper edge at a, its thumb's tip at a
+HANDS = {"hand": (0.2, 0.38), "far_hand": (0.44, 0.6)}  # each hand on the upper edge at a, its thumb's tip at a
 THUMB = 1.75  # a thumb's radius, box units
 NAIL = (1.25, 1.0)  # a thumb's nail: half its length along the thumb and half its width, box units
-NAIL_LINE = 0.35  # the nail's outline
-THUMB_TIP = 0.1  # across the foot (b) where a thumb's tip lies: along the sole, above the arrow
+NAIL_LINE = 0.5  # the nail's outline
+THUMB_TIP = 0.13  # across the foot (b) where a thumb's tip lies: along the sole, above the arrow
 
 
 def foot_point(sole: Sole, a: float, b: float) -> tuple[float, float]:
