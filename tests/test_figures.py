@@ -13,7 +13,7 @@ from reportlab.lib.units import mm
 
 from clinic_handout import pictures
 from clinic_handout.content import load_content
-from clinic_handout.figures import FAR, HEIGHT, POSES, STRETCH, WIDTH, Frame, Pose, Sole, side_words
+from clinic_handout.figures import FAR, HEIGHT, POSES, STRETCH, WIDTH, CloseUp, Frame, Pose, Sole, side_words
 from clinic_handout.pictures import _prepared_photo, figure, figure_art
 from clinic_handout.tagging import unwrap
 
@@ -76,9 +76,12 @@ def test_every_built_in_figure_draws_inside_its_box(name):
     texts = [s.text for s in flat(drawing) if isinstance(s, String)]
     label = SIDE_WORDS.get((name, "右"), ("", "右"))[1].split("\n")
     assert texts[-len(label):] == label  # the side label is drawn last
-    words = [line for a in POSES[name].arrows for line in side_words(a.word, "右").split("\n")]
+    close_ups = [p for p in POSES[name].props if isinstance(p, CloseUp)]
+    arrows = POSES[name].arrows + tuple(c.arrow for c in close_ups)
+    words = [line for a in arrows for line in side_words(a.word, "右").split("\n")]
     words += [p.title for p in POSES[name].props if isinstance(p, Frame)]  # what a second view is, if it says
-    words += [word for p in POSES[name].props if isinstance(p, Sole) for word, _, _ in p.words]  # かかと, つま先
+    soles = [p for p in POSES[name].props if isinstance(p, Sole)] + [c.sole for c in close_ups]
+    words += [word for sole in soles for word, _, _ in sole.words]  # かかと, つま先
     words += side_words(POSES[name].note, "右").split("\n")
     assert [w for w in words if w] == texts[:-len(label)]
 
@@ -94,8 +97,9 @@ def test_pose_data_is_complete_and_inside_the_box(name):
         assert 0 <= x <= WIDTH and 0 <= y <= HEIGHT
     assert pose.region[2] > 0 and pose.caption
     # movement shown: a ghosted start or a close-up, and every arrow says in a word or two what to do
-    assert pose.arrows
-    for arrow in pose.arrows:  # one or two words, on at most two lines of at most five characters
+    arrows = pose.arrows + tuple(p.arrow for p in pose.props if isinstance(p, CloseUp))  # the sole's: its close-up
+    assert arrows
+    for arrow in arrows:  # one or two words, on at most two lines of at most five characters
         lines = side_words(arrow.word, "右").split("\n")
         assert len(lines) <= 2 and all(1 <= len(line) <= 5 for line in lines), arrow.word
     # exactly one black leg: the black limbs together are the right leg's chain, each joint once (a foot seen
@@ -172,14 +176,42 @@ def sole_view(mirror, size="standard"):
     art, _ = figure_art("foot-sole", width, height, "左" if mirror else "右", mirror, label_pt)
     pose = POSES["foot-sole"].mirrored() if mirror else POSES["foot-sole"]
     (sole,) = [p for p in pose.props if isinstance(p, Sole)]
-    # the sole: the one white polygon with a heavy (1.5 units or more) ink outline
+    # the sole: the one white polygon with a heavy (1.5 units or more) ink outline outside the close-up's box
+    (box,) = [p.box for p in pose.props if isinstance(p, CloseUp)]
     (outline,) = [s for s in art.shapes if isinstance(s, Polygon) and s.fillColor == pictures.WHITE
-                  and s.strokeColor == pictures.INK and s.strokeWidth >= 1.5]
+                  and s.strokeColor == pictures.INK and s.strokeWidth >= 1.5
+                  and not any(in_box(p, box) for p in points_of(s))]
     points = points_of(outline)
     # the toe pads: white outlined circles, each touching the sole's outline (within 1 unit of a point of it)
     toes = [s for s in art.shapes if isinstance(s, Circle) and s.fillColor == pictures.WHITE
             and min(math.dist((s.cx, s.cy), p) for p in points) < s.r + 1]
     return art, pose, sole, points, toes
+
+
+def in_box(p, box):
+    return box[0] <= p[0] <= box[2] and box[1] <= p[1] <= box[3]
+
+
+def close_up_view(mirror, size="standard"):
+    """The foot-sole's close-up: (art, the CloseUp prop, its sole's outline points, its toe pads, its thumbs (each
+    the ink stroke of a thick line inside the box, as (start, end, half width)), and the arrow's ink shaft)."""
+    width, height, label_pt = SIZES[size]
+    art, _ = figure_art("foot-sole", width, height, "左" if mirror else "右", mirror, label_pt)
+    pose = POSES["foot-sole"].mirrored() if mirror else POSES["foot-sole"]
+    (close_up,) = [p for p in pose.props if isinstance(p, CloseUp)]
+    box = close_up.box
+    (outline,) = [s for s in art.shapes if isinstance(s, Polygon) and s.fillColor == pictures.WHITE
+                  and s.strokeColor == pictures.INK and s.strokeWidth >= 1.5
+                  and all(in_box(p, box) for p in points_of(s))]
+    points = points_of(outline)
+    toes = [s for s in art.shapes if isinstance(s, Circle) and s.fillColor == pictures.WHITE
+            and in_box((s.cx, s.cy), box) and min(math.dist((s.cx, s.cy), p) for p in points) < s.r + 1]
+    return art, close_up, points, toes
+
+
+def centroid(shape):
+    pts = points_of(shape)
+    return (sum(x for x, _ in pts) / len(pts), sum(y for _, y in pts) / len(pts))
 
 
 def ends_of(points, way):
@@ -200,11 +232,11 @@ def test_the_sole_is_drawn_as_a_sole_toes_forward_heel_towards_the_body_big_toe_
     assert pose.facing == way
     heel, toe_end = ends_of(points, way)
     length = abs(toe_end[0] - heel[0])
-    # big enough to show the sole (at least a fifth of the figure's width), but near life size next to the body:
+    # big enough to show the sole (the close-up shows it big), but near life size next to the body:
     # at most 1.2 times the trunk (hip to neck). Review 11: a foot 1.4 times the trunk "held at chest height" read
     # as a raised straight leg, not a foot resting on the other knee.
     trunk = math.dist(pose.joints["hip"], pose.joints["neck"])
-    assert 20 <= length <= 1.2 * trunk, (length, trunk)
+    assert 17 <= length <= 1.2 * trunk, (length, trunk)  # the close-up shows it big
     assert len(toes) == 5
     assert all((t.cx - heel[0]) * way > 0.75 * length for t in toes), [t.cx for t in toes]
     big = max(toes, key=lambda t: t.r)
@@ -277,14 +309,16 @@ def test_both_thumbs_lie_on_the_sole_and_both_hands_hold_its_upper_edge(mirror):
     # arrow (they come down from the upper edge, the arrow runs below them); two white hands, each centred
     # within 2.5 units of the sole's upper edge and above the foot's middle, each at the end of an arm (the
     # pose's hand joint within 6 units); no other hand.
+    # (the arrow is the close-up's now: the thumbs lie above the foot's heel-to-toe line)
     art, pose, sole, points, _ = sole_view(mirror)
-    (arrow,) = pose.arrows
+    (box,) = [p.box for p in pose.props if isinstance(p, CloseUp)]
     thumbs = [s for s in art.shapes if isinstance(s, Line) and s.strokeColor == pictures.WHITE
               and s.strokeWidth == 2 * pictures.THUMB]
     assert len(thumbs) == 2
     for thumb in thumbs:
         for end in ((thumb.x1, thumb.y1), (thumb.x2, thumb.y2)):
-            assert inside_polygon(end, points) and end[1] > max(arrow.start[1], arrow.end[1]) + 1, end
+            axis = sole.heel[1] + (sole.toe[1] - sole.heel[1]) * (end[0] - sole.heel[0]) / (sole.toe[0] - sole.heel[0])
+            assert inside_polygon(end, points) and end[1] > axis, end
     assert abs(thumbs[0].x2 - thumbs[1].x2) > 5
     middle_y = (min(y for _, y in points) + max(y for _, y in points)) / 2
     edges = list(zip(points, points[1:] + points[:1], strict=True))
@@ -319,7 +353,8 @@ def test_both_thumbs_lie_on_the_sole_and_both_hands_hold_its_upper_edge(mirror):
     # its tip (it presses the sole, nail up): one thinly outlined white oblong per thumb, drawn after it, its
     # centre on the thumb's line (within the thumb's radius) and nearer its tip than its base.
     nails = [s for s in art.shapes if isinstance(s, Polygon) and s.fillColor == pictures.WHITE
-             and s.strokeColor == pictures.INK and s.strokeWidth == pictures.NAIL_LINE]
+             and s.strokeColor == pictures.INK and s.strokeWidth == pictures.NAIL_LINE
+             and not in_box(centroid(s), box)]
     assert len(nails) == 2
     for thumb in thumbs:
         base, tip = (thumb.x1, thumb.y1), (thumb.x2, thumb.y2)
@@ -332,106 +367,141 @@ def test_both_thumbs_lie_on_the_sole_and_both_hands_hold_its_upper_edge(mirror):
         assert art.shapes.index(nail) > art.shapes.index(thumb)
 
 
+# Round 14 (fresh readers, 2 and 3 of 5): at card size the foot was ~11 mm, "fingers and toes are drawn as the same
+# small white circles", "the thumbs are not drawn", the arrow without its words read as "slide the foot forward".
+# The sole is now shown big in a framed close-up beside the person: upright, the heel at the bottom, the toes at
+# the top, both thumbs on it, the arrow from the heel towards the toes.
+BIG_TOE_SIDE = {False: 1, True: -1}  # the right sole seen from below, toes up: big toe on the viewer's right
+
+
 @pytest.mark.parametrize("mirror", [False, True])
-def test_the_sole_arrow_says_rub_from_the_heel_to_the_base_of_the_toes(mirror):
-    # the steps: 両手の親指で、かかとから指の付け根へさすります. Written out, on the drawn sole: the words are the
-    # steps' 親指で (with the thumbs; review 12: the hands on the sole must read as thumbs) and verb さする; the
-    # arrow lies wholly on the sole (both ends inside its outline), pointing the way the toes point; it starts
-    # within a quarter of the sole's length of the heel's end and ends at the base of the toes: its tip at most 4
-    # units short of the nearest toe pad, and not into it.
-    _, pose, sole, points, toes = sole_view(mirror)
-    (arrow,) = pose.arrows
+def test_the_close_up_shows_an_upright_sole_heel_down_toes_up_big_toe_on_the_true_side(mirror):
+    # Written out, on the drawn shapes inside the close-up's box: the sole's outline is at least 30 units tall
+    # (half the figure's height) and taller than wide; five toe pads, all in its top fifth (above 80% of its
+    # height), none in the lower half; the heel (the outline's lowest fifth) narrower than the ball; the big toe
+    # (the largest pad, over 1.4 times the smallest) is on the viewer's RIGHT for the right sole (a right foot's big
+    # toe is on its inner side; seen from below, toes up, that side is on the viewer's right, as a right palm held
+    # up to the face has its thumb on the right), on the LEFT for the left sole (the mirror), and it is the
+    # highest pad.
+    _, close_up, points, toes = close_up_view(mirror)
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    bottom, top = min(ys), max(ys)
+    height = top - bottom
+    assert height >= 30 and height > max(xs) - min(xs)
+    assert len(toes) == 5
+    assert all(t.cy > bottom + 0.8 * height for t in toes), [t.cy for t in toes]
+    big = max(toes, key=lambda t: t.r)
+    assert big.r > 1.4 * min(t.r for t in toes) and big.cy == max(t.cy for t in toes)
+    middle = (min(xs) + max(xs)) / 2
+    assert (big.cx - middle) * BIG_TOE_SIDE[mirror] > 0, (big.cx, middle)
+    assert all((big.cx - t.cx) * BIG_TOE_SIDE[mirror] > 0 for t in toes if t is not big)
+
+    def width_in(t0, t1):
+        band = [x for x, y in points if t0 <= (y - bottom) / height <= t1]
+        return max(band) - min(band)
+
+    assert width_in(0.0, 0.2) < width_in(0.6, 0.8)
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+def test_the_close_up_thumbs_lie_on_the_sole_tips_towards_the_toes(mirror):
+    # Written out: two thumbs (white strokes at least 4 units wide, outlined in ink, inside the close-up's box),
+    # both ends on the sole (inside its outline), each pointing up towards the toes (tip above base, within 30
+    # degrees of straight up), at least twice as long as wide, one each side of the sole's middle; each with a
+    # thinly outlined nail nearer its tip than its base; behind each (drawn before the sole) a hand showing past
+    # the sole's edge.
+    art, close_up, points, _ = close_up_view(mirror)
+    box = close_up.box
+    thumbs = [s for s in art.shapes if isinstance(s, Line) and s.strokeColor == pictures.WHITE and s.strokeWidth >= 4
+              and in_box((s.x1, s.y1), box)]
+    assert len(thumbs) == 2
+    xs = [x for x, _ in points]
+    middle = (min(xs) + max(xs)) / 2
+    assert sorted((t.x2 - middle) > 0 for t in thumbs) == [False, True]
+    sole_index = next(i for i, s in enumerate(art.shapes) if isinstance(s, Polygon) and s.strokeWidth >= 1.5
+                      and all(in_box(p, box) for p in points_of(s)))
+    nails = [s for s in art.shapes if isinstance(s, Polygon) and s.strokeWidth == pictures.NAIL_LINE
+             and all(in_box(p, box) for p in points_of(s))]
+    assert len(nails) == 2
+    for t in thumbs:
+        base, tip = (t.x1, t.y1), (t.x2, t.y2)
+        assert inside_polygon(base, points) and inside_polygon(tip, points)
+        assert tip[1] > base[1] and math.degrees(math.atan2(abs(tip[0] - base[0]), tip[1] - base[1])) <= 30
+        assert math.dist(base, tip) + t.strokeWidth >= 2 * t.strokeWidth
+        (nail,) = [n for n in nails if segment_distance(centroid(n), base, tip)[0] <= t.strokeWidth / 2]
+        assert math.dist(centroid(nail), tip) < math.dist(centroid(nail), base)
+        hands = [i for i, s in enumerate(art.shapes[:sole_index]) if isinstance(s, Polygon)
+                 and s.fillColor == pictures.WHITE and in_box(centroid(s), box)
+                 and any(not inside_polygon(q, points) for q in points_of(s)) and math.dist(centroid(s), base) < 4]
+        assert len(hands) == 1, base
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+def test_the_close_up_arrow_rubs_from_the_heel_towards_the_toes(mirror):
+    # the steps: 両手の親指で、かかとから指の付け根へさすります. Written out: the words are 親指で / さする; the arrow
+    # lies on the close-up's sole (both ends inside its outline) and points up (heel -> toes, within 10 degrees);
+    # the thumbs start at the heel (their bases in the sole's lowest third) and the arrow goes on from their tips
+    # (it starts within 4 units above the higher tip), and ends at
+    # the base of the toes: at most 4 units below the nearest toe pad, not into it. Its shaft is at least 2.2 units
+    # wide in ink over a wider white edge, its head at least 6.5 units across.
+    art, close_up, points, toes = close_up_view(mirror)
+    arrow = close_up.arrow
     assert arrow.word == "親指で\nさする"
-    way = TOES_POINT[mirror]
     assert inside_polygon(arrow.start, points) and inside_polygon(arrow.end, points)
-    assert (arrow.end[0] - arrow.start[0]) * way > 0
-    heel, toe_end = ends_of(points, way)
-    assert abs(arrow.start[0] - heel[0]) <= abs(toe_end[0] - heel[0]) / 4
+    (x1, y1), (x2, y2) = arrow.start, arrow.end
+    assert y2 > y1 and math.degrees(math.atan2(abs(x2 - x1), y2 - y1)) <= 10
+    ys = [y for _, y in points]
+    thumbs = [s for s in art.shapes if isinstance(s, Line) and s.strokeColor == pictures.WHITE and s.strokeWidth >= 4
+              and in_box((s.x1, s.y1), close_up.box)]
+    assert len(thumbs) == 2 and all(t.y1 - min(ys) <= (max(ys) - min(ys)) / 3 for t in thumbs)
+    assert 0 <= y1 - max(t.y2 for t in thumbs) <= 4
     toe = min(toes, key=lambda t: math.dist((t.cx, t.cy), arrow.end))
     gap = math.dist((toe.cx, toe.cy), arrow.end) - toe.r
     assert 0 <= gap <= 4, gap
-    # review 10: a hair-thin arrow on the sole, "you can't tell which way it points": its shaft is drawn at
-    # least 2.2 units (1 mm) wide in ink, over a wider white edge, with a head at least 6.5 units across (the
-    # usual arrow: 1.3 wide, its head 4.8)
-    art, _ = figure_art("foot-sole", *CARD[:2], "右", mirror)
     shafts = [s for s in art.shapes if isinstance(s, Line) and s.strokeColor == pictures.INK and s.strokeWidth >= 2.2
-              and {(round(s.x1, 6), round(s.y1, 6))} == {(round(arrow.start[0], 6), round(arrow.start[1], 6))}]
+              and (round(s.x1, 6), round(s.y1, 6)) == (round(x1, 6), round(y1, 6))]
     assert len(shafts) == 1
     assert any(isinstance(s, Line) and s.strokeColor == pictures.WHITE and s.strokeWidth > shafts[0].strokeWidth
                and (s.x1, s.y1) == (shafts[0].x1, shafts[0].y1) for s in art.shapes)
-    heads = [s for s in art.shapes if isinstance(s, Polygon) and s.fillColor == pictures.INK
-             and (round(s.points[0], 6), round(s.points[1], 6)) == (round(arrow.end[0], 6), round(arrow.end[1], 6))]
-    (head,) = heads
-    wings = points_of(head)[1:]
-    assert math.dist(*wings) >= 6.5
+    (head,) = [s for s in art.shapes if isinstance(s, Polygon) and s.fillColor == pictures.INK
+               and (round(s.points[0], 6), round(s.points[1], 6)) == (round(x2, 6), round(y2, 6))]
+    assert math.dist(*points_of(head)[1:]) >= 6.5
 
 
 @pytest.mark.parametrize("mirror", [False, True])
 @pytest.mark.parametrize("size", sorted(SIZES))
-def test_the_words_heel_and_toes_are_written_at_their_ends_of_the_sole(mirror, size):
-    # Reviews 8-9: "which end is the heel?". Written out: the drawing says かかと and つま先, each (its box, or
-    # the end of the thin line drawn from its box) nearer its own end of the sole than the other end, and
-    # within 6 units of it; the words are printed at least 10.5 pt.
-    art, pose, sole, points, toes = sole_view(mirror, size)
-    way = TOES_POINT[mirror]
-    heel, toe_end = ends_of(points, way)
+def test_the_close_up_says_heel_under_the_heel_and_toes_over_the_toes(mirror, size):
+    # Reviews 8-9: "which end is the heel?". Written out: かかと's box is wholly below the close-up sole's lowest
+    # point and つま先's wholly above its highest toe pad, each overlapping the sole's width; 親指で/さする is beside
+    # the arrow (its box level with part of the arrow, not over the sole); all at least 10.5 pt; the small view
+    # names neither end (its words are the close-up's).
+    art, close_up, points, toes = close_up_view(mirror, size)
     parts = {t[1]: t[3] for t in art.texts if t[0] == "part"}
     assert sorted(parts) == ["かかと", "つま先"]
-    leaders = [s for s in art.shapes if isinstance(s, Line) and s.strokeWidth == pictures.LEADER]
-    for word, own, other in (("かかと", heel, toe_end), ("つま先", toe_end, heel)):
-        box = parts[word]
-        points_to = [box]
-        for line in leaders:
-            a, b = (line.x1, line.y1), (line.x2, line.y2)
-            if pictures._point_box(a, box) < 1:
-                points_to.append((*b, *b))
-        reach = min(pictures._point_box(own, p) for p in points_to)
-        assert reach <= 6, (word, reach)
-        assert min(pictures._point_box(own, p) for p in points_to) < min(pictures._point_box(other, p)
-                                                                           for p in points_to), word
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    heel_box, toe_box = parts["かかと"], parts["つま先"]
+    assert heel_box[3] < min(ys) and heel_box[0] < max(xs) and heel_box[2] > min(xs)
+    assert toe_box[1] > max(t.cy + t.r for t in toes) and toe_box[0] < max(xs) and toe_box[2] > min(xs)
+    (word,) = [t[3] for t in art.texts if t[0] == "word"]
+    arrow = close_up.arrow
+    assert word[1] < max(arrow.start[1], arrow.end[1]) and word[3] > min(arrow.start[1], arrow.end[1])
+    assert word[2] < min(xs) or word[0] > max(xs)
     width, height, label_pt = SIZES[size]
     drawing = figure("foot-sole", width, height, "右", mirror, label_pt)
     sizes = {s.text: s.fontSize for s in flat(drawing) if isinstance(s, String)}
-    assert sizes["かかと"] >= 10.5 and sizes["つま先"] >= 10.5
+    assert sizes["かかと"] >= 10.5 and sizes["つま先"] >= 10.5 and sizes["さする"] >= 10.5
 
 
 @pytest.mark.parametrize("mirror", [False, True])
-@pytest.mark.parametrize("size", sorted(SIZES))
-def test_the_heel_word_s_line_ends_in_a_dot_on_the_heel(mirror, size):
-    # Review 12 (both readers): "the かかと line points beside the grey shin, not at the heel". Written out: the
-    # thin line from the word's box ends in an ink dot (a filled ink circle, radius at least 0.8 units, centred
-    # on the line's far end), and the dot lies on the heel: inside the sole's outline, at least 1.8 units in from
-    # it (clear of the heavy edge it would merge with), within the heel's fifth of the sole's length, and clear
-    # of the arrow (its white-edged shaft) and of the thumbs.
-    art, pose, sole, points, _ = sole_view(mirror, size)
-    way = TOES_POINT[mirror]
-    heel, toe_end = ends_of(points, way)
-    length = abs(toe_end[0] - heel[0])
-    (box,) = [t[3] for t in art.texts if t[0] == "part" and t[1] == "かかと"]
-    (line,) = [s for s in art.shapes if isinstance(s, Line) and s.strokeWidth == pictures.LEADER
-               and pictures._point_box((s.x1, s.y1), box) < 1]
-    end = (line.x2, line.y2)
-    # review 13: the line "crosses the shin outline, making an X; it looks like part of the grey leg": it has a
-    # white edge under it (a white stroke on the same ends, wider, drawn just before it)
-    i = art.shapes.index(line)
-    under = art.shapes[i - 1]
-    assert isinstance(under, Line) and under.strokeColor == pictures.WHITE and under.strokeWidth > line.strokeWidth
-    assert (under.x1, under.y1, under.x2, under.y2) == (line.x1, line.y1, line.x2, line.y2)
-    dots = [s for s in art.shapes if isinstance(s, Circle) and s.fillColor == pictures.INK and s.r >= 0.8
-            and math.dist((s.cx, s.cy), end) < 1e-6]
-    assert len(dots) == 1
-    r = dots[0].r
-    assert inside_polygon(end, points)
-    edges = list(zip(points, points[1:] + points[:1], strict=True))
-    assert min(segment_distance(end, a, b)[0] for a, b in edges) >= 1.8
-    assert (end[0] - heel[0]) * way <= 0.2 * length, end
-    (arrow,) = pose.arrows
-    assert segment_distance(end, arrow.start, arrow.end)[0] >= (arrow.width + 1.2) / 2 + r
-    thumbs = [s for s in art.shapes if isinstance(s, Line) and s.strokeColor == pictures.WHITE
-              and abs(s.strokeWidth - 2 * pictures.THUMB) < 1e-9]
-    assert len(thumbs) == 2
-    for t in thumbs:
-        assert segment_distance(end, (t.x1, t.y1), (t.x2, t.y2))[0] >= pictures.THUMB + pictures.OUTLINE + r
+def test_the_close_up_is_beside_the_person_not_over_them(mirror):
+    # the close-up's box is on the side the person faces (where their foot's toes point), and no joint of the person
+    # nor the small sole is inside it
+    pose = POSES["foot-sole"].mirrored() if mirror else POSES["foot-sole"]
+    (close_up,) = [p for p in pose.props if isinstance(p, CloseUp)]
+    (sole,) = [p for p in pose.props if isinstance(p, Sole)]
+    box = close_up.box
+    assert ((box[0] + box[2]) / 2 - pose.joints["hip"][0]) * pose.facing > 0
+    assert not any(in_box(j, box) for j in [*pose.joints.values(), sole.heel, sole.toe])
 
 
 @pytest.mark.parametrize("mirror", [False, True])
@@ -471,44 +541,24 @@ def test_the_black_shin_is_seen_from_its_knee_down_to_the_foot(mirror):
 
 
 @pytest.mark.parametrize("mirror", [False, True])
-@pytest.mark.parametrize("size", sorted(SIZES))
-def test_the_sole_s_side_label_has_a_line_to_the_black_foot(mirror, size):
-    # Review 13: "右足 has no leader line and sits right beside the grey shin, so a reader may link it to the grey
-    # leg". Written out: a thin ink line (at most 0.6 units wide, at least 4 units long) runs from within 2 units of
-    # the label's box to the black leg's foot: its far end on the sole (inside its outline, or within 1 unit of
-    # it), with an ink dot there, clear of the arrow's white-edged shaft; the line starts nearer the sole than
-    # the grey leg is to the label.
-    art, pose, sole, points, _ = sole_view(mirror, size)
-    (box,) = [t[3] for t in art.texts if t[0] == "label"]
-    edges = list(zip(points, points[1:] + points[:1], strict=True))
-
-    def on_sole(p):
-        return inside_polygon(p, points) or min(segment_distance(p, a, b)[0] for a, b in edges) <= 1
-
-    lines = [((s.x1, s.y1), (s.x2, s.y2)) for s in art.shapes if isinstance(s, Line) and s.strokeColor == pictures.INK
-             and s.strokeWidth <= 0.6]
-    leaders = [(p, q) for a, b in lines for p, q in ((a, b), (b, a)) if box_gap(box, p, p) <= 2 and on_sole(q)
-               and math.dist(p, q) >= 4]
-    assert len(leaders) == 1, (mirror, size)
-    start, end = leaders[0]
-    assert any(isinstance(s, Circle) and s.fillColor == pictures.INK and math.dist((s.cx, s.cy), end) < 0.01
-               for s in art.shapes)
-    (arrow,) = pose.arrows
-    assert segment_distance(end, arrow.start, arrow.end)[0] >= (arrow.width + 1.2) / 2 + pictures.LEADER_DOT
-    j = pose.joints
-    grey = min(box_gap(box, j[a], j[b]) for a, b in OTHER_LEG)
-    assert min(math.dist(start, p) for p in points) < grey
-
-
-@pytest.mark.parametrize("mirror", [False, True])
 def test_the_sole_patch_lies_on_the_sole(mirror):
     # the hatched grey patch (the part worked on) and its hatching lie wholly inside the sole's outline
-    art, _, _, points, _ = sole_view(mirror)
-    patch = [s for s in art.shapes if isinstance(s, Polygon) and s.fillColor == pictures.MARK]
+    # each view's: the small sole's patch outside the close-up's box, the close-up's inside its box on its sole
+    art, pose, _, points, _ = sole_view(mirror)
+    (box,) = [p.box for p in pose.props if isinstance(p, CloseUp)]
+    check_patch(art, points, box, inside=False)
+    art, close_up, points, _ = close_up_view(mirror)
+    check_patch(art, points, close_up.box, inside=True)
+
+
+def check_patch(art, points, box, inside):
+    patch = [s for s in art.shapes if isinstance(s, Polygon) and s.fillColor == pictures.MARK
+             and in_box(centroid(s), box) == inside]
     assert patch
     for shape in patch:
         assert all(inside_polygon(p, points) for p in points_of(shape))
-    hatching = [s for s in art.shapes if isinstance(s, Line) and s.strokeWidth == pictures.HATCH_WIDTH]
+    hatching = [s for s in art.shapes if isinstance(s, Line) and s.strokeWidth == pictures.HATCH_WIDTH
+                and in_box((s.x1, s.y1), box) == inside]
     assert hatching and all(inside_polygon((h.x1, h.y1), points) and inside_polygon((h.x2, h.y2), points)
                             for h in hatching)
 

@@ -112,6 +112,28 @@ class Sole:
 
 
 @dataclass(frozen=True)
+class CloseUp:
+    """A framed close-up (box x0, y0, x1, y1) of the black leg's sole seen from below, big and upright: the heel at
+    the bottom, the toes at the top, a footprint's shape (`sole`, its words かかと and つま先 at its ends); both
+    thumbs on it (`thumbs`: each thumb's base at the sole's edge and its tip on the sole, the rest of each hand
+    behind the foot, showing past its edge), the part worked on (`region`, an ellipse as Pose.region), and one
+    bold arrow from the heel towards the toes with its words (親指で さする)."""
+
+    box: tuple[float, float, float, float]
+    sole: Sole
+    thumbs: tuple[tuple[Point, Point], ...]
+    region: tuple[float, float, float, float, float]
+    arrow: Arrow
+
+    def mirrored(self) -> CloseUp:
+        x0, y0, x1, y1 = self.box
+        cx, cy, rx, ry, angle = self.region
+        return CloseUp((WIDTH - x1, y0, WIDTH - x0, y1), self.sole.mirrored(),
+                       tuple((flip(a), flip(b)) for a, b in self.thumbs), (WIDTH - cx, cy, rx, ry, -angle),
+                       self.arrow.mirrored())
+
+
+@dataclass(frozen=True)
 class Frame:
     """A small second view in a box (x0, y0, x1, y1): the person seen from the FRONT, drawn from `pose` (its joints
     in box units, at their drawn size; facing the reader, so their right is on the page's left), sitting on a chair
@@ -223,6 +245,21 @@ FIGURE_FOUR_FRONT = Pose(
            Limb(("shoulder", "elbow", "hand"), ARM), Limb(("far_shoulder", "far_elbow", "far_hand"), ARM)),
     head=4.8, facing=0, hands=("hand", "far_hand"), floor=False)
 
+# The foot-sole's close-up (round 14: at card size the whole foot was ~11 mm, "fingers and toes the same small
+# circles", "the thumbs are not drawn", the arrow read as "slide the foot forward"): the RIGHT sole seen from below,
+# upright, heel at the bottom, toes at the top. Seen from below with the toes up, a right sole has its big toe on
+# the viewer's RIGHT (the right foot's big toe is on its inner side, towards the left foot; looking at the sole from
+# below turns the foot's left and right round, as a right palm held up to the face has its thumb on the right), so
+# sign -1 (the big toe right of heel -> toe); the mirror (the left sole) has it on the left. Both thumbs come in
+# from the sole's edges near the heel, tips together towards the toes; the arrow goes on from their tips to the
+# ball of the foot; 親指で さする beside it, かかと under the heel, つま先 over the toes.
+SOLE_CLOSE_UP = CloseUp(
+    box=(0.3, 0.3, 46.5, 59.7),
+    sole=Sole((37.5, 12.4), (37.5, 47.8), 13.4, words=(("かかと", (32.5, 5.9), 0.0), ("つま先", (32.0, 54.2), 1.0))),
+    thumbs=(((33.4, 17.4), (35.2, 27.6)), ((41.6, 17.4), (39.8, 27.6))),
+    region=(37.2, 34.0, 3.6, 8.0, 0.0),
+    arrow=Arrow((37.5, 30.6), (37.5, 42.3), "親指で\nさする", (14.0, 36.0), word_gap=14, width=2.4))
+
 POSES: dict[str, Pose] = {
     # Half-kneeling lunge beside a chair: the right knee down behind on a folded towel (a soft pad), the left
     # foot flat ahead, its thigh sloping a little down to the knee (not a seat), the trunk upright, both hands
@@ -333,9 +370,13 @@ POSES: dict[str, Pose] = {
     # sole from the heel to the base of the toes (親指で さする, the steps' words: review 12 asked for the thumbs
     # to read as thumbs); かかと and つま先 written at its ends, the heel's line ending in a dot on the white heel
     # (review 12: it "points beside the grey shin"). The person's far (right) arm is grey.
+    # Round 14 (fresh readers 2 and 3 of 5: at card size the foot was ~11 mm, the toes and fingers "the same small
+    # circles", the arrow alone read as "slide the foot forward"): the arrow, its words and かかと / つま先 moved to a
+    # framed close-up of the sole on the side the person faces (SOLE_CLOSE_UP); the small foot is a little shorter
+    # (20 units) to make room for it, its hands and thumbs stay, and 右足 sits just over its toes.
     "foot-sole": Pose(
         joints={"head": (75.5, 52.6), "neck": (82, 46.5), "hip": (88, 27.5), "far_hip": (88, 27.5),
-                "knee": (76.5, 40.5), "ankle": (69.5, 36.5), "toe": (48, 34.6),
+                "knee": (76.5, 40.5), "ankle": (69.5, 36.5), "toe": (52.5, 34.4),
                 "far_knee": (64.5, 28.2), "far_ankle": (71, 8.6), "far_toe": (64.5, 7.3),
                 "shoulder": (82.5, 44), "elbow": (73.5, 47.5), "hand": (66.4, 38.4),
                 "far_shoulder": (82.5, 44), "far_elbow": (70, 36), "far_hand": (60.5, 39.4)},
@@ -345,10 +386,9 @@ POSES: dict[str, Pose] = {
                Limb(("far_hip", "far_knee", "far_ankle", "far_toe"), LEG, FAR),
                Limb(("shoulder", "elbow", "hand"), ARM)),
         facing=-1,
-        props=(Chair(97.5, depth=14, seat=16.5, back=19, facing=-1),
-               Sole((72.5, 33), (48, 34.6), 11.0, words=(("かかと", (52, 14.5), 0.0), ("つま先", (30, 36), 1.0)))),
-        region=(59.8, 34.2, 7.5, 1.5, -4.2),  # along the sole's middle: the hatching crosses the arrow
-        arrows=(Arrow((67.3, 31.9), (52, 33.2), "親指で\nさする", (40, 50.5), word_gap=21, width=2.4),),
-        label_spots=((36.9, 24.3), (37.5, 24.3), (38.5, 24.3)),
-        caption="足の裏", label_words="{side}足", label_line=((47.0, 27.5), (53.6, 29.9))),
+        props=(Chair(97.5, depth=14, seat=16.5, back=19, facing=-1), Sole((72.5, 33), (52.5, 34.4), 9.6),
+               SOLE_CLOSE_UP),
+        region=(62.6, 34.2, 5.4, 1.3, -4.2),  # along the small sole's middle
+        label_spots=((56.0, 46.8), (55.5, 47.5), (56.5, 47.5)),  # over the small foot's toes
+        caption="足の裏", label_words="{side}足"),
 }

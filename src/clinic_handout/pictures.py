@@ -29,6 +29,7 @@ from .figures import (
     WIDTH,
     Arrow,
     Chair,
+    CloseUp,
     Frame,
     Pose,
     Sole,
@@ -291,7 +292,7 @@ def draw_pose(pose: Pose, label: str | None, label_size: float, word_size: float
     words, the words naming the sole's ends, the note and the side label."""
     art = Art()
     if pose.floor:  # up to a framed second view, not under it
-        frames = [p.box for p in pose.props if isinstance(p, Frame)]
+        frames = [p.box for p in pose.props if isinstance(p, Frame | CloseUp)]
         start = max([2.0] + [x1 for x0, _, x1, _ in frames if x0 + x1 < WIDTH])
         end = min([WIDTH - 2] + [x0 for x0, _, x1, _ in frames if x0 + x1 > WIDTH])
         art.line((start, FLOOR), (end, FLOOR), 0.9, PROP)
@@ -324,14 +325,17 @@ def draw_pose(pose: Pose, label: str | None, label_size: float, word_size: float
     _head(art, joints["head"], pose.head, pose.facing, behind=pose.from_behind)
     for sole in soles:
         _sole(art, sole, pose)
+    close_ups = [prop for prop in pose.props if isinstance(prop, CloseUp)]
+    for close_up in close_ups:
+        _close_up(art, close_up)
     for arrow in pose.arrows:
         _arrow(art, arrow)
-    for arrow in pose.arrows:
+    for arrow in pose.arrows + tuple(c.arrow for c in close_ups):
         art.text("word", side_words(arrow.word, pose.side), word_size, [arrow.word_at],
                  near=[(arrow.start, arrow.end, 0)], gap=arrow.word_gap, font=fonts.BOLD)
     for frame in (p for p in pose.props if isinstance(p, Frame) and p.title):  # what view it is, if it says
         art.text("title", frame.title, word_size, [frame.title_at], font=fonts.REGULAR)
-    for sole in soles:  # かかと and つま先, each by its end of the foot, a thin line to it if not touching
+    for sole in soles + [c.sole for c in close_ups]:  # かかと and つま先, each by its end of the foot
         for word, at, end in sole.words:
             spot = foot_point(sole, *PART_POINTS[end])
             box = art.text("part", word, word_size, [at], near=[(spot, spot, 0)], gap=sole.width * 1.6)
@@ -633,17 +637,23 @@ def _prop(art: Art, prop):
             art.line(open_end, fold, 0.45, INK, solid=False)
 
 
-def _frame(art: Art, frame: Frame):
-    """A small second view from the front: a rounded box (texts keep off its edge but may sit inside), a chair seen
-    from the front (its back's two posts and top rail behind the person, the seat a band, two front legs down to the
-    box's foot), the person on it back to front, the hands, and the head facing the reader (eyes and a mouth)."""
-    x0, y0, x1, y1 = frame.box
+def _box(art: Art, box):
+    """A second view's rounded box: white, thinly outlined; texts keep off its edge but may sit inside."""
+    x0, y0, x1, y1 = box
     c = 2.0  # the corners' radius
     corners = [(x1 - c, y1 - c, 0), (x0 + c, y1 - c, 90), (x0 + c, y0 + c, 180), (x1 - c, y0 + c, 270)]
     outline = [(x + c * math.cos(math.radians(a + i * 30)), y + c * math.sin(math.radians(a + i * 30)))
                for x, y, a in corners for i in range(4)]
     art.polygon(outline, WHITE, INK, 0.6, solid=False)
     art.footprint += [(a, b, 0.3) for a, b in zip(outline, outline[1:] + outline[:1], strict=True)]
+
+
+def _frame(art: Art, frame: Frame):
+    """A small second view from the front: a rounded box (texts keep off its edge but may sit inside), a chair seen
+    from the front (its back's two posts and top rail behind the person, the seat a band, two front legs down to the
+    box's foot), the person on it back to front, the hands, and the head facing the reader (eyes and a mouth)."""
+    x0, y0, x1, y1 = frame.box
+    _box(art, frame.box)
     s0, t0, s1, t1 = frame.seat
     for x in (s0 + 1.2, s1 - 1.2):  # the back's posts, seen between the person's arms
         art.rect(x - 0.8, t1, x + 0.8, t1 + 16, PROP)
@@ -670,7 +680,7 @@ SOLE_OUTLINE = [(0.0, 0.0), (0.015, -0.42), (0.06, -0.68), (0.14, -0.8), (0.3, -
                 (0.15, 0.66), (0.06, 0.6), (0.015, 0.4)]
 TOE_PADS = [(0.925, 0.6, 0.42), (0.915, 0.05, 0.26), (0.895, -0.36, 0.24), (0.865, -0.7, 0.22), (0.82, -0.98, 0.2)]
 PART_POINTS = {0.0: (0.09, 0.0), 1.0: (0.93, -0.2)}  # where a word's line ends: on the heel (off its edge), in the toes
-HANDS = {"hand": (0.2, 0.38), "far_hand": (0.44, 0.6)}  # each hand on the upper edge at a, its thumb's tip at a
+HANDS = {"hand": (0.2, 0.38), "far_hand": (0.46, 0.64)}  # each hand on the upper edge at a, its thumb's tip at a
 THUMB = 1.75  # a thumb's radius, box units
 NAIL = (1.25, 1.0)  # a thumb's nail: half its length along the thumb and half its width, box units
 NAIL_LINE = 0.5  # the nail's outline
@@ -723,6 +733,39 @@ def _sole(art: Art, sole: Sole, pose: Pose):
         centre = (tip[0] - ux * NAIL[0] * 0.35, tip[1] - uy * NAIL[0] * 0.35)
         angle = math.degrees(math.atan2(uy, ux))
         art.polygon(_ellipse(*centre, NAIL[0], NAIL[1], angle), WHITE, INK, NAIL_LINE, solid=False)
+
+
+CLOSE_THUMB = 2.3  # a close-up thumb's radius, box units
+CLOSE_NAIL = (1.5, 1.25)  # its nail: half its length along the thumb and half its width
+
+
+def _close_up(art: Art, close_up: CloseUp):
+    """The close-up of the sole (figures.CloseUp): its box; behind the foot, each hand's fingers showing past the
+    sole's edge by its thumb; the toes (five pads over the ball's end, the big toe's the largest) and the sole over
+    them, a footprint outlined heavy in ink; the part worked on; both thumbs over the sole, each a rounded oblong
+    outlined all round with its nail at the tip; the bold arrow from the heel towards the toes."""
+    _box(art, close_up.box)
+    sole = close_up.sole
+    for base, tip in close_up.thumbs:  # the hand behind the foot: an oval past the edge, beyond the thumb's base
+        length = math.dist(base, tip)
+        ux, uy = (tip[0] - base[0]) / length, (tip[1] - base[1]) / length
+        palm = (base[0] - ux * 2.2, base[1] - uy * 2.2)
+        art.polygon(_ellipse(*palm, 3.4, 2.6, math.degrees(math.atan2(uy, ux))), WHITE, INK, OUTLINE)
+    half = sole.width / 2
+    for a, b, r in TOE_PADS:
+        art.circle(foot_point(sole, a, b), r * half, WHITE, INK, OUTLINE)
+    outline = [foot_point(sole, *p) for p in SOLE_OUTLINE]
+    art.polygon(outline, WHITE, INK, 1.6)
+    _region(art, close_up.region)
+    for base, tip in close_up.thumbs:
+        art.line(base, tip, 2 * CLOSE_THUMB + 2 * OUTLINE, INK)
+        art.line(base, tip, 2 * CLOSE_THUMB, WHITE, solid=False)
+        length = math.dist(base, tip)
+        ux, uy = (tip[0] - base[0]) / length, (tip[1] - base[1]) / length
+        centre = (tip[0] - ux * CLOSE_NAIL[0] * 0.4, tip[1] - uy * CLOSE_NAIL[0] * 0.4)
+        art.polygon(_ellipse(*centre, *CLOSE_NAIL, math.degrees(math.atan2(uy, ux))), WHITE, INK, NAIL_LINE,
+                    solid=False)
+    _arrow(art, close_up.arrow)
 
 
 def key_sample(kind: str, width: float, height: float) -> Drawing:
